@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/* zokio: the io_uring backend. user_data is the op pointer (low bits tag the first half of a
+ * splice pair); SQEs are submitted once per tick. Set-up features are probed at start and each
+ * falls back on its own: SINGLE_ISSUER | DEFER_TASKRUN, multishot accept, multishot recv from a
+ * provided buffer ring (mapped and registered by hand: liburing 2.3 lacks io_uring_setup_buf_ring),
+ * CQE_SKIP_SUCCESS. ZOKIO_URING_BASIC=1 turns them all off (tests use it for the fallbacks). */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+enum {
+    F_DEFER = 1 << 0,
+    F_MSHOT_ACCEPT = 1 << 1,
+    F_MSHOT_RECV = 1 << 2,
+    F_BUFRING = 1 << 3,
+    F_SKIP = 1 << 4,
+};
+
+#define TAG_SPLICE_IN 1u
+#define TAG_MASK      7u
+#define BGID          0
+#define MAX_PIPES     1024
+
+/* one pipe pair per in-flight sendfile; bytes move file -> pipe -> socket */
+typedef struct upipe {
+    int r, w;
+    int in_pipe;  /* bytes sitting in the pipe */
+    int err;      /* error of the file -> pipe half */
+    int chunk;    /* length asked of the current file -> pipe splice */
+    int short_in; /* the file gave less than asked: end of file (or of what it will give now) */
+} upipe_t;
+
+typedef struct ur {
+    struct io_uring ring;
+    unsigned feat;
+    struct io_uring_buf_ring *br;
+    size_t br_bytes;
+    unsigned pipe_cap;
+    upipe_t pipes[MAX_PIPES];
+    uint16_t pipe_free[MAX_PIPES];
+    unsigned npipe_free, npipes;
+} ur_t;
+
+/* ---- set-up ---- */
+
+static int ring_setup(ur_t *u, unsigned entries, int basic)
+{
+    struct io_uring_params p;
+    unsigned tries[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        0,
+    };
+    int r = -EINVAL;
+    for (unsigned i = basic ? 2 : 0; i < sizeof tries / sizeof tries[0]; i++) {
+        memset(&p, 0, sizeof p);
+        p.flags = tries[i] | IORING_SETUP_CQSIZE;
+        p.cq_entries = entries * 4;
+        r = io_uring_queue_init_params(entries, &u->ring, &p);
+        if (r == 0) {
+            if (tries[i] & IORING_SETUP_DEFER_TASKRUN) u->feat |= F_DEFER;
+            if (!basic && (p.features & IORING_FEAT_CQE_SKIP)) u->feat |= F_SKIP;
+            return 0;
+        }
+        if (r != -EINVAL) return r; /* blocked (EPERM, ENOSYS): no point in trying less */
+    }
+    return r;
+}
+
+static void probe_ops(ur_t *u)
+{
+    struct io_uring_probe *pr = io_uring_get_probe_ring(&u->ring);
+    if (!pr) return;
+    /* multishot accept and buffer rings came with 5.19 (as did IORING_OP_SOCKET), multishot recv
+     * with 6.0 (as did IORING_OP_SEND_ZC): the opcodes date the kernel's features */
+    if (io_uring_opcode_supported(pr, IORING_OP_SOCKET)) u->feat |= F_MSHOT_ACCEPT;
+    if (io_uring_opcode_supported(pr, IORING_OP_SEND_ZC)) u->feat |= F_MSHOT_RECV;
+    io_uring_free_probe(pr);
+}
+
+static int bufring_setup(zk_loop_t *loop, ur_t *u)
+{
+    unsigned n = loop->buf_count;
+    u->br_bytes = (n * sizeof(struct io_uring_buf) + 4095) & ~(size_t)4095;
+    void *m = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return -errno;
+    struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)m, .ring_entries = n, .bgid = BGID};
+    int r = io_uring_register_buf_ring(&u->ring, &reg, 0);
+    if (r < 0) {
+        munmap(m, u->br_bytes);
+        return r;
+    }
+    u->br = m;
+    io_uring_buf_ring_init(u->br);
+    for (unsigned i = 0; i < n; i++)
+        io_uring_buf_ring_add(u->br, zk_buf_ptr(loop, i), loop->buf_size, (unsigned short)i,
+                              io_uring_buf_ring_mask(n), (int)i);
+    io_uring_buf_ring_advance(u->br, (int)n);
+    loop->buf_nfree = 0; /* the kernel owns them all now */
+    return 0;
+}
+
+static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
+{
+    const char *b = getenv("ZOKIO_URING_BASIC");
+    int basic = b && *b && strcmp(b, "0");
+    ur_t *u = calloc(1, sizeof *u);
+    if (!u) return -ENOMEM;
+    unsigned entries = o && o->entries ? o->entries : 1024;
+    int r = ring_setup(u, entries, basic);
+    if (r < 0) {
+        free(u);
+        return r;
+    }
+    if (!basic) {
+        probe_ops(u);
+        if (bufring_setup(loop, u) == 0) u->feat |= F_BUFRING;
+    }
+    u->pipe_cap = 1 << 16;
+    loop->be = u;
+    snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s",
+             u->feat & F_DEFER ? "defer_taskrun" : "coop/plain ring",
+             u->feat & F_MSHOT_ACCEPT ? " multishot-accept" : "",
+             u->feat & F_MSHOT_RECV ? " multishot-recv" : "", u->feat & F_BUFRING ? " bufring" : "",
+             u->feat & F_SKIP ? " cqe-skip" : "");
+    return 0;
+}
+
+static void ur_fini(zk_loop_t *loop)
+{
+    ur_t *u = loop->be;
+    if (!u) return;
+    if (u->br) {
+        io_uring_unregister_buf_ring(&u->ring, BGID);
+        munmap(u->br, u->br_bytes);
+    }
+    io_uring_queue_exit(&u->ring);
+    for (unsigned i = 0; i < u->npipes; i++) {
+        if (u->pipes[i].r >= 0) close(u->pipes[i].r);
+        if (u->pipes[i].w >= 0) close(u->pipes[i].w);
+    }
+    free(u);
+    loop->be = NULL;
+}
+
+/* ---- submission ---- */
+
+static struct io_uring_sqe *sqe_get(ur_t *u)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (!sqe) {
+        io_uring_submit(&u->ring); /* SQ full: flush early */
+        sqe = io_uring_get_sqe(&u->ring);
+    }
+    return sqe;
+}
+
+static int pipe_get(ur_t *u)
+{
+    if (u->npipe_free) return u->pipe_free[--u->npipe_free];
+    if (u->npipes == MAX_PIPES) return -EMFILE;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return -errno;
+    /* a bigger pipe moves more per round trip; the default 64 KiB is fine if this fails */
+    int sz = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+    if (sz > 0 && (unsigned)sz > u->pipe_cap) u->pipe_cap = (unsigned)sz;
+    if (sz < 0) u->pipe_cap = (unsigned)fcntl(fds[1], F_GETPIPE_SZ);
+    upipe_t *p = &u->pipes[u->npipes];
+    p->r = fds[0];
+    p->w = fds[1];
+    return (int)u->npipes++;
+}
+
+static void pipe_put(ur_t *u, int idx, int dirty)
+{
+    upipe_t *p = &u->pipes[idx];
+    if (dirty) { /* bytes of a failed transfer are stuck inside: replace the pipe */
+        int fds[2];
+        close(p->r);
+        close(p->w);
+        p->r = p->w = -1;
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return; /* slot stays dead */
+        fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+        p->r = fds[0];
+        p->w = fds[1];
+    }
+    u->pipe_free[u->npipe_free++] = (uint16_t)idx;
+}
+
+/* pipe -> socket for what sits in the pipe */
+static int splice_out(ur_t *u, zk_op_t *op, upipe_t *p, unsigned flags)
+{
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe) return -EAGAIN;
+    io_uring_prep_splice(sqe, p->r, -1, op->fd, -1, (unsigned)p->in_pipe, 0);
+    sqe->flags |= flags;
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+/* next chunk: file -> pipe linked to pipe -> socket */
+static int splice_chunk(ur_t *u, zk_op_t *op)
+{
+    upipe_t *p = &u->pipes[op->priv16];
+    size_t left = op->u.file.len - op->priv64;
+    p->chunk = (int)(left < u->pipe_cap ? left : u->pipe_cap);
+    p->err = 0;
+    p->short_in = 0;
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe) return -EAGAIN;
+    io_uring_prep_splice(sqe, op->u.file.in_fd, op->u.file.off + (int64_t)op->priv64, p->w, -1,
+                         (unsigned)p->chunk, 0);
+    /* no CQE_SKIP_SUCCESS here: measured on 6.x, a short splice that carries it posts its CQE
+     * but does not break the link, leaving the pipe -> socket half waiting on an empty pipe */
+    sqe->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);
+    p->in_pipe = p->chunk; /* corrected by the first half's CQE when it falls short */
+    return splice_out(u, op, p, 0);
+}
+
+static int submit_recv(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_sqe *sqe)
+{
+    if (!(op->flags & ZK_OP_F_POOLBUF)) {
+        io_uring_prep_recv(sqe, op->fd, op->u.io.buf, op->u.io.len, 0);
+        return 0;
+    }
+    if (u->feat & F_BUFRING) {
+        if ((op->flags & ZK_OP_F_MULTISHOT) && (u->feat & F_MSHOT_RECV))
+            io_uring_prep_recv_multishot(sqe, op->fd, NULL, 0, 0);
+        else
+            io_uring_prep_recv(sqe, op->fd, NULL, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = BGID;
+        return 0;
+    }
+    /* no buffer ring: hold a buffer from the user-space pool for the duration of the recv */
+    int bid = zk__buf_take(loop);
+    if (bid < 0) return bid;
+    op->priv16 = (uint16_t)bid;
+    io_uring_prep_recv(sqe, op->fd, zk_buf_ptr(loop, (unsigned)bid), loop->buf_size, 0);
+    return 0;
+}
+
+static int ur_submit(zk_loop_t *loop, zk_op_t *op)
+{
+    ur_t *u = loop->be;
+    if (op->type == ZK_OP_SENDFILE) {
+        int idx = pipe_get(u);
+        if (idx < 0) return idx;
+        op->priv16 = (uint16_t)idx;
+        op->priv64 = 0; /* bytes sent so far */
+        if (op->u.file.len == 0) {
+            pipe_put(u, idx, 0);
+            zk__defer(loop, op, 0);
+            return 0;
+        }
+        return splice_chunk(u, op);
+    }
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe) return -EAGAIN;
+    switch (op->type) {
+    case ZK_OP_ACCEPT:
+        if ((op->flags & ZK_OP_F_MULTISHOT) && (u->feat & F_MSHOT_ACCEPT))
+            io_uring_prep_multishot_accept(sqe, op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        else
+            io_uring_prep_accept(sqe, op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        break;
+    case ZK_OP_CONNECT:
+        io_uring_prep_connect(sqe, op->fd, op->u.conn.addr, op->u.conn.addrlen);
+        break;
+    case ZK_OP_RECV: {
+        int r = submit_recv(loop, u, op, sqe);
+        if (r < 0) { /* no free buffer: wait for one, keeping the SQE as a harmless nop */
+            io_uring_prep_nop(sqe);
+            io_uring_sqe_set_data64(sqe, 0);
+            zk__q_push(&loop->starved, op);
+            return 0;
+        }
+        break;
+    }
+    case ZK_OP_SEND:
+        io_uring_prep_send(sqe, op->fd, op->u.io.buf, op->u.io.len, MSG_NOSIGNAL);
+        break;
+    case ZK_OP_WRITEV:
+        io_uring_prep_writev(sqe, op->fd, op->u.vec.iov, (unsigned)op->u.vec.iovcnt, (__u64)-1);
+        break;
+    case ZK_OP_READ:
+        io_uring_prep_read(sqe, op->fd, op->u.io.buf, (unsigned)op->u.io.len, (__u64)-1);
+        break;
+    case ZK_OP_SHUTDOWN:
+        io_uring_prep_shutdown(sqe, op->fd, op->u.how);
+        break;
+    case ZK_OP_CLOSE:
+        io_uring_prep_close(sqe, op->fd);
+        break;
+    default:
+        io_uring_prep_nop(sqe);
+        io_uring_sqe_set_data64(sqe, 0);
+        return -EINVAL;
+    }
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+static void cancel_ud(ur_t *u, uint64_t ud)
+{
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe) return;
+    io_uring_prep_cancel64(sqe, ud, 0);
+    io_uring_sqe_set_data64(sqe, 0);
+    if (u->feat & F_SKIP) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
+{
+    ur_t *u = loop->be;
+    for (zk_op_t *s = loop->starved.head; s; s = s->next)
+        if (s == op) {
+            zk__q_remove(&loop->starved, op);
+            zk__defer(loop, op, -ECANCELED);
+            return 0;
+        }
+    cancel_ud(u, (uint64_t)(uintptr_t)op);
+    if (op->type == ZK_OP_SENDFILE) cancel_ud(u, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);
+    return 0;
+}
+
+static void ur_buf_put(zk_loop_t *loop, unsigned bid)
+{
+    ur_t *u = loop->be;
+    if (u->feat & F_BUFRING) {
+        io_uring_buf_ring_add(u->br, zk_buf_ptr(loop, bid), loop->buf_size, (unsigned short)bid,
+                              io_uring_buf_ring_mask(loop->buf_count), 0);
+        io_uring_buf_ring_advance(u->br, 1);
+    } else {
+        zk__buf_release(loop, bid);
+    }
+    /* a recv that ran out of buffers goes again now */
+    zk_op_t *op = zk__q_pop(&loop->starved);
+    if (op && ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
+}
+
+static void ur_forget_fd(zk_loop_t *loop, int fd)
+{
+    (void)loop;
+    (void)fd;
+}
+
+/* ---- completion ---- */
+
+static void sendfile_done(zk_loop_t *loop, ur_t *u, zk_op_t *op, int res)
+{
+    int idx = op->priv16;
+    upipe_t *p = &u->pipes[idx];
+    int sent = (int)op->priv64;
+    int dirty = p->in_pipe > 0;
+    pipe_put(u, idx, dirty);
+    zk__complete(loop, op, sent > 0 ? sent : res, 0);
+}
+
+/* the file -> pipe half: how much it put in the pipe */
+static void splice_in_cqe(ur_t *u, zk_op_t *op, int res)
+{
+    upipe_t *p = &u->pipes[op->priv16];
+    if (res < 0) {
+        p->err = res;
+        p->in_pipe = 0;
+    } else {
+        p->in_pipe = res;
+        p->short_in = res < p->chunk;
+    }
+}
+
+static void splice_out_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, int res)
+{
+    upipe_t *p = &u->pipes[op->priv16];
+    if (res > 0) {
+        op->priv64 += (uint64_t)res;
+        p->in_pipe -= res;
+    }
+    if (res < 0 && res != -ECANCELED) {
+        sendfile_done(loop, u, op, res);
+    } else if (op->state == ZK_OPS_CANCELLING) {
+        sendfile_done(loop, u, op, -ECANCELED);
+    } else if (p->in_pipe > 0) { /* the socket took less than the pipe held, or the link broke */
+        if (splice_out(u, op, p, 0) < 0) sendfile_done(loop, u, op, -EAGAIN);
+    } else if (p->err) {
+        sendfile_done(loop, u, op, p->err);
+    } else if (p->short_in || res == -ECANCELED || op->priv64 >= op->u.file.len) {
+        sendfile_done(loop, u, op, 0);
+    } else if (splice_chunk(u, op) < 0) {
+        sendfile_done(loop, u, op, -EAGAIN);
+    }
+}
+
+static void recv_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe *cqe)
+{
+    int res = cqe->res, more = cqe->flags & IORING_CQE_F_MORE;
+    int cancelling = op->state == ZK_OPS_CANCELLING;
+    int mshot = op->flags & ZK_OP_F_MULTISHOT;
+    int bid = -1;
+    if (op->flags & ZK_OP_F_POOLBUF) {
+        if (cqe->flags & IORING_CQE_F_BUFFER)
+            bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        else if (!(u->feat & F_BUFRING))
+            bid = op->priv16;
+        if (bid >= 0 && res <= 0) {
+            ur_buf_put(loop, (unsigned)bid); /* never handed out: buf_out unchanged */
+            bid = -1;
+        }
+    }
+    if (res == -ENOBUFS && !more) {
+        if (!cancelling) {
+            /* the ring ran dry; buffers the user gave back since then let it go again at once,
+             * otherwise it waits for the next zk_buf_put() */
+            if (loop->buf_out < loop->buf_count) {
+                if (ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
+            } else {
+                zk__q_push(&loop->starved, op);
+            }
+            return;
+        }
+        res = -ECANCELED;
+    }
+    /* a multishot the kernel ended early (or that we emulate) is re-armed */
+    int rearm = mshot && res > 0 && !more && !cancelling;
+    if (bid >= 0)
+        zk__complete_buf(loop, op, res, more || rearm, (unsigned)bid);
+    else
+        zk__complete(loop, op, res, more || rearm);
+    if (rearm) {
+        if (op->state == ZK_OPS_CANCELLING)
+            zk__defer(loop, op, -ECANCELED); /* the cancel found nothing in the kernel */
+        else if (ur_submit(loop, op) < 0)
+            zk__defer(loop, op, -ENOMEM);
+    }
+}
+
+static void accept_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe *cqe)
+{
+    (void)u;
+    int res = cqe->res, more = cqe->flags & IORING_CQE_F_MORE;
+    int mshot = op->flags & ZK_OP_F_MULTISHOT;
+    int cancelling = op->state == ZK_OPS_CANCELLING;
+    if (mshot && !cancelling && (res == -ECONNABORTED || res == -EINTR) && !more) {
+        if (ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
+        return;
+    }
+    int rearm = mshot && res >= 0 && !more && !cancelling;
+    zk__complete(loop, op, res, more || rearm);
+    if (rearm) {
+        if (op->state == ZK_OPS_CANCELLING)
+            zk__defer(loop, op, -ECANCELED);
+        else if (ur_submit(loop, op) < 0)
+            zk__defer(loop, op, -ENOMEM);
+    }
+}
+
+static void handle_cqe(zk_loop_t *loop, ur_t *u, struct io_uring_cqe *cqe)
+{
+    uint64_t ud = io_uring_cqe_get_data64(cqe);
+    if (!ud || ud == LIBURING_UDATA_TIMEOUT) return;
+    zk_op_t *op = (zk_op_t *)(uintptr_t)(ud & ~(uint64_t)TAG_MASK);
+    if (ud & TAG_SPLICE_IN)
+        splice_in_cqe(u, op, cqe->res);
+    else if (op->type == ZK_OP_SENDFILE)
+        splice_out_cqe(loop, u, op, cqe->res);
+    else if (op->type == ZK_OP_RECV)
+        recv_cqe(loop, u, op, cqe);
+    else if (op->type == ZK_OP_ACCEPT)
+        accept_cqe(loop, u, op, cqe);
+    else
+        zk__complete(loop, op, cqe->res, 0);
+}
+
+static int ur_poll(zk_loop_t *loop, int64_t timeout_ns)
+{
+    ur_t *u = loop->be;
+    int r;
+    if (timeout_ns == 0) {
+        r = io_uring_submit_and_get_events(&u->ring);
+    } else {
+        struct io_uring_cqe *cqe;
+        struct __kernel_timespec ts = {.tv_sec = timeout_ns / 1000000000,
+                                       .tv_nsec = timeout_ns % 1000000000};
+        r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, timeout_ns < 0 ? NULL : &ts, NULL);
+    }
+    if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY && r != -EAGAIN) return r;
+    loop->now = zk__clock_ns();
+    unsigned head, n = 0;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(&u->ring, head, cqe)
+    {
+        handle_cqe(loop, u, cqe);
+        n++;
+    }
+    io_uring_cq_advance(&u->ring, n);
+    return (int)n;
+}
+
+const zk_backend_ops_t zk_backend_uring = {
+    .name = "io_uring",
+    .kind = ZK_BACKEND_URING,
+    .init = ur_init,
+    .fini = ur_fini,
+    .submit = ur_submit,
+    .cancel = ur_cancel,
+    .poll = ur_poll,
+    .buf_put = ur_buf_put,
+    .forget_fd = ur_forget_fd,
+};

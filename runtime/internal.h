@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* zokio internals shared by loop.c, the backends, timers and tasks. Not for users. */
+#ifndef ZK_INTERNAL_H
+#define ZK_INTERNAL_H
+
+#include <stdint.h>
+
+#include "runtime/future.h"
+#include "runtime/loop.h"
+#include "runtime/op.h"
+#include "runtime/timer.h"
+
+/* op->state */
+enum {
+    ZK_OPS_IDLE = 0,
+    ZK_OPS_ARMED,      /* submitted to the backend */
+    ZK_OPS_CANCELLING, /* a cancel has been asked for */
+    ZK_OPS_DONE,       /* completed, sitting on the loop's done queue */
+};
+
+/* simple intrusive op queues through op->next / op->prev */
+typedef struct zk_opq {
+    zk_op_t *head, *tail;
+} zk_opq_t;
+
+typedef struct zk_backend_ops {
+    const char *name;
+    zk_backend_kind_t kind;
+    /* sets loop->be; returns 0 or -errno (the loop then tries the next backend) */
+    int (*init)(zk_loop_t *loop, const zk_loop_opts_t *opts);
+    void (*fini)(zk_loop_t *loop);
+    /* takes an op (never TIMEOUT); may complete it later via zk__complete() or zk__defer() */
+    int (*submit)(zk_loop_t *loop, zk_op_t *op);
+    /* op is ARMED or CANCELLING in this backend; arrange a final completion */
+    int (*cancel)(zk_loop_t *loop, zk_op_t *op);
+    /* flushes submissions, waits up to timeout_ns (-1: forever, 0: not at all), runs callbacks */
+    int (*poll)(zk_loop_t *loop, int64_t timeout_ns);
+    /* a provided buffer came back */
+    void (*buf_put)(zk_loop_t *loop, unsigned bid);
+    /* the fd is about to be closed outside an op: forget per-fd state */
+    void (*forget_fd)(zk_loop_t *loop, int fd);
+} zk_backend_ops_t;
+
+extern const zk_backend_ops_t zk_backend_uring;
+extern const zk_backend_ops_t zk_backend_epoll;
+
+struct zk_loop {
+    const zk_backend_ops_t *ops;
+    void *be; /* backend state */
+    char reason[160];
+    char features[96]; /* what the backend found at start */
+    uint64_t now;
+    int stopped;
+    unsigned alive; /* user ops in flight + timers armed + tasks not finished */
+
+    /* deferred completions (epoll immediate results, cancels of queued ops, timeout ops) */
+    zk_op_t *done_head, *done_tail;
+
+    /* timer heap */
+    zk_timer_t **heap;
+    uint32_t heap_len, heap_cap;
+    uint64_t timer_seq;
+
+    /* tasks ready to run */
+    zk_task_t *ready_head, *ready_tail;
+
+    /* provided buffers: one region, buf_count * buf_size bytes; free stack of ids */
+    char *bufs;
+    unsigned buf_count, buf_size;
+    uint16_t *buf_free;
+    uint16_t *buf_link; /* chains of buffers waiting in a recv stream */
+    uint32_t *buf_len;  /* bytes held by each waiting buffer */
+    unsigned buf_nfree;
+    unsigned buf_out;            /* handed to users, not yet put back */
+    struct zk_opq starved;       /* POOLBUF recvs waiting for a free buffer (backend use) */
+
+    /* cross-thread wake-up */
+    int event_fd;
+    zk_op_t event_op;
+    uint64_t event_val;
+    zk_async_t *asyncs;
+};
+
+/* Runs op's callback now with res (sets/clears ZK_OP_F_MORE from `more`, updates alive and
+ * state). Backends call this from poll(). */
+void zk__complete(zk_loop_t *loop, zk_op_t *op, int res, int more);
+/* Same, handing the caller provided buffer bid (ZK_OP_F_BUF) holding res bytes. */
+void zk__complete_buf(zk_loop_t *loop, zk_op_t *op, int res, int more, unsigned bid);
+/* Queues op's completion with res for the next dispatch (never re-entrant into the caller). */
+void zk__defer(zk_loop_t *loop, zk_op_t *op, int res);
+/* 1 when deferred completions or ready tasks are waiting (poll must not block) */
+int zk__has_work(const zk_loop_t *loop);
+
+/* provided buffers, user-space free stack (the epoll backend and the io_uring fallback) */
+int zk__buf_take(zk_loop_t *loop); /* bid or -ENOBUFS */
+void zk__buf_release(zk_loop_t *loop, unsigned bid);
+
+void zk__q_push(zk_opq_t *q, zk_op_t *op);
+zk_op_t *zk__q_pop(zk_opq_t *q);
+void zk__q_remove(zk_opq_t *q, zk_op_t *op);
+
+/* timers: fire every expired one (loop.c calls it once per tick); nearest deadline or UINT64_MAX */
+void zk__timers_run(zk_loop_t *loop);
+uint64_t zk__timers_next(const zk_loop_t *loop);
+void zk__timers_fini(zk_loop_t *loop);
+
+/* tasks: runs every ready task once (tasks woken meanwhile run on the next pass) */
+void zk__tasks_run(zk_loop_t *loop);
+
+uint64_t zk__clock_ns(void);
+
+#endif

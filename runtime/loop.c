@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* zokio: loop life cycle, backend choice, the tick, deferred completions, provided buffers. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+uint64_t zk__clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * ZK_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t zk_loop_now(const zk_loop_t *loop) { return loop->now; }
+uint64_t zk_loop_update_now(zk_loop_t *loop) { return loop->now = zk__clock_ns(); }
+const char *zk_loop_backend_name(const zk_loop_t *loop) { return loop->ops->name; }
+const char *zk_loop_backend_reason(const zk_loop_t *loop) { return loop->reason; }
+zk_backend_kind_t zk_loop_backend(const zk_loop_t *loop) { return loop->ops->kind; }
+unsigned zk_loop_alive(const zk_loop_t *loop) { return loop->alive; }
+void zk_loop_stop(zk_loop_t *loop) { loop->stopped = 1; }
+
+/* ---- provided buffers ---- */
+
+static int bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o)
+{
+    unsigned n = o && o->buf_count ? o->buf_count : 1024;
+    unsigned sz = o && o->buf_size ? o->buf_size : 8192;
+    if (n & (n - 1) || n > 32768 || sz < 64) return -EINVAL;
+    loop->buf_count = n;
+    loop->buf_size = sz;
+    /* mmap: pages are only touched when a buffer is first used */
+    void *m = mmap(NULL, (size_t)n * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return -errno;
+    loop->bufs = m;
+    loop->buf_free = malloc(n * sizeof(uint16_t));
+    loop->buf_link = malloc(n * sizeof(uint16_t));
+    loop->buf_len = malloc(n * sizeof(uint32_t));
+    if (!loop->buf_free || !loop->buf_link || !loop->buf_len) return -ENOMEM;
+    for (unsigned i = 0; i < n; i++)
+        loop->buf_free[i] = (uint16_t)(n - 1 - i);
+    loop->buf_nfree = n;
+    return 0;
+}
+
+char *zk_buf_ptr(zk_loop_t *loop, unsigned bid) { return loop->bufs + (size_t)bid * loop->buf_size; }
+unsigned zk_buf_size(const zk_loop_t *loop) { return loop->buf_size; }
+unsigned zk_buf_free_count(const zk_loop_t *loop) { return loop->buf_count - loop->buf_out; }
+
+int zk__buf_take(zk_loop_t *loop)
+{
+    if (!loop->buf_nfree) return -ENOBUFS;
+    return loop->buf_free[--loop->buf_nfree];
+}
+
+void zk__buf_release(zk_loop_t *loop, unsigned bid) { loop->buf_free[loop->buf_nfree++] = (uint16_t)bid; }
+
+void zk_buf_put(zk_loop_t *loop, unsigned bid)
+{
+    loop->buf_out--;
+    loop->ops->buf_put(loop, bid);
+}
+
+/* ---- completions ---- */
+
+void zk__complete(zk_loop_t *loop, zk_op_t *op, int res, int more)
+{
+    op->flags &= (uint16_t)~ZK_OP_F_OUT;
+    if (more) {
+        op->flags |= ZK_OP_F_MORE;
+    } else {
+        op->state = ZK_OPS_IDLE;
+        if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive--;
+    }
+    op->cb(loop, op, res);
+}
+
+void zk__complete_buf(zk_loop_t *loop, zk_op_t *op, int res, int more, unsigned bid)
+{
+    loop->buf_out++;
+    op->flags &= (uint16_t)~ZK_OP_F_OUT;
+    op->flags |= ZK_OP_F_BUF | (more ? ZK_OP_F_MORE : 0);
+    op->bid = (uint16_t)bid;
+    op->rbuf = zk_buf_ptr(loop, bid);
+    if (!more) {
+        op->state = ZK_OPS_IDLE;
+        if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive--;
+    }
+    op->cb(loop, op, res);
+}
+
+void zk__defer(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    op->state = ZK_OPS_DONE;
+    op->res = res;
+    op->next = NULL;
+    if (loop->done_tail)
+        loop->done_tail->next = op;
+    else
+        loop->done_head = op;
+    loop->done_tail = op;
+}
+
+static void run_deferred(zk_loop_t *loop)
+{
+    zk_op_t *op = loop->done_head;
+    loop->done_head = loop->done_tail = NULL;
+    while (op) {
+        zk_op_t *next = op->next;
+        zk__complete(loop, op, op->res, 0);
+        op = next;
+    }
+}
+
+int zk__has_work(const zk_loop_t *loop) { return loop->done_head || loop->ready_head; }
+
+/* ---- cross-thread wake-up ---- */
+
+static void event_cb(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    (void)op;
+    for (zk_async_t *a = loop->asyncs; a; a = a->next)
+        if (__atomic_exchange_n(&a->pending, 0, __ATOMIC_ACQ_REL)) a->cb(loop, a);
+    if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
+        fprintf(stderr, "zokio: eventfd read failed: %s\n", strerror(-res));
+        return;
+    }
+    if (res == -ECANCELED) return;
+    zk_prep_read(&loop->event_op, loop->event_fd, &loop->event_val, sizeof loop->event_val,
+                 event_cb, NULL);
+    loop->event_op.flags |= ZK_OP_F_INTERNAL;
+    zk_submit(loop, &loop->event_op);
+}
+
+void zk_async_init(zk_loop_t *loop, zk_async_t *a, zk_async_cb cb)
+{
+    a->cb = cb;
+    a->loop = loop;
+    a->pending = 0;
+    a->next = loop->asyncs;
+    loop->asyncs = a;
+}
+
+void zk_async_send(zk_async_t *a)
+{
+    if (__atomic_exchange_n(&a->pending, 1, __ATOMIC_ACQ_REL)) return; /* a wake is on its way */
+    uint64_t one = 1;
+    ssize_t r;
+    do
+        r = write(a->loop->event_fd, &one, sizeof one);
+    while (r < 0 && errno == EINTR);
+}
+
+void zk_async_close(zk_async_t *a)
+{
+    for (zk_async_t **p = &a->loop->asyncs; *p; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+}
+
+/* ---- life cycle ---- */
+
+static int backend_start(zk_loop_t *loop, const zk_loop_opts_t *o)
+{
+    zk_backend_kind_t want = o ? o->backend : ZK_BACKEND_AUTO;
+    const char *env = getenv("ZOKIOD_BACKEND");
+    const char *why = "config";
+    if (env && *env) {
+        why = "ZOKIOD_BACKEND";
+        if (!strcmp(env, "io_uring") || !strcmp(env, "uring"))
+            want = ZK_BACKEND_URING;
+        else if (!strcmp(env, "epoll"))
+            want = ZK_BACKEND_EPOLL;
+        else if (!strcmp(env, "auto"))
+            want = ZK_BACKEND_AUTO;
+        else
+            fprintf(stderr, "zokio: ignoring unknown ZOKIOD_BACKEND=%s\n", env);
+    }
+    if (want == ZK_BACKEND_AUTO) why = "auto";
+    if (want != ZK_BACKEND_EPOLL) {
+        loop->ops = &zk_backend_uring;
+        int r = loop->ops->init(loop, o);
+        if (r == 0) {
+            snprintf(loop->reason, sizeof loop->reason, "%.16s; %.96s", why, loop->features);
+            return 0;
+        }
+        snprintf(loop->reason, sizeof loop->reason, "%s: io_uring unavailable (%s), using epoll",
+                 why, strerror(-r));
+    } else {
+        snprintf(loop->reason, sizeof loop->reason, "%s", why);
+    }
+    loop->ops = &zk_backend_epoll;
+    return loop->ops->init(loop, o);
+}
+
+int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *o)
+{
+    int r = -ENOMEM;
+    zk_loop_t *loop = calloc(1, sizeof *loop);
+    if (!loop) return -ENOMEM;
+    loop->event_fd = -1;
+    signal(SIGPIPE, SIG_IGN);
+    loop->now = zk__clock_ns();
+    loop->heap_cap = 1024;
+    loop->heap = malloc(loop->heap_cap * sizeof *loop->heap);
+    if (!loop->heap) goto fail;
+    if ((r = bufs_init(loop, o)) < 0) goto fail;
+    if ((r = backend_start(loop, o)) < 0) {
+        loop->ops = NULL;
+        goto fail;
+    }
+    loop->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->event_fd < 0) {
+        r = -errno;
+        goto fail;
+    }
+    event_cb(loop, &loop->event_op, 0);
+    if (!(o && o->quiet))
+        fprintf(stderr, "zokio: backend %s (%s)\n", loop->ops->name, loop->reason);
+    *out = loop;
+    return 0;
+fail:
+    zk_loop_free(loop);
+    return r;
+}
+
+void zk_loop_free(zk_loop_t *loop)
+{
+    if (!loop) return;
+    if (loop->ops) loop->ops->fini(loop);
+    if (loop->event_fd >= 0) close(loop->event_fd);
+    if (loop->bufs) munmap(loop->bufs, (size_t)loop->buf_count * loop->buf_size);
+    free(loop->buf_free);
+    free(loop->buf_link);
+    free(loop->buf_len);
+    zk__timers_fini(loop);
+    free(loop);
+}
+
+/* ---- the tick ---- */
+
+static int64_t wait_ns(zk_loop_t *loop, zk_run_mode_t mode)
+{
+    if (mode == ZK_RUN_NOWAIT || zk__has_work(loop) || loop->stopped) return 0;
+    if (!loop->alive && !loop->asyncs) return 0; /* nothing could ever wake us */
+    uint64_t next = zk__timers_next(loop);
+    if (next == UINT64_MAX) return -1;
+    uint64_t now = zk__clock_ns();
+    return next > now ? (int64_t)(next - now) : 0;
+}
+
+int zk_loop_run(zk_loop_t *loop, zk_run_mode_t mode)
+{
+    loop->stopped = 0;
+    for (;;) {
+        if (mode == ZK_RUN_DEFAULT && !loop->alive && !zk__has_work(loop)) break;
+        int r = loop->ops->poll(loop, wait_ns(loop, mode));
+        if (r < 0 && r != -EINTR && r != -ETIME) return r;
+        loop->now = zk__clock_ns();
+        zk__timers_run(loop);
+        run_deferred(loop);
+        zk__tasks_run(loop);
+        if (mode != ZK_RUN_DEFAULT || loop->stopped) break;
+    }
+    return 0;
+}

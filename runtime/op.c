@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* zokio: op preparation, submission and cancellation (backend-independent part). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+static void prep(zk_op_t *op, zk_op_type_t type, int fd, zk_op_cb cb, void *data)
+{
+    memset(op, 0, sizeof *op);
+    op->type = (uint8_t)type;
+    op->fd = fd;
+    op->cb = cb;
+    op->data = data;
+}
+
+void zk_prep_accept(zk_op_t *op, int listen_fd, int multishot, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_ACCEPT, listen_fd, cb, data);
+    if (multishot) op->flags |= ZK_OP_F_MULTISHOT;
+}
+
+void zk_prep_connect(zk_op_t *op, int fd, const struct sockaddr *addr, socklen_t len, zk_op_cb cb,
+                     void *data)
+{
+    prep(op, ZK_OP_CONNECT, fd, cb, data);
+    op->u.conn.addr = addr;
+    op->u.conn.addrlen = len;
+}
+
+void zk_prep_recv(zk_op_t *op, int fd, void *buf, size_t len, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_RECV, fd, cb, data);
+    op->u.io.buf = buf;
+    op->u.io.len = len;
+}
+
+void zk_prep_recv_pool(zk_op_t *op, int fd, int multishot, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_RECV, fd, cb, data);
+    op->flags |= ZK_OP_F_POOLBUF | (multishot ? ZK_OP_F_MULTISHOT : 0);
+}
+
+void zk_prep_send(zk_op_t *op, int fd, const void *buf, size_t len, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_SEND, fd, cb, data);
+    op->u.io.buf = (void *)buf;
+    op->u.io.len = len;
+}
+
+void zk_prep_writev(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_WRITEV, fd, cb, data);
+    op->u.vec.iov = iov;
+    op->u.vec.iovcnt = iovcnt;
+}
+
+void zk_prep_read(zk_op_t *op, int fd, void *buf, size_t len, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_READ, fd, cb, data);
+    op->u.io.buf = buf;
+    op->u.io.len = len;
+}
+
+void zk_prep_shutdown(zk_op_t *op, int fd, int how, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_SHUTDOWN, fd, cb, data);
+    op->u.how = how;
+}
+
+void zk_prep_close(zk_op_t *op, int fd, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_CLOSE, fd, cb, data);
+}
+
+void zk_prep_sendfile(zk_op_t *op, int sock_fd, int file_fd, int64_t off, size_t len, zk_op_cb cb,
+                      void *data)
+{
+    prep(op, ZK_OP_SENDFILE, sock_fd, cb, data);
+    op->u.file.in_fd = file_fd;
+    op->u.file.off = off;
+    op->u.file.len = len;
+}
+
+void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_TIMEOUT, -1, cb, data);
+    op->u.timer.deadline = deadline;
+    op->priv64 = 1; /* absolute */
+}
+
+void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_TIMEOUT, -1, cb, data);
+    op->u.timer.deadline = ns;
+    op->priv64 = 0; /* relative: resolved against the clock at submit */
+}
+
+/* A TIMEOUT op is counted alive through its timer only; zk__complete() uncounts the op, so
+ * give the count back first. */
+static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
+{
+    loop->alive++;
+    zk__complete(loop, t->data, -ETIME, 0);
+}
+
+int zk_submit(zk_loop_t *loop, zk_op_t *op)
+{
+    if (op->state != ZK_OPS_IDLE) return -EBUSY;
+    if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
+    op->flags &= (uint16_t)~ZK_OP_F_OUT;
+    op->state = ZK_OPS_ARMED;
+    if (op->type == ZK_OP_TIMEOUT) {
+        uint64_t deadline = op->u.timer.deadline;
+        if (!op->priv64) deadline += loop->now;
+        op->u.timer.cb = timeout_fired;
+        op->u.timer.data = op;
+        op->u.timer.idx = 0;
+        int r = zk_timer_start(loop, &op->u.timer, deadline);
+        if (r < 0) {
+            loop->alive++;
+            zk__defer(loop, op, r);
+        }
+        return 0;
+    }
+    if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive++;
+    int r = loop->ops->submit(loop, op);
+    if (r < 0) zk__defer(loop, op, r);
+    return 0;
+}
+
+int zk_cancel(zk_loop_t *loop, zk_op_t *op)
+{
+    switch (op->state) {
+    case ZK_OPS_IDLE: return -ENOENT;
+    case ZK_OPS_DONE:
+    case ZK_OPS_CANCELLING: return 0; /* its completion is already on its way */
+    default: break;
+    }
+    if (op->type == ZK_OP_TIMEOUT) {
+        zk_timer_stop(loop, &op->u.timer);
+        loop->alive++; /* see timeout_fired() */
+        zk__defer(loop, op, -ECANCELED);
+        return 0;
+    }
+    op->state = ZK_OPS_CANCELLING;
+    return loop->ops->cancel(loop, op);
+}
+
+int zk_close(zk_loop_t *loop, int fd)
+{
+    loop->ops->forget_fd(loop, fd);
+    return close(fd) < 0 ? -errno : 0;
+}
+
+/* ---- intrusive queues ---- */
+
+void zk__q_push(zk_opq_t *q, zk_op_t *op)
+{
+    op->next = NULL;
+    op->prev = q->tail;
+    if (q->tail)
+        q->tail->next = op;
+    else
+        q->head = op;
+    q->tail = op;
+}
+
+zk_op_t *zk__q_pop(zk_opq_t *q)
+{
+    zk_op_t *op = q->head;
+    if (op) zk__q_remove(q, op);
+    return op;
+}
+
+void zk__q_remove(zk_opq_t *q, zk_op_t *op)
+{
+    if (op->prev)
+        op->prev->next = op->next;
+    else
+        q->head = op->next;
+    if (op->next)
+        op->next->prev = op->prev;
+    else
+        q->tail = op->prev;
+    op->next = op->prev = NULL;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* zokio: completion-based operations (the proactor core).
+ *
+ * An op is caller-owned memory (embed it in your connection struct, libxev style): the loop never
+ * allocates per operation. Fill it with one of the zk_prep_*() helpers, then zk_submit() it.
+ * From submit until its final completion the op belongs to the loop (and the kernel): do not
+ * touch it or its buffers, even after zk_cancel(). The callback runs on the loop thread, never
+ * from inside zk_submit(), with `res` = byte count / fd / 0 on success or -errno on failure.
+ * Every op completes exactly once; a multishot op (ZK_OP_F_MULTISHOT) completes many times and
+ * carries ZK_OP_F_MORE in op->flags on each completion but the last. When the callback runs
+ * without ZK_OP_F_MORE, the op is the caller's again (it may be re-submitted from the callback).
+ *
+ * File descriptors handed to the loop must be non-blocking. Close them with ZK_OP_CLOSE or
+ * zk_close(): the epoll backend keeps per-fd state that a bare close(2) would leave stale.
+ */
+#ifndef ZK_OP_H
+#define ZK_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "runtime/loop.h"
+#include "runtime/timer.h"
+
+typedef struct zk_op zk_op_t;
+typedef void (*zk_op_cb)(zk_loop_t *loop, zk_op_t *op, int res);
+
+typedef enum {
+    ZK_OP_NONE = 0,
+    ZK_OP_ACCEPT,   /* fd = listener; res = new fd (SOCK_NONBLOCK | SOCK_CLOEXEC) */
+    ZK_OP_CONNECT,  /* fd = non-blocking socket; res = 0 */
+    ZK_OP_RECV,     /* res = bytes, 0 = peer closed */
+    ZK_OP_SEND,     /* res = bytes sent (may be short) */
+    ZK_OP_WRITEV,   /* res = bytes sent (may be short) */
+    ZK_OP_READ,     /* read(2) on a pollable fd (eventfd, pipe); res = bytes */
+    ZK_OP_SHUTDOWN, /* res = 0 */
+    ZK_OP_CLOSE,    /* res = 0 */
+    ZK_OP_SENDFILE, /* file -> socket zero copy; res = bytes moved (may be short) */
+    ZK_OP_TIMEOUT,  /* res = -ETIME when it fires */
+    ZK_OP__COUNT
+} zk_op_type_t;
+
+/* op->flags: set by the caller before submit */
+#define ZK_OP_F_MULTISHOT 0x0001u /* ACCEPT, RECV: stay armed, complete once per result */
+#define ZK_OP_F_POOLBUF   0x0002u /* RECV: receive into a loop-provided buffer (op->bid) */
+#define ZK_OP_F_INTERNAL  0x0004u /* loop-owned op: does not keep the loop alive */
+/* op->flags: set by the loop before the callback */
+#define ZK_OP_F_MORE 0x0100u /* another completion of this op will follow */
+#define ZK_OP_F_BUF  0x0200u /* op->bid / op->rbuf hold a provided buffer the caller must put */
+#define ZK_OP_F_OUT  (ZK_OP_F_MORE | ZK_OP_F_BUF)
+
+struct zk_op {
+    zk_op_cb cb;
+    void *data; /* the caller's */
+    uint8_t type;
+    uint8_t state; /* loop-private */
+    uint16_t flags;
+    int fd;
+    union {
+        struct {
+            void *buf;
+            size_t len;
+        } io; /* RECV, SEND, READ */
+        struct {
+            struct iovec *iov;
+            int iovcnt;
+        } vec; /* WRITEV */
+        struct {
+            const struct sockaddr *addr;
+            socklen_t addrlen;
+        } conn; /* CONNECT */
+        struct {
+            int in_fd;
+            int64_t off;
+            size_t len;
+        } file; /* SENDFILE */
+        int how;          /* SHUTDOWN */
+        zk_timer_t timer; /* TIMEOUT: timer.deadline is absolute loop time */
+    } u;
+
+    /* results of a ZK_OP_F_POOLBUF recv, valid in the callback when ZK_OP_F_BUF is set */
+    char *rbuf;
+    uint16_t bid;
+
+    /* loop-private */
+    uint16_t priv16;
+    int32_t res;
+    zk_op_t *next;
+    zk_op_t *prev;
+    uint64_t priv64;
+};
+
+/* Preparation helpers: they reset the op and fill it; flags may be OR-ed in afterwards. */
+void zk_prep_accept(zk_op_t *op, int listen_fd, int multishot, zk_op_cb cb, void *data);
+void zk_prep_connect(zk_op_t *op, int fd, const struct sockaddr *addr, socklen_t len, zk_op_cb cb,
+                     void *data);
+void zk_prep_recv(zk_op_t *op, int fd, void *buf, size_t len, zk_op_cb cb, void *data);
+/* recv into provided buffers; multishot keeps it armed while the peer sends */
+void zk_prep_recv_pool(zk_op_t *op, int fd, int multishot, zk_op_cb cb, void *data);
+void zk_prep_send(zk_op_t *op, int fd, const void *buf, size_t len, zk_op_cb cb, void *data);
+void zk_prep_writev(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, zk_op_cb cb, void *data);
+void zk_prep_read(zk_op_t *op, int fd, void *buf, size_t len, zk_op_cb cb, void *data);
+void zk_prep_shutdown(zk_op_t *op, int fd, int how, zk_op_cb cb, void *data);
+void zk_prep_close(zk_op_t *op, int fd, zk_op_cb cb, void *data);
+void zk_prep_sendfile(zk_op_t *op, int sock_fd, int file_fd, int64_t off, size_t len, zk_op_cb cb,
+                      void *data);
+/* relative: fires `ns` after the loop's cached now; absolute: at loop time `deadline` */
+void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data);
+void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data);
+
+/* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op. */
+int zk_submit(zk_loop_t *loop, zk_op_t *op);
+
+/* Asks for op to stop early. The op then completes (once more, finally) with -ECANCELED, or with
+ * its real result when that landed first. Returns 0, or -ENOENT when op is not in flight. */
+int zk_cancel(zk_loop_t *loop, zk_op_t *op);
+
+/* 1 while op belongs to the loop (submitted and not finally completed). */
+static inline int zk_op_busy(const zk_op_t *op) { return op->state != 0; }
+
+/* Synchronous close that also forgets the loop's per-fd state. Returns 0 or -errno. */
+int zk_close(zk_loop_t *loop, int fd);
+
+#endif
