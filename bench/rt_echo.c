@@ -171,18 +171,16 @@ static void zecho_recv_cb(zk_loop_t *loop, zk_op_t *op, int res)
 {
     echo_conn_t *c = op->data;
 
-    if (res > 0 && (op->flags & ZK_OP_F_BUF)) {
-        if (c->dead) {
-            zk_buf_put(loop, op->bid);
-        } else {
+    if (op->flags & ZK_OP_F_BUF) {
+        if (res > 0 && !c->dead) {
             c->q[c->tail++ % ECHO_BUFS] = (echo_chunk_t){.bid = op->bid, .len = (uint32_t)res};
             zecho_kick(loop, c);
+        } else {
+            zk_buf_put(loop, op->bid);
         }
-    } else if (res > 0 || res == -ENOBUFS) {
-        /* no buffer attached (should not happen) or pool empty: just re-arm below */
-    } else {
-        c->eof = 1; /* 0 = EOF, other -errno: the connection is over */
     }
+    /* 0 = EOF, -errno: the connection is over; -ENOBUFS (pool empty): just re-arm below */
+    if (res == 0 || (res < 0 && res != -ENOBUFS)) c->eof = 1;
     if (!(op->flags & ZK_OP_F_MORE)) {
         c->recv_live = 0;
         if (!c->eof && !c->dead) {

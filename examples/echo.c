@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* echo [ADDR] [PORT]: a TCP echo server on the zokio futures API (default 127.0.0.1 8080).
- * One acceptor task drains a multishot accept stream; each connection is a task from a fixed pool
- * that echoes every chunk of its multishot recv stream back with send(all) before taking the next.
- */
+/* echo [ADDR] [PORT] (default 127.0.0.1 8080): a TCP echo server on the zokio futures API. One
+ * acceptor task drains an accept stream; each connection is a pooled task that sends every chunk
+ * of its recv stream back (send all) before it takes the next. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -36,8 +35,7 @@ static zk_poll_t conn_run(zk_task_t *t)
 
     for (;;) {
         switch (c->st) {
-        case C_RECV: /* after zk_recv_stream_stop() this yields -ECANCELED once the stream is idle
-                      */
+        case C_RECV: /* after a stop: -ECANCELED once the stream is idle */
             if (zk_recv_next(&c->rs, t, &c->chunk) == ZK_PENDING) return ZK_PENDING;
             if (c->chunk.res <= 0) {
                 zk_fut_close(&c->io, c->fd);
@@ -58,17 +56,16 @@ static zk_poll_t conn_run(zk_task_t *t)
     }
 }
 
-static void conn_done(zk_task_t *t)
-{
-    zk_pool_put(&conns, t->data);
-}
+static void conn_done(zk_task_t *t) { zk_pool_put(&conns, t->data); }
 
 static zk_poll_t accept_run(zk_task_t *t)
 {
     for (int fd;;) {
-        if (napping && zk_poll(&nap.base, t) == ZK_PENDING) return ZK_PENDING;
-        if (napping) zk_accept_stream_init(&accepts, listen_fd);
-        napping = 0;
+        if (napping) {
+            if (zk_poll(&nap.base, t) == ZK_PENDING) return ZK_PENDING;
+            zk_accept_stream_init(&accepts, listen_fd);
+            napping = 0;
+        }
         if (zk_accept_next(&accepts, t, &fd) == ZK_PENDING) return ZK_PENDING;
         if (fd < 0) {
             fprintf(stderr, "echo: accept: %s\n", strerror(-fd));
@@ -81,8 +78,7 @@ static zk_poll_t accept_run(zk_task_t *t)
             zk_close(t->loop, fd);
             continue;
         }
-        c->fd = fd;
-        c->st = C_RECV;
+        c->fd = fd, c->st = C_RECV;
         zk_recv_stream_init(&c->rs, fd);
         zk_task_init(&c->task, t->loop, conn_run, conn_done, c);
         zk_spawn(&c->task);
@@ -112,7 +108,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "echo: %s\n", strerror(-rc));
         return 1;
     }
-    printf("echo: listening on %s:%d, backend %s\n", argc > 1 ? argv[1] : "127.0.0.1", port,
+    printf("echo: %s:%d, backend %s\n", argc > 1 ? argv[1] : "127.0.0.1", port,
            zk_loop_backend_name(loop));
     fflush(stdout);
     zk_accept_stream_init(&accepts, listen_fd);

@@ -342,8 +342,10 @@ static int ep_poll(zk_loop_t *loop, int64_t timeout_ns)
         ep->fds[fd].queued = 0;
         process_fd(loop, ep, fd);
     }
-    memmove(ep->retry, ep->retry + cnt, (ep->nretry - cnt) * sizeof *ep->retry);
-    ep->nretry -= cnt;
+    if (cnt) {
+        memmove(ep->retry, ep->retry + cnt, (ep->nretry - cnt) * sizeof *ep->retry);
+        ep->nretry -= cnt;
+    }
     return n;
 }
 

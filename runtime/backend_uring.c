@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ enum {
 };
 
 #define TAG_SPLICE_IN 1u
+#define TAG_POLL      2u /* a POLLOUT linked before a splice retry: its CQE is ignored */
 #define TAG_MASK      7u
 #define BGID          0
 #define MAX_PIPES     1024
@@ -194,13 +196,19 @@ static void pipe_put(ur_t *u, int idx, int dirty)
     u->pipe_free[u->npipe_free++] = (uint16_t)idx;
 }
 
-/* pipe -> socket for what sits in the pipe */
-static int splice_out(ur_t *u, zk_op_t *op, upipe_t *p, unsigned flags)
+/* pipe -> socket for what sits in the pipe; after_full: the socket was full (the splice said
+ * -EAGAIN, io-wq does not wait on a non-blocking socket), so wait for POLLOUT first */
+static int splice_out(ur_t *u, zk_op_t *op, upipe_t *p, int after_full)
 {
-    struct io_uring_sqe *sqe = sqe_get(u);
-    if (!sqe) return -EAGAIN;
+    struct io_uring_sqe *sqe;
+    if (after_full) {
+        if (!(sqe = sqe_get(u))) return -EAGAIN;
+        io_uring_prep_poll_add(sqe, op->fd, POLLOUT);
+        sqe->flags |= IOSQE_IO_LINK;
+        io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_POLL);
+    }
+    if (!(sqe = sqe_get(u))) return -EAGAIN;
     io_uring_prep_splice(sqe, p->r, -1, op->fd, -1, (unsigned)p->in_pipe, 0);
-    sqe->flags |= flags;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }
@@ -328,7 +336,10 @@ static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
             return 0;
         }
     cancel_ud(u, (uint64_t)(uintptr_t)op);
-    if (op->type == ZK_OP_SENDFILE) cancel_ud(u, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);
+    if (op->type == ZK_OP_SENDFILE) {
+        cancel_ud(u, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);
+        cancel_ud(u, (uint64_t)(uintptr_t)op | TAG_POLL);
+    }
     return 0;
 }
 
@@ -385,7 +396,9 @@ static void splice_out_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, int res)
         op->priv64 += (uint64_t)res;
         p->in_pipe -= res;
     }
-    if (res < 0 && res != -ECANCELED) {
+    if (res == -EAGAIN && op->state != ZK_OPS_CANCELLING && p->in_pipe > 0) {
+        if (splice_out(u, op, p, 1) < 0) sendfile_done(loop, u, op, -EAGAIN);
+    } else if (res < 0 && res != -ECANCELED) {
         sendfile_done(loop, u, op, res);
     } else if (op->state == ZK_OPS_CANCELLING) {
         sendfile_done(loop, u, op, -ECANCELED);
@@ -468,6 +481,8 @@ static void handle_cqe(zk_loop_t *loop, ur_t *u, struct io_uring_cqe *cqe)
     uint64_t ud = io_uring_cqe_get_data64(cqe);
     if (!ud || ud == LIBURING_UDATA_TIMEOUT) return;
     zk_op_t *op = (zk_op_t *)(uintptr_t)(ud & ~(uint64_t)TAG_MASK);
+    if (ud & TAG_POLL)
+        return;
     if (ud & TAG_SPLICE_IN)
         splice_in_cqe(u, op, cqe->res);
     else if (op->type == ZK_OP_SENDFILE)

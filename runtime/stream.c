@@ -19,10 +19,7 @@
 #define ACC_HIGH (ZK_ACCEPT_QUEUE < 256 ? ZK_ACCEPT_QUEUE * 3 / 4 : 64)
 #define ACC_LOW  (ACC_HIGH / 4)
 
-static unsigned acc_count(const zk_accept_stream_t *s)
-{
-    return s->tail - s->head;
-}
+static unsigned acc_count(const zk_accept_stream_t *s) { return s->tail - s->head; }
 
 static void acc_cb(zk_loop_t *loop, zk_op_t *op, int res);
 

@@ -761,8 +761,9 @@ ZT_TEST(ops_recv_and_send_same_fd)
     zk_loop_free(loop);
 }
 
-/* Two recvs queued on one fd complete in submission order. */
-ZT_TEST(ops_two_recvs_in_order)
+/* Two recvs queued on one fd: each gets one of two writes, nothing lost or duplicated (the order
+ * between them is not promised). */
+ZT_TEST(ops_two_recvs_same_fd)
 {
     RT_LOOP(loop);
     int a, b;
@@ -776,14 +777,18 @@ ZT_TEST(ops_two_recvs_in_order)
     ZT_EQ_INT(zk_submit(loop, &o2), 0);
     ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_NOWAIT), 0);
     ZT_EQ_INT(write(b, "AAAA", 4), 4);
-    RT_RUN_UNTIL(loop, r1.calls > 0 || r2.calls > 0, 2000);
-    ZT_EQ_INT(r1.calls, 1);
-    ZT_EQ_INT(r1.res, 4);
-    ZT_CHECK(memcmp(b1, "AAAA", 4) == 0);
+    RT_RUN_UNTIL(loop, r1.calls + r2.calls > 0, 2000);
+    ZT_EQ_INT(rt_run_for(loop, 10), 0);
+    ZT_EQ_INT(r1.calls + r2.calls, 1);
     ZT_EQ_INT(write(b, "BBBB", 4), 4);
-    RT_RUN_UNTIL(loop, r2.calls > 0, 2000);
+    RT_RUN_UNTIL(loop, r1.calls + r2.calls == 2, 2000);
+    ZT_EQ_INT(r1.calls, 1);
+    ZT_EQ_INT(r2.calls, 1);
+    ZT_EQ_INT(r1.res, 4);
     ZT_EQ_INT(r2.res, 4);
-    ZT_CHECK(memcmp(b2, "BBBB", 4) == 0);
+    int ab = memcmp(b1, "AAAA", 4) == 0 && memcmp(b2, "BBBB", 4) == 0;
+    int ba = memcmp(b1, "BBBB", 4) == 0 && memcmp(b2, "AAAA", 4) == 0;
+    ZT_CHECK(ab || ba);
     zk_close(loop, a);
     close(b);
     zk_loop_free(loop);

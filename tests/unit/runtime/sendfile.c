@@ -144,3 +144,108 @@ ZT_TEST(sendfile_past_eof)
     close(file);
     zk_loop_free(loop);
 }
+
+/* A sendfile stuck on a full socket is cancelled: one completion, -ECANCELED or the bytes moved
+ * so far. The next sendfile must not carry any stale bytes of the cancelled one. */
+ZT_TEST(sendfile_cancel_then_reuse)
+{
+    RT_LOOP(loop);
+    static unsigned char data[SF_SIZE], data2[200000], got[200000 + 16];
+    int file = sf_file(data, SF_SIZE, 4);
+    ZT_CHECK(file >= 0);
+    int a, b;
+    ZT_EQ_INT(rt_pair(&a, &b), 0);
+    /* fill the socket, so that the sendfile has to wait */
+    static char junk[65536];
+    while (send(a, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+    }
+    struct sf_state s = {0, 0};
+    zk_op_t op;
+    zk_prep_sendfile(&op, a, file, 0, SF_SIZE, sf_cb, &s);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    ZT_EQ_INT(rt_run_for(loop, 50), 0);
+    if (s.calls)
+        ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
+    ZT_EQ_INT(zk_cancel(loop, &op), 0);
+    RT_RUN_UNTIL(loop, s.calls > 0, 2000);
+    ZT_EQ_INT(rt_run_for(loop, 20), 0);
+    ZT_EQ_INT(s.calls, 1);
+    if (s.res != -ECANCELED && !(s.res > 0 && s.res < SF_SIZE))
+        ZT_FAIL("cancelled sendfile completed with %d (%s)", s.res,
+                s.res < 0 ? strerror(-s.res) : "bytes");
+    ZT_CHECK(!zk_op_busy(&op));
+    zk_close(loop, a);
+    close(b);
+    /* a second transfer on a new connection */
+    int file2 = sf_file(data2, sizeof(data2), 5);
+    ZT_CHECK(file2 >= 0);
+    ZT_EQ_INT(rt_pair(&a, &b), 0);
+    memset(got, 0, sizeof(got));
+    struct sf_reader r = {b, got, sizeof(got), 0};
+    pthread_t th;
+    ZT_EQ_INT(pthread_create(&th, NULL, sf_reader_main, &r), 0);
+    int ops = 0;
+    int rc = sf_send(loop, a, file2, 0, sizeof(data2), &ops);
+    shutdown(a, SHUT_WR);
+    pthread_join(th, NULL);
+    ZT_EQ_INT(rc, 0);
+    ZT_EQ_INT(r.got, (long)sizeof(data2));
+    ZT_CHECK(memcmp(got, data2, sizeof(data2)) == 0);
+    zk_close(loop, a);
+    close(b);
+    close(file);
+    close(file2);
+    zk_loop_free(loop);
+}
+
+/* A sendfile into a full socket waits for room (it must not fail with -EAGAIN). */
+ZT_TEST(sendfile_waits_for_room)
+{
+    RT_LOOP(loop);
+    static unsigned char data[100000];
+    int file = sf_file(data, sizeof(data), 9);
+    ZT_CHECK(file >= 0);
+    int a, b;
+    ZT_EQ_INT(rt_pair(&a, &b), 0);
+    static unsigned char junk[65536];
+    size_t junked = 0;
+    for (;;) {
+        ssize_t n = send(a, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        junked += (size_t)n;
+    }
+    enum { CAP = 32 << 20 };
+    unsigned char *got = calloc(1, CAP);
+    ZT_CHECK(got != NULL);
+    ZT_CHECK(junked + sizeof(data) < CAP);
+    struct sf_state s = {0, 0};
+    zk_op_t op;
+    zk_prep_sendfile(&op, a, file, 0, sizeof(data), sf_cb, &s);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    ZT_EQ_INT(rt_run_for(loop, 30), 0);
+    if (s.calls)
+        ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
+    struct sf_reader r = {b, got, CAP, 0};
+    pthread_t th;
+    ZT_EQ_INT(pthread_create(&th, NULL, sf_reader_main, &r), 0);
+    RT_WAIT(loop, s.calls > 0, 2000);
+    int first = s.res;
+    int ops = 0, rc = 0;
+    if (first > 0 && (size_t)first < sizeof(data))
+        rc = sf_send(loop, a, file, first, sizeof(data) - (size_t)first, &ops);
+    shutdown(a, SHUT_WR);
+    pthread_join(th, NULL);
+    if (s.calls == 0)
+        ZT_FAIL("%s", "sendfile still pending 2 s after the reader started");
+    if (first <= 0)
+        ZT_FAIL("sendfile completed with %d once the reader drained the socket", first);
+    ZT_EQ_INT(rc, 0);
+    ZT_EQ_INT(r.got, (long)(junked + sizeof(data)));
+    ZT_CHECK(memcmp(got + junked, data, sizeof(data)) == 0);
+    free(got);
+    zk_close(loop, a);
+    close(b);
+    close(file);
+    zk_loop_free(loop);
+}
