@@ -8,7 +8,8 @@
 # BENCH_DEPTH (16, pipelining depth), BENCH_PORT (first port, 19500), BENCH_SERVER_CPU (0),
 # BENCH_CLIENT_CPU (1), BENCH_IDLE_CONNS (1000), BENCH_PEERS ("h2o lighttpd": extra servers, "" for
 # none), BENCH_SERVERS (override the whole list, e.g. "nginx zokiod-epoll"), BENCH_WORKLOADS
-# ("small big pipe"), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part), BENCH_NO_INSTALL (1).
+# ("small big pipe"), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part), BENCH_NO_INSTALL (1),
+# BENCH_NGINX_NOPUSH (on: nginx's tcp_nopush; "off" avoids nginx's pipelining stall, see README).
 set -u
 
 BUILD=${1:?usage: bench/http.sh BUILD_DIR}
@@ -24,6 +25,7 @@ SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
 IDLE=${BENCH_IDLE_CONNS:-1000}
 PEERS=${BENCH_PEERS-h2o lighttpd}
+NOPUSH=${BENCH_NGINX_NOPUSH:-on}
 WORKLOADS=${BENCH_WORKLOADS:-small big pipe}
 HZ=$(getconf CLK_TCK)
 fail=0
@@ -144,7 +146,7 @@ http {
     default_type application/octet-stream;
     access_log off;
     sendfile on;
-    tcp_nopush on;
+    tcp_nopush $NOPUSH;
     open_file_cache max=1000 inactive=60s;
     keepalive_requests 100000;
     keepalive_timeout 65;
@@ -164,7 +166,6 @@ listen:
 num-threads: 1
 max-connections: 4096
 error-log: $1/error.log
-pid-file: $1/h2o.pid
 hosts:
   default:
     paths:
@@ -381,6 +382,7 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
         start_server "$s" || { fail=1; continue; }
         pids=$(getv PIDS "$s")
         r0=$(rss_kib $pids)
+: >"$TMP/idle.out"
         taskset -c "$CCPU" python3 "$DIR/http_client.py" idle "$(getv PORT "$s")" /612.html "$IDLE" \
             >"$TMP/idle.out" 2>"$TMP/idle.err" &
         IDLE_PID=$!
@@ -447,6 +449,7 @@ END {
             if (total(key, "non2xx") > 0) warn = warn sprintf("non-2xx=%d ", total(key, "non2xx"))
             if (total(key, "crash") > 0) warn = warn sprintf("CRASHED=%d ", total(key, "crash"))
             if (total(key, "fail") > 0) warn = warn sprintf("failed-runs=%d ", total(key, "fail"))
+            if (sp < 50 && cp < 50) { warn = warn "latency-bound "; latb = 1 }
             rr = "n/a"; cr = "n/a"; verdict = ""
             if (nr > 0 && rps > 0) rr = sprintf("%.3fx", rps / nr)
             if (nc > 0 && cpu > 0) cr = sprintf("%.3fx", cpu / nc)
@@ -464,6 +467,8 @@ END {
     print "(lower is better). target (zokiod rows): req/s >= 1.0x nginx / cpu_us/req <= 1.0x nginx."
     if (clientbound != "")
         print "NOTE: client-bound (wrk >= 90% busy, server < 90%):" clientbound "; there req/s is wrk'"'"'s limit, compare cpu_us/req"
+    if (latb)
+        print "NOTE: latency-bound rows: neither the server nor wrk was 50% busy, so something waits (with\n      tcp_nopush on, nginx corks pipelined responses and stalls ~40 ms per batch); compare cpu_us/req"
     if (noisy)
         print "WARNING: other processes used > 25% of a CPU during some runs (other%): the box was busy"
     if (nrss) {

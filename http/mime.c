@@ -259,10 +259,7 @@ const char *zh_mime_lookup(const zh_mime_t *m, const char *path)
     return zh_mime_lookup_n(m, path, strlen(path));
 }
 
-size_t zh_mime_count(const zh_mime_t *m)
-{
-    return m->count;
-}
+size_t zh_mime_count(const zh_mime_t *m) { return m->count; }
 
 void zh_mime_free(zh_mime_t *m)
 {

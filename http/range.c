@@ -11,10 +11,7 @@ static const char *skip_ows(const char *p, const char *end)
     return p;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* One or more digits; values beyond UINT64_MAX saturate (they are past any file's end). */
 static int parse_u64(const char **pp, const char *end, uint64_t *v)
@@ -117,10 +114,7 @@ static void put(sink_t *s, const char *p, size_t n)
     s->need += n;
 }
 
-static void puts_(sink_t *s, const char *p)
-{
-    put(s, p, strlen(p));
-}
+static void puts_(sink_t *s, const char *p) { put(s, p, strlen(p)); }
 
 static void put_u64(sink_t *s, uint64_t v)
 {

@@ -18,8 +18,8 @@
 #endif
 #endif
 
-#define BATCH       256 /* ops performed per fd per pass before yielding to other fds */
-#define MAX_EVENTS  512
+#define BATCH      256 /* ops performed per fd per pass before yielding to other fds */
+#define MAX_EVENTS 512
 
 typedef struct efd {
     zk_opq_t rq, wq;
@@ -103,9 +103,7 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
     ssize_t r;
     *bid = -1;
     switch (op->type) {
-    case ZK_OP_ACCEPT:
-        r = accept4(op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        break;
+    case ZK_OP_ACCEPT: r = accept4(op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); break;
     case ZK_OP_RECV:
         if (op->flags & ZK_OP_F_POOLBUF) {
             int b = zk__buf_take(loop);
@@ -119,12 +117,8 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
             r = recv(op->fd, op->u.io.buf, op->u.io.len, 0);
         }
         break;
-    case ZK_OP_READ:
-        r = read(op->fd, op->u.io.buf, op->u.io.len);
-        break;
-    case ZK_OP_SEND:
-        r = send(op->fd, op->u.io.buf, op->u.io.len, MSG_NOSIGNAL);
-        break;
+    case ZK_OP_READ: r = read(op->fd, op->u.io.buf, op->u.io.len); break;
+    case ZK_OP_SEND: r = send(op->fd, op->u.io.buf, op->u.io.len, MSG_NOSIGNAL); break;
     case ZK_OP_WRITEV: {
         struct msghdr mh = {.msg_iov = op->u.vec.iov, .msg_iovlen = (size_t)op->u.vec.iovcnt};
         r = sendmsg(op->fd, &mh, MSG_NOSIGNAL);
@@ -147,8 +141,7 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
             return errno == ENOTCONN ? -EAGAIN : -errno;
         return 0;
     }
-    default:
-        return -EINVAL;
+    default: return -EINVAL;
     }
     if (r < 0) return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     return (int)r;
@@ -264,9 +257,7 @@ static int ep_submit(zk_loop_t *loop, zk_op_t *op)
         ep_forget_fd(loop, op->fd);
         zk__defer(loop, op, sync_result(close(op->fd)));
         return 0;
-    case ZK_OP_SHUTDOWN:
-        zk__defer(loop, op, sync_result(shutdown(op->fd, op->u.how)));
-        return 0;
+    case ZK_OP_SHUTDOWN: zk__defer(loop, op, sync_result(shutdown(op->fd, op->u.how))); return 0;
     case ZK_OP_CONNECT:
         if (connect(op->fd, op->u.conn.addr, op->u.conn.addrlen) == 0) {
             zk__defer(loop, op, 0);
@@ -274,8 +265,7 @@ static int ep_submit(zk_loop_t *loop, zk_op_t *op)
         }
         if (errno != EINPROGRESS) return -errno;
         break;
-    default:
-        break;
+    default: break;
     }
     if ((r = ensure_registered(ep, op->fd, &e)) < 0) return r;
     int rd = is_read_op(op);

@@ -302,12 +302,8 @@ static int ur_submit(zk_loop_t *loop, zk_op_t *op)
     case ZK_OP_READ:
         io_uring_prep_read(sqe, op->fd, op->u.io.buf, (unsigned)op->u.io.len, (__u64)-1);
         break;
-    case ZK_OP_SHUTDOWN:
-        io_uring_prep_shutdown(sqe, op->fd, op->u.how);
-        break;
-    case ZK_OP_CLOSE:
-        io_uring_prep_close(sqe, op->fd);
-        break;
+    case ZK_OP_SHUTDOWN: io_uring_prep_shutdown(sqe, op->fd, op->u.how); break;
+    case ZK_OP_CLOSE: io_uring_prep_close(sqe, op->fd); break;
     default:
         io_uring_prep_nop(sqe);
         io_uring_sqe_set_data64(sqe, 0);
@@ -481,8 +477,7 @@ static void handle_cqe(zk_loop_t *loop, ur_t *u, struct io_uring_cqe *cqe)
     uint64_t ud = io_uring_cqe_get_data64(cqe);
     if (!ud || ud == LIBURING_UDATA_TIMEOUT) return;
     zk_op_t *op = (zk_op_t *)(uintptr_t)(ud & ~(uint64_t)TAG_MASK);
-    if (ud & TAG_POLL)
-        return;
+    if (ud & TAG_POLL) return;
     if (ud & TAG_SPLICE_IN)
         splice_in_cqe(u, op, cqe->res);
     else if (op->type == ZK_OP_SENDFILE)

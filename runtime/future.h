@@ -148,12 +148,12 @@ typedef struct zk_recv_stream {
     zk_op_t op;
     zk_task_t *task;
     int fd;
-    int end_res;        /* 0 = EOF or -errno, once `ended` */
-    uint32_t count;     /* chunks waiting */
+    int end_res;         /* 0 = EOF or -errno, once `ended` */
+    uint32_t count;      /* chunks waiting */
     uint16_t head, tail; /* chain of waiting buffer ids */
-    uint8_t paused;     /* op cancelled for back-pressure */
-    uint8_t want;       /* caller wants data (not paused by zk_recv_stream_pause) */
-    uint8_t ended;      /* EOF, error or stop: never re-armed */
+    uint8_t paused;      /* op cancelled for back-pressure */
+    uint8_t want;        /* caller wants data (not paused by zk_recv_stream_pause) */
+    uint8_t ended;       /* EOF, error or stop: never re-armed */
 } zk_recv_stream_t;
 
 void zk_recv_stream_init(zk_recv_stream_t *s, int fd);

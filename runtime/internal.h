@@ -71,8 +71,8 @@ struct zk_loop {
     uint16_t *buf_link; /* chains of buffers waiting in a recv stream */
     uint32_t *buf_len;  /* bytes held by each waiting buffer */
     unsigned buf_nfree;
-    unsigned buf_out;            /* handed to users, not yet put back */
-    struct zk_opq starved;       /* POOLBUF recvs waiting for a free buffer (backend use) */
+    unsigned buf_out;      /* handed to users, not yet put back */
+    struct zk_opq starved; /* POOLBUF recvs waiting for a free buffer (backend use) */
 
     /* cross-thread wake-up */
     int event_fd;

@@ -37,7 +37,8 @@ static int bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o)
     loop->buf_count = n;
     loop->buf_size = sz;
     /* mmap: pages are only touched when a buffer is first used */
-    void *m = mmap(NULL, (size_t)n * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m =
+        mmap(NULL, (size_t)n * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return -errno;
     loop->bufs = m;
     loop->buf_free = malloc(n * sizeof(uint16_t));
@@ -50,7 +51,10 @@ static int bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o)
     return 0;
 }
 
-char *zk_buf_ptr(zk_loop_t *loop, unsigned bid) { return loop->bufs + (size_t)bid * loop->buf_size; }
+char *zk_buf_ptr(zk_loop_t *loop, unsigned bid)
+{
+    return loop->bufs + (size_t)bid * loop->buf_size;
+}
 unsigned zk_buf_size(const zk_loop_t *loop) { return loop->buf_size; }
 unsigned zk_buf_free_count(const zk_loop_t *loop) { return loop->buf_count - loop->buf_out; }
 
@@ -60,7 +64,10 @@ int zk__buf_take(zk_loop_t *loop)
     return loop->buf_free[--loop->buf_nfree];
 }
 
-void zk__buf_release(zk_loop_t *loop, unsigned bid) { loop->buf_free[loop->buf_nfree++] = (uint16_t)bid; }
+void zk__buf_release(zk_loop_t *loop, unsigned bid)
+{
+    loop->buf_free[loop->buf_nfree++] = (uint16_t)bid;
+}
 
 void zk_buf_put(zk_loop_t *loop, unsigned bid)
 {

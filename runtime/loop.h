@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* zokio: the event loop. One loop per thread; nothing here is thread-safe except zk_async_send(). */
+/* zokio: the event loop. One loop per thread; nothing here is thread-safe except zk_async_send().
+ */
 #ifndef ZK_LOOP_H
 #define ZK_LOOP_H
 

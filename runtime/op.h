@@ -75,7 +75,7 @@ struct zk_op {
             int in_fd;
             int64_t off;
             size_t len;
-        } file; /* SENDFILE */
+        } file;           /* SENDFILE */
         int how;          /* SHUTDOWN */
         zk_timer_t timer; /* TIMEOUT: timer.deadline is absolute loop time */
     } u;

@@ -11,15 +11,10 @@ int zk_pool_init(zk_pool_t *p, size_t size, unsigned count)
     size_t s = size < sizeof(void *) ? sizeof(void *) : size;
     p->obj_size = (s + align - 1) & ~(align - 1);
     p->count = count;
-    p->used = 0;
+    p->used = p->hwm = 0;
     p->free = NULL;
-    p->mem = calloc(count, p->obj_size);
+    p->mem = calloc(count, p->obj_size); /* large: fresh zero pages, mapped on first touch */
     if (!p->mem && count) return -ENOMEM;
-    for (unsigned i = count; i-- > 0;) {
-        void **obj = (void **)(p->mem + (size_t)i * p->obj_size);
-        *obj = p->free;
-        p->free = obj;
-    }
     return 0;
 }
 
@@ -33,8 +28,13 @@ void zk_pool_fini(zk_pool_t *p)
 void *zk_pool_get(zk_pool_t *p)
 {
     void **obj = p->free;
-    if (!obj) return NULL;
-    p->free = *obj;
+    if (obj) {
+        p->free = *obj;
+    } else if (p->hwm < p->count) {
+        obj = (void **)(p->mem + (size_t)p->hwm++ * p->obj_size);
+    } else {
+        return NULL;
+    }
     p->used++;
     return obj;
 }

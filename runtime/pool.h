@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* zokio: a fixed-size object pool. One allocation at init; get/put are O(1) and never allocate. */
+/* zokio: a fixed-size object pool. One reservation at init (pages are touched only as objects
+ * are first handed out, so a large pool costs little until it is used); get/put are O(1). */
 #ifndef ZK_POOL_H
 #define ZK_POOL_H
 
@@ -10,6 +11,7 @@ typedef struct zk_pool {
     void *free; /* singly linked through the first word of each free object */
     size_t obj_size;
     unsigned count, used;
+    unsigned hwm; /* objects ever handed out: [0, hwm) have been touched */
 } zk_pool_t;
 
 /* Reserves `count` objects of `size` bytes. Returns 0 or -ENOMEM. */

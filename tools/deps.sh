@@ -6,7 +6,7 @@
 
 # Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
 # Tests and tools: curl wrk clang-format procps.
-PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps"
+PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3"
 
 missing=""
 for p in $PKGS; do

@@ -93,10 +93,7 @@ void zt_skip_msg(const char *fmt, ...)
     va_end(ap);
 }
 
-int zt_failed(void)
-{
-    return zt_cur.state == ZT_STATE_FAIL;
-}
+int zt_failed(void) { return zt_cur.state == ZT_STATE_FAIL; }
 
 int zt_streq(const char *a, const char *b)
 {

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static int parse(const char *s, time_t *t)
-{
-    return zh_date_parse(s, strlen(s), t);
-}
+static int parse(const char *s, time_t *t) { return zh_date_parse(s, strlen(s), t); }
 
 ZT_TEST(date_format_known)
 {

@@ -9,20 +9,11 @@ static const char E[] = "\"5f5e1000-1a2b\""; /* what zh_etag_format gives for th
 #define MTIME ((time_t)0x5f5e1000)
 #define SIZE  0x1a2b
 
-static int inm(const char *v)
-{
-    return zh_etag_match_list(v, strlen(v), E, strlen(E), 1);
-}
+static int inm(const char *v) { return zh_etag_match_list(v, strlen(v), E, strlen(E), 1); }
 
-static int im(const char *v)
-{
-    return zh_etag_match_list(v, strlen(v), E, strlen(E), 0);
-}
+static int im(const char *v) { return zh_etag_match_list(v, strlen(v), E, strlen(E), 0); }
 
-static int ir(const char *v)
-{
-    return zh_if_range_ok(v, strlen(v), E, strlen(E), MTIME);
-}
+static int ir(const char *v) { return zh_if_range_ok(v, strlen(v), E, strlen(E), MTIME); }
 
 ZT_TEST(etag_format)
 {

@@ -163,8 +163,7 @@ static void resubmit_cb(zk_loop_t *loop, zk_op_t *op, int res)
     s->last = res;
     if (s->calls < 3) {
         zk_prep_timeout(op, 1 * ZK_MSEC, resubmit_cb, s);
-        if (zk_submit(loop, op) != 0)
-            s->last = 12345;
+        if (zk_submit(loop, op) != 0) s->last = 12345;
     }
 }
 

@@ -114,8 +114,7 @@ static zk_poll_t sleep_run(zk_task_t *t)
         s->t0 = zk_loop_now(t->loop);
         s->st = 1;
     }
-    if (zk_poll(&s->f.base, t) == ZK_PENDING)
-        return ZK_PENDING;
+    if (zk_poll(&s->f.base, t) == ZK_PENDING) return ZK_PENDING;
     s->result = s->f.base.result;
     s->t1 = zk_loop_now(t->loop);
     return ZK_READY;
@@ -175,8 +174,7 @@ static zk_poll_t xfer_tx(zk_task_t *t)
         }
         x->st_tx = 1;
     }
-    if (zk_poll(&x->ftx.base, t) == ZK_PENDING)
-        return ZK_PENDING;
+    if (zk_poll(&x->ftx.base, t) == ZK_PENDING) return ZK_PENDING;
     x->tx_result = x->ftx.base.result;
     return ZK_READY;
 }
@@ -190,8 +188,7 @@ static zk_poll_t xfer_rx(zk_task_t *t)
             zk_fut_recv(&x->frx, x->fd_rx, x->dst + x->got, want);
             x->st_rx = 1;
         }
-        if (zk_poll(&x->frx.base, t) == ZK_PENDING)
-            return ZK_PENDING;
+        if (zk_poll(&x->frx.base, t) == ZK_PENDING) return ZK_PENDING;
         x->st_rx = 0;
         int r = x->frx.base.result;
         if (r <= 0) {
@@ -199,8 +196,7 @@ static zk_poll_t xfer_rx(zk_task_t *t)
             return ZK_READY;
         }
         x->got += (size_t)r;
-        if (x->got >= MIB)
-            return ZK_READY;
+        if (x->got >= MIB) return ZK_READY;
     }
 }
 
@@ -269,8 +265,7 @@ static zk_poll_t to_run(zk_task_t *t)
         zk_fut_timeout(&s->to, &s->inner.base, s->t0 + s->deadline_ns);
         s->st = 1;
     }
-    if (zk_poll(&s->to.base, t) == ZK_PENDING)
-        return ZK_PENDING;
+    if (zk_poll(&s->to.base, t) == ZK_PENDING) return ZK_PENDING;
     s->result = s->to.base.result;
     s->inner_busy = zk_fut_busy(&s->inner);
     s->timer_armed = zk_timer_armed(&s->to.timer);
@@ -375,8 +370,7 @@ static zk_poll_t join_run(zk_task_t *t)
         s->t0 = zk_loop_now(t->loop);
         s->st = 1;
     }
-    if (zk_poll(&s->j.base, t) == ZK_PENDING)
-        return ZK_PENDING;
+    if (zk_poll(&s->j.base, t) == ZK_PENDING) return ZK_PENDING;
     s->result = s->j.base.result;
     s->busy1 = zk_fut_busy(&s->s1);
     s->busy2 = zk_fut_busy(&s->s2);
@@ -430,8 +424,7 @@ static zk_poll_t sel_run(zk_task_t *t)
         s->t0 = zk_loop_now(t->loop);
         s->st = 1;
     }
-    if (zk_poll(&s->sel.base, t) == ZK_PENDING)
-        return ZK_PENDING;
+    if (zk_poll(&s->sel.base, t) == ZK_PENDING) return ZK_PENDING;
     s->result = s->sel.base.result;
     s->busy_sl = zk_fut_busy(&s->sl);
     s->busy_rv = zk_fut_busy(&s->rv);

@@ -38,8 +38,7 @@ ZT_TEST(loop_backend_matches_env)
 ZT_TEST(loop_env_overrides_opts)
 {
     const char *want = zt_backend();
-    if (strcmp(want, "auto") == 0)
-        ZT_SKIP("%s", "ZOKIOD_BACKEND not set");
+    if (strcmp(want, "auto") == 0) ZT_SKIP("%s", "ZOKIOD_BACKEND not set");
     zk_loop_opts_t o = {0};
     o.backend = strcmp(want, "epoll") == 0 ? ZK_BACKEND_URING : ZK_BACKEND_EPOLL;
     RT_LOOP_OPTS(loop, &o);

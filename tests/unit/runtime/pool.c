@@ -38,8 +38,7 @@ ZT_TEST(pool_get_put)
         unsigned char *o = zk_pool_get(&p);
         ZT_CHECK(o != NULL);
         for (int j = 0; j < N; j++)
-            if (o == objs[j])
-                seen |= 1 << j;
+            if (o == objs[j]) seen |= 1 << j;
     }
     ZT_EQ_INT(seen, (1 << N) - 1);
     ZT_CHECK(zk_pool_get(&p) == NULL);

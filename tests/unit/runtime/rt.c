@@ -21,8 +21,7 @@ int rt_loop_new(zk_loop_t **out, const zk_loop_opts_t *opts, const char **why)
     o.quiet = 1;
     *out = NULL;
     int rc = zk_loop_new(out, &o);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (strcmp(zt_backend(), "io_uring") == 0 && zk_loop_backend(*out) != ZK_BACKEND_URING) {
         *why = zk_loop_backend_reason(*out);
         zk_loop_free(*out);
@@ -72,8 +71,7 @@ int rt_run_for(zk_loop_t *loop, unsigned ms)
     rt_guard_start(loop, &g, ms);
     while (!rt_guard_expired(&g)) {
         rc = zk_loop_run(loop, ZK_RUN_ONCE);
-        if (rc < 0)
-            break;
+        if (rc < 0) break;
     }
     rt_guard_stop(loop, &g);
     return rc < 0 ? rc : 0;
@@ -103,8 +101,7 @@ void rt_addr(struct sockaddr_in *sa, int port)
 int rt_listen(int *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) return -errno;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in sa;
@@ -129,8 +126,7 @@ int rt_socket(void)
 int rt_connect_blocking(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) return -errno;
     struct sockaddr_in sa;
     rt_addr(&sa, port);
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -145,8 +141,7 @@ int rt_pair(int *a, int *b)
 {
     int port, e;
     int l = rt_listen(&port);
-    if (l < 0)
-        return l;
+    if (l < 0) return l;
     int c = rt_connect_blocking(port);
     if (c < 0) {
         close(l);
@@ -173,8 +168,7 @@ int rt_pair(int *a, int *b)
 int rt_dead_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) return -errno;
     struct sockaddr_in sa;
     rt_addr(&sa, 0);
     socklen_t len = sizeof(sa);
@@ -192,14 +186,11 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 {
     for (;;) {
         uint64_t now = rt_wall_ns();
-        if (now >= deadline)
-            return -ETIMEDOUT;
+        if (now >= deadline) return -ETIMEDOUT;
         struct pollfd p = {.fd = fd, .events = ev};
         int n = poll(&p, 1, (int)((deadline - now) / 1000000u) + 1);
-        if (n > 0)
-            return 0;
-        if (n < 0 && errno != EINTR)
-            return -errno;
+        if (n > 0) return 0;
+        if (n < 0 && errno != EINTR) return -errno;
     }
 }
 
@@ -213,13 +204,10 @@ long rt_read_full(int fd, void *buf, size_t n, int timeout_ms)
             got += (size_t)r;
             continue;
         }
-        if (r == 0)
-            break;
-        if (errno != EAGAIN && errno != EINTR)
-            return -errno;
+        if (r == 0) break;
+        if (errno != EAGAIN && errno != EINTR) return -errno;
         int w = wait_fd(fd, POLLIN, deadline);
-        if (w < 0)
-            return w;
+        if (w < 0) return w;
     }
     return (long)got;
 }
@@ -234,11 +222,9 @@ long rt_write_full(int fd, const void *buf, size_t n, int timeout_ms)
             done += (size_t)r;
             continue;
         }
-        if (errno != EAGAIN && errno != EINTR)
-            return -errno;
+        if (errno != EAGAIN && errno != EINTR) return -errno;
         int w = wait_fd(fd, POLLOUT, deadline);
-        if (w < 0)
-            return w;
+        if (w < 0) return w;
     }
     return (long)done;
 }

@@ -26,8 +26,7 @@ int rt_loop_new(zk_loop_t **out, const zk_loop_opts_t *opts, const char **why);
         int rt_lrc_ = rt_loop_new(&var, (opts), &rt_why_);                                         \
         if (rt_lrc_ == 1)                                                                          \
             ZT_SKIP("io_uring requested but unavailable: %s", rt_why_ ? rt_why_ : "?");            \
-        if (rt_lrc_ != 0)                                                                          \
-            ZT_FAIL("zk_loop_new: %s", strerror(-rt_lrc_));                                        \
+        if (rt_lrc_ != 0) ZT_FAIL("zk_loop_new: %s", strerror(-rt_lrc_));                          \
     } while (0)
 #define RT_LOOP(var) RT_LOOP_OPTS(var, NULL)
 
@@ -55,14 +54,11 @@ int rt_guard_expired(const rt_guard_t *g);
         rt_guard_start((loop), &rt_g_, (ms));                                                      \
         while (!(cond) && !rt_guard_expired(&rt_g_)) {                                             \
             rt_rrc_ = zk_loop_run((loop), ZK_RUN_ONCE);                                            \
-            if (rt_rrc_ < 0)                                                                       \
-                break;                                                                             \
+            if (rt_rrc_ < 0) break;                                                                \
         }                                                                                          \
         rt_guard_stop((loop), &rt_g_);                                                             \
-        if (rt_rrc_ < 0)                                                                           \
-            ZT_FAIL("zk_loop_run: %s", strerror(-rt_rrc_));                                        \
-        if (!(cond))                                                                               \
-            ZT_FAIL("timed out after %u ms waiting for: %s", (unsigned)(ms), #cond);               \
+        if (rt_rrc_ < 0) ZT_FAIL("zk_loop_run: %s", strerror(-rt_rrc_));                           \
+        if (!(cond)) ZT_FAIL("timed out after %u ms waiting for: %s", (unsigned)(ms), #cond);      \
     } while (0)
 
 /** Like RT_RUN_UNTIL but does not fail on time-out: the checks after it say what was missing.
@@ -74,12 +70,10 @@ int rt_guard_expired(const rt_guard_t *g);
         rt_guard_start((loop), &rt_g_, (ms));                                                      \
         while (!(cond) && !rt_guard_expired(&rt_g_)) {                                             \
             rt_rrc_ = zk_loop_run((loop), ZK_RUN_ONCE);                                            \
-            if (rt_rrc_ < 0)                                                                       \
-                break;                                                                             \
+            if (rt_rrc_ < 0) break;                                                                \
         }                                                                                          \
         rt_guard_stop((loop), &rt_g_);                                                             \
-        if (rt_rrc_ < 0)                                                                           \
-            ZT_FAIL("zk_loop_run: %s", strerror(-rt_rrc_));                                        \
+        if (rt_rrc_ < 0) ZT_FAIL("zk_loop_run: %s", strerror(-rt_rrc_));                           \
     } while (0)
 
 /** Runs the loop for `ms` milliseconds (to check that nothing more happens). Returns 0 or the

@@ -29,8 +29,7 @@ static int sf_file(unsigned char *data, size_t n, uint32_t seed)
 {
     char path[] = "/tmp/zk-sendfile-XXXXXX";
     int fd = mkstemp(path);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) return -errno;
     unlink(path);
     rt_fill(data, n, seed);
     size_t off = 0;
@@ -68,19 +67,15 @@ static int sf_send(zk_loop_t *loop, int sock, int file, int64_t off, size_t len,
         int calls = s.calls;
         zk_prep_sendfile(&op, sock, file, off + (int64_t)done, len - done, sf_cb, &s);
         int rc = zk_submit(loop, &op);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         rt_guard_t g;
         rt_guard_start(loop, &g, 3000);
         while (s.calls == calls && !rt_guard_expired(&g))
             zk_loop_run(loop, ZK_RUN_ONCE);
         rt_guard_stop(loop, &g);
-        if (s.calls == calls)
-            return -ETIMEDOUT;
-        if (s.res <= 0)
-            return s.res == 0 ? -ENODATA : s.res;
-        if ((size_t)s.res > len - done)
-            return -E2BIG;
+        if (s.calls == calls) return -ETIMEDOUT;
+        if (s.res <= 0) return s.res == 0 ? -ENODATA : s.res;
+        if ((size_t)s.res > len - done) return -E2BIG;
         done += (size_t)s.res;
         (*ops)++;
     }
@@ -92,8 +87,7 @@ static void sendfile_range(int64_t off, size_t len, uint32_t seed)
     RT_LOOP(loop);
     static unsigned char data[SF_SIZE], got[SF_SIZE + 16];
     int file = sf_file(data, SF_SIZE, seed);
-    if (file < 0)
-        ZT_FAIL("temp file: %s", strerror(-file));
+    if (file < 0) ZT_FAIL("temp file: %s", strerror(-file));
     int a, b;
     ZT_EQ_INT(rt_pair(&a, &b), 0);
     memset(got, 0, sizeof(got));
@@ -164,8 +158,7 @@ ZT_TEST(sendfile_cancel_then_reuse)
     zk_prep_sendfile(&op, a, file, 0, SF_SIZE, sf_cb, &s);
     ZT_EQ_INT(zk_submit(loop, &op), 0);
     ZT_EQ_INT(rt_run_for(loop, 50), 0);
-    if (s.calls)
-        ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
+    if (s.calls) ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
     ZT_EQ_INT(zk_cancel(loop, &op), 0);
     RT_RUN_UNTIL(loop, s.calls > 0, 2000);
     ZT_EQ_INT(rt_run_for(loop, 20), 0);
@@ -211,8 +204,7 @@ ZT_TEST(sendfile_waits_for_room)
     size_t junked = 0;
     for (;;) {
         ssize_t n = send(a, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         junked += (size_t)n;
     }
     enum { CAP = 32 << 20 };
@@ -224,8 +216,7 @@ ZT_TEST(sendfile_waits_for_room)
     zk_prep_sendfile(&op, a, file, 0, sizeof(data), sf_cb, &s);
     ZT_EQ_INT(zk_submit(loop, &op), 0);
     ZT_EQ_INT(rt_run_for(loop, 30), 0);
-    if (s.calls)
-        ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
+    if (s.calls) ZT_FAIL("sendfile into a full socket completed with %d instead of waiting", s.res);
     struct sf_reader r = {b, got, CAP, 0};
     pthread_t th;
     ZT_EQ_INT(pthread_create(&th, NULL, sf_reader_main, &r), 0);
@@ -236,10 +227,8 @@ ZT_TEST(sendfile_waits_for_room)
         rc = sf_send(loop, a, file, first, sizeof(data) - (size_t)first, &ops);
     shutdown(a, SHUT_WR);
     pthread_join(th, NULL);
-    if (s.calls == 0)
-        ZT_FAIL("%s", "sendfile still pending 2 s after the reader started");
-    if (first <= 0)
-        ZT_FAIL("sendfile completed with %d once the reader drained the socket", first);
+    if (s.calls == 0) ZT_FAIL("%s", "sendfile still pending 2 s after the reader started");
+    if (first <= 0) ZT_FAIL("sendfile completed with %d once the reader drained the socket", first);
     ZT_EQ_INT(rc, 0);
     ZT_EQ_INT(r.got, (long)(junked + sizeof(data)));
     ZT_CHECK(memcmp(got + junked, data, sizeof(data)) == 0);

@@ -18,7 +18,7 @@ struct as_task {
     int fds[AS_MAX];
     int n;
     int st, dones;
-    int end; /* the -errno that ended the stream */
+    int end;         /* the -errno that ended the stream */
     uint64_t nap_ns; /* > 0: sleep once after the first zk_accept_next */
     int napped;
 };
@@ -41,8 +41,7 @@ static zk_poll_t as_run(zk_task_t *t)
                 a->end = fd;
                 return ZK_READY;
             }
-            if (a->n < AS_MAX)
-                a->fds[a->n++] = fd;
+            if (a->n < AS_MAX) a->fds[a->n++] = fd;
             if (a->nap_ns && !a->napped) {
                 zk_fut_sleep(&a->nap, a->nap_ns);
                 a->st = 2;
@@ -55,18 +54,15 @@ static zk_poll_t as_run(zk_task_t *t)
         } else if (a->st == 1) {
             /* after stop: READY with -ECANCELED once idle */
             int fd;
-            if (zk_accept_next(&a->s, t, &fd) == ZK_PENDING)
-                return ZK_PENDING;
+            if (zk_accept_next(&a->s, t, &fd) == ZK_PENDING) return ZK_PENDING;
             if (fd >= 0) { /* nothing may be handed out after stop */
-                if (a->n < AS_MAX)
-                    a->fds[a->n++] = fd;
+                if (a->n < AS_MAX) a->fds[a->n++] = fd;
                 continue;
             }
             a->end = fd;
             return ZK_READY;
         } else {
-            if (zk_poll(&a->nap.base, t) == ZK_PENDING)
-                return ZK_PENDING;
+            if (zk_poll(&a->nap.base, t) == ZK_PENDING) return ZK_PENDING;
             a->napped = 1;
             a->st = 0;
         }
@@ -99,8 +95,7 @@ static void accept_stream(int conns, uint64_t nap_ns)
     for (int i = 0; i < conns; i++) {
         clients[i] = rt_connect_blocking(port);
         ZT_CHECK(clients[i] >= 0);
-        if (!nap_ns && i % 8 == 0)
-            ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_NOWAIT), 0);
+        if (!nap_ns && i % 8 == 0) ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_NOWAIT), 0);
     }
     RT_WAIT(loop, a.dones > 0, 2000);
     if (!a.dones)
@@ -114,8 +109,7 @@ static void accept_stream(int conns, uint64_t nap_ns)
     qsort(sorted, (size_t)conns, sizeof(int), cmp_int);
     for (int i = 0; i < conns; i++) {
         ZT_CHECK(sorted[i] >= 0 && sorted[i] != l);
-        if (i > 0 && sorted[i] == sorted[i - 1])
-            ZT_FAIL("fd %d handed out twice", sorted[i]);
+        if (i > 0 && sorted[i] == sorted[i - 1]) ZT_FAIL("fd %d handed out twice", sorted[i]);
     }
     ZT_EQ_INT(zk_loop_alive(loop), 0);
     /* each fd is a live connection to one of the clients */
@@ -162,15 +156,13 @@ static zk_poll_t rs_run(zk_task_t *t)
     struct rs_task *r = t->data;
     for (;;) {
         if (r->st == 1) {
-            if (zk_poll(&r->nap.base, t) == ZK_PENDING)
-                return ZK_PENDING;
+            if (zk_poll(&r->nap.base, t) == ZK_PENDING) return ZK_PENDING;
             r->n_at_resume = r->n;
             zk_recv_stream_resume(t->loop, &r->s);
             r->st = 0;
         }
         zk_recv_chunk_t c;
-        if (zk_recv_next(&r->s, t, &c) == ZK_PENDING)
-            return ZK_PENDING;
+        if (zk_recv_next(&r->s, t, &c) == ZK_PENDING) return ZK_PENDING;
         r->chunks++;
         if (c.res == 0) {
             r->eof = 1;
@@ -282,10 +274,8 @@ static zk_poll_t hold_run(zk_task_t *t)
 {
     struct hold_task *h = t->data;
     zk_recv_chunk_t c;
-    if (h->st == 1)
-        return ZK_PENDING; /* paused: not polling */
-    if (zk_recv_next(&h->s, t, &c) == ZK_PENDING)
-        return ZK_PENDING;
+    if (h->st == 1) return ZK_PENDING; /* paused: not polling */
+    if (zk_recv_next(&h->s, t, &c) == ZK_PENDING) return ZK_PENDING;
     if (c.res > 0) {
         h->n += (size_t)c.res;
         zk_buf_put(t->loop, c.bid);

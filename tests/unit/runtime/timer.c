@@ -22,10 +22,8 @@ static void order_cb(zk_loop_t *loop, zk_timer_t *t)
 {
     struct tnode *n = t->data;
     n->calls++;
-    if (zk_loop_now(loop) < n->deadline)
-        n->o->late++;
-    if (n->o->n < NT * 2)
-        n->o->fired[n->o->n++] = n->id;
+    if (zk_loop_now(loop) < n->deadline) n->o->late++;
+    if (n->o->n < NT * 2) n->o->fired[n->o->n++] = n->id;
 }
 
 ZT_TEST(timer_fire_in_deadline_order)
@@ -56,12 +54,11 @@ ZT_TEST(timer_fire_in_deadline_order)
     int want[NT], k = 0;
     for (unsigned ms = 0; ms <= 12; ms++)
         for (int i = 0; i < NT; i++)
-            if (off[i] == ms)
-                want[k++] = i;
+            if (off[i] == ms) want[k++] = i;
     for (int i = 0; i < NT; i++)
         if (o.fired[i] != want[i])
-            ZT_FAIL("position %d: timer %d fired, want %d (deadline order, ties in start order)",
-                    i, o.fired[i], want[i]);
+            ZT_FAIL("position %d: timer %d fired, want %d (deadline order, ties in start order)", i,
+                    o.fired[i], want[i]);
     for (int i = 0; i < NT; i++) {
         ZT_EQ_INT(nodes[i].calls, 1);
         ZT_CHECK(!zk_timer_armed(&nodes[i].t));
@@ -196,8 +193,7 @@ static void periodic_cb(zk_loop_t *loop, zk_timer_t *t)
 {
     struct tnode *n = t->data;
     n->calls++;
-    if (n->calls < 5)
-        zk_timer_start(loop, t, zk_loop_now(loop) + 2 * ZK_MSEC);
+    if (n->calls < 5) zk_timer_start(loop, t, zk_loop_now(loop) + 2 * ZK_MSEC);
 }
 
 ZT_TEST(timer_rearm_from_callback)

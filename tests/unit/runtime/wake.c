@@ -7,9 +7,9 @@
 struct wk {
     zk_async_t a;
     int calls;
-    int max_seen;     /* highest send number visible to a callback */
-    int seq;          /* bumped (atomically) by the sender before each send */
-    int off_thread;   /* a callback ran on another thread */
+    int max_seen;   /* highest send number visible to a callback */
+    int seq;        /* bumped (atomically) by the sender before each send */
+    int off_thread; /* a callback ran on another thread */
     pthread_t loop_thread;
     unsigned delay_ms;
     int sends;
@@ -22,10 +22,8 @@ static void wk_cb(zk_loop_t *loop, zk_async_t *a)
     (void)loop;
     w->calls++;
     int s = __atomic_load_n(&w->seq, __ATOMIC_SEQ_CST);
-    if (s > w->max_seen)
-        w->max_seen = s;
-    if (!pthread_equal(pthread_self(), w->loop_thread))
-        w->off_thread++;
+    if (s > w->max_seen) w->max_seen = s;
+    if (!pthread_equal(pthread_self(), w->loop_thread)) w->off_thread++;
 }
 
 static void *wk_sender(void *arg)
@@ -135,5 +133,30 @@ ZT_TEST(wake_async_two_handles)
     ZT_EQ_INT(w1.calls, 1);
     ZT_EQ_INT(w2.calls, 1);
     zk_async_close(&w1.a);
+    zk_loop_free(loop);
+}
+
+/* An async handle alone does not keep ZK_RUN_DEFAULT running. */
+ZT_TEST(wake_async_not_alive)
+{
+    RT_LOOP(loop);
+    static struct wk w;
+    memset(&w, 0, sizeof(w));
+    w.loop_thread = pthread_self();
+    zk_async_init(loop, &w.a, wk_cb);
+    w.a.data = &w;
+    /* a rescue send after 1.5 s, so that a loop that wrongly waits does not hang the test */
+    w.sends = 1;
+    w.delay_ms = 1500;
+    pthread_t th;
+    ZT_EQ_INT(pthread_create(&th, NULL, wk_sender, &w), 0);
+    uint64_t t0 = rt_wall_ns();
+    ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_DEFAULT), 0);
+    uint64_t dt = rt_wall_ns() - t0;
+    pthread_join(th, NULL);
+    if (dt > 500 * ZK_MSEC)
+        ZT_FAIL("ZK_RUN_DEFAULT with only an async handle ran %llu ms",
+                (unsigned long long)(dt / ZK_MSEC));
+    zk_async_close(&w.a);
     zk_loop_free(loop);
 }

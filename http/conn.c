@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the connection task. One state enum, one step function (conn_run):
+ *
+ *   READ   -- take input from the multishot recv stream, parse it, answer every complete request
+ *             into the output queue; when the input is used up (or the queue is full) -> WRITE
+ *   WRITE  -- writev / sendfile futures until the queue is empty -> READ, or LINGER to close
+ *   LINGER -- after a response with Connection: close: shut down our side, drain what the client
+ *             still sends (so its unread request does not turn our FIN into a RST), then CLOSE
+ *   CLOSE  -- stop the recv stream, wait for every op to settle, close the fd, finish the task
+ *
+ * Pipelined requests found in one read are all answered before the one batched write; parsing
+ * pauses while the queue is full, and reading pauses (the stream's back-pressure) meanwhile. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/conn.h"
+
+enum { ST_READ, ST_WRITE, ST_LINGER, ST_CLOSE };
+
+static void conn_timer_cb(zk_loop_t *loop, zk_timer_t *t)
+{
+    zh_conn_t *c = t->data;
+    if (zk_loop_now(loop) < c->deadline) { /* progress moved the deadline: sleep on */
+        zk_timer_start(loop, t, c->deadline);
+        return;
+    }
+    c->timed_out = 1;
+    zk_task_wake(&c->task);
+}
+
+/* moves the deadline; the timer is re-armed only when it fires early or is not armed */
+static void set_deadline(zh_conn_t *c, uint64_t timeout)
+{
+    zk_loop_t *loop = c->srv->loop;
+    c->deadline = zk_loop_now(loop) + timeout;
+    if (!zk_timer_armed(&c->timer) || c->timer.deadline > c->deadline)
+        zk_timer_start(loop, &c->timer, c->deadline);
+}
+
+static void release_input(zh_conn_t *c)
+{
+    if (c->in_held) zk_buf_put(c->srv->loop, c->in_bid);
+    c->in_held = 0;
+    c->in_len = 0;
+}
+
+/* gives the work buffers back when nothing is buffered and no request is half-read */
+static void maybe_idle(zh_conn_t *c)
+{
+    if (c->w && !zh_out_pending(c) && !c->req.started) zh_out_release(c);
+}
+
+/* answers the request llhttp just completed */
+static int answer(zh_conn_t *c)
+{
+    zh_server_t *s = c->srv;
+    c->requests++;
+    if (!llhttp_should_keep_alive(&c->parser) || c->requests >= s->lim.keepalive_requests ||
+        s->stopping || c->upgraded)
+        c->close_after = 1;
+    int rc = zh_static_handle(c, &c->req, c->parser.method);
+    c->req.started = 0;
+    c->req.expect_continue = 0;
+    c->sent_continue = 0;
+    return rc;
+}
+
+/* queues an error response for a request that cannot be framed or served, then close */
+static void fail_request(zh_conn_t *c, int status)
+{
+    c->close_after = 1;
+    c->req.started = 0;
+    zh_resp_error(c, status, 0, NULL);
+}
+
+enum { P_MORE, P_FLUSH };
+
+/* parses the current input buffer; answers complete requests */
+static int parse_input(zh_conn_t *c)
+{
+    zk_loop_t *loop = c->srv->loop;
+    const char *base = zk_buf_ptr(loop, c->in_bid);
+    while (c->in_len) {
+        if (!zh_out_has_room(c)) return P_FLUSH; /* answer what we have first */
+        const char *data = base + c->in_off;
+        c->pctx.data = data;
+        llhttp_errno_t err = llhttp_execute(&c->parser, data, c->in_len);
+        if (err == HPE_OK) { /* all of it used: a request is still incomplete */
+            c->in_len = 0;
+            break;
+        }
+        if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
+            /* llhttp treats what follows an Upgrade as another protocol: we speak none */
+            release_input(c);
+            c->close_after = 1;
+            return P_FLUSH;
+        }
+        if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
+            int st = zh_req_error_status(&c->req, err, data, c->in_len,
+                                         llhttp_get_error_pos(&c->parser));
+            release_input(c);
+            fail_request(c, st);
+            return P_FLUSH;
+        }
+        size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        c->in_off += (uint32_t)used;
+        c->in_len -= (uint32_t)used;
+        if (err == HPE_PAUSED_UPGRADE) c->upgraded = 1; /* answer it, then close */
+        llhttp_resume(&c->parser);
+        if (answer(c) < 0) {
+            release_input(c);
+            fail_request(c, 500);
+            return P_FLUSH;
+        }
+        if (c->close_after) {
+            release_input(c); /* anything after a closing request is ignored */
+            return P_FLUSH;
+        }
+    }
+    if (!c->in_len) release_input(c);
+    if (c->req.expect_continue && !c->sent_continue) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        char *p = zh_out_reserve(c, sizeof cont - 1);
+        if (p) {
+            memcpy(p, cont, sizeof cont - 1);
+            zh_out_commit(c, p, sizeof cont - 1);
+        }
+        c->sent_continue = 1;
+    }
+    return P_MORE;
+}
+
+/* READ: returns 1 to go on stepping, 0 for PENDING */
+static int step_read(zh_conn_t *c, zk_task_t *t)
+{
+    zh_server_t *s = c->srv;
+    if (c->in_len == 0) {
+        /* take more input before writing when the stream already holds some: bigger batches */
+        if (zh_out_pending(c) && !c->rs.count) {
+            c->st = ST_WRITE;
+            return 1;
+        }
+        if (s->stopping && !c->req.started && !zh_out_pending(c)) {
+            c->st = ST_CLOSE;
+            return 1;
+        }
+        zk_recv_chunk_t ch;
+        if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) {
+            maybe_idle(c);
+            set_deadline(c, c->req.started ? s->lim.header_timeout : s->lim.keepalive_timeout);
+            return 0;
+        }
+        if (ch.res <= 0) { /* EOF or error: nothing more will come */
+            c->st = zh_out_pending(c) ? ST_WRITE : ST_CLOSE;
+            c->close_after = 1;
+            if (ch.res < 0 || c->req.started) c->st = ST_CLOSE;
+            return 1;
+        }
+        c->in_bid = ch.bid;
+        c->in_held = 1;
+        c->in_off = 0;
+        c->in_len = (uint32_t)ch.res;
+    }
+    if (zh_out_take(c) < 0) { /* out of memory: this connection only */
+        release_input(c);
+        c->st = ST_CLOSE;
+        return 1;
+    }
+    if (parse_input(c) == P_FLUSH) c->st = ST_WRITE;
+    return 1;
+}
+
+/* WRITE: returns 1 to go on stepping, 0 for PENDING */
+static int step_write(zh_conn_t *c, zk_task_t *t)
+{
+    if (c->write_kind) {
+        if (zk_poll(&c->wf.base, t) == ZK_PENDING) return 0;
+        if (zh_out_done(c, c->wf.base.result) < 0) {
+            c->st = ST_CLOSE;
+            return 1;
+        }
+    }
+    if (zh_out_start(c) == 0) {
+        set_deadline(c, c->srv->lim.send_timeout);
+        return 1;
+    }
+    if (c->close_after) {
+        shutdown(c->fd, SHUT_WR);
+        set_deadline(c, c->srv->lim.linger_timeout);
+        release_input(c);
+        c->st = ST_LINGER;
+    } else {
+        c->st = ST_READ;
+    }
+    return 1;
+}
+
+static int step_linger(zh_conn_t *c, zk_task_t *t)
+{
+    zk_recv_chunk_t ch;
+    for (;;) {
+        if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) return 0;
+        if (ch.res <= 0) break;
+        zk_buf_put(c->srv->loop, ch.bid);
+    }
+    c->st = ST_CLOSE;
+    return 1;
+}
+
+static zk_poll_t conn_run(zk_task_t *t)
+{
+    zh_conn_t *c = t->data;
+    for (;;) {
+        if (c->timed_out && c->st != ST_CLOSE) c->st = ST_CLOSE;
+        int go;
+        switch (c->st) {
+        case ST_READ: go = step_read(c, t); break;
+        case ST_WRITE: go = step_write(c, t); break;
+        case ST_LINGER: go = step_linger(c, t); break;
+        default:
+            /* every op must settle before the fd and the memory go */
+            release_input(c);
+            zk_recv_stream_stop(c->srv->loop, &c->rs);
+            if (c->write_kind && zk_poll(&c->wf.base, t) == ZK_PENDING) {
+                zk_future_cancel(&c->wf.base);
+                return ZK_PENDING;
+            }
+            c->write_kind = 0;
+            if (zk_recv_stream_busy(&c->rs)) return ZK_PENDING;
+            zk_timer_stop(c->srv->loop, &c->timer);
+            zh_out_release(c);
+            zk_close(c->srv->loop, c->fd);
+            return ZK_READY;
+        }
+        if (!go) return ZK_PENDING;
+    }
+}
+
+static void conn_done(zk_task_t *t)
+{
+    zh_conn_t *c = t->data;
+    zh_server_t *s = c->srv;
+    s->nconns--;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    zk_pool_put(&s->conn_pool, c);
+}
+
+zh_conn_t *zh_conn_start(zh_server_t *s, int fd)
+{
+    zh_conn_t *c = zk_pool_get(&s->conn_pool);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->srv = s;
+    c->fd = fd;
+    llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
+    c->pctx.req = &c->req;
+    c->pctx.arena = &c->arena;
+    c->pctx.lim = &s->lim;
+    c->parser.data = &c->pctx;
+    zh_req_reset(&c->req);
+    zk_recv_stream_init(&c->rs, fd);
+    zk_timer_init(&c->timer, conn_timer_cb, c);
+    zk_task_init(&c->task, s->loop, conn_run, conn_done, c);
+    s->nconns++;
+    c->next = s->conns;
+    if (c->next) c->next->prev = c;
+    s->conns = c;
+    zk_spawn(&c->task);
+    return c;
+}

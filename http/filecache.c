@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the open-file cache (see filecache.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http/date.h"
+#include "http/filecache.h"
+
+#ifdef HAVE_OPENAT2
+#include <linux/openat2.h>
+#endif
+
+#define TAB_SIZE 1024
+
+int zh_fcache_init(zh_fcache_t *fc, const zh_site_t *site, uint32_t max_file, uint64_t max_bytes)
+{
+    memset(fc, 0, sizeof *fc);
+    fc->site = site;
+    fc->max_file = max_file;
+    fc->max_bytes = max_bytes;
+    fc->mask = TAB_SIZE - 1;
+    fc->tab = calloc(TAB_SIZE, sizeof *fc->tab);
+    return fc->tab ? 0 : -ENOMEM;
+}
+
+static void file_free(zh_fcache_t *fc, zh_file_t *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    if (f->cached || f->data) {
+        fc->bytes -= f->size;
+        free(f->data);
+        free(f->hdr);
+        free(f->key);
+        free(f);
+        return;
+    }
+    f->next = fc->spare; /* per-request entries are recycled, not freed */
+    fc->spare = f;
+}
+
+void zh_fcache_fini(zh_fcache_t *fc)
+{
+    for (uint32_t i = 0; fc->tab && i <= fc->mask; i++)
+        for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
+            n = f->next;
+            f->cached = 0;
+            if (--f->refs == 0) file_free(fc, f);
+        }
+    while (fc->spare) {
+        zh_file_t *f = fc->spare;
+        fc->spare = f->next;
+        free(f);
+    }
+    free(fc->tab);
+    fc->tab = NULL;
+}
+
+void zh_file_ref(zh_file_t *f) { f->refs++; }
+
+void zh_file_unref(zh_fcache_t *fc, zh_file_t *f)
+{
+    if (--f->refs == 0) file_free(fc, f);
+}
+
+static uint32_t hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* opens a path under the root: "/a/b" -> "a/b", "/" -> "." */
+static int open_beneath(const zh_site_t *site, const char *path, size_t len, int flags)
+{
+    char rel[4096];
+    const char *p = path;
+    while (len && *p == '/') {
+        p++;
+        len--;
+    }
+    if (len >= sizeof rel) return -ENAMETOOLONG;
+    if (len == 0) {
+        rel[0] = '.';
+        rel[1] = 0;
+    } else {
+        memcpy(rel, p, len);
+        rel[len] = 0;
+    }
+#ifdef HAVE_OPENAT2
+    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, site->root_fd, rel, &how, sizeof how);
+    if (fd >= 0 || errno != ENOSYS) return fd < 0 ? -errno : fd;
+#endif
+    /* no openat2: the path is already normalized (no "..") and symlinks are refused outright */
+    int fd2 = openat(site->root_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+    return fd2 < 0 ? -errno : fd2;
+}
+
+int zh_dir_exists(zh_fcache_t *fc, const char *path, size_t len)
+{
+    int fd = open_beneath(fc->site, path, len, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+    if (fd < 0) return 0;
+    close(fd);
+    return 1;
+}
+
+static zh_file_t *lookup(zh_fcache_t *fc, const char *path, size_t len, uint32_t h)
+{
+    for (zh_file_t *f = fc->tab[h & fc->mask]; f; f = f->next)
+        if (f->hash == h && f->keylen == len && !memcmp(f->key, path, len)) return f;
+    return NULL;
+}
+
+static void unlink_entry(zh_fcache_t *fc, zh_file_t *f)
+{
+    for (zh_file_t **pp = &fc->tab[f->hash & fc->mask]; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    fc->count--;
+    f->cached = 0;
+    f->next = NULL;
+    zh_file_unref(fc, f); /* the table's reference */
+    /* an entry still in flight keeps its memory until its last response is out */
+}
+
+/* drops unused entries until there is room for `need` more bytes */
+static void make_room(zh_fcache_t *fc, uint64_t need)
+{
+    for (uint32_t i = 0; i <= fc->mask && fc->bytes + need > fc->max_bytes; i++)
+        for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
+            n = f->next;
+            if (f->refs == 1) unlink_entry(fc, f);
+        }
+}
+
+static void set_validators(zh_fcache_t *fc, zh_file_t *f, const char *path, size_t len,
+                           const struct stat *st)
+{
+    const zh_site_t *site = fc->site;
+    f->size = (uint64_t)st->st_size;
+    f->mtime = st->st_mtime;
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
+    f->etag_len = (uint16_t)zh_etag_format(f->etag, f->mtime, f->size);
+    zh_date_format(f->mtime, f->lastmod);
+    const char *t = site->mime ? zh_mime_lookup_n(site->mime, path, len) : NULL;
+    f->ctype = t ? t : site->default_type;
+}
+
+static int read_all(int fd, char *buf, uint64_t size)
+{
+    uint64_t got = 0;
+    while (got < size) {
+        ssize_t r = pread(fd, buf + got, size - got, (off_t)got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -errno;
+        if (r == 0) return -EAGAIN; /* shrank while we read: try again next request */
+        got += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* builds an in-memory entry from an open regular file (fd is closed) */
+static int make_cached(zh_fcache_t *fc, int fd, const struct stat *st, const char *path, size_t len,
+                       uint32_t h, time_t now, zh_file_t **out)
+{
+    zh_file_t *f = calloc(1, sizeof *f);
+    char hdr[512];
+    int r = -ENOMEM;
+    if (!f) goto fail;
+    f->fd = -1;
+    set_validators(fc, f, path, len, st);
+    f->data = malloc(f->size ? f->size : 1);
+    f->key = malloc(len + 1);
+    if (!f->data || !f->key) goto fail;
+    if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
+    int n = snprintf(hdr, sizeof hdr,
+                     "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\n"
+                     "ETag: %s\r\nAccept-Ranges: bytes\r\n",
+                     f->ctype, (unsigned long long)f->size, f->lastmod, f->etag);
+    r = -ENAMETOOLONG;
+    if (n < 0 || (size_t)n >= sizeof hdr) goto fail;
+    r = -ENOMEM;
+    if (!(f->hdr = malloc((size_t)n))) goto fail;
+    memcpy(f->hdr, hdr, (size_t)n);
+    f->hdr_len = (uint32_t)n;
+    memcpy(f->key, path, len);
+    f->key[len] = 0;
+    f->keylen = (uint32_t)len;
+    f->hash = h;
+    f->checked = now;
+    f->cached = 1;
+    f->refs = 2; /* the table's and the caller's */
+    close(fd);
+    make_room(fc, f->size);
+    fc->bytes += f->size;
+    f->next = fc->tab[h & fc->mask];
+    fc->tab[h & fc->mask] = f;
+    fc->count++;
+    *out = f;
+    return 0;
+fail:
+    close(fd);
+    if (f) {
+        free(f->data);
+        free(f->key);
+        free(f->hdr);
+        free(f);
+    }
+    return r;
+}
+
+/* a per-request entry holding the open fd of a large file */
+static int make_open(zh_fcache_t *fc, int fd, const struct stat *st, const char *path, size_t len,
+                     zh_file_t **out)
+{
+    zh_file_t *f = fc->spare;
+    if (f)
+        fc->spare = f->next;
+    else if (!(f = malloc(sizeof *f))) {
+        close(fd);
+        return -ENOMEM;
+    }
+    memset(f, 0, sizeof *f);
+    f->fd = fd;
+    f->refs = 1;
+    set_validators(fc, f, path, len, st);
+    *out = f;
+    return 0;
+}
+
+static int same_file(const zh_file_t *f, const struct stat *st)
+{
+    return f->ino == st->st_ino && f->dev == st->st_dev && f->mtime == st->st_mtime &&
+           f->size == (uint64_t)st->st_size;
+}
+
+int zh_file_get(zh_fcache_t *fc, const char *path, size_t len, time_t now, zh_file_t **out)
+{
+    uint32_t h = hash(path, len);
+    zh_file_t *f = lookup(fc, path, len, h);
+    if (f && f->checked == now) {
+        f->refs++;
+        *out = f;
+        return 0;
+    }
+    int fd = open_beneath(fc->site, path, len, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) {
+        if (f) unlink_entry(fc, f);
+        return fd == -ENXIO ? -ENODEV : fd;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        if (f) unlink_entry(fc, f);
+        return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
+    }
+    if (f && same_file(f, &st)) {
+        close(fd);
+        f->checked = now;
+        f->refs++;
+        *out = f;
+        return 0;
+    }
+    if (f) unlink_entry(fc, f); /* changed on disk */
+    if ((uint64_t)st.st_size <= fc->max_file && (uint64_t)st.st_size <= fc->max_bytes)
+        return make_cached(fc, fd, &st, path, len, h, now, out);
+    return make_open(fc, fd, &st, path, len, out);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the output queue of a connection. Responses are appended as segments (bytes in the
+ * out buffer, bytes of a cached file, or a range of an open file); runs of memory segments leave
+ * in one writev, file ranges through the runtime's zero-copy sendfile. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "http/conn.h"
+
+enum { W_NONE, W_WRITEV, W_SENDFILE };
+
+int zh_out_take(zh_conn_t *c)
+{
+    if (c->w) return 0;
+    zh_server_t *s = c->srv;
+    zh_work_t *w = s->work_free;
+    if (w)
+        s->work_free = w->next;
+    else if (!(w = malloc(sizeof *w))) /* grows to the peak number of busy connections */
+        return -ENOMEM;
+    w->out_used = w->nseg = w->seg_head = 0;
+    c->w = w;
+    c->arena.p = w->arena;
+    c->arena.cap = ZH_ARENA_SIZE;
+    c->arena.used = 0;
+    return 0;
+}
+
+int zh_out_has_room(const zh_conn_t *c)
+{
+    const zh_work_t *w = c->w;
+    return w->out_used + ZH_OUT_ROOM <= ZH_OUT_SIZE && w->nseg + ZH_SEG_ROOM <= ZH_MAX_SEGS;
+}
+
+char *zh_out_reserve(zh_conn_t *c, size_t len)
+{
+    zh_work_t *w = c->w;
+    if (w->out_used + len > ZH_OUT_SIZE || w->nseg == ZH_MAX_SEGS) return NULL;
+    return w->out + w->out_used;
+}
+
+void zh_out_commit(zh_conn_t *c, char *p, size_t len)
+{
+    zh_work_t *w = c->w;
+    w->out_used += (uint32_t)len;
+    if (w->nseg > w->seg_head) { /* extend the previous piece of the out buffer */
+        zh_seg_t *last = &w->segs[w->nseg - 1];
+        if (last->mem && !last->file && last->mem + last->len == p) {
+            last->len += len;
+            return;
+        }
+    }
+    w->segs[w->nseg++] = (zh_seg_t){.mem = p, .len = len};
+}
+
+int zh_out_mem(zh_conn_t *c, const char *p, size_t len, zh_file_t *ref)
+{
+    zh_work_t *w = c->w;
+    if (w->nseg == ZH_MAX_SEGS) return -ENOBUFS;
+    if (!len) return 0;
+    if (ref) zh_file_ref(ref);
+    w->segs[w->nseg++] = (zh_seg_t){.mem = p, .len = len, .file = ref};
+    return 0;
+}
+
+int zh_out_file(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
+{
+    zh_work_t *w = c->w;
+    if (w->nseg == ZH_MAX_SEGS) return -ENOBUFS;
+    if (!len) return 0;
+    zh_file_ref(f);
+    w->segs[w->nseg++] = (zh_seg_t){.off = off, .len = len, .file = f};
+    return 0;
+}
+
+int zh_out_pending(const zh_conn_t *c) { return c->w && c->w->seg_head < c->w->nseg; }
+
+int zh_out_start(zh_conn_t *c)
+{
+    zh_work_t *w = c->w;
+    if (!w || w->seg_head == w->nseg) return 1;
+    zh_seg_t *s = &w->segs[w->seg_head];
+    if (!s->mem) {
+        size_t len = s->len > (1u << 30) ? (1u << 30) : (size_t)s->len;
+        zk_fut_sendfile(&c->wf, c->fd, s->file->fd, (int64_t)s->off, len);
+        c->write_kind = W_SENDFILE;
+        return 0;
+    }
+    int n = 0;
+    for (uint32_t i = w->seg_head; i < w->nseg && w->segs[i].mem; i++, n++) {
+        w->iov[n].iov_base = (void *)w->segs[i].mem;
+        w->iov[n].iov_len = (size_t)w->segs[i].len;
+    }
+    zk_fut_writev(&c->wf, c->fd, w->iov, n, 1);
+    c->write_kind = W_WRITEV;
+    return 0;
+}
+
+static void seg_drop(zh_conn_t *c, zh_seg_t *s)
+{
+    if (s->file) zh_file_unref(&c->srv->fcache, s->file);
+    s->file = NULL;
+}
+
+int zh_out_done(zh_conn_t *c, int res)
+{
+    zh_work_t *w = c->w;
+    if (res < 0) return res;
+    if (c->write_kind == W_SENDFILE) {
+        zh_seg_t *s = &w->segs[w->seg_head];
+        if (res == 0) return -EIO; /* the file shrank under us: the length we promised is a lie */
+        s->off += (uint64_t)res;
+        s->len -= (uint64_t)res;
+        if (s->len == 0) {
+            seg_drop(c, s);
+            w->seg_head++;
+        }
+    } else { /* writev(all): every gathered memory segment is out */
+        while (w->seg_head < w->nseg && w->segs[w->seg_head].mem)
+            seg_drop(c, &w->segs[w->seg_head++]);
+    }
+    c->write_kind = W_NONE;
+    if (w->seg_head == w->nseg) w->out_used = w->nseg = w->seg_head = 0;
+    return 0;
+}
+
+void zh_out_release(zh_conn_t *c)
+{
+    zh_work_t *w = c->w;
+    if (!w) return;
+    for (uint32_t i = w->seg_head; i < w->nseg; i++)
+        seg_drop(c, &w->segs[i]);
+    w->next = c->srv->work_free;
+    c->srv->work_free = w;
+    c->w = NULL;
+    c->arena.p = NULL;
+    c->arena.cap = c->arena.used = 0;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: llhttp callbacks that collect one request and enforce the request limits. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/request.h"
+#include "http/server.h"
+
+static zh_parse_ctx_t *ctx(llhttp_t *p) { return p->data; }
+
+static const struct {
+    const char *name;
+    int id;
+} kept[] = {
+    {"host", ZH_H_HOST},
+    {"range", ZH_H_RANGE},
+    {"if-range", ZH_H_IF_RANGE},
+    {"if-match", ZH_H_IF_MATCH},
+    {"if-none-match", ZH_H_IF_NONE_MATCH},
+    {"if-modified-since", ZH_H_IF_MODIFIED_SINCE},
+    {"if-unmodified-since", ZH_H_IF_UNMODIFIED_SINCE},
+    {"expect", ZH_H_EXPECT},
+    {"transfer-encoding", ZH_H_TRANSFER_ENCODING},
+};
+
+void zh_req_reset(zh_req_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->cur = -1;
+}
+
+/* stops the parser with an HTTP status of our own */
+static int fail(llhttp_t *p, int status)
+{
+    zh_req_t *r = ctx(p)->req;
+    if (!r->status) r->status = (uint16_t)status;
+    return HPE_USER;
+}
+
+/* appends a fragment to the arena; fragments of one value arrive contiguously */
+static int append(zh_parse_ctx_t *c, zh_str_t *s, const char *at, size_t len)
+{
+    zh_arena_t *a = c->arena;
+    if (!s->p) s->p = a->p + a->used;
+    if (len > a->cap - a->used) return -1;
+    memcpy(a->p + a->used, at, len);
+    a->used += (uint32_t)len;
+    s->len += (uint32_t)len;
+    return 0;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+    zh_req_t *r = ctx(p)->req;
+    zh_req_reset(r);
+    r->started = 1;
+    ctx(p)->arena->used = 0;
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    if (c->req->target.len + len > c->lim->max_target) return fail(p, 414);
+    if (append(c, &c->req->target, at, len) < 0) return fail(p, 414);
+    return 0;
+}
+
+static int count_bytes(llhttp_t *p, size_t len)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    c->req->header_bytes += (uint32_t)len;
+    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    zh_req_t *r = ctx(p)->req;
+    if (!r->in_field) {
+        r->in_field = 1;
+        r->field_len = 0;
+        if (++r->nheaders > ctx(p)->lim->max_headers) return fail(p, 431);
+    }
+    for (size_t i = 0; i < len && r->field_len < sizeof r->field; i++)
+        r->field[r->field_len++] = (char)tolower((unsigned char)at[i]);
+    return count_bytes(p, len + 4); /* ": " and CRLF */
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    zh_req_t *r = ctx(p)->req;
+    r->in_field = 0;
+    r->cur = -1;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (strlen(kept[i].name) == r->field_len && !memcmp(kept[i].name, r->field, r->field_len)) {
+            r->cur = (int16_t)kept[i].id;
+            break;
+        }
+    if (r->cur == ZH_H_HOST && ++r->host_count > 1) return fail(p, 400);
+    if (r->cur >= 0 && r->h[r->cur].p) {
+        /* a repeated list header (e.g. two If-None-Match lines): keep the first only, except
+         * Transfer-Encoding which must be seen whole */
+        if (r->cur != ZH_H_TRANSFER_ENCODING)
+            r->cur = -1;
+        else
+            return fail(p, 400); /* chunked twice */
+    }
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    zh_req_t *r = c->req;
+    int rc = count_bytes(p, len);
+    if (rc) return rc;
+    /* llhttp hands an obs-fold continuation line over as one more piece of the value, right
+     * after the line break; RFC 9112 section 5.2 lets a server refuse it with 400 */
+    if (at > c->data && at[-1] == '\n') return fail(p, 400);
+    if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0) return fail(p, 431);
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    zh_req_t *r = ctx(p)->req;
+    if (r->cur >= 0 && !r->h[r->cur].p) r->h[r->cur].p = ""; /* present but empty */
+    r->cur = -1;
+    return 0;
+}
+
+/* 1 when every coding of a Transfer-Encoding list is "chunked" */
+static int te_only_chunked(zh_str_t te)
+{
+    const char *s = te.p, *e = te.p + te.len;
+    while (s < e) {
+        while (s < e && (*s == ' ' || *s == '\t' || *s == ','))
+            s++;
+        const char *t = s;
+        while (s < e && *s != ',' && *s != ' ' && *s != '\t' && *s != ';')
+            s++;
+        if (s > t && !(s - t == 7 && !strncasecmp(t, "chunked", 7))) return 0;
+        while (s < e && *s != ',')
+            s++;
+    }
+    return 1;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    zh_req_t *r = c->req;
+    if (p->http_major >= 2) return fail(p, 505);
+    if (p->http_major == 1 && p->http_minor == 1 && !r->host_count) return fail(p, 400);
+    zh_str_t host = r->h[ZH_H_HOST];
+    for (uint32_t i = 0; i < host.len; i++)
+        if (host.p[i] == '/' || host.p[i] == '\\' ||
+            (host.p[i] == '.' && i + 1 < host.len && host.p[i + 1] == '.'))
+            return fail(p, 400);
+    if (r->h[ZH_H_TRANSFER_ENCODING].p && !te_only_chunked(r->h[ZH_H_TRANSFER_ENCODING]))
+        return fail(p, 501);
+    int chunked = (p->flags & F_CHUNKED) != 0;
+    int has_body = chunked || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->lim->max_body) return fail(p, 413);
+    zh_str_t ex = r->h[ZH_H_EXPECT];
+    if (ex.p) {
+        if (ex.len != 12 || strncasecmp(ex.p, "100-continue", 12)) return fail(p, 417);
+        if (has_body && p->http_minor >= 1) r->expect_continue = 1;
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    (void)at; /* a static server has no use for a body: framed and dropped */
+    zh_req_t *r = ctx(p)->req;
+    r->body_bytes += len;
+    if (r->body_bytes > ctx(p)->lim->max_body) return fail(p, 413);
+    return 0;
+}
+
+/* a chunk announces its size first: refuse an oversized body before reading it (nginx too) */
+static int on_chunk_header(llhttp_t *p)
+{
+    zh_req_t *r = ctx(p)->req;
+    if (r->body_bytes + p->content_length > ctx(p)->lim->max_body) return fail(p, 413);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    (void)p;
+    return HPE_PAUSED; /* one request at a time: the connection answers it, then resumes */
+}
+
+const llhttp_settings_t zh_parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_chunk_header = on_chunk_header,
+    .on_message_complete = on_message_complete,
+};
+
+static int is_tchar(unsigned char ch)
+{
+    return isalnum(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+int zh_req_error_status(const zh_req_t *r, llhttp_errno_t err, const char *data, size_t len,
+                        const char *pos)
+{
+    if (r->status) return r->status;
+    const char *end = data + len;
+    if (!pos || pos < data || pos > end) pos = end;
+    switch (err) {
+    case HPE_INVALID_METHOD: {
+        /* "TOKEN SP target": a method we do not know (501); anything else is garbage (400) */
+        const char *s = pos;
+        while (s < end && is_tchar((unsigned char)*s))
+            s++;
+        return s < end && *s == ' ' && s + 1 < end && s[1] != ' ' ? 501 : 400;
+    }
+    case HPE_INVALID_VERSION: {
+        /* "HTTP/3.0" and friends: a version we do not speak */
+        for (const char *s = pos; s >= data && s + 6 < end && pos - s < 8; s--)
+            if (!memcmp(s, "HTTP/", 5) && s[5] >= '2' && s[5] <= '9') return 505;
+        return 400;
+    }
+    case HPE_PAUSED_H2_UPGRADE: return 505;
+    case HPE_INVALID_TRANSFER_ENCODING:
+        if (r->h[ZH_H_TRANSFER_ENCODING].p && !te_only_chunked(r->h[ZH_H_TRANSFER_ENCODING]))
+            return 501;
+        return 400;
+    default: return 400;
+    }
+}

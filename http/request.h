@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: one request as llhttp delivers it. Only what a static server looks at is kept
+ * (target and a handful of header values, copied into the connection's arena); every header is
+ * still counted and checked against the limits. */
+#ifndef ZH_REQUEST_H
+#define ZH_REQUEST_H
+
+#include <llhttp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct zh_str {
+    const char *p;
+    uint32_t len;
+} zh_str_t;
+
+enum {
+    ZH_H_HOST,
+    ZH_H_RANGE,
+    ZH_H_IF_RANGE,
+    ZH_H_IF_MATCH,
+    ZH_H_IF_NONE_MATCH,
+    ZH_H_IF_MODIFIED_SINCE,
+    ZH_H_IF_UNMODIFIED_SINCE,
+    ZH_H_EXPECT,
+    ZH_H_TRANSFER_ENCODING,
+    ZH_H__COUNT
+};
+
+typedef struct zh_req {
+    zh_str_t target;
+    zh_str_t h[ZH_H__COUNT];
+    uint32_t nheaders, header_bytes;
+    int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
+    uint8_t host_count;
+    uint8_t in_field;  /* collecting a field name */
+    uint8_t field_len; /* bytes of the field name collected (capped) */
+    char field[32];    /* the field name, lower-cased, when short enough to matter */
+    uint16_t status;   /* an error status decided by a callback (414, 431, 413, 501, 505...) */
+    uint8_t expect_continue; /* Expect: 100-continue with a body to come: say 100 first */
+    uint8_t started;         /* a first byte of this request was seen */
+    uint64_t body_bytes;
+} zh_req_t;
+
+/* the arena a request's strings are copied into; it belongs to the connection */
+typedef struct zh_arena {
+    char *p;
+    uint32_t used, cap;
+} zh_arena_t;
+
+/* The llhttp settings shared by every connection (strict: no lenient flags). The parser's
+ * `data` must point at a zh_parse_ctx_t. */
+typedef struct zh_parse_ctx {
+    zh_req_t *req;
+    zh_arena_t *arena;
+    const struct zh_limits *lim;
+    const char *data; /* start of the bytes given to the current llhttp_execute() */
+} zh_parse_ctx_t;
+
+extern const llhttp_settings_t zh_parser_settings;
+
+void zh_req_reset(zh_req_t *r);
+
+/* The status to answer after llhttp_execute() returned `err` (not OK / PAUSED) on `data` with
+ * the parser stopped at `pos`. */
+int zh_req_error_status(const zh_req_t *r, llhttp_errno_t err, const char *data, size_t len,
+                        const char *pos);
+
+#endif

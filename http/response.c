@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: response heads and error responses. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/conn.h"
+#include "http/status.h"
+
+static char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUTS(p, lit) put(p, lit, sizeof(lit) - 1)
+
+char *zh_resp_head(zh_conn_t *c, int status, char *p, char *end)
+{
+    const char *reason = zh_status_reason(status);
+    size_t rl = strlen(reason);
+    if ((size_t)(end - p) < 96 + rl) return NULL;
+    p = PUTS(p, "HTTP/1.1 ");
+    *p++ = (char)('0' + status / 100);
+    *p++ = (char)('0' + status / 10 % 10);
+    *p++ = (char)('0' + status % 10);
+    *p++ = ' ';
+    p = put(p, reason, rl);
+    p = PUTS(p, "\r\nServer: zokiod\r\nDate: ");
+    p = put(p, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
+    p = PUTS(p, "\r\n");
+    if (c->close_after)
+        p = PUTS(p, "Connection: close\r\n");
+    else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+        p = PUTS(p, "Connection: keep-alive\r\n");
+    return p;
+}
+
+int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra)
+{
+    char body[256];
+    const char *reason = zh_status_reason(status);
+    int blen = 0;
+    if (status >= 300 && status != 304)
+        blen = snprintf(body, sizeof body,
+                        "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
+                        "<center><h1>%d %s</h1></center>\r\n<hr><center>zokiod</center>\r\n"
+                        "</body>\r\n</html>\r\n",
+                        status, reason, status, reason);
+    if (blen < 0 || (size_t)blen >= sizeof body) blen = 0;
+    size_t xl = extra ? strlen(extra) : 0;
+    char *start = zh_out_reserve(c, 256 + xl + (size_t)blen);
+    if (!start) return -ENOBUFS;
+    char *end = start + 256 + xl + (size_t)blen;
+    char *p = zh_resp_head(c, status, start, end);
+    if (!p) return -ENOBUFS;
+    if (extra) p = put(p, extra, xl);
+    if (blen) {
+        p = PUTS(p, "Content-Type: text/html\r\n");
+        p += snprintf(p, (size_t)(end - p), "Content-Length: %d\r\n\r\n", blen);
+        if (!head) p = put(p, body, (size_t)blen);
+    } else {
+        p = PUTS(p, "\r\n");
+    }
+    zh_out_commit(c, start, (size_t)(p - start));
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the per-worker server: acceptor tasks and the pools connections come from. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/conn.h"
+
+typedef struct zh_listener {
+    struct zh_listener *next;
+    zh_server_t *srv;
+    zk_task_t task;
+    zk_accept_stream_t accepts;
+    zk_io_future_t nap; /* after EMFILE and friends: wait, then accept again */
+    int fd;
+    uint8_t napping, stopped;
+} zh_listener_t;
+
+void zh_limits_default(zh_limits_t *l)
+{
+    memset(l, 0, sizeof *l);
+    l->max_body = 1 << 20;
+    l->max_target = 8192;
+    l->max_header_bytes = 8192;
+    l->max_headers = 100;
+    l->keepalive_requests = 1000;
+    l->max_conns = 16384;
+    l->keepalive_timeout = 75 * ZK_SEC;
+    l->header_timeout = 60 * ZK_SEC;
+    l->send_timeout = 60 * ZK_SEC;
+    l->linger_timeout = 5 * ZK_SEC;
+    l->cache_max_file = 256 * 1024;
+    l->cache_max_bytes = 64u << 20;
+}
+
+int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_site_t *site, const zh_limits_t *lim)
+{
+    zh_server_t *s = calloc(1, sizeof *s);
+    int r = -ENOMEM;
+    if (!s) return -ENOMEM;
+    s->loop = loop;
+    s->site = *site;
+    s->lim = *lim;
+    if ((r = zh_fcache_init(&s->fcache, &s->site, lim->cache_max_file, lim->cache_max_bytes)) < 0)
+        goto fail;
+    if ((r = zk_pool_init(&s->conn_pool, sizeof(zh_conn_t), lim->max_conns)) < 0) goto fail;
+    *out = s;
+    return 0;
+fail:
+    zh_fcache_fini(&s->fcache);
+    free(s);
+    return r;
+}
+
+static zk_poll_t accept_run(zk_task_t *t)
+{
+    zh_listener_t *l = t->data;
+    zh_server_t *s = l->srv;
+    for (int fd;;) {
+        if (l->napping) {
+            if (zk_poll(&l->nap.base, t) == ZK_PENDING) return ZK_PENDING;
+            l->napping = 0;
+            if (l->stopped) return ZK_READY;
+            zk_accept_stream_init(&l->accepts, l->fd);
+        }
+        if (zk_accept_next(&l->accepts, t, &fd) == ZK_PENDING) return ZK_PENDING;
+        if (fd == -ECANCELED && l->stopped) return ZK_READY;
+        if (fd < 0) { /* out of fds or memory: shed load for a moment, like nginx */
+            fprintf(stderr, "zokiod: accept: %s\n", strerror(-fd));
+            zk_fut_sleep(&l->nap, 100 * ZK_MSEC);
+            l->napping = 1;
+            continue;
+        }
+        if (s->stopping || !zh_conn_start(s, fd)) zk_close(s->loop, fd);
+    }
+}
+
+static void accept_done(zk_task_t *t)
+{
+    zh_listener_t *l = t->data;
+    l->stopped = 2; /* finished: zh_server_free may free it */
+}
+
+int zh_server_listen(zh_server_t *s, int listen_fd)
+{
+    zh_listener_t *l = calloc(1, sizeof *l);
+    if (!l) return -ENOMEM;
+    l->srv = s;
+    l->fd = listen_fd;
+    zk_accept_stream_init(&l->accepts, listen_fd);
+    zk_task_init(&l->task, s->loop, accept_run, accept_done, l);
+    l->next = s->listeners;
+    s->listeners = l;
+    zk_spawn(&l->task);
+    return 0;
+}
+
+void zh_server_stop(zh_server_t *s)
+{
+    s->stopping = 1;
+    for (zh_listener_t *l = s->listeners; l; l = l->next) {
+        if (l->stopped) continue;
+        l->stopped = 1;
+        if (l->napping)
+            zk_future_cancel(&l->nap.base);
+        else
+            zk_accept_stream_stop(s->loop, &l->accepts);
+    }
+    /* idle keep-alive connections notice `stopping` when woken */
+    for (zh_conn_t *c = s->conns; c; c = c->next)
+        zk_task_wake(&c->task);
+}
+
+unsigned zh_server_conns(const zh_server_t *s) { return s->nconns; }
+
+void zh_server_free(zh_server_t *s)
+{
+    if (!s) return;
+    while (s->listeners) {
+        zh_listener_t *l = s->listeners;
+        s->listeners = l->next;
+        free(l);
+    }
+    while (s->work_free) {
+        zh_work_t *w = s->work_free;
+        s->work_free = w->next;
+        free(w);
+    }
+    zh_fcache_fini(&s->fcache);
+    zk_pool_fini(&s->conn_pool);
+    free(s);
+}
