@@ -30,7 +30,7 @@ void zh_limits_default(zh_limits_t *l)
     l->header_timeout = 60 * ZK_SEC;
     l->send_timeout = 60 * ZK_SEC;
     l->linger_timeout = 5 * ZK_SEC;
-    l->cache_max_file = 256 * 1024;
+    l->cache_max_file = 32 * 1024;
     l->cache_max_bytes = 64u << 20;
 }
 

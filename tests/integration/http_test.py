@@ -188,6 +188,17 @@ class Server:
             self.proc.kill()
             self.proc.wait(3)
 
+    def answers(self):
+        """A plain GET on a new connection gets a 200 within 2 s."""
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+            s.sendall(b"GET /a/c.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return s.recv(16).startswith(b"HTTP/1.1 200")
+        except OSError:
+            return False
+        finally:
+            s.close() if "s" in locals() else None
+
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 
@@ -486,6 +497,8 @@ def build_root(tmp):
     put("100%/x.txt", b"in 100%\n")
     put("noindex/x.txt", b"no index here\n")
     put("changing.txt", b"version one\n")
+    put("caf\u00e9.txt", b"utf-8 name\n")
+    put("empty.txt", b"")
     for i in range(50):
         put("p%02d.txt" % i, ("pipelined file %02d\n" % i).encode() * (1 + i * 7))
     put("unreadable.txt", b"secret 000\n")
@@ -575,6 +588,22 @@ def t_head_big_file():
         c.still_usable()
 
 
+@test(limit=30)
+def t_many_requests():
+    # 2,000 requests: 20 keep-alive connections of 100 sequential requests each
+    n = 0
+    for _ in range(20):
+        with Conn(timeout=3) as c:
+            for _ in range(100):
+                try:
+                    c.send(req("/a/c.txt"))
+                    r = c.response()
+                except Fail as e:
+                    raise Fail("server stopped answering after %d requests: %s" % (n, e))
+                status(r, 200, "request %d" % n)
+                n += 1
+
+
 @test()
 def t_keepalive_http11_default():
     with Conn() as c:
@@ -636,6 +665,29 @@ def t_connection_close_from_client():
 
 
 @test()
+def t_connection_close_token_list():
+    for v in ("Close", "keep-alive, close", "foo,  CLOSE"):
+        with Conn() as c:
+            c.send(req("/a/c.txt", headers=["Connection: " + v]))
+            r = c.response()
+            status(r, 200, "Connection: " + v)
+            expect("close" in r.tokens("connection"), "Connection: %s: no Connection: close" % v)
+            c.expect_closed()
+
+
+@test()
+def t_client_half_close():
+    # the client shuts down its sending side after the request: the answer still comes
+    with Conn() as c:
+        c.send(req("/big.bin"))
+        c.s.shutdown(socket.SHUT_WR)
+        r = c.response()
+        status(r, 200)
+        expect(r.body == FILES["big.bin"], "body differs")
+        c.expect_closed()
+
+
+@test()
 def t_connection_close_ends_pipeline():
     with Conn() as c:
         c.send(req("/a/c.txt", headers=["Connection: close"]) + req("/style.css"))
@@ -676,6 +728,61 @@ def t_pipeline_mixed_in_order():
             if body is not None:
                 eq(r.body, body, "body of response %d" % i)
         c.expect_quiet(0.2)
+
+
+@test()
+def t_pipeline_random_split():
+    rnd = random.Random(7)
+    data = b"".join(req("/p%02d.txt" % i) for i in range(20))
+    with Conn() as c:
+        off = 0
+        while off < len(data):
+            n = rnd.randint(1, 60)
+            c.send(data[off : off + n])
+            off += n
+            time.sleep(0.001)
+        for i in range(20):
+            r = c.response()
+            status(r, 200, "response %d" % i)
+            eq(r.body, FILES["p%02d.txt" % i], "body of response %d" % i)
+
+
+@test()
+def t_request_byte_by_byte():
+    with Conn() as c:
+        for b in req("/a/c.txt", headers=["Range: bytes=0-3"]):
+            c.send(bytes([b]))
+            time.sleep(0.0005)
+        r = c.response()
+        status(r, 206)
+        eq(r.body, FILES["a/c.txt"][:4], "body")
+
+
+@test()
+def t_pipeline_then_garbage():
+    with Conn() as c:
+        c.send(req("/a/c.txt") + b"GARBAGE\x01\r\n\r\n")
+        r = c.response()
+        status(r, 200, "the valid request")
+        eq(r.body, FILES["a/c.txt"], "body")
+        r = c.response()
+        status(r, (400, 501), "the garbage")
+        c.expect_closed()
+
+
+@test()
+def t_slow_reader_does_not_block_others():
+    with Conn() as slow:
+        slow.send(req("/big.bin") * 3)  # ~30 MB the client does not read for now
+        time.sleep(0.2)
+        t = time.monotonic()
+        for _ in range(5):
+            status(get("/a/c.txt"), 200)
+        dt = time.monotonic() - t
+        expect(dt < 1.0, "5 small GETs took %.2f s while another client was not reading" % dt)
+        r = slow.response()
+        status(r, 200, "slow reader")
+        expect(r.body == FILES["big.bin"], "slow reader body differs")
 
 
 @test()
@@ -786,6 +893,9 @@ def t_path_percent_decoded_once():
     r = get("/a/c%2Etxt")
     status(r, 200, "/a/c%2Etxt")
     status(get("/a/c%252Etxt"), 404, "/a/c%252Etxt (decoded once: 'c%2Etxt')")
+    r = get("/caf%C3%A9.txt")
+    status(r, 200, "/caf%C3%A9.txt")
+    eq(r.body, FILES["caf\u00e9.txt"], "body")
 
 
 @test()
@@ -835,7 +945,7 @@ def location_path(r):
 def t_dir_redirect_301():
     with Conn() as c:
         for path, want in (("/sub", "/sub/"), ("/a%20b", "/a%20b/"), ("/100%25", "/100%25/"),
-                           ("/noindex", "/noindex/")):
+                           ("/noindex", "/noindex/"), ("/sub?x=1&y", "/sub/?x=1&y")):
             c.send(req(path))
             r = c.response()
             status(r, 301, path)
@@ -864,6 +974,59 @@ def t_missing_404():
             c.send(req(p))
             status(c.response(), 404, p)
         c.still_usable()
+
+
+@test()
+def t_head_error_no_body():
+    with Conn() as c:
+        c.send(req("/nope.txt", "HEAD"))
+        r = c.response("HEAD")
+        status(r, 404)
+        c.expect_quiet(0.3)
+        c.still_usable()
+
+
+@test()
+def t_empty_file():
+    with Conn() as c:
+        c.send(req("/empty.txt"))
+        r = c.response()
+        status(r, 200)
+        eq(r.get("content-length"), "0", "Content-Length")
+        c.still_usable()
+
+
+@test()
+def t_absolute_form_target():
+    # RFC 9112 3.2.2: "A server MUST accept the absolute-form in requests"; nginx serves it
+    r = get("http://localhost/a/c.txt")
+    status(r, 200, "GET http://localhost/a/c.txt")
+    eq(r.body, FILES["a/c.txt"], "body")
+
+
+@test()
+def t_upgrade_header_ignored():
+    # RFC 9110 7.8: a server may ignore Upgrade; it then answers the request as usual and
+    # the connection goes on with HTTP/1.1 (here with a second, pipelined request)
+    for proto in ("websocket", "h2c"):
+        with Conn() as c:
+            c.send(req("/a/c.txt", headers=["Connection: Upgrade", "Upgrade: " + proto])
+                   + req("/style.css"))
+            for want in (FILES["a/c.txt"], FILES["style.css"]):
+                try:
+                    r = c.response()
+                except Closed as e:
+                    raise Fail("Upgrade: %s then a pipelined GET: %s" % (proto, e))
+                status(r, 200, "Upgrade: " + proto)
+                eq(r.body, want, "body")
+
+
+@test()
+def t_header_values_rfc_chars_ok():
+    # RFC 9110 5.5: empty values, HTAB and obs-text (bytes >= 0x80) are valid field values
+    for h in (b"X-Empty:", b"X-Empty: ", b"X-Tab: a\tb", b"X-Obs: caf\xe9"):
+        r = raw(b"GET /a/c.txt HTTP/1.1\r\n" + H + h + b"\r\n\r\n")
+        status(r, 200, repr(h))
 
 
 @test()
@@ -974,6 +1137,18 @@ def t_if_modified_since_older_200():
     r = get("/range.txt", headers=["If-Modified-Since: " + httpdate(MTIME - 86400)])
     status(r, 200)
     eq(r.body, FILES["range.txt"], "body")
+
+
+@test()
+def t_if_modified_since_obsolete_formats():
+    # RFC 9110 5.6.7: recipients must accept rfc850-date and asctime-date
+    expect_304(["If-Modified-Since: Monday, 02-Jan-23 03:04:05 GMT"])
+    expect_304(["If-Modified-Since: Mon Jan  2 03:04:05 2023"])
+
+
+@test()
+def t_if_modified_since_invalid_ignored():
+    status(get("/range.txt", headers=["If-Modified-Since: yesterday"]), 200)
 
 
 @test()
@@ -1165,7 +1340,9 @@ def t_cache_revalidated_within_1s():
     with open(os.path.join(ROOT, "changing.txt"), "wb") as f:
         f.write(new)
     FILES["changing.txt"] = new
+    d0 = get("/a/c.txt").get("date")
     time.sleep(1.3)
+    eq(get("/a/c.txt").get("date") != d0, True, "Date changed after 1.3 s (was %r)" % d0)
     r = get("/changing.txt")
     status(r, 200)
     eq(r.body, new, "body 1.3 s after the file changed")
@@ -1594,6 +1771,9 @@ def main():
                 kind = "FAIL"
                 why = "server died during this test (%s); stderr: %s%s" % (
                     SRV.how_died(), SRV.stderr_tail(), "; test: " + why if why else "")
+            elif kind == "FAIL" and not SRV.answers():
+                why += " [server stopped answering: restarted for the next tests]"
+                SRV.stop()
             line(kind, name, why)
             if kind == "FAIL":
                 failed += 1
