@@ -6,10 +6,10 @@
 # Usage: bench/http.sh BUILD_DIR        (needs BUILD_DIR/zokiod; see bench/README.md)
 # Knobs (environment): BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_REPS (3), BENCH_CONNS (50),
 # BENCH_DEPTH (16, pipelining depth), BENCH_PORT (first port, 19500), BENCH_SERVER_CPU (0),
-# BENCH_CLIENT_CPU (1), BENCH_IDLE_CONNS (1000), BENCH_PEERS ("h2o lighttpd": extra servers, "" for
-# none), BENCH_SERVERS (override the whole list, e.g. "nginx zokiod-epoll"), BENCH_WORKLOADS
-# ("small big pipe"), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part), BENCH_NO_INSTALL (1),
-# BENCH_NGINX_NOPUSH (on: nginx's tcp_nopush; "off" avoids nginx's pipelining stall, see README).
+# BENCH_CLIENT_CPU (1), BENCH_IDLE_CONNS (1000), BENCH_PEERS ("nginx-nopush-off h2o lighttpd": extra
+# servers, "" for none), BENCH_SERVERS (override the whole list, e.g. "nginx zokiod-epoll"),
+# BENCH_WORKLOADS ("small big pipe"), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part),
+# BENCH_NO_INSTALL (1: never apt-get).
 set -u
 
 BUILD=${1:?usage: bench/http.sh BUILD_DIR}
@@ -24,8 +24,7 @@ NEXT_PORT=${BENCH_PORT:-19500}
 SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
 IDLE=${BENCH_IDLE_CONNS:-1000}
-PEERS=${BENCH_PEERS-h2o lighttpd}
-NOPUSH=${BENCH_NGINX_NOPUSH:-on}
+PEERS=${BENCH_PEERS-nginx-nopush-off h2o lighttpd}
 WORKLOADS=${BENCH_WORKLOADS:-small big pipe}
 HZ=$(getconf CLK_TCK)
 fail=0
@@ -116,7 +115,7 @@ if [ -z "$SERVERS" ]; then
         fail=1
     fi
     for p in $PEERS; do
-        command -v "$p" >/dev/null 2>&1 && SERVERS="$SERVERS $p"
+        command -v "${p%-nopush-off}" >/dev/null 2>&1 && SERVERS="$SERVERS $p"
     done
 fi
 
@@ -125,7 +124,7 @@ var() { echo "$1" | tr -c 'a-zA-Z0-9\n' _; }
 getv() { eval "echo \"\${$1_$(var "$2"):-}\""; }
 setv() { eval "$1_$(var "$2")=\$3"; }
 
-nginx_conf() { # DIR PORT
+nginx_conf() { # DIR PORT TCP_NOPUSH
     tmpdirs="client_body_temp_path $1/body;"
     v=$(nginx -V 2>&1)
     for m in proxy fastcgi uwsgi scgi; do
@@ -146,7 +145,7 @@ http {
     default_type application/octet-stream;
     access_log off;
     sendfile on;
-    tcp_nopush $NOPUSH;
+    tcp_nopush $3;
     open_file_cache max=1000 inactive=60s;
     keepalive_requests 100000;
     keepalive_timeout 65;
@@ -198,14 +197,17 @@ start_server() {
     d=$TMP/$(var "$name").$port
     mkdir -p "$d"
     case $name in
-    nginx)
-        nginx_conf "$d" "$port" >"$d/nginx.conf"
+    nginx | nginx-nopush-off)
+        nopush=on
+        [ "$name" = nginx-nopush-off ] && nopush=off
+        nginx_conf "$d" "$port" $nopush >"$d/nginx.conf"
         taskset -c "$SCPU" nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
             >"$d/out" 2>"$d/err" &
         ;;
     zokiod-*)
-        ZOKIOD_BACKEND=${name#zokiod-} taskset -c "$SCPU" "$ZOKIOD" -r "$WWW" -l "127.0.0.1:$port" \
-            >"$d/out" 2>"$d/err" &
+        set -- -r "$WWW" -l "127.0.0.1:$port"
+        [ -f "$DIR/../conf/mime.types" ] && set -- "$@" -m "$DIR/../conf/mime.types"
+        ZOKIOD_BACKEND=${name#zokiod-} taskset -c "$SCPU" "$ZOKIOD" "$@" >"$d/out" 2>"$d/err" &
         ;;
     h2o)
         h2o_conf "$d" "$port" >"$d/h2o.conf"
@@ -236,12 +238,27 @@ start_server() {
         fi
         sleep 0.1
     done
-    if ! python3 "$DIR/http_client.py" check "$port" /100k.bin "$WWW/100k.bin" 2>"$d/check"; then
-        say "$name serves /100k.bin wrong:"
+    if ! python3 "$DIR/http_client.py" check "$port" /100k.bin "$WWW/100k.bin" 2>"$d/check" ||
+        ! python3 "$DIR/http_client.py" check "$port" /612.html "$WWW/612.html" "$DEPTH" \
+            2>>"$d/check"; then
+        say "$name serves wrong bytes (/100k.bin, or /612.html pipelined $DEPTH deep):"
         cat "$d/check" >&2
         stop_server "$name"
         return 1
     fi
+    case $name in
+    zokiod-*)
+        # zokiod prints "(backend NAME)" once it serves; a blocked io_uring falls back to epoll
+        got=$(sed -n 's/.*(backend \([a-z_]*\)).*/\1/p' "$d/err" "$d/out" | head -n 1)
+        if [ "$got" != "${name#zokiod-}" ]; then
+            say "$name runs backend '$got', not ${name#zokiod-}; skipping it:"
+            cat "$d/err" >&2
+            stop_server "$name"
+            return 1
+        fi
+        ;;
+    esac
+    for w in $WORKLOADS; do setv WARM "$name.$w" ""; done
     sleep 0.2 # workers forked by a master are in place once the master answered
     setv PIDS "$name" "$pid $(children "$pid")"
     return 0
@@ -305,8 +322,12 @@ measure() {
     fi
     pids=$(getv PIDS "$name")
     url=http://127.0.0.1:$(getv PORT "$name")
-    # shellcheck disable=SC2046
-    taskset -c "$CCPU" wrk $(wrk_args "$wl" "$WARMUP" "$url") >/dev/null 2>&1
+    # warm up once per server start and workload (file caches, allocator, connection pools)
+    if [ -z "$(getv WARM "$name.$wl")" ] && [ "$WARMUP" != 0 ]; then
+        # shellcheck disable=SC2046
+        taskset -c "$CCPU" wrk $(wrk_args "$wl" "$WARMUP" "$url") >/dev/null 2>&1
+        setv WARM "$name.$wl" 1
+    fi
     # the wrapper shell's `times` gives wrk's own CPU (its only child)
     c0=$(cpu_ticks $pids) s0=$(sys_busy) t0=$(now_ms)
     # shellcheck disable=SC2016
@@ -354,9 +375,9 @@ done
 SERVERS=$started
 [ -z "$SERVERS" ] && { say "no server started"; exit 1; }
 
-echo "== HTTP bench: wrk -t1 -c$CONNS, ${WARMUP}s warm-up + ${SECS}s measured, $REPS reps interleaved"
-echo "   (order rotated per rep), medians; servers on cpu$SCPU, wrk on cpu$CCPU; $(nproc) cpus," \
-    "kernel $(uname -r)"
+echo "== HTTP bench: wrk -t1 -c$CONNS, ${SECS}s measured runs (after one ${WARMUP}s warm-up per server and"
+echo "   workload), $REPS reps interleaved (order rotated per rep), medians; servers on cpu$SCPU, wrk on"
+echo "   cpu$CCPU; $(nproc) cpus, kernel $(uname -r)"
 echo "   servers:$SERVERS"
 : >"$TMP/results"
 : >"$TMP/rss"
@@ -460,6 +481,24 @@ END {
             }
             printf "%-14s %-16s %4d %9.0f %10.2f %6.1f %6.1f %6.1f %9s %9s  %-8s %s\n", wname[wl], sv,
                 cnt[key], rps, cpu, sp, cp, op, rr, cr, verdict, warn
+        }
+    }
+    alt = "nginx-nopush-off"
+    for (w = 1; w <= nw; w++) if (cnt[W[w] SUBSEP alt]) hasalt = 1
+    if (hasalt) {
+        printf "\nzokiod against %s (the same nginx with tcp_nopush off):\n", alt
+        printf "%-14s %-16s %9s %9s  %s\n", "workload", "server", "req/s:alt", "cpu:alt", "target"
+        for (w = 1; w <= nw; w++) {
+            wl = W[w]; ar = median(wl SUBSEP alt, "rps"); ac = median(wl SUBSEP alt, "cpu_us")
+            if (ar <= 0 || ac <= 0) continue
+            for (s = 1; s <= ns; s++) {
+                sv = S[s]; key = wl SUBSEP sv
+                if (sv !~ /^zokiod/ || !cnt[key]) continue
+                rps = median(key, "rps"); cpu = median(key, "cpu_us")
+                if (rps <= 0 || cpu <= 0) continue
+                printf "%-14s %-16s %8.3fx %8.3fx  %s/%s\n", wname[wl], sv, rps / ar, cpu / ac,
+                    rps >= ar ? "MET" : "missed", cpu <= ac ? "MET" : "missed"
+            }
         }
     }
     print ""

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Small HTTP/1.1 helpers for bench/http.sh (standard library only).
 
-  http_client.py check PORT PATH FILE     GET PATH once; exit 0 if the status is 200 and the body
-                                          equals FILE byte for byte (message on stderr otherwise)
+  http_client.py check PORT PATH FILE [DEPTH]
+                                          GET PATH DEPTH times (default 1) pipelined in one write;
+                                          exit 0 if every status is 200 and every body equals FILE
+                                          byte for byte (message on stderr otherwise)
   http_client.py idle PORT PATH N         open N keep-alive connections, do one GET on each, then
                                           print "ready OK_COUNT" and hold them open until killed
                                           (at most 120 s)
@@ -45,19 +47,24 @@ def get(sock, port, path):
     return status, body
 
 
-def check(port, path, fname):
+def check(port, path, fname, depth):
     with open(fname, "rb") as f:
         want = f.read()
+    req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (path, port)).encode()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            status, body = get(s, port, path)
-    except OSError as e:
+            s.sendall(req * depth)
+            buf = b""
+            for i in range(depth):
+                status, body, buf = read_response(s, buf)
+                if status != 200 or body != want:
+                    print("check %s, response %d of %d: status %d, %d body bytes (want 200, %d bytes%s)"
+                          % (path, i + 1, depth, status, len(body), len(want),
+                             "" if len(body) != len(want) else ", different bytes"),
+                          file=sys.stderr)
+                    return 1
+    except (OSError, ValueError) as e:
         print("check %s: %s" % (path, e), file=sys.stderr)
-        return 1
-    if status != 200 or body != want:
-        print("check %s: status %d, %d body bytes (want 200, %d bytes%s)" % (
-            path, status, len(body), len(want),
-            "" if len(body) != len(want) else ", different bytes"), file=sys.stderr)
         return 1
     return 0
 
@@ -85,8 +92,9 @@ def idle(port, path, n):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "check":
-        return check(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "check":
+        depth = int(sys.argv[5]) if len(sys.argv) == 6 else 1
+        return check(int(sys.argv[2]), sys.argv[3], sys.argv[4], depth)
     if len(sys.argv) == 5 and sys.argv[1] == "idle":
         return idle(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     print(__doc__, file=sys.stderr)

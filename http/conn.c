@@ -92,10 +92,9 @@ static int parse_input(zh_conn_t *c)
             break;
         }
         if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
-            /* llhttp treats what follows an Upgrade as another protocol: we speak none */
-            release_input(c);
-            c->close_after = 1;
-            return P_FLUSH;
+            /* the request was answered already: what follows is HTTP again for us */
+            llhttp_reset(&c->parser);
+            continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
             int st = zh_req_error_status(&c->req, err, data, c->in_len,
@@ -107,9 +106,15 @@ static int parse_input(zh_conn_t *c)
         size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
         c->in_off += (uint32_t)used;
         c->in_len -= (uint32_t)used;
-        if (err == HPE_PAUSED_UPGRADE) c->upgraded = 1; /* answer it, then close */
-        llhttp_resume(&c->parser);
-        if (answer(c) < 0) {
+        /* Upgrade is ignored (RFC 9110 section 7.8): answer it as a plain request and read on
+         * as HTTP/1.1 (llhttp would take what follows as the new protocol: reset it after the
+         * answer); a body we can no longer frame means closing after it */
+        int upgrade = err == HPE_PAUSED_UPGRADE;
+        if (upgrade && (c->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
+        if (!upgrade) llhttp_resume(&c->parser);
+        int rc = answer(c);
+        if (upgrade) llhttp_reset(&c->parser);
+        if (rc < 0) {
             release_input(c);
             fail_request(c, 500);
             return P_FLUSH;

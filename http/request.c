@@ -118,7 +118,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     if (rc) return rc;
     /* llhttp hands an obs-fold continuation line over as one more piece of the value, right
      * after the line break; RFC 9112 section 5.2 lets a server refuse it with 400 */
-    if (at > c->data && at[-1] == '\n') return fail(p, 400);
+    if (len && at > c->data && at[-1] == '\n') return fail(p, 400);
     if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0) return fail(p, 431);
     return 0;
 }

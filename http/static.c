@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "http/conn.h"
@@ -169,16 +170,34 @@ static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *
     return zh_resp_error(c, 301, head, loc);
 }
 
+/* absolute-form "http://host/path" (RFC 9112 section 3.2.2): the path part */
+static zh_str_t origin_form(zh_str_t t)
+{
+    static const char *const schemes[] = {"http://", "https://"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(schemes[i]);
+        if (t.len >= n && !strncasecmp(t.p, schemes[i], n)) {
+            const char *p = t.p + n, *end = t.p + t.len;
+            while (p < end && *p != '/' && *p != '?')
+                p++;
+            if (p == end || *p == '?') return (zh_str_t){"/", 1}; /* "http://host" */
+            return (zh_str_t){p, (uint32_t)(end - p)};
+        }
+    }
+    return t;
+}
+
 int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
 {
     int head = method == HTTP_HEAD;
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow: GET, HEAD\r\n");
     size_t plen, qlen;
     const char *query;
-    zh_path_split_query(r->target.p, r->target.len, &plen, &query, &qlen);
+    zh_str_t target = origin_form(r->target);
+    zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
     char path[PATH_MAX_LEN + 256];
     size_t len;
-    int st = zh_path_normalize(r->target.p, plen, path, PATH_MAX_LEN, &len);
+    int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
     if (st) return zh_resp_error(c, st, head, NULL);
     time_t now = time(NULL);
     zh_file_t *f = NULL;
