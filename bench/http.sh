@@ -192,8 +192,23 @@ EOF
 # correctly; sets PID_NAME, PORT_NAME, PIDS_NAME (the process and its children)
 start_server() {
     name=$1
-    NEXT_PORT=$((NEXT_PORT + 1))
-    port=$NEXT_PORT
+    # a port nobody listens on (another bench run serves the same bytes, so a check cannot tell)
+    port=$(python3 -c '
+import socket, sys
+for p in range(int(sys.argv[1]), int(sys.argv[1]) + 500):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+' $((NEXT_PORT + 1)))
+    [ -z "$port" ] && { say "no free port above $NEXT_PORT"; return 1; }
+    NEXT_PORT=$port
     d=$TMP/$(var "$name").$port
     mkdir -p "$d"
     case $name in
@@ -497,7 +512,7 @@ END {
                 rps = median(key, "rps"); cpu = median(key, "cpu_us")
                 if (rps <= 0 || cpu <= 0) continue
                 printf "%-14s %-16s %8.3fx %8.3fx  %s/%s\n", wname[wl], sv, rps / ar, cpu / ac,
-                    rps >= ar ? "MET" : "missed", cpu <= ac ? "MET" : "missed"
+                    (rps >= ar ? "MET" : "missed"), (cpu <= ac ? "MET" : "missed")
             }
         }
     }

@@ -3,6 +3,7 @@
  * and the loop remembers whether it is readable / writable; an op waits in its fd's read or write
  * queue and is performed (the real syscall) when the fd is ready, then completes. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -94,7 +95,8 @@ static void ep_fini(zk_loop_t *loop)
 
 static int is_read_op(const zk_op_t *op)
 {
-    return op->type == ZK_OP_ACCEPT || op->type == ZK_OP_RECV || op->type == ZK_OP_READ;
+    return op->type == ZK_OP_ACCEPT || op->type == ZK_OP_RECV || op->type == ZK_OP_READ ||
+           (op->type == ZK_OP_POLL && (op->u.poll_events & POLLIN));
 }
 
 /* Performs op's syscall once. -EAGAIN: not ready. *bid gets a taken buffer (or -1). */
@@ -129,6 +131,12 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
         off_t off = op->u.file.off;
         r = sendfile(op->fd, op->u.file.in_fd, &off, op->u.file.len);
         break;
+    }
+    case ZK_OP_POLL: { /* the edge flags may be stale: ask the fd itself */
+        struct pollfd pfd = {.fd = op->fd, .events = (short)op->u.poll_events};
+        int n = poll(&pfd, 1, 0);
+        if (n < 0) return -errno;
+        return n == 0 ? -EAGAIN : pfd.revents;
     }
     case ZK_OP_CONNECT: {
         int err = 0;

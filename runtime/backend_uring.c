@@ -358,6 +358,7 @@ static int ur_submit(zk_loop_t *loop, zk_op_t *op)
         break;
     case ZK_OP_SHUTDOWN: io_uring_prep_shutdown(sqe, op->fd, op->u.how); break;
     case ZK_OP_CLOSE: io_uring_prep_close(sqe, op->fd); break;
+    case ZK_OP_POLL: io_uring_prep_poll_add(sqe, op->fd, op->u.poll_events); break;
     default:
         io_uring_prep_nop(sqe);
         io_uring_sqe_set_data64(sqe, 0);

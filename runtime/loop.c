@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,6 +217,8 @@ int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *o)
     if (!loop) return -ENOMEM;
     loop->event_fd = -1;
     signal(SIGPIPE, SIG_IGN);
+    /* the default 50 us timer slack would make every timer that late on epoll */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     loop->now = zk__clock_ns();
     loop->heap_cap = 1024;
     loop->heap = malloc(loop->heap_cap * sizeof *loop->heap);

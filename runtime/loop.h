@@ -31,7 +31,8 @@ typedef struct zk_loop_opts {
 
 /* Creates a loop. opts may be NULL. Returns 0 or -errno; on success *out belongs to the caller
  * and is freed with zk_loop_free(). The backend choice and its reason are logged once (stderr)
- * unless opts->quiet. SIGPIPE is ignored process-wide so a send to a reset peer returns -EPIPE. */
+ * unless opts->quiet. SIGPIPE is ignored process-wide so a send to a reset peer returns -EPIPE,
+ * and the calling thread's timer slack is set to 1 ns so timers fire on time. */
 int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *opts);
 
 /* Frees the loop. Every op must have completed (zk_loop_run() returned with nothing alive). */

@@ -83,6 +83,12 @@ void zk_prep_sendfile(zk_op_t *op, int sock_fd, int file_fd, int64_t off, size_t
     op->u.file.len = len;
 }
 
+void zk_prep_poll(zk_op_t *op, int fd, unsigned events, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_POLL, fd, cb, data);
+    op->u.poll_events = events;
+}
+
 void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data)
 {
     prep(op, ZK_OP_TIMEOUT, -1, cb, data);

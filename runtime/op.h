@@ -39,6 +39,7 @@ typedef enum {
     ZK_OP_CLOSE,    /* res = 0 */
     ZK_OP_SENDFILE, /* file -> socket zero copy; res = bytes moved (may be short) */
     ZK_OP_TIMEOUT,  /* res = -ETIME when it fires */
+    ZK_OP_POLL,     /* wait until fd is ready for u.poll_events (POLLIN / POLLOUT); res = revents */
     ZK_OP__COUNT
 } zk_op_type_t;
 
@@ -75,9 +76,10 @@ struct zk_op {
             int in_fd;
             int64_t off;
             size_t len;
-        } file;           /* SENDFILE */
-        int how;          /* SHUTDOWN */
-        zk_timer_t timer; /* TIMEOUT: timer.deadline is absolute loop time */
+        } file;               /* SENDFILE */
+        int how;              /* SHUTDOWN */
+        unsigned poll_events; /* POLL */
+        zk_timer_t timer;     /* TIMEOUT: timer.deadline is absolute loop time */
     } u;
 
     /* results of a ZK_OP_F_POOLBUF recv, valid in the callback when ZK_OP_F_BUF is set */
@@ -106,6 +108,9 @@ void zk_prep_shutdown(zk_op_t *op, int fd, int how, zk_op_cb cb, void *data);
 void zk_prep_close(zk_op_t *op, int fd, zk_op_cb cb, void *data);
 void zk_prep_sendfile(zk_op_t *op, int sock_fd, int file_fd, int64_t off, size_t len, zk_op_cb cb,
                       void *data);
+/* one-shot readiness: completes with the revents (POLLIN, POLLOUT, POLLHUP...) once fd is ready
+ * for one of `events` (POLLIN or POLLOUT) */
+void zk_prep_poll(zk_op_t *op, int fd, unsigned events, zk_op_cb cb, void *data);
 /* relative: fires `ns` after the loop's cached now; absolute: at loop time `deadline` */
 void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data);
 void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data);

@@ -8,5 +8,6 @@
 #include "runtime/op.h"
 #include "runtime/future.h"
 #include "runtime/pool.h"
+#include "runtime/process.h"
 
 #endif

@@ -91,6 +91,16 @@ for backend in $backends; do
     done
 done
 
+# io_uring once more without its optional features (no DEFER_TASKRUN, multishot or buffer ring),
+# so the runtime's feature-by-feature fallbacks are tested too
+case " $backends " in
+*" io_uring "*)
+    bin="$build/tests/unit-runtime"
+    [ -x "$bin" ] && run_one unit-runtime io_uring+basic env ZOKIOD_BACKEND=io_uring \
+        ZOKIO_URING_BASIC=1 "$bin"
+    ;;
+esac
+
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -103,22 +103,24 @@ def eq(got, want, what):
         raise Fail("%s: expected %r, got %r" % (what, want, got))
 
 
-# --- the server process ------------------------------------------------------------------------
+# --- the server process ---------------------------------------------------------------------------
 
 
 class Server:
-    def __init__(self, root, tmp):
+    def __init__(self, root, tmp, wrap=(), name="zokiod"):
         self.root = root
+        self.wrap = list(wrap)  # a command prefix, e.g. setpriv ...
         self.tmp = tmp
         self.proc = None
         self.port = 0
         self.starts = 0
-        self.errpath = os.path.join(tmp, "zokiod.stderr")
+        self.errpath = os.path.join(tmp, name + ".stderr")
 
     def start(self):
         """Starts zokiod on a free port and waits until it accepts; raises Fail otherwise."""
         if not os.access(ZOKIOD, os.X_OK):
-            raise Fail("server failed to start: no executable %s (build it with make BUILD=...)" % ZOKIOD)
+            raise Fail("server failed to start: no executable %s (build it with make BUILD=...)"
+                       % ZOKIOD)
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         self.port = s.getsockname()[1]
@@ -132,7 +134,7 @@ class Server:
         err.flush()
         self.errstart = err.tell()
         self.proc = subprocess.Popen(
-            [ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port],
+            self.wrap + [ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port],
             cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
             start_new_session=True)
         err.close()
@@ -191,13 +193,11 @@ class Server:
     def answers(self):
         """A plain GET on a new connection gets a 200 within 2 s."""
         try:
-            s = socket.create_connection(("127.0.0.1", self.port), timeout=2)
-            s.sendall(b"GET /a/c.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            return s.recv(16).startswith(b"HTTP/1.1 200")
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.sendall(b"GET /a/c.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return s.recv(16).startswith(b"HTTP/1.1 200")
         except OSError:
             return False
-        finally:
-            s.close() if "s" in locals() else None
 
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
@@ -216,7 +216,7 @@ OUTSIDE = ""
 FILES = {}  # path relative to ROOT -> content
 
 
-# --- a raw HTTP/1.1 client ---------------------------------------------------------------------
+# --- a raw HTTP/1.1 client ------------------------------------------------------------------------
 
 
 def req(path, method="GET", headers=(), version="HTTP/1.1", host="localhost", body=b""):
@@ -267,9 +267,9 @@ def check_common(r):
 
 
 class Conn:
-    def __init__(self, timeout=IO_TIMEOUT):
+    def __init__(self, timeout=IO_TIMEOUT, port=None):
         self.timeout = timeout
-        self.s = socket.create_connection(("127.0.0.1", SRV.port), timeout=timeout)
+        self.s = socket.create_connection(("127.0.0.1", port or SRV.port), timeout=timeout)
         self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
 
@@ -456,7 +456,7 @@ def media_type(r):
     return ct.split(";")[0].strip().lower() if ct else None
 
 
-# --- the document root -------------------------------------------------------------------------
+# --- the document root ----------------------------------------------------------------------------
 
 
 def put(rel, data, mtime=MTIME):
@@ -484,7 +484,8 @@ def build_root(tmp):
     put("a/c.txt", b"this is a/c.txt\n")
     put("<script>.txt", b"odd name\n")
     put("big.bin", os.urandom(10 * 1024 * 1024))
-    put("range.txt", bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(1000)))
+    alnum = b"abcdefghijklmnopqrstuvwxyz0123456789"
+    put("range.txt", bytes(rnd.choice(alnum) for _ in range(1000)))
     put("style.css", b"body { color: #222; }\n")
     put("app.js", b"console.log('zokiod');\n")
     put("img.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
@@ -503,6 +504,8 @@ def build_root(tmp):
         put("p%02d.txt" % i, ("pipelined file %02d\n" % i).encode() * (1 + i * 7))
     put("unreadable.txt", b"secret 000\n")
     os.chmod(os.path.join(ROOT, "unreadable.txt"), 0)
+    put("locked/x.txt", b"in a chmod 000 directory\n")
+    os.chmod(os.path.join(ROOT, "locked"), 0)
     os.mkfifo(os.path.join(ROOT, "fifo"))
     with open(os.path.join(OUTSIDE, "secret.txt"), "wb") as f:
         f.write(b"OUTSIDE-SECRET\n")
@@ -511,7 +514,7 @@ def build_root(tmp):
     os.symlink(OUTSIDE, os.path.join(ROOT, "link_dir"))
 
 
-# --- tests ---------------------------------------------------------------------------------------
+# --- tests ----------------------------------------------------------------------------------------
 
 TESTS = []
 
@@ -555,7 +558,8 @@ def t_accept_ranges():
 def t_etag_strong_nginx_format():
     r = get("/range.txt")
     et = r.get("etag")
-    expect(et is not None and re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', et), "ETag %r is not \"hex-hex\"" % et)
+    expect(et is not None and re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', et),
+           'ETag %r is not "hex-hex"' % et)
     eq(et, etag_of("range.txt"), "ETag (mtime hex - size hex, as nginx)")
 
 
@@ -659,7 +663,8 @@ def t_connection_close_from_client():
         c.send(req("/a/c.txt", headers=["Connection: close"]))
         r = c.response()
         status(r, 200)
-        expect("close" in r.tokens("connection"), "no Connection: close (got %r)" % r.all("connection"))
+        expect("close" in r.tokens("connection"),
+               "no Connection: close (got %r)" % r.all("connection"))
         eq(r.body, FILES["a/c.txt"], "body")
         c.expect_closed()
 
@@ -793,7 +798,7 @@ def t_pipeline_flood_bounded():
     c = Conn()
     try:
         c.s.setblocking(False)
-        off, end, stuck = 0, time.monotonic() + 3, 0
+        off, end = 0, time.monotonic() + 3
         while off < len(payload) and time.monotonic() < end:
             try:
                 off += c.s.send(payload[off : off + 65536])
@@ -869,7 +874,8 @@ def t_path_dotdot_above_root():
 
 @test()
 def t_path_encoded_slash_dotdot():
-    for p in ("/..%2f..%2fetc/passwd", "/..%2F..%2F..%2Fetc%2Fpasswd", "/a/..%2f..%2foutside%2fsecret.txt"):
+    for p in ("/..%2f..%2fetc/passwd", "/..%2F..%2F..%2Fetc%2Fpasswd",
+              "/a/..%2f..%2foutside%2fsecret.txt"):
         never_outside(p)
 
 
@@ -1040,13 +1046,36 @@ def t_header_values_rfc_chars_ok():
 
 @test()
 def t_unreadable_file_403():
-    p = os.path.join(ROOT, "unreadable.txt")
+    # As root, chmod 000 stops nobody (CAP_DAC_OVERRIDE): then a second zokiod runs without
+    # that capability (util-linux setpriv drops it from the bounding set before exec).
+    wrap = []
     try:
-        os.close(os.open(p, os.O_RDONLY))
-        raise Skip("this process can read a chmod 000 file (root: CAP_DAC_OVERRIDE), so can zokiod")
+        os.close(os.open(os.path.join(ROOT, "unreadable.txt"), os.O_RDONLY))
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            raise Skip("root reads chmod 000 files and util-linux setpriv is missing")
+        wrap = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+        probe = subprocess.run(wrap + ["cat", os.path.join(ROOT, "unreadable.txt")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if probe.returncode == 0:
+            raise Skip("root reads chmod 000 files even without CAP_DAC_OVERRIDE here")
     except PermissionError:
         pass
-    status(get("/unreadable.txt"), 403)
+    srv = SRV
+    if wrap:
+        srv = Server(ROOT, os.path.dirname(ROOT), wrap, "zokiod-nocap")
+        srv.start()
+    try:
+        for path in ("/unreadable.txt", "/locked/x.txt", "/locked/"):
+            with Conn(port=srv.port) as c:
+                c.send(req(path))
+                status(c.response(), 403, path)
+        with Conn(port=srv.port) as c:
+            c.send(req("/a/c.txt"))
+            status(c.response(), 200, "/a/c.txt")
+    finally:
+        if srv is not SRV:
+            srv.stop()
 
 
 @test()
@@ -1163,7 +1192,8 @@ def t_if_modified_since_invalid_ignored():
 @test()
 def t_if_none_match_overrides_ims():
     # RFC 9110 13.2.2: If-Modified-Since is ignored when If-None-Match is present
-    r = get("/range.txt", headers=['If-None-Match: "other"', "If-Modified-Since: " + httpdate(MTIME)])
+    r = get("/range.txt",
+            headers=['If-None-Match: "other"', "If-Modified-Since: " + httpdate(MTIME)])
     status(r, 200)
 
 
@@ -1258,7 +1288,8 @@ def parse_multipart(r, data):
         eq(chunk, data[s : e + 1], "part %d-%d data" % (s, e))
         parts.append((s, e, hdrs.get("content-type")))
         i = j + 4 + e - s + 1
-        expect(body[i : i + 2 + len(delim)] == b"\r\n" + delim, "no boundary after part %d-%d" % (s, e))
+        expect(body[i : i + 2 + len(delim)] == b"\r\n" + delim,
+               "no boundary after part %d-%d" % (s, e))
         i += 2 + len(delim)
 
 
@@ -1358,7 +1389,7 @@ def t_cache_revalidated_within_1s():
     eq(r.get("etag"), etag_of("changing.txt"), "ETag after the change")
 
 
-# --- bad input -----------------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------------------
 
 
 def bad(data, want, close=True, method="GET"):
@@ -1408,7 +1439,8 @@ def t_content_length_invalid_400():
 
 @test()
 def t_content_length_conflicting_400():
-    bad(b"GET /index.html HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400)
+    bad(b"GET /index.html HTTP/1.1\r\n" + H
+        + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400)
 
 
 @test()
@@ -1428,8 +1460,8 @@ def t_space_before_colon_400():
 
 @test()
 def t_invalid_chunk_size_400():
-    bad(b"GET /index.html HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
-        400)
+    bad(b"GET /index.html HTTP/1.1\r\n" + H
+        + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400)
 
 
 @test()
@@ -1483,7 +1515,8 @@ def t_body_too_large_413():
 def t_chunked_body_too_large_413():
     # a 2 MiB chunk; the server may refuse at its size line or once 1 MiB has arrived
     with Conn() as c:
-        c.send(b"GET /index.html HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n200000\r\n")
+        c.send(b"GET /index.html HTTP/1.1\r\n" + H
+               + b"Transfer-Encoding: chunked\r\n\r\n200000\r\n")
         c.s.setblocking(False)
         data, off, end = b"x" * (1200 * 1024), 0, time.monotonic() + 3
         while off < len(data) and time.monotonic() < end:
@@ -1539,13 +1572,14 @@ def t_error_keeps_server_alive():
     status(get("/a/c.txt"), 200, "after garbage")
 
 
-# --- request bodies --------------------------------------------------------------------------------
+# --- request bodies -------------------------------------------------------------------------------
 
 
 @test()
 def t_get_body_content_length_discarded():
     with Conn() as c:
-        c.send(req("/a/c.txt", headers=["Content-Length: 10"], body=b"0123456789") + req("/style.css"))
+        c.send(req("/a/c.txt", headers=["Content-Length: 10"], body=b"0123456789")
+               + req("/style.css"))
         r = c.response()
         status(r, 200)
         eq(r.body, FILES["a/c.txt"], "first body")
@@ -1569,8 +1603,9 @@ def t_get_body_split_across_reads():
 @test()
 def t_get_body_chunked_discarded():
     with Conn() as c:
-        c.send(req("/a/c.txt", headers=["Transfer-Encoding: chunked"],
-                   body=b"5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n") + req("/style.css"))
+        body = b"5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
+        c.send(req("/a/c.txt", headers=["Transfer-Encoding: chunked"], body=body)
+               + req("/style.css"))
         r = c.response()
         status(r, 200)
         eq(r.body, FILES["a/c.txt"], "first body")
@@ -1598,7 +1633,8 @@ def t_expect_100_continue():
 @test()
 def t_expect_100_body_sent_anyway():
     with Conn() as c:
-        c.send(req("/a/c.txt", headers=["Content-Length: 5", "Expect: 100-continue"], body=b"hello"))
+        c.send(req("/a/c.txt", headers=["Content-Length: 5", "Expect: 100-continue"],
+                   body=b"hello"))
         r = c.response()
         if r.status == 100:
             r = c.response()
@@ -1607,7 +1643,7 @@ def t_expect_100_body_sent_anyway():
         c.still_usable()
 
 
-# --- resources ---------------------------------------------------------------------------------------
+# --- resources ------------------------------------------------------------------------------------
 
 
 def fd_mix(i):
@@ -1680,7 +1716,8 @@ def t_no_fd_leak():
     while after > before and time.monotonic() < end:
         time.sleep(0.1)
         after = SRV.fds()
-    expect(after <= before, "server fd count %d before 200 mixed requests, %d after" % (before, after))
+    expect(after <= before,
+           "server fd count %d before 200 mixed requests, %d after" % (before, after))
 
 
 @test(limit=40)
@@ -1710,11 +1747,30 @@ def t_wrk_1000_connections():
         raise Fail("after wrk (%s): %s" % (summary, e))
 
 
-# --- runner ------------------------------------------------------------------------------------------
+# --- runner ---------------------------------------------------------------------------------------
 
 
 def on_alarm(signum, frame):
     raise HardTimeout()
+
+
+def clean_shutdown():
+    """SIGTERM stops zokiod within 5 s, with status 0 (or killed by the signal), and its stderr
+    holds no sanitizer report (a build with -fsanitize=address reports leaks at exit)."""
+    if not SRV.alive():
+        return "FAIL", "server not running at the end (%s)" % SRV.how_died()
+    SRV.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = SRV.proc.wait(5)
+    except subprocess.TimeoutExpired:
+        return "FAIL", "still running 5 s after SIGTERM"
+    rep = [l.strip() for l in SRV.stderr_text().splitlines()
+           if "Sanitizer" in l or "runtime error:" in l]
+    if rep:
+        return "FAIL", "sanitizer report: " + " | ".join(rep[:3])[:300]
+    if rc not in (0, -signal.SIGTERM):
+        return "FAIL", "exit after SIGTERM: %s; stderr: %s" % (SRV.how_died(), SRV.stderr_tail())
+    return "ok  ", None
 
 
 def main():
@@ -1773,10 +1829,7 @@ def main():
                 kind, why = "FAIL", "%s: %s" % (type(e).__name__, e)
             finally:
                 signal.alarm(0)
-            if not SRV.alive():
-                time.sleep(0)
-            else:
-                time.sleep(0.02)
+            time.sleep(0.02)  # let a crash caused by the last bytes show
             if not SRV.alive():
                 kind = "FAIL"
                 why = "server died during this test (%s); stderr: %s%s" % (
@@ -1791,13 +1844,21 @@ def main():
                 skipped += 1
             else:
                 passed += 1
+        if tests and not sel:
+            kind, why = clean_shutdown()
+            line(kind, "clean_shutdown", why)
+            if kind == "FAIL":
+                failed += 1
+            else:
+                passed += 1
     finally:
         if SRV is not None:
             SRV.stop()
-        try:
-            os.chmod(os.path.join(ROOT, "unreadable.txt"), stat.S_IRUSR | stat.S_IWUSR)
-        except OSError:
-            pass
+        for f in ("unreadable.txt", "locked"):
+            try:
+                os.chmod(os.path.join(ROOT, f), stat.S_IRWXU)
+            except OSError:
+                pass
         shutil.rmtree(tmp, ignore_errors=True)
     if skipped:
         print("%d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)

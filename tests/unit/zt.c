@@ -107,6 +107,15 @@ const char *zt_backend(void)
     return (b && *b) ? b : "auto";
 }
 
+/* the backend as printed: the io_uring run without optional features is told apart */
+static const char *zt_label(void)
+{
+    const char *basic = getenv("ZOKIO_URING_BASIC");
+    if (!strcmp(zt_backend(), "io_uring") && basic && *basic && strcmp(basic, "0"))
+        return "io_uring+basic";
+    return zt_backend();
+}
+
 static int zt_timeout(void)
 {
     const char *s = getenv("ZT_TIMEOUT");
@@ -117,7 +126,7 @@ static int zt_timeout(void)
 /* Prints one result line; the reason is kept on one line so tests/run.sh can filter lines. */
 static void zt_print(const char *tag, const char *name, const char *reason)
 {
-    printf("%-4s %s/%s [%s]", tag, ZT_SUITE, name, zt_backend());
+    printf("%-4s %s/%s [%s]", tag, ZT_SUITE, name, zt_label());
     if (reason) {
         fputs(": ", stdout);
         for (const unsigned char *p = (const unsigned char *)reason; *p; p++) {
