@@ -11,7 +11,10 @@
  * Pipelined requests found in one read are all answered before the one batched write; parsing
  * pauses while the queue is full, and reading pauses (the stream's back-pressure) meanwhile. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +55,40 @@ static void maybe_idle(zh_conn_t *c)
     if (c->w && !zh_out_pending(c) && !c->req.started) zh_out_release(c);
 }
 
+/* hands the access log one record for the request just answered */
+static void log_access(zh_conn_t *c)
+{
+    zh_server_t *s = c->srv;
+    if (!c->peer[0]) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        const void *a = NULL;
+        if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
+            a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                         : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        if (!a || !inet_ntop(ss.ss_family, a, c->peer, sizeof c->peer)) strcpy(c->peer, "-");
+    }
+    char line[ZH_ARENA_SIZE + 64];
+    const zh_req_t *r = &c->req;
+    int n = snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
+                     llhttp_method_name((llhttp_method_t)c->parser.method), (int)r->target.len,
+                     r->target.p, c->parser.http_major, c->parser.http_minor);
+    zh_access_rec_t rec = {
+        .remote_addr = c->peer,
+        .request_line = line,
+        .request_line_len = n < 0                     ? 0
+                            : (size_t)n < sizeof line ? (size_t)n
+                                                      : sizeof line - 1,
+        .status = c->resp_status,
+        .body_bytes = c->resp_bytes,
+        .referer = r->h[ZH_H_REFERER].p,
+        .referer_len = r->h[ZH_H_REFERER].len,
+        .user_agent = r->h[ZH_H_USER_AGENT].p,
+        .user_agent_len = r->h[ZH_H_USER_AGENT].len,
+    };
+    s->hooks.access_log(c->vhost->access_log, &rec);
+}
+
 /* answers the request llhttp just completed */
 static int answer(zh_conn_t *c)
 {
@@ -61,6 +98,7 @@ static int answer(zh_conn_t *c)
         s->stopping || c->upgraded)
         c->close_after = 1;
     int rc = zh_static_handle(c, &c->req, c->parser.method);
+    if (rc >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
     c->req.started = 0;
     c->req.expect_continue = 0;
     c->sent_continue = 0;
@@ -147,14 +185,17 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
             c->st = ST_WRITE;
             return 1;
         }
-        if (s->stopping && !c->req.started && !zh_out_pending(c)) {
-            c->st = ST_CLOSE;
-            return 1;
-        }
         zk_recv_chunk_t ch;
         if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) {
             maybe_idle(c);
-            set_deadline(c, c->req.started ? s->lim.header_timeout : s->lim.keepalive_timeout);
+            /* the first request and a started one: client_header_timeout; between requests:
+             * keepalive_timeout (nginx's split) */
+            uint64_t timeout =
+                c->req.started || !c->requests ? s->lim.header_timeout : s->lim.keepalive_timeout;
+            /* stopping: an idle connection gets a moment for a request already on its way
+             * (answered with Connection: close), so a graceful stop fails no request */
+            if (s->stopping && !c->req.started && timeout > ZK_SEC) timeout = ZK_SEC;
+            set_deadline(c, timeout);
             return 0;
         }
         if (ch.res <= 0) { /* EOF or error: nothing more will come */
@@ -256,12 +297,14 @@ static void conn_done(zk_task_t *t)
     zk_pool_put(&s->conn_pool, c);
 }
 
-zh_conn_t *zh_conn_start(zh_server_t *s, int fd)
+zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
 {
+    zh_server_t *s = l->srv;
     zh_conn_t *c = zk_pool_get(&s->conn_pool);
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
     c->srv = s;
+    c->lst = l;
     c->fd = fd;
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
     c->pctx.req = &c->req;

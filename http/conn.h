@@ -38,10 +38,23 @@ typedef struct zh_work {
     struct iovec iov[ZH_MAX_SEGS];
 } zh_work_t;
 
+typedef struct zh_listener {
+    struct zh_listener *next;
+    struct zh_server *srv;
+    zk_task_t task;
+    zk_accept_stream_t accepts;
+    zk_io_future_t nap; /* after EMFILE and friends: wait, then accept again */
+    int fd;
+    uint8_t napping, stopped;
+    const zh_vhost_t *const *vhosts;
+    uint32_t nvhosts;
+    const zh_vhost_t *dflt;
+} zh_listener_t;
+
 struct zh_server {
     zk_loop_t *loop;
-    zh_site_t site;
     zh_limits_t lim;
+    zh_hooks_t hooks;
     zh_fcache_t fcache;
     zh_date_cache date;
     zk_pool_t conn_pool;
@@ -49,7 +62,7 @@ struct zh_server {
     unsigned nconns;
     struct zh_conn *conns; /* live connections (to wake them at stop) */
     int stopping;
-    struct zh_listener *listeners;
+    zh_listener_t *listeners;
 };
 
 typedef struct zh_conn {
@@ -62,6 +75,12 @@ typedef struct zh_conn {
     zh_arena_t arena;
     zh_req_t req;
     zh_server_t *srv;
+    const zh_listener_t *lst;
+    const zh_vhost_t *vhost;  /* of the request being answered (its access log) */
+    const zh_location_t *loc; /* of the request being answered (its add_header list) */
+    int resp_status;          /* of the last response queued, for the access log */
+    uint64_t resp_bytes;      /* its body bytes */
+    char peer[46];            /* remote address text, filled when first logged */
     struct zh_conn *prev, *next;
     zh_work_t *w;
     uint64_t deadline; /* the timer fires then re-checks this (moved cheaply on progress) */
@@ -102,6 +121,6 @@ int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra_headers)
 int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method);
 
 /* connections (http/conn.c) */
-zh_conn_t *zh_conn_start(zh_server_t *s, int fd);
+zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);
 
 #endif

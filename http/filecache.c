@@ -19,10 +19,9 @@
 
 #define TAB_SIZE 1024
 
-int zh_fcache_init(zh_fcache_t *fc, const zh_site_t *site, uint32_t max_file, uint64_t max_bytes)
+int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes)
 {
     memset(fc, 0, sizeof *fc);
-    fc->site = site;
     fc->max_file = max_file;
     fc->max_bytes = max_bytes;
     fc->mask = TAB_SIZE - 1;
@@ -87,6 +86,7 @@ static int open_beneath(const zh_site_t *site, const char *path, size_t len, int
         len--;
     }
     if (len >= sizeof rel) return -ENAMETOOLONG;
+    if (site->root_fd < 0) return -ENOENT; /* the root did not exist when the config was loaded */
     if (len == 0) {
         rel[0] = '.';
         rel[1] = 0;
@@ -105,18 +105,41 @@ static int open_beneath(const zh_site_t *site, const char *path, size_t len, int
     return fd2 < 0 ? -errno : fd2;
 }
 
-int zh_dir_exists(zh_fcache_t *fc, const char *path, size_t len)
+int zh_dir_exists(const zh_site_t *site, const char *path, size_t len)
 {
-    int fd = open_beneath(fc->site, path, len, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+    int fd = open_beneath(site, path, len, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
     if (fd < 0) return 0;
     close(fd);
     return 1;
 }
 
-static zh_file_t *lookup(zh_fcache_t *fc, const char *path, size_t len, uint32_t h)
+int zh_dir_open(const zh_site_t *site, const char *path, size_t len)
+{
+    return open_beneath(site, path, len, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+}
+
+zh_file_t *zh_blob_new(zh_fcache_t *fc, char *data, uint64_t size)
+{
+    (void)fc;
+    zh_file_t *f = calloc(1, sizeof *f);
+    if (!f) {
+        free(data);
+        return NULL;
+    }
+    f->fd = -1;
+    f->data = data;
+    f->size = size;
+    f->refs = 1;
+    fc->bytes += size; /* file_free takes it off again */
+    return f;
+}
+
+static zh_file_t *lookup(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len,
+                         uint32_t h)
 {
     for (zh_file_t *f = fc->tab[h & fc->mask]; f; f = f->next)
-        if (f->hash == h && f->keylen == len && !memcmp(f->key, path, len)) return f;
+        if (f->hash == h && f->site == site && f->keylen == len && !memcmp(f->key, path, len))
+            return f;
     return NULL;
 }
 
@@ -144,10 +167,10 @@ static void make_room(zh_fcache_t *fc, uint64_t need)
         }
 }
 
-static void set_validators(zh_fcache_t *fc, zh_file_t *f, const char *path, size_t len,
+static void set_validators(const zh_site_t *site, zh_file_t *f, const char *path, size_t len,
                            const struct stat *st)
 {
-    const zh_site_t *site = fc->site;
+    f->site = site;
     f->size = (uint64_t)st->st_size;
     f->mtime = st->st_mtime;
     f->dev = st->st_dev;
@@ -172,15 +195,15 @@ static int read_all(int fd, char *buf, uint64_t size)
 }
 
 /* builds an in-memory entry from an open regular file (fd is closed) */
-static int make_cached(zh_fcache_t *fc, int fd, const struct stat *st, const char *path, size_t len,
-                       uint32_t h, time_t now, zh_file_t **out)
+static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
+                       const char *path, size_t len, uint32_t h, time_t now, zh_file_t **out)
 {
     zh_file_t *f = calloc(1, sizeof *f);
     char hdr[512];
     int r = -ENOMEM;
     if (!f) goto fail;
     f->fd = -1;
-    set_validators(fc, f, path, len, st);
+    set_validators(site, f, path, len, st);
     f->data = malloc(f->size ? f->size : 1);
     f->key = malloc(len + 1);
     if (!f->data || !f->key) goto fail;
@@ -222,8 +245,8 @@ fail:
 }
 
 /* a per-request entry holding the open fd of a large file */
-static int make_open(zh_fcache_t *fc, int fd, const struct stat *st, const char *path, size_t len,
-                     zh_file_t **out)
+static int make_open(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
+                     const char *path, size_t len, zh_file_t **out)
 {
     zh_file_t *f = fc->spare;
     if (f)
@@ -235,7 +258,7 @@ static int make_open(zh_fcache_t *fc, int fd, const struct stat *st, const char 
     memset(f, 0, sizeof *f);
     f->fd = fd;
     f->refs = 1;
-    set_validators(fc, f, path, len, st);
+    set_validators(site, f, path, len, st);
     *out = f;
     return 0;
 }
@@ -246,16 +269,17 @@ static int same_file(const zh_file_t *f, const struct stat *st)
            f->size == (uint64_t)st->st_size;
 }
 
-int zh_file_get(zh_fcache_t *fc, const char *path, size_t len, time_t now, zh_file_t **out)
+int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+                zh_file_t **out)
 {
-    uint32_t h = hash(path, len);
-    zh_file_t *f = lookup(fc, path, len, h);
+    uint32_t h = hash(path, len) ^ (uint32_t)(uintptr_t)site;
+    zh_file_t *f = lookup(fc, site, path, len, h);
     if (f && f->checked == now) {
         f->refs++;
         *out = f;
         return 0;
     }
-    int fd = open_beneath(fc->site, path, len, O_RDONLY | O_NONBLOCK);
+    int fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
         if (f) unlink_entry(fc, f);
         return fd == -ENXIO ? -ENODEV : fd;
@@ -280,6 +304,6 @@ int zh_file_get(zh_fcache_t *fc, const char *path, size_t len, time_t now, zh_fi
     }
     if (f) unlink_entry(fc, f); /* changed on disk */
     if ((uint64_t)st.st_size <= fc->max_file && (uint64_t)st.st_size <= fc->max_bytes)
-        return make_cached(fc, fd, &st, path, len, h, now, out);
-    return make_open(fc, fd, &st, path, len, out);
+        return make_cached(fc, site, fd, &st, path, len, h, now, out);
+    return make_open(fc, site, fd, &st, path, len, out);
 }

@@ -33,11 +33,11 @@ typedef struct zh_file {
                 * Accept-Ranges: bytes\r\n" for in-memory entries */
     uint32_t hdr_len;
     uint32_t keylen;
-    char *key; /* the normalized path */
+    char *key;             /* the normalized path */
+    const zh_site_t *site; /* the root it was found under (part of the key) */
 } zh_file_t;
 
 typedef struct zh_fcache {
-    const zh_site_t *site;
     uint32_t max_file;
     uint64_t max_bytes, bytes;
     zh_file_t **tab;
@@ -45,7 +45,7 @@ typedef struct zh_fcache {
     zh_file_t *spare; /* free zh_file_t structs for per-request (uncached) entries */
 } zh_fcache_t;
 
-int zh_fcache_init(zh_fcache_t *fc, const zh_site_t *site, uint32_t max_file, uint64_t max_bytes);
+int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes);
 void zh_fcache_fini(zh_fcache_t *fc);
 
 /* Finds the regular file at the normalized `path` (starting with '/', no trailing slash) under
@@ -54,10 +54,17 @@ void zh_fcache_fini(zh_fcache_t *fc);
  * Errors: -ENOENT / -ENOTDIR (404), -EACCES / -EPERM / -EXDEV / -ELOOP (403), -EISDIR (a
  * directory: the caller redirects or looks for an index), -EFTYPE-like -ENODEV for a special file
  * (403), -ENAMETOOLONG (414), other -errno (500). `now` is the loop's second. */
-int zh_file_get(zh_fcache_t *fc, const char *path, size_t len, time_t now, zh_file_t **out);
+int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+                zh_file_t **out);
 
 /* 1 when `path` names a directory under the root (RESOLVE_BENEATH). */
-int zh_dir_exists(zh_fcache_t *fc, const char *path, size_t len);
+int zh_dir_exists(const zh_site_t *site, const char *path, size_t len);
+
+/* Opens the directory at `path` under the site's root for reading (autoindex); fd or -errno. */
+int zh_dir_open(const zh_site_t *site, const char *path, size_t len);
+
+/* A refcounted in-memory body (a generated page): takes ownership of the malloc'd data. */
+zh_file_t *zh_blob_new(zh_fcache_t *fc, char *data, uint64_t size);
 
 void zh_file_ref(zh_file_t *f);
 void zh_file_unref(zh_fcache_t *fc, zh_file_t *f);

@@ -22,6 +22,8 @@ static const struct {
     {"if-unmodified-since", ZH_H_IF_UNMODIFIED_SINCE},
     {"expect", ZH_H_EXPECT},
     {"transfer-encoding", ZH_H_TRANSFER_ENCODING},
+    {"referer", ZH_H_REFERER},
+    {"user-agent", ZH_H_USER_AGENT},
 };
 
 void zh_req_reset(zh_req_t *r)

@@ -26,13 +26,28 @@ char *zh_resp_head(zh_conn_t *c, int status, char *p, char *end)
     *p++ = (char)('0' + status % 10);
     *p++ = ' ';
     p = put(p, reason, rl);
-    p = PUTS(p, "\r\nServer: zokiod\r\nDate: ");
+    p = PUTS(p, "\r\nServer: ");
+    const char *sv = c->srv->hooks.server_header;
+    p = put(p, sv, strlen(sv));
+    p = PUTS(p, "\r\nDate: ");
     p = put(p, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
     p = PUTS(p, "\r\n");
     if (c->close_after)
         p = PUTS(p, "Connection: close\r\n");
     else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
         p = PUTS(p, "Connection: keep-alive\r\n");
+    c->resp_status = status;
+    /* add_header: on success and redirect responses, or on every one with `always` */
+    for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
+        const zh_header_t *h = &c->loc->headers[i];
+        if (status >= 400 && !h->always) continue;
+        size_t nl = strlen(h->name), vl = strlen(h->value);
+        if ((size_t)(end - p) < nl + vl + 4 + 256) break; /* keep room for the rest */
+        p = put(p, h->name, nl);
+        p = PUTS(p, ": ");
+        p = put(p, h->value, vl);
+        p = PUTS(p, "\r\n");
+    }
     return p;
 }
 
@@ -49,12 +64,14 @@ int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra)
                         status, reason, status, reason);
     if (blen < 0 || (size_t)blen >= sizeof body) blen = 0;
     size_t xl = extra ? strlen(extra) : 0;
-    char *start = zh_out_reserve(c, 256 + xl + (size_t)blen);
+    size_t room = ZH_OUT_ROOM + xl + (size_t)blen;
+    char *start = zh_out_reserve(c, room);
     if (!start) return -ENOBUFS;
-    char *end = start + 256 + xl + (size_t)blen;
+    char *end = start + room;
     char *p = zh_resp_head(c, status, start, end);
     if (!p) return -ENOBUFS;
     if (extra) p = put(p, extra, xl);
+    c->resp_bytes = head ? 0 : (uint64_t)blen;
     if (blen) {
         p = PUTS(p, "Content-Type: text/html\r\n");
         p += snprintf(p, (size_t)(end - p), "Content-Length: %d\r\n\r\n", blen);

@@ -7,16 +7,6 @@
 
 #include "http/conn.h"
 
-typedef struct zh_listener {
-    struct zh_listener *next;
-    zh_server_t *srv;
-    zk_task_t task;
-    zk_accept_stream_t accepts;
-    zk_io_future_t nap; /* after EMFILE and friends: wait, then accept again */
-    int fd;
-    uint8_t napping, stopped;
-} zh_listener_t;
-
 void zh_limits_default(zh_limits_t *l)
 {
     memset(l, 0, sizeof *l);
@@ -34,16 +24,17 @@ void zh_limits_default(zh_limits_t *l)
     l->cache_max_bytes = 64u << 20;
 }
 
-int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_site_t *site, const zh_limits_t *lim)
+int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
+                  const zh_hooks_t *hooks)
 {
     zh_server_t *s = calloc(1, sizeof *s);
     int r = -ENOMEM;
     if (!s) return -ENOMEM;
     s->loop = loop;
-    s->site = *site;
     s->lim = *lim;
-    if ((r = zh_fcache_init(&s->fcache, &s->site, lim->cache_max_file, lim->cache_max_bytes)) < 0)
-        goto fail;
+    if (hooks) s->hooks = *hooks;
+    if (!s->hooks.server_header) s->hooks.server_header = "zokiod";
+    if ((r = zh_fcache_init(&s->fcache, lim->cache_max_file, lim->cache_max_bytes)) < 0) goto fail;
     if ((r = zk_pool_init(&s->conn_pool, sizeof(zh_conn_t), lim->max_conns)) < 0) goto fail;
     *out = s;
     return 0;
@@ -72,7 +63,8 @@ static zk_poll_t accept_run(zk_task_t *t)
             l->napping = 1;
             continue;
         }
-        if (s->stopping || !zh_conn_start(s, fd)) zk_close(s->loop, fd);
+        /* accepted before a stop settled: still served (answered with Connection: close) */
+        if (!zh_conn_start(l, fd)) zk_close(s->loop, fd);
     }
 }
 
@@ -82,12 +74,16 @@ static void accept_done(zk_task_t *t)
     l->stopped = 2; /* finished: zh_server_free may free it */
 }
 
-int zh_server_listen(zh_server_t *s, int listen_fd)
+int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vhosts, uint32_t n,
+                     const zh_vhost_t *dflt)
 {
     zh_listener_t *l = calloc(1, sizeof *l);
     if (!l) return -ENOMEM;
     l->srv = s;
     l->fd = listen_fd;
+    l->vhosts = vhosts;
+    l->nvhosts = n;
+    l->dflt = dflt ? dflt : (n ? vhosts[0] : NULL);
     zk_accept_stream_init(&l->accepts, listen_fd);
     zk_task_init(&l->task, s->loop, accept_run, accept_done, l);
     l->next = s->listeners;

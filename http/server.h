@@ -17,6 +17,62 @@ typedef struct zh_site {
     const char *const *index; /* NULL-terminated list of index file names, e.g. {"index.html"} */
 } zh_site_t;
 
+/* `add_header NAME VALUE [always]` */
+typedef struct zh_header {
+    const char *name, *value;
+    uint8_t always; /* also on 4xx/5xx responses */
+} zh_header_t;
+
+/* `error_page CODE URI`: an error response with `code` serves the local file `uri` instead
+ * (with status `response`, or `code` when 0); an absolute URL redirects with 302. */
+typedef struct zh_error_page {
+    int code, response;
+    const char *uri;
+} zh_error_page_t;
+
+/* A location (or the server level itself: prefix ""). Settings are effective (inherited). */
+typedef struct zh_location {
+    const char *prefix;
+    uint32_t prefix_len;
+    uint8_t exact;     /* `location = /x` */
+    uint8_t alias;     /* site.root_fd is an alias directory: the prefix is cut from the path */
+    uint8_t autoindex; /* HTML listing of directories without an index file */
+    zh_site_t site;    /* document root (or alias) fd, types, index files */
+    const zh_header_t *headers;
+    uint32_t nheaders;
+    int return_code;         /* `return CODE [TEXT|URL]`; 0 = none */
+    const char *return_text; /* Location for 301/302/303/307/308, else the body; may be NULL */
+} zh_location_t;
+
+/* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case). */
+typedef struct zh_vhost {
+    const char *const *names;
+    uint32_t nnames;
+    zh_location_t base; /* the server level (prefix "") */
+    const zh_location_t *locations;
+    uint32_t nlocations;
+    const zh_error_page_t *error_pages;
+    uint32_t nerror_pages;
+    void *access_log; /* handed to zh_hooks_t.access_log; NULL = no access log */
+} zh_vhost_t;
+
+/* What one request was, for the access log. Strings are not NUL-terminated. */
+typedef struct zh_access_rec {
+    const char *remote_addr; /* NUL-terminated */
+    const char *request_line;
+    size_t request_line_len;
+    int status;
+    uint64_t body_bytes;
+    const char *referer, *user_agent; /* NULL when absent */
+    size_t referer_len, user_agent_len;
+} zh_access_rec_t;
+
+typedef struct zh_hooks {
+    /* called once per answered request when its vhost has an access_log */
+    void (*access_log)(void *log, const zh_access_rec_t *rec);
+    const char *server_header; /* "zokiod" or "zokiod/VERSION" */
+} zh_hooks_t;
+
 typedef struct zh_limits {
     uint64_t max_body;           /* request body bytes (client_max_body_size), 413 beyond */
     uint32_t max_target;         /* request-target bytes, 414 beyond */
@@ -38,13 +94,16 @@ void zh_limits_default(zh_limits_t *l);
 
 typedef struct zh_server zh_server_t;
 
-/* Creates the HTTP server of one loop. site and lim are copied (what they point to is not).
- * Returns 0 or -errno; *out is freed with zh_server_free(). */
-int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_site_t *site,
-                  const zh_limits_t *lim);
+/* Creates the HTTP server of one loop. lim and hooks (may be NULL) are copied, what they point
+ * to is not. Returns 0 or -errno; *out is freed with zh_server_free(). */
+int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
+                  const zh_hooks_t *hooks);
 
-/* Starts accepting on a listening, non-blocking socket (the caller keeps owning the fd). */
-int zh_server_listen(zh_server_t *s, int listen_fd);
+/* Starts accepting on a listening, non-blocking socket (the caller keeps owning the fd and the
+ * vhost array). A request's Host picks among `vhosts` (exact name, then the longest "*.suffix",
+ * then the longest "prefix.*"); no match: `dflt`. */
+int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vhosts, uint32_t n,
+                     const zh_vhost_t *dflt);
 
 /* Stops accepting; open connections finish their current response and close. The loop runs
  * dry once every connection is gone. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: the static file handler: path -> file -> preconditions -> ranges -> response. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "http/conn.h"
 #include "http/path.h"
 #include "http/range.h"
+#include "http/autoindex.h"
+#include "http/route.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -51,14 +54,18 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     return zh_out_file(c, f, off, len);
 }
 
-/* 200 with the whole file */
-static int send_full(zh_conn_t *c, zh_file_t *f, int head)
+/* the whole file, with 200 (or the status of an error_page) */
+static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
     char *start = zh_out_reserve(c, ZH_OUT_ROOM);
     if (!start) return -ENOBUFS;
-    char *p = zh_resp_head(c, 200, start, start + ZH_OUT_ROOM);
+    char *p = zh_resp_head(c, status, start, start + ZH_OUT_ROOM);
+    c->resp_bytes = head ? 0 : f->size;
     if (f->hdr) {
         p = put(p, f->hdr, f->hdr_len); /* prebuilt for in-memory files */
+    } else if (!f->ctype) {             /* a generated page */
+        p += snprintf(p, 96, "Content-Type: text/html\r\nContent-Length: %llu\r\n",
+                      (unsigned long long)f->size);
     } else {
         p += snprintf(p, 512, "Content-Type: %s\r\nContent-Length: %llu\r\n", f->ctype,
                       (unsigned long long)f->size);
@@ -78,6 +85,7 @@ static int send_304(zh_conn_t *c, zh_file_t *f)
     p = file_fields(p, f);
     p = PUTS(p, "\r\n");
     zh_out_commit(c, start, (size_t)(p - start));
+    c->resp_bytes = 0;
     return 0;
 }
 
@@ -97,6 +105,9 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigne
     char *end = start + ZH_OUT_ROOM;
     char *p = zh_resp_head(c, 206, start, end);
     p = file_fields(p, f);
+    c->resp_bytes = 0;
+    for (unsigned i = 0; i < n; i++)
+        c->resp_bytes += rg[i].end - rg[i].start + 1;
     if (n == 1) {
         p += snprintf(p, (size_t)(end - p), "Content-Type: %s\r\nContent-Length: %llu\r\n",
                       f->ctype, (unsigned long long)(rg[0].end - rg[0].start + 1));
@@ -143,14 +154,19 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
     if (!range.p || head ||
         (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, f->etag, f->etag_len, f->mtime)))
-        return send_full(c, f, head);
+        return send_full(c, f, head, 200);
     zh_range_t rg[ZH_RANGE_MAX];
     unsigned n = 0;
     switch (zh_range_parse(range.p, range.len, f->size, rg, ZH_RANGE_MAX, &n)) {
     case ZH_RANGE_OK: return send_ranges(c, f, rg, n);
     case ZH_RANGE_UNSATISFIABLE: return send_416(c, f, head);
-    default: return send_full(c, f, head);
+    default: return send_full(c, f, head, 200);
     }
+}
+
+static int redirect(zh_conn_t *c, int code, const char *loc_hdr, int head)
+{
+    return zh_resp_error(c, code, head, loc_hdr);
 }
 
 static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *query, size_t qlen,
@@ -167,7 +183,100 @@ static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *
         n += qlen;
     }
     memcpy(loc + n, "\r\n", 3);
-    return zh_resp_error(c, 301, head, loc);
+    return redirect(c, 301, loc, head);
+}
+
+/* $scheme, $host and $request_uri in a `return` text (the only variables the config allows) */
+static size_t expand_vars(const zh_conn_t *c, const zh_req_t *r, const char *text, char *out,
+                          size_t cap)
+{
+    static const char *const names[] = {"$scheme", "$host", "$request_uri"};
+    size_t n = 0;
+    while (*text && n + 1 < cap) {
+        int hit = -1;
+        for (int i = 0; i < 3 && hit < 0; i++)
+            if (!strncmp(text, names[i], strlen(names[i]))) hit = i;
+        if (hit < 0) {
+            out[n++] = *text++;
+            continue;
+        }
+        text += strlen(names[hit]);
+        const char *v = "http";
+        size_t vl = 4;
+        if (hit == 1) { /* the Host header without its port, else the server's first name */
+            zh_str_t h = r->h[ZH_H_HOST];
+            const char *colon = h.p ? memchr(h.p, ':', h.len) : NULL;
+            v = h.p ? h.p : (c->vhost && c->vhost->nnames ? c->vhost->names[0] : "");
+            vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
+        } else if (hit == 2) {
+            v = r->target.p;
+            vl = r->target.len;
+        }
+        if (vl > cap - n - 1) vl = cap - n - 1;
+        for (size_t i = 0; i < vl; i++)
+            out[n++] = hit == 1 ? (char)tolower((unsigned char)v[i]) : v[i];
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* `return CODE [TEXT|URL]` */
+static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
+{
+    int code = l->return_code;
+    char text[4096];
+    size_t tl = l->return_text ? expand_vars(c, r, l->return_text, text, sizeof text) : 0;
+    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+        char loc[4200];
+        snprintf(loc, sizeof loc, "Location: %s\r\n", tl ? text : "/");
+        return redirect(c, code, loc, head);
+    }
+    if (!l->return_text) return zh_resp_error(c, code, head, NULL);
+    char *start = zh_out_reserve(c, ZH_OUT_ROOM + tl);
+    if (!start) return -ENOBUFS;
+    char *p = zh_resp_head(c, code, start, start + ZH_OUT_ROOM);
+    p += snprintf(p, 128, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n", tl);
+    if (!head) p = put(p, text, tl);
+    c->resp_bytes = head ? 0 : tl;
+    zh_out_commit(c, start, (size_t)(p - start));
+    return 0;
+}
+
+/* an error status, through the vhost's error_page when it has one for it */
+static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
+{
+    for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
+        const zh_error_page_t *ep = &vh->error_pages[i];
+        if (ep->code != status) continue;
+        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0) {
+            char loc[2048];
+            snprintf(loc, sizeof loc, "Location: %s\r\n", ep->uri);
+            return redirect(c, 302, loc, head);
+        }
+        char path[PATH_MAX_LEN];
+        size_t len;
+        if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
+        zh_file_t *f;
+        const zh_site_t *site = &zh_location_match(vh, path, len)->site;
+        if (zh_file_get(&c->srv->fcache, site, path, len, time(NULL), &f) < 0) break;
+        int rc = send_full(c, f, head, ep->response ? ep->response : status);
+        zh_file_unref(&c->srv->fcache, f);
+        return rc;
+    }
+    return zh_resp_error(c, status, head, NULL);
+}
+
+static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, size_t fs_len,
+                        const char *uri, size_t uri_len, int head)
+{
+    char *page;
+    long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &page);
+    if (n < 0) return n;
+    zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
+    if (!blob) return -ENOMEM;
+    int rc = send_full(c, blob, head, 200);
+    zh_file_unref(&c->srv->fcache, blob);
+    return rc;
 }
 
 /* absolute-form "http://host/path" (RFC 9112 section 3.2.2): the path part */
@@ -187,39 +296,78 @@ static zh_str_t origin_form(zh_str_t t)
     return t;
 }
 
+/* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
+static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
+                      const char *query, size_t qlen, int head)
+{
+    zh_fcache_t *fc = &c->srv->fcache;
+    time_t now = time(NULL);
+    zh_file_t *f = NULL;
+    int rc;
+    if (fs[fs_len - 1] == '/') {
+        rc = -ENOENT;
+        for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
+            size_t il = strlen(*ix);
+            if (fs_len + il >= fs_cap) continue;
+            memcpy(fs + fs_len, *ix, il + 1);
+            rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
+            fs[fs_len] = 0;
+        }
+        if (rc == -ENOENT || rc == -EISDIR) {
+            if (!zh_dir_exists(&l->site, fs, fs_len)) return send_error(c, vh, 404, head);
+            if (!l->autoindex) return send_error(c, vh, 403, head);
+            rc = send_listing(c, l, fs, fs_len, uri, uri_len, head);
+            return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
+        }
+    } else {
+        rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
+        if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
+    }
+    if (rc < 0) return send_error(c, vh, errno_status(rc), head);
+    rc = serve_file(c, r, f, head);
+    zh_file_unref(fc, f);
+    return rc;
+}
+
 int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
 {
+    const zh_listener_t *lst = c->lst;
+    zh_str_t host = r->h[ZH_H_HOST];
+    const zh_vhost_t *vh = zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, host.p, host.len);
     int head = method == HTTP_HEAD;
+    c->vhost = vh;
+    c->loc = vh ? &vh->base : NULL;
+    c->resp_bytes = 0;
+    if (!vh) return zh_resp_error(c, 500, head, NULL);
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow: GET, HEAD\r\n");
     size_t plen, qlen;
     const char *query;
     zh_str_t target = origin_form(r->target);
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
-    char path[PATH_MAX_LEN + 256];
+    char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
     size_t len;
     int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
-    if (st) return zh_resp_error(c, st, head, NULL);
-    time_t now = time(NULL);
-    zh_file_t *f = NULL;
-    int rc;
-    if (path[len - 1] == '/') {
-        rc = -ENOENT;
-        for (const char *const *ix = c->srv->site.index; ix && *ix && rc == -ENOENT; ix++) {
-            size_t il = strlen(*ix);
-            if (len + il >= sizeof path) continue;
-            memcpy(path + len, *ix, il + 1);
-            rc = zh_file_get(&c->srv->fcache, path, len + il, now, &f);
-            path[len] = 0;
+    if (st) return send_error(c, vh, st, head);
+    /* a server-level `return` runs before any location is chosen, as in nginx */
+    const zh_location_t *l = vh->base.return_code ? &vh->base : zh_location_match(vh, path, len);
+    c->loc = l;
+    if (l->return_code) return do_return(c, r, l, head);
+    size_t fs_len = len;
+    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
+        const char *rest = path + l->prefix_len;
+        size_t rl = len - l->prefix_len;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
         }
-        if (rc == -ENOENT || rc == -EISDIR)
-            return zh_resp_error(c, zh_dir_exists(&c->srv->fcache, path, len) ? 403 : 404, head,
-                                 NULL);
+        fs[0] = '/';
+        memcpy(fs + 1, rest, rl);
+        fs_len = rl + 1;
+        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
+        fs[fs_len] = 0;
     } else {
-        rc = zh_file_get(&c->srv->fcache, path, len, now, &f);
-        if (rc == -EISDIR) return redirect_dir(c, path, len, query, qlen, head);
+        memcpy(fs, path, len + 1);
     }
-    if (rc < 0) return zh_resp_error(c, errno_status(rc), head, NULL);
-    rc = serve_file(c, r, f, head);
-    zh_file_unref(&c->srv->fcache, f);
-    return rc;
+    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
 }

@@ -347,6 +347,12 @@ static int ep_poll(zk_loop_t *loop, int64_t timeout_ns)
     return n;
 }
 
+static void ep_abandon(zk_loop_t *loop)
+{
+    ep_t *ep = loop->be;
+    close(ep->epfd);
+}
+
 const zk_backend_ops_t zk_backend_epoll = {
     .name = "epoll",
     .kind = ZK_BACKEND_EPOLL,
@@ -357,4 +363,5 @@ const zk_backend_ops_t zk_backend_epoll = {
     .poll = ep_poll,
     .buf_put = ep_buf_put,
     .forget_fd = ep_forget_fd,
+    .abandon = ep_abandon,
 };

@@ -574,6 +574,16 @@ static int ur_poll(zk_loop_t *loop, int64_t timeout_ns)
     return (int)n;
 }
 
+static void ur_abandon(zk_loop_t *loop)
+{
+    ur_t *u = loop->be;
+    close(u->ring.ring_fd);
+    for (unsigned i = 0; i < u->npipes; i++) {
+        if (u->pipes[i].r >= 0) close(u->pipes[i].r);
+        if (u->pipes[i].w >= 0) close(u->pipes[i].w);
+    }
+}
+
 const zk_backend_ops_t zk_backend_uring = {
     .name = "io_uring",
     .kind = ZK_BACKEND_URING,
@@ -584,4 +594,5 @@ const zk_backend_ops_t zk_backend_uring = {
     .poll = ur_poll,
     .buf_put = ur_buf_put,
     .forget_fd = ur_forget_fd,
+    .abandon = ur_abandon,
 };

@@ -132,7 +132,8 @@ void zk_accept_stream_init(zk_accept_stream_t *s, int listen_fd);
 /* READY with *fd = a new connection (the caller owns it), or READY with *fd = -errno when the
  * stream ended; PENDING otherwise. */
 zk_poll_t zk_accept_next(zk_accept_stream_t *s, zk_task_t *t, int *fd);
-/* Stops accepting: queued fds are closed; READY from zk_accept_next(-ECANCELED) once idle. */
+/* Stops accepting. Connections already accepted (queued, or landing before the cancel settles)
+ * are still handed out; then zk_accept_next() is READY with -ECANCELED once the op is idle. */
 void zk_accept_stream_stop(zk_loop_t *loop, zk_accept_stream_t *s);
 
 /* Multishot recv into provided buffers: received buffers are chained (through the loop's

@@ -39,6 +39,8 @@ typedef struct zk_backend_ops {
     void (*buf_put)(zk_loop_t *loop, unsigned bid);
     /* the fd is about to be closed outside an op: forget per-fd state */
     void (*forget_fd)(zk_loop_t *loop, int fd);
+    /* in a forked child: close the backend's fds without touching kernel state it shares */
+    void (*abandon)(zk_loop_t *loop);
 } zk_backend_ops_t;
 
 extern const zk_backend_ops_t zk_backend_uring;

@@ -256,6 +256,13 @@ void zk_loop_free(zk_loop_t *loop)
     free(loop);
 }
 
+void zk_loop_abandon(zk_loop_t *loop)
+{
+    if (loop->ops && loop->ops->abandon) loop->ops->abandon(loop);
+    if (loop->event_fd >= 0) close(loop->event_fd);
+    loop->event_fd = -1;
+}
+
 /* ---- the tick ---- */
 
 static int64_t wait_ns(zk_loop_t *loop, zk_run_mode_t mode)

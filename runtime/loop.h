@@ -38,6 +38,10 @@ int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *opts);
 /* Frees the loop. Every op must have completed (zk_loop_run() returned with nothing alive). */
 void zk_loop_free(zk_loop_t *loop);
 
+/* In a child after fork(): drops the parent's loop without touching what the parent still uses
+ * (an io_uring instance is shared across fork): its fds are closed, its memory is left alone. */
+void zk_loop_abandon(zk_loop_t *loop);
+
 /* Runs the loop. Returns 0, or -errno when the backend fails. */
 int zk_loop_run(zk_loop_t *loop, zk_run_mode_t mode);
 

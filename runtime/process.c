@@ -44,7 +44,7 @@ static zk_poll_t child_poll(zk_future_t *base, zk_task_t *t)
                                ? (si.si_status & 0xff) << 8
                                : (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
         }
-        close(f->pidfd);
+        zk_close(t->loop, f->pidfd); /* zk_close: the epoll backend must forget the fd too */
         f->pidfd = -1;
         f->st = C_DONE;
         return ZK_READY;
@@ -79,7 +79,7 @@ static void sig_read_cb(zk_loop_t *loop, zk_op_t *op, int res)
 {
     zk_signals_t *s = op->data;
     if (res == -ECANCELED || s->fd < 0) {
-        if (s->fd >= 0) close(s->fd);
+        if (s->fd >= 0) zk_close(loop, s->fd);
         s->fd = -1;
         return;
     }
@@ -113,7 +113,7 @@ void zk_signals_stop(zk_loop_t *loop, zk_signals_t *s)
     s->op.priv16 = 1; /* no re-arm */
     sigprocmask(SIG_UNBLOCK, &s->set, NULL);
     if (zk_cancel(loop, &s->op) == -ENOENT && s->fd >= 0) {
-        close(s->fd);
+        zk_close(loop, s->fd);
         s->fd = -1;
     }
 }

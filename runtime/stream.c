@@ -47,8 +47,8 @@ static void acc_cb(zk_loop_t *loop, zk_op_t *op, int res)
     int more = (op->flags & ZK_OP_F_MORE) != 0;
 
     if (res >= 0) {
-        if (s->closing || acc_count(s) == ZK_ACCEPT_QUEUE) {
-            zk_close(loop, res); /* stopping, or a burst beyond the slack: drop it */
+        if (acc_count(s) == ZK_ACCEPT_QUEUE) {
+            zk_close(loop, res); /* a burst beyond the slack: drop it */
         } else {
             s->q[s->tail++ % ZK_ACCEPT_QUEUE] = res;
             if (s->task) zk_task_wake(s->task);
@@ -104,14 +104,12 @@ void zk_accept_stream_stop(zk_loop_t *loop, zk_accept_stream_t *s)
 {
     if (s->closing) return;
     s->closing = 1;
-    while (acc_count(s) > 0)
-        zk_close(loop, s->q[s->head++ % ZK_ACCEPT_QUEUE]);
+    /* connections the kernel already accepted stay queued: a graceful stop serves them */
     if (zk_op_busy(&s->op))
         zk_cancel(loop, &s->op);
     else if (s->task)
         zk_task_wake(s->task);
 }
-
 /* ---- recv ---- */
 
 #define NO_BUF   0xffffu

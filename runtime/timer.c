@@ -62,6 +62,7 @@ void zk_timer_init(zk_timer_t *t, zk_timer_cb cb, void *data)
     t->cb = cb;
     t->data = data;
     t->idx = 0;
+    t->weak = 0;
 }
 
 int zk_timer_start(zk_loop_t *loop, zk_timer_t *t, uint64_t deadline)
@@ -76,7 +77,7 @@ int zk_timer_start(zk_loop_t *loop, zk_timer_t *t, uint64_t deadline)
             loop->heap = h;
             loop->heap_cap *= 2;
         }
-        loop->alive++;
+        if (!t->weak) loop->alive++;
     }
     t->deadline = deadline;
     t->seq = loop->timer_seq++;
@@ -89,7 +90,7 @@ void zk_timer_stop(zk_loop_t *loop, zk_timer_t *t)
 {
     if (!t->idx) return;
     heap_remove(loop, t);
-    loop->alive--;
+    if (!t->weak) loop->alive--;
 }
 
 uint64_t zk__timers_next(const zk_loop_t *loop)
@@ -106,7 +107,7 @@ void zk__timers_run(zk_loop_t *loop)
         zk_timer_t *t = loop->heap[0];
         if (t->deadline > loop->now || t->seq >= limit) break;
         heap_remove(loop, t);
-        loop->alive--;
+        if (!t->weak) loop->alive--;
         t->cb(loop, t);
     }
 }

@@ -17,6 +17,7 @@ struct zk_timer {
     zk_timer_cb cb;
     void *data;
     uint32_t idx; /* heap slot + 1; 0 = not armed */
+    uint8_t weak; /* set by the caller: an armed weak timer does not keep the loop alive */
 };
 
 void zk_timer_init(zk_timer_t *t, zk_timer_cb cb, void *data);

@@ -1,74 +1,152 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod: until the configuration issue lands, a built-in default: one process serving a
- * document root (default www/) on one address (default 127.0.0.1:8080).
- *   zokiod [-r DOCROOT] [-l ADDR:PORT] [-m MIME_TYPES] [-h]
- * SIGTERM / SIGINT stop it. The backend comes from ZOKIOD_BACKEND (auto by default). */
-#include <arpa/inet.h>
+/* zokiod: the command line, as nginx users know it.
+ *   zokiod [-c FILE] [-p PREFIX] [-t] [-q] [-s reload|stop|quit|reopen] [-v] [-V] [-h]
+ * Without -c: PREFIX/etc/zokiod/zokiod.conf (/etc/zokiod/zokiod.conf for the /usr prefix), else
+ * conf/zokiod.conf under the current directory (a source checkout). */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/mime.h"
-#include "http/server.h"
-#include "runtime/zk.h"
+#include "config.h"
+#include "conf/config.h"
+#include "server/gen.h"
+#include "server/log.h"
+#include "server/master.h"
 
-static zk_async_t stop_async;
-static zh_server_t *server;
+#define ZOKIOD_VERSION "0.1.0"
 
-static void on_signal(int sig)
+static void usage(FILE *f)
 {
-    (void)sig;
-    zk_async_send(&stop_async); /* an atomic and a write(2): async-signal-safe */
+    fprintf(f,
+            "Usage: zokiod [-?hvVtq] [-s signal] [-p prefix] [-c filename]\n\n"
+            "Options:\n"
+            "  -?,-h         : this help\n"
+            "  -v            : show version and exit\n"
+            "  -V            : show version and configure options then exit\n"
+            "  -t            : test configuration and exit\n"
+            "  -q            : suppress non-error messages during configuration testing\n"
+            "  -s signal     : send signal to a master process: stop, quit, reopen, reload\n"
+            "  -p prefix     : set prefix path (default: the directory above the config's conf/)\n"
+            "  -c filename   : set configuration file\n"
+            "  -r dir        : serve dir without a config file (with -l addr:port, default\n"
+            "                  127.0.0.1:8080, and -m mime.types, default conf/mime.types)\n"
+            "Environment: ZOKIOD_BACKEND=io_uring|epoll|auto overrides the `backend` directive.\n");
 }
 
-static void on_stop(zk_loop_t *loop, zk_async_t *a)
+static const char *default_conf(void)
 {
-    (void)a;
-    zh_server_stop(server);
-    zk_loop_stop(loop);
+    static char path[512];
+    if (!strcmp(ZOKIOD_PREFIX, "/usr"))
+        snprintf(path, sizeof path, "/etc/zokiod/zokiod.conf");
+    else
+        snprintf(path, sizeof path, "%s/etc/zokiod/zokiod.conf", ZOKIOD_PREFIX);
+    if (access(path, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0) return path;
+    return "conf/zokiod.conf";
 }
 
-static int listen_on(const char *spec)
+static int send_signal(const zc_config_t *c, const char *name)
 {
-    char host[256];
-    const char *colon = strrchr(spec, ':');
-    if (!colon || (size_t)(colon - spec) >= sizeof host) return -EINVAL;
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = 0;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) return -EINVAL;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    if (fd < 0) return -errno;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 4096) < 0) {
-        int r = -errno;
-        close(fd);
-        return r;
+    static const struct {
+        const char *name;
+        int sig;
+    } sigs[] = {{"stop", SIGTERM}, {"quit", SIGQUIT}, {"reopen", SIGUSR1}, {"reload", SIGHUP}};
+    int sig = 0;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (!strcmp(name, sigs[i].name)) sig = sigs[i].sig;
+    FILE *f = fopen(c->pid, "r");
+    if (!f) {
+        fprintf(stderr, "zokiod: [error] open() \"%s\" failed (%s)\n", c->pid, strerror(errno));
+        return 1;
     }
-    return fd;
-}
-
-static int load_mime(zh_mime_t *m, const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
+    long pid = 0;
+    int ok = fscanf(f, "%ld", &pid) == 1 && pid > 0;
     fclose(f);
-    char err[256];
-    if (zh_mime_parse(m, buf, n, err, sizeof err) < 0) {
-        fprintf(stderr, "zokiod: %s: %s\n", path, err);
-        return -EINVAL;
+    if (!ok) {
+        fprintf(stderr, "zokiod: [error] invalid PID number in \"%s\"\n", c->pid);
+        return 1;
+    }
+    if (kill((pid_t)pid, sig) < 0) {
+        fprintf(stderr, "zokiod: [error] kill(%ld, %d) failed (%s)\n", pid, sig, strerror(errno));
+        return 1;
     }
     return 0;
+}
+
+/* `-r DOCROOT [-l ADDR:PORT] [-m MIME_TYPES]`: serve a directory without a config file (a
+ * one-worker configuration is written to a temporary file and loaded like any other) */
+static int quick_config(char *path, size_t cap, const char *root, const char *listen_on,
+                        const char *mime)
+{
+    char cwd[2048], abs_root[4096], abs_mime[4096];
+    if (!getcwd(cwd, sizeof cwd)) return -1;
+    snprintf(abs_root, sizeof abs_root, "%s%s%s", root[0] == '/' ? "" : cwd,
+             root[0] == '/' ? "" : "/", root);
+    snprintf(abs_mime, sizeof abs_mime, "%s%s%s", mime[0] == '/' ? "" : cwd,
+             mime[0] == '/' ? "" : "/", mime);
+    snprintf(path, cap, "/tmp/zokiod-quick-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return -1;
+    }
+    int has_mime = access(abs_mime, R_OK) == 0;
+    fprintf(f,
+            "worker_processes 1;\nerror_log stderr notice;\npid %s.pid;\n"
+            "events {\n  worker_connections 16384;\n}\n"
+            "http {\n  %s%s%s\n  default_type application/octet-stream;\n  access_log off;\n"
+            "  server_tokens off;\n"
+            "  server {\n    listen %s default_server;\n    root \"%s\";\n  }\n}\n",
+            path, has_mime ? "include \"" : "", has_mime ? abs_mime : "", has_mime ? "\";" : "",
+            listen_on, abs_root);
+    fclose(f);
+    return 0;
+}
+
+/* logs/ of a fresh checkout does not exist yet: make the parent of a log or pid path */
+static void make_parent(const char *path)
+{
+    char dir[4096];
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash || slash == path || (size_t)(slash - path) >= sizeof dir) return;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    mkdir(dir, 0755);
+}
+
+static int write_pid(const char *path)
+{
+    make_parent(path);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "zokiod: [emerg] open() \"%s\" failed (%s)\n", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+    return 0;
+}
+
+static void daemonize(void)
+{
+    pid_t pid = fork();
+    if (pid < 0) return;
+    if (pid > 0) _exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        if (zs_log_fd() != 2) dup2(fd, 2);
+        if (fd > 2) close(fd);
+    }
 }
 
 static void raise_nofile(void)
@@ -82,60 +160,97 @@ static void raise_nofile(void)
 
 int main(int argc, char **argv)
 {
-    const char *root = "www", *addr = "127.0.0.1:8080", *mime_path = "conf/mime.types";
-    int opt;
-    while ((opt = getopt(argc, argv, "r:l:m:h")) != -1) {
+    const char *conf_file = NULL, *prefix = NULL, *sig = NULL;
+    const char *root = NULL, *listen_on = "127.0.0.1:8080", *mime = "conf/mime.types";
+    int test = 0, quiet = 0, opt;
+    while ((opt = getopt(argc, argv, "c:p:s:tqvVh?r:l:m:")) != -1) {
         switch (opt) {
         case 'r': root = optarg; break;
-        case 'l': addr = optarg; break;
-        case 'm': mime_path = optarg; break;
-        default:
-            fprintf(stderr, "usage: zokiod [-r DOCROOT] [-l ADDR:PORT] [-m MIME_TYPES]\n");
-            return opt == 'h' ? 0 : 2;
+        case 'l': listen_on = optarg; break;
+        case 'm': mime = optarg; break;
+        case 'c': conf_file = optarg; break;
+        case 'p': prefix = optarg; break;
+        case 's': sig = optarg; break;
+        case 't': test = 1; break;
+        case 'q': quiet = 1; break;
+        case 'v':
+        case 'V':
+            fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
+            if (opt == 'V')
+                fprintf(stderr, "built with liburing and mbedtls; prefix " ZOKIOD_PREFIX "\n");
+            return 0;
+        case 'h':
+        case '?': usage(opt == 'h' ? stdout : stderr); return opt == 'h' ? 0 : 1;
+        default: usage(stderr); return 1;
         }
     }
+    if (optind < argc) {
+        fprintf(stderr, "zokiod: invalid option: \"%s\"\n", argv[optind]);
+        return 1;
+    }
+    if (sig && strcmp(sig, "stop") && strcmp(sig, "quit") && strcmp(sig, "reopen") &&
+        strcmp(sig, "reload")) {
+        fprintf(stderr, "zokiod: invalid option: \"-s %s\"\n", sig);
+        return 1;
+    }
+    char quick[64] = "";
+    if (root) {
+        if (quick_config(quick, sizeof quick, root, listen_on, mime) < 0) {
+            fprintf(stderr, "zokiod: cannot write a temporary config: %s\n", strerror(errno));
+            return 1;
+        }
+        conf_file = quick;
+    }
+    if (!conf_file) conf_file = default_conf();
+    char err[1024];
+    zc_config_t conf;
+    int lr = zc_config_load(&conf, conf_file, prefix, err, sizeof err);
+    if (quick[0]) unlink(quick);
+    if (lr < 0) {
+        fprintf(stderr, "%s\n", err);
+        if (test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
+        return 1;
+    }
+    if (test) {
+        if (!quiet) {
+            fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
+            fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);
+        }
+        zc_config_free(&conf);
+        return 0;
+    }
+    if (sig) {
+        int r = send_signal(&conf, sig);
+        zc_config_free(&conf);
+        return r;
+    }
     raise_nofile();
-    zh_mime_t mime = {0};
-    if (load_mime(&mime, mime_path) < 0)
-        fprintf(stderr, "zokiod: %s: cannot load, every file is application/octet-stream\n",
-                mime_path);
-    int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0) {
-        fprintf(stderr, "zokiod: document root %s: %s\n", root, strerror(errno));
+    int level = zs_level_parse(conf.error_log_level ? conf.error_log_level : "error");
+    make_parent(conf.error_log);
+    if (zs_log_open(conf.error_log, level < 0 ? ZS_LOG_ERR : level) < 0)
+        fprintf(stderr, "zokiod: [alert] could not open error log \"%s\": using stderr\n",
+                conf.error_log);
+    for (size_t i = 0; i < conf.http.nservers; i++)
+        make_parent(conf.http.servers[i].access_log);
+    zs_gen_t *gen = calloc(1, sizeof *gen);
+    static char server_header[64];
+    snprintf(server_header, sizeof server_header, "%s",
+             conf.http.server_tokens ? "zokiod/" ZOKIOD_VERSION : "zokiod");
+    int daemon_on = conf.daemon;
+    if (!gen || zs_gen_build(gen, &conf, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", gen ? err : "zokiod: out of memory");
+        zs_log(ZS_LOG_EMERG, "%s", gen ? err : "out of memory");
         return 1;
     }
-    int lfd = listen_on(addr);
-    if (lfd < 0) {
-        fprintf(stderr, "zokiod: listen %s: %s\n", addr, strerror(-lfd));
-        return 1;
-    }
-    zk_loop_t *loop;
-    int r = zk_loop_new(&loop, NULL);
-    if (r < 0) {
-        fprintf(stderr, "zokiod: event loop: %s\n", strerror(-r));
-        return 1;
-    }
-    static const char *const index[] = {"index.html", NULL};
-    zh_site_t site = {.root_fd = root_fd,
-                      .mime = &mime,
-                      .default_type = "application/octet-stream",
-                      .index = index};
-    zh_limits_t lim;
-    zh_limits_default(&lim);
-    if ((r = zh_server_new(&server, loop, &site, &lim)) < 0 ||
-        (r = zh_server_listen(server, lfd)) < 0) {
-        fprintf(stderr, "zokiod: %s\n", strerror(-r));
-        return 1;
-    }
-    zk_async_init(loop, &stop_async, on_stop);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    fprintf(stderr, "zokiod: serving %s on http://%s/ (backend %s)\n", root, addr,
-            zk_loop_backend_name(loop));
-    r = zk_loop_run(loop, ZK_RUN_DEFAULT);
-    /* a fast stop: the process exit closes what is still open */
-    close(lfd);
-    return r < 0 ? 1 : 0;
+    if (daemon_on) daemonize();
+    if (write_pid(gen->conf.pid) < 0) return 1;
+    char *pid_path = strdup(gen->conf.pid);
+    zs_log(ZS_LOG_NOTICE, "zokiod/" ZOKIOD_VERSION " started, configuration %s",
+           gen->conf.conf_file);
+    zs_master_opts_t mo = {
+        .conf_file = conf_file, .prefix = prefix, .server_header = server_header};
+    int rc = zs_master_run(gen, &mo);
+    if (pid_path) unlink(pid_path);
+    free(pid_path);
+    return rc;
 }

@@ -55,7 +55,7 @@ static zk_poll_t as_run(zk_task_t *t)
             /* after stop: READY with -ECANCELED once idle */
             int fd;
             if (zk_accept_next(&a->s, t, &fd) == ZK_PENDING) return ZK_PENDING;
-            if (fd >= 0) { /* nothing may be handed out after stop */
+            if (fd >= 0) { /* accepted before the stop settled: still ours to serve */
                 if (a->n < AS_MAX) a->fds[a->n++] = fd;
                 continue;
             }

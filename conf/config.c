@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod conf: the schema (which directive goes where, with how many arguments), the main,
+ * events, http and types blocks, and zc_config_load itself. Server-level directives are in
+ * server.c. */
+#include "conf/config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/load.h"
+#include "conf/nginx_names.h"
+#include "conf/values.h"
+
+#define ANY_HTTP (ZC_CTX_HTTP | ZC_CTX_SERVER | ZC_CTX_LOCATION)
+#define ONCE     1u /* a second one in the same block is an error */
+#define BLOCK    2u /* takes a { } block instead of ';' */
+#define MANY     (-1)
+
+typedef struct spec {
+    const char *name;
+    unsigned ctx, flags;
+    int min, max; /* argument counts */
+    zc_handler_fn fn;
+} spec_t;
+
+static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_pid(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_daemon(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_backend(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_shutdown_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_events(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_worker_connections(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+static const spec_t specs[] = {
+    {"worker_processes", ZC_CTX_MAIN, ONCE, 1, 1, h_worker_processes},
+    {"error_log", ZC_CTX_MAIN, ONCE, 1, 2, h_error_log},
+    {"pid", ZC_CTX_MAIN, ONCE, 1, 1, h_pid},
+    {"daemon", ZC_CTX_MAIN, ONCE, 1, 1, h_daemon},
+    {"backend", ZC_CTX_MAIN, ONCE, 1, 1, h_backend},
+    {"worker_shutdown_timeout", ZC_CTX_MAIN, ONCE, 1, 1, h_shutdown_timeout},
+    {"events", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_events},
+    {"worker_connections", ZC_CTX_EVENTS, ONCE, 1, 1, h_worker_connections},
+    {"http", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_http},
+    {"types", ZC_CTX_HTTP, BLOCK, 0, 0, h_types},
+    {"default_type", ZC_CTX_HTTP, ONCE, 1, 1, h_default_type},
+    {"sendfile", ZC_CTX_HTTP, ONCE, 1, 1, h_sendfile},
+    {"server_tokens", ZC_CTX_HTTP, ONCE, 1, 1, h_server_tokens},
+    {"keepalive_timeout", ZC_CTX_HTTP, ONCE, 1, 2, h_keepalive_timeout},
+    {"client_header_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
+    {"client_body_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
+    {"send_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
+    {"keepalive_requests", ZC_CTX_HTTP, ONCE, 1, 1, h_keepalive_requests},
+    {"client_max_body_size", ZC_CTX_HTTP, ONCE, 1, 1, h_max_body},
+    {"large_client_header_buffers", ZC_CTX_HTTP, ONCE, 2, 2, h_header_buffers},
+    {"access_log", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 2, zc_h_access_log},
+    {"server", ZC_CTX_HTTP, BLOCK, 0, 0, zc_h_server},
+    {"listen", ZC_CTX_SERVER, 0, 1, MANY, zc_h_listen},
+    {"server_name", ZC_CTX_SERVER, 0, 1, MANY, zc_h_server_name},
+    {"location", ZC_CTX_SERVER | ZC_CTX_LOCATION, BLOCK, 1, 2, zc_h_location},
+    {"root", ANY_HTTP, ONCE, 1, 1, zc_h_root},
+    {"alias", ZC_CTX_LOCATION, ONCE, 1, 1, zc_h_root},
+    {"index", ANY_HTTP, 0, 1, MANY, zc_h_index},
+    {"autoindex", ANY_HTTP, ONCE, 1, 1, zc_h_autoindex},
+    {"add_header", ANY_HTTP, 0, 2, 3, zc_h_add_header},
+    {"error_page", ZC_CTX_HTTP | ZC_CTX_SERVER, 0, 2, MANY, zc_h_error_page},
+    {"return", ZC_CTX_SERVER | ZC_CTX_LOCATION, ONCE, 1, 2, zc_h_return},
+    {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
+    {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
+    {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},
+};
+
+/* --- shared helpers (load.h) -------------------------------------------------------------- */
+
+int zc_err(zc_load_t *ld, const zc_node_t *d, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return zc_errf(ld->err, ld->errlen, d->file, d->line, "%s", msg);
+}
+
+int zc_oom(zc_load_t *ld) { return zc_errf(ld->err, ld->errlen, NULL, 0, "out of memory"); }
+
+int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg)
+{
+    return zc_err(ld, d, "invalid value \"%s\" in \"%s\" directive", arg, d->name);
+}
+
+int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed)
+{
+    for (const char *p = strchr(arg, '$'); p != NULL; p = strchr(p + 1, '$')) {
+        size_t n = 1;
+        int ok = 0;
+
+        if (p[1] == '{') {
+            while (p[n] != '\0' && p[n] != '}')
+                n++;
+            n += p[n] == '}';
+        } else {
+            while (isalnum((unsigned char)p[n]) || p[n] == '_')
+                n++;
+        }
+        for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++)
+            if (strlen(allowed[i]) == n && memcmp(allowed[i], p, n) == 0) ok = 1;
+        if (!ok)
+            return zc_err(ld, d, "variable \"%.*s\" in \"%s\" directive is not supported by zokiod",
+                          (int)n, p, d->name);
+    }
+    return 0;
+}
+
+int zc_flag(zc_load_t *ld, const zc_node_t *d, int *out)
+{
+    if (strcmp(d->args[0], "on") == 0)
+        *out = 1;
+    else if (strcmp(d->args[0], "off") == 0)
+        *out = 0;
+    else
+        return zc_err(ld, d,
+                      "invalid value \"%s\" in \"%s\" directive, it must be \"on\" or \"off\"",
+                      d->args[0], d->name);
+    return 0;
+}
+
+char *zc_prefix_path(zc_load_t *ld, const zc_node_t *d, size_t i)
+{
+    char *p;
+
+    if (d->args[i][0] == '\0') {
+        zc_invalid(ld, d, d->args[i]);
+        return NULL;
+    }
+    if (zc_no_vars(ld, d, d->args[i], NULL) < 0) return NULL;
+    p = zc_path_join(ld->arena, ld->cfg->prefix, d->args[i]);
+    if (p == NULL) zc_oom(ld);
+    return p;
+}
+
+size_t zc_count(const zc_node_t *blk, const char *name, int args)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < blk->nchildren; i++)
+        if (strcmp(blk->children[i].name, name) == 0) n += args ? blk->children[i].nargs : 1;
+    return n;
+}
+
+void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed)
+{
+    void *p;
+
+    if (n == 0) return NULL;
+    p = zc_arena_alloc(ld->arena, n * size); /* n is bounded by the parsed input */
+    if (p == NULL) *failed = 1;
+    return p;
+}
+
+/* --- the schema walk ------------------------------------------------------------------------ */
+
+static const spec_t *find_spec(const char *name)
+{
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+        if (strcmp(specs[i].name, name) == 0) return &specs[i];
+    return NULL;
+}
+
+static int check(zc_load_t *ld, const zc_node_t *blk, size_t i, const spec_t *s, unsigned ctx)
+{
+    const zc_node_t *d = &blk->children[i];
+
+    if (!(s->ctx & ctx)) return zc_err(ld, d, "\"%s\" directive is not allowed here", d->name);
+    if ((s->flags & BLOCK) && !d->block)
+        return zc_err(ld, d, "directive \"%s\" has no opening \"{\"", d->name);
+    if (!(s->flags & BLOCK) && d->block)
+        return zc_err(ld, d, "directive \"%s\" is not terminated by \";\"", d->name);
+    if ((int)d->nargs < s->min || (s->max != MANY && (int)d->nargs > s->max))
+        return zc_err(ld, d, "invalid number of arguments in \"%s\" directive", d->name);
+    if (s->flags & ONCE)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(blk->children[j].name, d->name) == 0)
+                return zc_err(ld, d, "\"%s\" directive is duplicate", d->name);
+    return 0;
+}
+
+int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc)
+{
+    for (size_t i = 0; i < blk->nchildren; i++) {
+        const zc_node_t *d = &blk->children[i];
+        const spec_t *s = find_spec(d->name);
+
+        if (s == NULL) {
+            if (zc_nginx_unsupported(d->name))
+                return zc_err(ld, d, "directive \"%s\" is not supported by zokiod", d->name);
+            return zc_err(ld, d, "unknown directive \"%s\"", d->name);
+        }
+        if (check(ld, blk, i, s, sc->ctx) < 0 || s->fn(ld, d, sc) < 0) return -1;
+    }
+    return 0;
+}
+
+/* --- main and events ------------------------------------------------------------------------ */
+
+static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    uint64_t n;
+
+    (void)sc;
+    if (strcmp(d->args[0], "auto") == 0) {
+        ld->cfg->worker_processes = 0;
+        return 0;
+    }
+    if (zc_parse_uint(d->args[0], 1024, &n) < 0 || n == 0) return zc_invalid(ld, d, d->args[0]);
+    ld->cfg->worker_processes = (int)n;
+    return 0;
+}
+
+static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    static const char *const levels[] = {"debug", "info", "notice", "warn",
+                                         "error", "crit", "alert",  "emerg"};
+    const char *level = d->nargs > 1 ? d->args[1] : "error";
+    size_t i;
+
+    (void)sc;
+    for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (strcmp(level, levels[i]) == 0) break;
+    if (i == sizeof(levels) / sizeof(levels[0])) return zc_invalid(ld, d, level);
+    if (strncmp(d->args[0], "syslog:", 7) == 0 || strncmp(d->args[0], "memory:", 7) == 0)
+        return zc_err(ld, d, "error_log \"%s\" is not supported by zokiod", d->args[0]);
+    if (strcmp(d->args[0], "stderr") == 0)
+        ld->cfg->error_log = zc_arena_strdup(ld->arena, "stderr");
+    else if ((ld->cfg->error_log = zc_prefix_path(ld, d, 0)) == NULL)
+        return -1;
+    ld->cfg->error_log_level = zc_arena_strdup(ld->arena, level);
+    if (ld->cfg->error_log == NULL || ld->cfg->error_log_level == NULL) return zc_oom(ld);
+    return 0;
+}
+
+static int h_pid(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    ld->cfg->pid = zc_prefix_path(ld, d, 0);
+    return ld->cfg->pid == NULL ? -1 : 0;
+}
+
+static int h_daemon(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    return zc_flag(ld, d, &ld->cfg->daemon);
+}
+
+static int h_backend(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    const char *v = d->args[0];
+
+    (void)sc;
+    if (strcmp(v, "auto") != 0 && strcmp(v, "io_uring") != 0 && strcmp(v, "epoll") != 0)
+        return zc_err(ld, d,
+                      "invalid value \"%s\" in \"backend\" directive, it must be \"auto\", "
+                      "\"io_uring\" or \"epoll\"",
+                      v);
+    ld->cfg->backend = zc_arena_strdup(ld->arena, v);
+    return ld->cfg->backend == NULL ? zc_oom(ld) : 0;
+}
+
+static int h_shutdown_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    if (zc_parse_time_ms(d->args[0], &ld->cfg->worker_shutdown_timeout_ms) < 0)
+        return zc_invalid(ld, d, d->args[0]);
+    return 0;
+}
+
+static int h_events(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_scope_t in = {ZC_CTX_EVENTS, NULL, NULL};
+
+    (void)sc;
+    return zc_run_block(ld, d, &in);
+}
+
+static int h_worker_connections(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    uint64_t n;
+
+    (void)sc;
+    if (zc_parse_uint(d->args[0], 1u << 24, &n) < 0 || n < 2) return zc_invalid(ld, d, d->args[0]);
+    ld->cfg->worker_connections = (unsigned)n;
+    return 0;
+}
+
+/* --- http ----------------------------------------------------------------------------------- */
+
+static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_http_t *h = &ld->cfg->http;
+    zc_scope_t in = {ZC_CTX_HTTP, &ld->http_level, NULL};
+    size_t ntypes = 0;
+    int failed = 0;
+
+    (void)sc;
+    ld->cfg->has_http = 1;
+    for (size_t i = 0; i < d->nchildren; i++)
+        if (strcmp(d->children[i].name, "types") == 0 && (ld->types_seen = 1))
+            for (size_t j = 0; j < d->children[i].nchildren; j++)
+                ntypes += d->children[i].children[j].nargs;
+    h->type_ext = zc_calloc(ld, ntypes, sizeof(char *), &failed);
+    h->type_name = zc_calloc(ld, ntypes, sizeof(char *), &failed);
+    h->servers = zc_calloc(ld, zc_count(d, "server", 0), sizeof(zc_server_t), &failed);
+    ld->log_set = zc_calloc(ld, zc_count(d, "server", 0), 1, &failed);
+    if (failed || zc_server_prepare(ld, &ld->http_level, d) < 0) return zc_oom(ld);
+    if (zc_run_block(ld, d, &in) < 0) return -1;
+    return zc_servers_finish(ld);
+}
+
+static int add_type(zc_load_t *ld, const zc_node_t *t, const char *ext)
+{
+    zc_http_t *h = &ld->cfg->http;
+    char *lower = zc_arena_strdup(ld->arena, ext);
+    size_t i;
+
+    if (lower == NULL) return zc_oom(ld);
+    if (lower[0] == '\0') return zc_err(ld, t, "invalid extension \"\" for type \"%s\"", t->name);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    for (i = 0; i < h->ntypes; i++)
+        if (strcmp(h->type_ext[i], lower) == 0) break; /* listed again: the later type wins */
+    h->type_ext[i] = lower;
+    h->type_name[i] = (char *)t->name;
+    if (i == h->ntypes) h->ntypes++;
+    return 0;
+}
+
+static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    for (size_t i = 0; i < d->nchildren; i++) {
+        const zc_node_t *t = &d->children[i];
+        if (t->block) return zc_err(ld, t, "unexpected \"{\"");
+        for (size_t j = 0; j < t->nargs; j++)
+            if (add_type(ld, t, t->args[j]) < 0) return -1;
+    }
+    return 0;
+}
+
+static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    ld->cfg->http.default_type = (char *)d->args[0];
+    return 0;
+}
+
+static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    return zc_flag(ld, d, &ld->cfg->http.sendfile);
+}
+
+static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    return zc_flag(ld, d, &ld->cfg->http.server_tokens);
+}
+
+static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_http_t *h = &ld->cfg->http;
+    uint64_t hdr;
+
+    (void)sc;
+    if (zc_parse_time_ms(d->args[0], &h->keepalive_timeout_ms) < 0)
+        return zc_invalid(ld, d, d->args[0]);
+    if (d->nargs > 1) {
+        if (zc_parse_time_ms(d->args[1], &hdr) < 0) return zc_invalid(ld, d, d->args[1]);
+        h->keepalive_header_timeout_ms = hdr;
+    }
+    return 0;
+}
+
+static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_http_t *h = &ld->cfg->http;
+    uint64_t *out = strcmp(d->name, "client_header_timeout") == 0 ? &h->client_header_timeout_ms
+                    : strcmp(d->name, "client_body_timeout") == 0 ? &h->client_body_timeout_ms
+                                                                  : &h->send_timeout_ms;
+
+    (void)sc;
+    if (zc_parse_time_ms(d->args[0], out) < 0) return zc_invalid(ld, d, d->args[0]);
+    return 0;
+}
+
+static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    uint64_t n;
+
+    (void)sc;
+    if (zc_parse_uint(d->args[0], UINT32_MAX, &n) < 0) return zc_invalid(ld, d, d->args[0]);
+    ld->cfg->http.keepalive_requests = (unsigned)n;
+    return 0;
+}
+
+static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    (void)sc;
+    if (zc_parse_size(d->args[0], &ld->cfg->http.client_max_body_size) < 0)
+        return zc_invalid(ld, d, d->args[0]);
+    return 0;
+}
+
+static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_http_t *h = &ld->cfg->http;
+    uint64_t n, size;
+
+    (void)sc;
+    if (zc_parse_uint(d->args[0], 1024, &n) < 0 || n == 0) return zc_invalid(ld, d, d->args[0]);
+    if (zc_parse_size(d->args[1], &size) < 0 || size == 0 || size > (1u << 30))
+        return zc_invalid(ld, d, d->args[1]);
+    h->large_header_buffers_num = (unsigned)n;
+    h->large_header_buffers_size = size;
+    return 0;
+}
+
+/* --- load ----------------------------------------------------------------------------------- */
+
+/* nginx's types when http {} has no types block. */
+static int default_types(zc_load_t *ld)
+{
+    static const char *const def[][2] = {
+        {"html", "text/html"}, {"gif", "image/gif"}, {"jpg", "image/jpeg"}};
+    zc_http_t *h = &ld->cfg->http;
+    int failed = 0;
+
+    h->type_ext = zc_calloc(ld, 3, sizeof(char *), &failed);
+    h->type_name = zc_calloc(ld, 3, sizeof(char *), &failed);
+    if (failed) return zc_oom(ld);
+    for (size_t i = 0; i < 3; i++) {
+        h->type_ext[i] = zc_arena_strdup(ld->arena, def[i][0]);
+        h->type_name[i] = zc_arena_strdup(ld->arena, def[i][1]);
+        if (h->type_ext[i] == NULL || h->type_name[i] == NULL) return zc_oom(ld);
+    }
+    h->ntypes = 3;
+    return 0;
+}
+
+static int set_defaults(zc_load_t *ld)
+{
+    zc_config_t *c = ld->cfg;
+    zc_http_t *h = &c->http;
+
+    c->worker_processes = 1;
+    c->worker_connections = 512;
+    c->error_log = zc_arena_strdup(ld->arena, "stderr");
+    c->error_log_level = zc_arena_strdup(ld->arena, "error");
+    c->pid = zc_path_join(ld->arena, c->prefix, "logs/zokiod.pid");
+    c->backend = zc_arena_strdup(ld->arena, "auto");
+    h->default_type = zc_arena_strdup(ld->arena, "text/plain");
+    h->access_log = zc_path_join(ld->arena, c->prefix, "logs/access.log");
+    h->access_log_combined = 1;
+    h->keepalive_timeout_ms = 75000;
+    h->client_header_timeout_ms = 60000;
+    h->client_body_timeout_ms = 60000;
+    h->send_timeout_ms = 60000;
+    h->keepalive_requests = 1000;
+    h->client_max_body_size = 1024 * 1024;
+    h->large_header_buffers_num = 4;
+    h->large_header_buffers_size = 8192;
+    h->server_tokens = 1;
+    ld->http_level.autoindex = -1;
+    if (c->error_log == NULL || c->error_log_level == NULL || c->pid == NULL ||
+        c->backend == NULL || h->default_type == NULL || h->access_log == NULL)
+        return zc_oom(ld);
+    return 0;
+}
+
+/* Sets conf_file, conf_dir and prefix (absolute). */
+static int set_paths(zc_load_t *ld, const char *file, const char *prefix)
+{
+    zc_config_t *c = ld->cfg;
+    char cwd[4096];
+    const char *base;
+    size_t n;
+
+    if ((file[0] != '/' || (prefix != NULL && prefix[0] != '/')) &&
+        getcwd(cwd, sizeof(cwd)) == NULL)
+        return zc_errf(ld->err, ld->errlen, NULL, 0, "getcwd() failed");
+    c->conf_file = zc_path_join(ld->arena, file[0] == '/' ? NULL : cwd, file);
+    if (c->conf_file == NULL || (c->conf_dir = zc_path_dir(ld->arena, c->conf_file)) == NULL)
+        return zc_oom(ld);
+    if (prefix != NULL) {
+        c->prefix = zc_path_join(ld->arena, prefix[0] == '/' ? NULL : cwd, prefix);
+    } else {
+        n = strlen(c->conf_dir);
+        base = strrchr(c->conf_dir, '/');
+        if (base != NULL && strcmp(base + 1, "conf") == 0 && base != c->conf_dir)
+            c->prefix = zc_arena_strndup(ld->arena, c->conf_dir, (size_t)(base - c->conf_dir));
+        else if (base != NULL && strcmp(base + 1, "conf") == 0)
+            c->prefix = zc_arena_strdup(ld->arena, "/");
+        else
+            c->prefix = zc_arena_strndup(ld->arena, c->conf_dir, n);
+    }
+    if (c->prefix == NULL) return zc_oom(ld);
+    /* A trailing slash on -p would double up in joined paths. */
+    for (n = strlen(c->prefix); n > 1 && c->prefix[n - 1] == '/'; n--)
+        c->prefix[n - 1] = '\0';
+    return 0;
+}
+
+int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+                          size_t errlen, long budget)
+{
+    zc_load_t ld = {0};
+    zc_node_t root;
+    zc_scope_t top = {ZC_CTX_MAIN, NULL, NULL};
+
+    memset(out, 0, sizeof(*out));
+    zc_arena_init(&out->arena);
+    out->arena.fail_after = budget;
+    if (err != NULL && errlen > 0) err[0] = '\0';
+    ld.cfg = out;
+    ld.arena = &out->arena;
+    ld.err = err;
+    ld.errlen = errlen;
+    if (set_paths(&ld, file, prefix) < 0 || set_defaults(&ld) < 0 ||
+        zc_parse_file(&root, out->conf_file, out->conf_dir, ld.arena, err, errlen) < 0 ||
+        zc_run_block(&ld, &root, &top) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
+        zc_config_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err, size_t errlen)
+{
+    return zc_config_load_budget(out, file, prefix, err, errlen, -1);
+}
+
+void zc_config_free(zc_config_t *c)
+{
+    zc_arena_free(&c->arena);
+    memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod conf: the configuration file (nginx syntax) as plain data.
+ *
+ * zc_config_load() reads the main file, expands includes, checks every directive and fills a
+ * zc_config_t. The result is plain structs and strings; server/ turns it into the HTTP layer's
+ * own structs (http/ never sees this header). All of it lives until zc_config_free().
+ *
+ * Paths. `conf_file` and `conf_dir` are absolute (a relative FILE is taken against the current
+ * directory; symlinks are not resolved). `include` and ssl_certificate(_key) paths are relative
+ * to `conf_dir`. root, alias, pid, error_log and access_log paths are relative to `prefix`.
+ * Every path in the result is absolute, except error_log "stderr".
+ * The prefix is the `prefix` argument (made absolute) when given; otherwise the parent of
+ * conf_dir when conf_dir's last component is "conf" (/srv/zokiod/conf/zokiod.conf -> /srv/zokiod),
+ * else conf_dir itself.
+ *
+ * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
+ * own, else the ones written in http {}, else the defaults) and a location its effective root,
+ * index, autoindex and headers (its own, else its server's). add_header and error_page inherit
+ * only when the level has none of its own.
+ *
+ * Defaults (nginx's unless said): worker_processes 1, worker_connections 512, daemon off (nginx:
+ * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
+ * worker_shutdown_timeout 0 (unlimited), default_type text/plain, types {text/html html;
+ * image/gif gif; image/jpeg jpg;} when http {} has none, access_log logs/access.log combined,
+ * sendfile off, keepalive_timeout 75s, keepalive_requests 1000, client_header_timeout 60s,
+ * client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0 = unlimited),
+ * large_client_header_buffers 4 8k, server_tokens on, root html, index index.html, autoindex
+ * off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name has
+ * the one name "". */
+#ifndef ZC_CONFIG_H
+#define ZC_CONFIG_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf/arena.h"
+
+/* `listen [ADDR:]PORT | ADDR [default_server] [ssl] [reuseport] [backlog=N] [ipv6only=on|off]`.
+ * ADDR: IPv4 dotted quad, `*` (0.0.0.0), `localhost` (127.0.0.1), or [IPv6] in brackets. */
+typedef struct zc_listen {
+    char addr[64]; /* numeric address without brackets: "0.0.0.0", "127.0.0.1", "::", "::1" */
+    char text[80]; /* "ADDR:PORT" as messages print it: "0.0.0.0:80", "[::]:443" */
+    int family;    /* AF_INET or AF_INET6 */
+    uint16_t port; /* host order */
+    struct sockaddr_storage sa; /* ready for bind(): sockaddr_in or sockaddr_in6 */
+    socklen_t salen;
+    /* ssl and reuseport are per address: when any server's listen on an ADDR:PORT has them, every
+     * listen on that ADDR:PORT has them (nginx keeps one socket per ADDR:PORT too). */
+    uint8_t default_server, ssl, reuseport;
+    uint8_t ipv6only; /* IPV6_V6ONLY for AF_INET6 (default 1, as nginx) */
+    int backlog;      /* listen(2) backlog; nginx's default 511 when not given */
+    const char *file; /* where the listen directive is (in the config's memory) */
+    int line;
+} zc_listen_t;
+
+/* `add_header NAME VALUE [always]` */
+typedef struct zc_header {
+    char *name, *value;
+    uint8_t always; /* also on error responses (nginx: only 2xx/3xx without it) */
+} zc_header_t;
+
+/* `error_page CODE... [=RESPONSE] URI` */
+typedef struct zc_error_page {
+    int *codes; /* 300..599 */
+    size_t ncodes;
+    int response; /* `=RESPONSE`: the status to send instead; 0 = the original code */
+    char *uri;    /* a local URI ("/50x.html") or an absolute URL (a 302 redirect, as nginx) */
+} zc_error_page_t;
+
+/* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
+ * the Location URL; else it is the response body. The only variables accepted in it are
+ * $scheme, $host and $request_uri (server/ expands them). */
+typedef struct zc_return {
+    int code;   /* 0 = no return directive; else 0..999 (444: close without a response) */
+    char *text; /* NULL when not given */
+} zc_return_t;
+
+/* `location [=|^~] PREFIX { ... }` (regex and named locations are refused; no nesting). */
+typedef struct zc_location {
+    char *prefix;
+    uint8_t exact; /* `location = /x` */
+    char *root;    /* effective root (own or the server's); NULL when alias is set */
+    char *alias;   /* NULL unless `alias` */
+    char **index;  /* effective index file names */
+    size_t nindex;
+    int autoindex;        /* effective: 0 off, 1 on */
+    zc_header_t *headers; /* effective add_header list */
+    size_t nheaders;
+    zc_return_t ret;
+    const char *file;
+    int line;
+} zc_location_t;
+
+typedef struct zc_server {
+    zc_listen_t *listens; /* at least one */
+    size_t nlistens;
+    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", "" ; at least one.
+                   * ".example.com" is stored as "example.com" and "*.example.com". */
+    size_t nnames;
+    char *root;
+    char **index;
+    size_t nindex;
+    int autoindex;
+    zc_error_page_t *error_pages;
+    size_t nerror_pages;
+    zc_header_t *headers;
+    size_t nheaders;
+    zc_location_t *locations; /* in file order; the longest matching prefix wins */
+    size_t nlocations;
+    zc_return_t ret;                             /* server-level return */
+    char *access_log;                            /* NULL = off; always combined format */
+    char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
+    unsigned ssl_protocols;                      /* ZC_TLSv1_2 | ZC_TLSv1_3 (default both) */
+    const char *file;
+    int line;
+} zc_server_t;
+
+#define ZC_TLSv1_2 1u
+#define ZC_TLSv1_3 2u
+
+typedef struct zc_http {
+    /* types: `types {}` blocks (usually from `include mime.types`) merged in order; an extension
+     * listed twice keeps the later type. Extensions are lowercased. */
+    char **type_ext, **type_name;
+    size_t ntypes;
+    char *default_type;
+    char *access_log;        /* http-level access_log (servers inherit it): NULL = off */
+    int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
+    int sendfile;
+    uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive */
+    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value ("Keep-Alive: timeout=");
+                                             0 = not sent */
+    uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
+    unsigned keepalive_requests;
+    uint64_t client_max_body_size; /* 0 = no limit */
+    unsigned large_header_buffers_num;
+    uint64_t large_header_buffers_size;
+    int server_tokens;
+    zc_server_t *servers; /* in file order */
+    size_t nservers;
+} zc_http_t;
+
+typedef struct zc_config {
+    int worker_processes;  /* 0 = auto (one per CPU) */
+    char *error_log;       /* absolute path, or "stderr" */
+    char *error_log_level; /* debug info notice warn error crit alert emerg */
+    char *pid;
+    int daemon;
+    unsigned worker_connections;
+    char *backend; /* "auto", "io_uring" or "epoll" (ZOKIOD_BACKEND overrides it: server/'s job) */
+    uint64_t worker_shutdown_timeout_ms; /* 0 = unlimited */
+    char *conf_file, *conf_dir, *prefix;
+    int has_http; /* an http {} block was there (else http holds defaults and no server) */
+    zc_http_t http;
+    zc_arena_t arena; /* private: owns everything above */
+} zc_config_t;
+
+/* Parses `file` (prefix may be NULL: see the top of this file) into *out. Returns 0, or -1 with
+ * one line in `err` (NUL-terminated, truncated to errlen) such as
+ *   zokiod: /etc/zokiod/zokiod.conf:12: unknown directive "roo"
+ * or, for the main file itself, `zokiod: open() "FILE" failed (No such file or directory)`.
+ * On failure *out holds nothing to free (zc_config_free on it is harmless). Out of memory is an
+ * error result ("zokiod: out of memory"). Reentrant; no global state. */
+int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err,
+                   size_t errlen);
+
+/* Frees everything zc_config_load put in *c and zeroes it. Safe on a zeroed config and twice. */
+void zc_config_free(zc_config_t *c);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod conf: internals shared by the schema files (config.c: main, events, http, types;
+ * server.c: server, location, listen and the settings they share). Not a public header. */
+#ifndef ZC_LOAD_H
+#define ZC_LOAD_H
+
+#include "conf/config.h"
+#include "conf/parse.h"
+
+/* Blocks a directive may appear in. */
+enum {
+    ZC_CTX_MAIN = 1u << 0,
+    ZC_CTX_EVENTS = 1u << 1,
+    ZC_CTX_HTTP = 1u << 2,
+    ZC_CTX_SERVER = 1u << 3,
+    ZC_CTX_LOCATION = 1u << 4,
+};
+
+/* The state of one zc_config_load call. */
+typedef struct zc_load {
+    zc_config_t *cfg;
+    zc_arena_t *arena; /* &cfg->arena */
+    char *err;
+    size_t errlen;
+    zc_server_t http_level; /* root, index, add_header... written in http {}: servers inherit */
+    uint8_t *log_set;       /* per server: it has its own access_log */
+    int types_seen;         /* http {} has a types block (even an empty one) */
+} zc_load_t;
+
+/* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
+ * loc the location or NULL. */
+typedef struct zc_scope {
+    unsigned ctx; /* one ZC_CTX_* */
+    zc_server_t *srv;
+    zc_location_t *loc;
+} zc_scope_t;
+
+typedef int (*zc_handler_fn)(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+/* Checks each child directive of `blk` against the schema (known, allowed in sc->ctx, block or
+ * not, argument count, not duplicated) and runs its handler. */
+int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc);
+
+/* "zokiod: FILE:LINE: message" at directive d; returns -1. */
+int zc_err(zc_load_t *ld, const zc_node_t *d, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "zokiod: out of memory"; returns -1. */
+int zc_oom(zc_load_t *ld);
+
+/* `invalid value "ARG" in "NAME" directive`; returns -1. */
+int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg);
+
+/* Refuses nginx variables in `arg` (except in `allowed`, a NULL-terminated list of names such
+ * as "$host", or NULL): `variable "$x" in "NAME" directive is not supported by zokiod`. */
+int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed);
+
+/* Parses on|off of d->args[0] into *out. */
+int zc_flag(zc_load_t *ld, const zc_node_t *d, int *out);
+
+/* Returns d->args[i] made absolute against the prefix, in the arena (NULL after an error). */
+char *zc_prefix_path(zc_load_t *ld, const zc_node_t *d, size_t i);
+
+/* Number of children of blk named `name`; with `args`, the sum of their argument counts. */
+size_t zc_count(const zc_node_t *blk, const char *name, int args);
+
+/* Allocates `n` zeroed elements of `size` (NULL when n is 0, or with *failed set to 1 when out
+ * of memory). */
+void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed);
+
+/* server.c: handlers of server-level and shared directives, and the checks after http {}. */
+int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_listen(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_server_name(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_root(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_index(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_autoindex(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_add_header(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+/* zc_config_load with an allocation budget for tests: the budget-th arena allocation and all
+ * later ones fail (<0: no limit). */
+int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+                          size_t errlen, long budget);
+
+/* Sets up the arrays of a server (or of http_level) for the directives of block `blk`. */
+int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk);
+
+/* After http {}: applies inheritance, default listens and names, per-address listen flags, and
+ * checks conflicting names, duplicate default servers and ssl certificates. */
+int zc_servers_finish(zc_load_t *ld);
+
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod conf: server {} and location {} blocks, the settings they share with http {}, and the
+ * checks across servers once http {} is read. listen and server_name are in listen.c. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/load.h"
+#include "conf/values.h"
+
+int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
+{
+    size_t nlisten = zc_count(blk, "listen", 0);
+    size_t nnames = 2 * zc_count(blk, "server_name", 1); /* ".x.com" gives two names */
+    int failed = 0;
+
+    s->listens = zc_calloc(ld, nlisten ? nlisten : 1, sizeof(zc_listen_t), &failed);
+    s->names = zc_calloc(ld, nnames ? nnames : 1, sizeof(char *), &failed);
+    s->index = zc_calloc(ld, zc_count(blk, "index", 1), sizeof(char *), &failed);
+    s->headers = zc_calloc(ld, zc_count(blk, "add_header", 0), sizeof(zc_header_t), &failed);
+    s->error_pages =
+        zc_calloc(ld, zc_count(blk, "error_page", 0), sizeof(zc_error_page_t), &failed);
+    s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
+    s->autoindex = -1;
+    return failed ? -1 : 0;
+}
+
+int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_http_t *h = &ld->cfg->http;
+    zc_server_t *s = &h->servers[h->nservers++];
+    zc_scope_t in = {ZC_CTX_SERVER, s, NULL};
+
+    (void)sc;
+    s->file = d->file;
+    s->line = d->line;
+    if (zc_server_prepare(ld, s, d) < 0) return zc_oom(ld);
+    return zc_run_block(ld, d, &in);
+}
+
+/* Splits the arguments of `location` into modifier and prefix; refuses regex and named ones. */
+static int location_args(zc_load_t *ld, const zc_node_t *d, const char **mod, const char **uri)
+{
+    const char *a = d->args[0];
+
+    if (d->nargs == 2) {
+        *mod = a;
+        *uri = d->args[1];
+    } else if (a[0] == '=' && a[1] != '\0') {
+        *mod = "=", *uri = a + 1;
+    } else if (a[0] == '^' && a[1] == '~' && a[2] != '\0') {
+        *mod = "^~", *uri = a + 2;
+    } else if (a[0] == '~') {
+        *mod = a[1] == '*' ? "~*" : "~", *uri = a + (a[1] == '*' ? 2 : 1);
+    } else {
+        *mod = "", *uri = a;
+    }
+    if (strcmp(*mod, "~") == 0 || strcmp(*mod, "~*") == 0)
+        return zc_err(ld, d, "regex location \"%s\" is not supported by zokiod", *uri);
+    if (strcmp(*mod, "") != 0 && strcmp(*mod, "=") != 0 && strcmp(*mod, "^~") != 0)
+        return zc_err(ld, d, "invalid location modifier \"%s\"", *mod);
+    if ((*uri)[0] == '@')
+        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", *uri);
+    if ((*uri)[0] == '\0') return zc_invalid(ld, d, *uri);
+    return zc_no_vars(ld, d, *uri, NULL);
+}
+
+int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_server_t *s = sc->srv;
+    zc_location_t *l;
+    zc_scope_t in = {ZC_CTX_LOCATION, s, NULL};
+    const char *mod, *uri;
+    int failed = 0;
+
+    if (location_args(ld, d, &mod, &uri) < 0) return -1;
+    if (sc->loc != NULL)
+        return zc_err(ld, d, "nested location \"%s\" is not supported by zokiod", uri);
+    for (size_t i = 0; i < s->nlocations; i++)
+        if (s->locations[i].exact == (mod[0] == '=') && strcmp(s->locations[i].prefix, uri) == 0)
+            return zc_err(ld, d, "duplicate location \"%s\"", uri);
+    l = &s->locations[s->nlocations++];
+    l->prefix = (char *)uri;
+    l->exact = mod[0] == '=';
+    l->autoindex = -1;
+    l->file = d->file;
+    l->line = d->line;
+    l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
+    l->headers = zc_calloc(ld, zc_count(d, "add_header", 0), sizeof(zc_header_t), &failed);
+    if (failed) return zc_oom(ld);
+    in.loc = l;
+    return zc_run_block(ld, d, &in);
+}
+
+int zc_h_root(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    int alias = strcmp(d->name, "alias") == 0;
+    char *path;
+
+    if (sc->loc != NULL && (alias ? sc->loc->root : sc->loc->alias) != NULL)
+        return zc_err(ld, d,
+                      "\"%s\" directive is duplicate, \"%s\" directive was specified earlier",
+                      d->name, alias ? "root" : "alias");
+    if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
+    if (alias)
+        sc->loc->alias = path;
+    else if (sc->loc != NULL)
+        sc->loc->root = path;
+    else
+        sc->srv->root = path;
+    return 0;
+}
+
+int zc_h_index(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    char **arr = sc->loc ? sc->loc->index : sc->srv->index;
+    size_t *n = sc->loc ? &sc->loc->nindex : &sc->srv->nindex;
+
+    for (size_t i = 0; i < d->nargs; i++) {
+        if (d->args[i][0] == '\0')
+            return zc_err(ld, d, "index \"\" in \"index\" directive is invalid");
+        if (zc_no_vars(ld, d, d->args[i], NULL) < 0) return -1;
+        arr[(*n)++] = d->args[i];
+    }
+    return 0;
+}
+
+int zc_h_autoindex(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    return zc_flag(ld, d, sc->loc ? &sc->loc->autoindex : &sc->srv->autoindex);
+}
+
+static int is_tchar(int c)
+{
+    return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int zc_h_add_header(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_header_t *h =
+        sc->loc ? &sc->loc->headers[sc->loc->nheaders++] : &sc->srv->headers[sc->srv->nheaders++];
+    const char *name = d->args[0], *value = d->args[1];
+
+    if (name[0] == '\0') return zc_invalid(ld, d, name);
+    for (const char *p = name; *p; p++)
+        if (!is_tchar((unsigned char)*p)) return zc_invalid(ld, d, name);
+    if (strpbrk(value, "\r\n") != NULL) return zc_invalid(ld, d, value);
+    if (d->nargs == 3 && strcmp(d->args[2], "always") != 0) return zc_invalid(ld, d, d->args[2]);
+    if (zc_no_vars(ld, d, name, NULL) < 0 || zc_no_vars(ld, d, value, NULL) < 0) return -1;
+    h->name = (char *)name;
+    h->value = (char *)value;
+    h->always = d->nargs == 3;
+    return 0;
+}
+
+int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_error_page_t *e = &sc->srv->error_pages[sc->srv->nerror_pages++];
+    const char *uri = d->args[d->nargs - 1];
+    size_t ncodes = d->nargs - 1;
+    int failed = 0;
+    uint64_t v;
+
+    if (d->args[ncodes - 1][0] == '=') {
+        const char *r = d->args[--ncodes] + 1;
+        if (*r == '\0')
+            return zc_err(ld, d,
+                          "\"=\" without a code in \"error_page\" is not supported by zokiod");
+        if (zc_parse_uint(r, 999, &v) < 0 || v < 100) return zc_invalid(ld, d, d->args[ncodes]);
+        e->response = (int)v;
+    }
+    if (ncodes == 0)
+        return zc_err(ld, d, "invalid number of arguments in \"error_page\" directive");
+    e->codes = zc_calloc(ld, ncodes, sizeof(int), &failed);
+    if (failed) return zc_oom(ld);
+    for (size_t i = 0; i < ncodes; i++) {
+        if (zc_parse_uint(d->args[i], 9999, &v) < 0) return zc_invalid(ld, d, d->args[i]);
+        if (v < 300 || v > 599)
+            return zc_err(ld, d, "value \"%s\" must be between 300 and 599", d->args[i]);
+        e->codes[e->ncodes++] = (int)v;
+    }
+    if (uri[0] == '@')
+        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", uri);
+    if (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
+        return zc_invalid(ld, d, uri);
+    if (zc_no_vars(ld, d, uri, NULL) < 0) return -1;
+    e->uri = (char *)uri;
+    return 0;
+}
+
+int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    static const char *const vars[] = {"$scheme", "$host", "$request_uri", NULL};
+    zc_return_t *r = sc->loc ? &sc->loc->ret : &sc->srv->ret;
+    const char *a = d->args[0];
+    uint64_t code;
+
+    if (zc_parse_uint(a, UINT64_MAX, &code) == 0) {
+        if (code > 999) return zc_err(ld, d, "invalid return code \"%s\"", a);
+        r->code = (int)code;
+        r->text = d->nargs > 1 ? d->args[1] : NULL;
+    } else if (d->nargs == 1 && (strncmp(a, "http://", 7) == 0 || strncmp(a, "https://", 8) == 0 ||
+                                 strncmp(a, "$scheme", 7) == 0)) {
+        r->code = 302;
+        r->text = (char *)a;
+    } else {
+        return zc_err(ld, d, "invalid return code \"%s\"", a);
+    }
+    if (r->text != NULL && zc_no_vars(ld, d, r->text, vars) < 0) return -1;
+    return 0;
+}
+
+int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    char *path = NULL;
+
+    if (strcmp(d->args[0], "off") == 0) {
+        if (d->nargs > 1) return zc_err(ld, d, "invalid parameter \"%s\"", d->args[1]);
+    } else {
+        if (strncmp(d->args[0], "syslog:", 7) == 0)
+            return zc_err(ld, d, "access_log \"%s\" is not supported by zokiod", d->args[0]);
+        if (d->nargs > 1 && strcmp(d->args[1], "combined") != 0)
+            return zc_err(ld, d, "unknown log format \"%s\"", d->args[1]);
+        if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
+    }
+    if (sc->ctx == ZC_CTX_HTTP) {
+        ld->cfg->http.access_log = path;
+    } else {
+        sc->srv->access_log = path;
+        ld->log_set[sc->srv - ld->cfg->http.servers] = 1;
+    }
+    return 0;
+}
+
+int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    int key = strcmp(d->name, "ssl_certificate_key") == 0;
+    char *path;
+    int fd;
+
+    if (d->args[0][0] == '\0') return zc_invalid(ld, d, d->args[0]);
+    if (zc_no_vars(ld, d, d->args[0], NULL) < 0) return -1;
+    if ((path = zc_path_join(ld->arena, ld->cfg->conf_dir, d->args[0])) == NULL) return zc_oom(ld);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return zc_err(ld, d, "cannot load certificate%s \"%s\": open() failed (%s)",
+                      key ? " key" : "", path, strerror(errno));
+    close(fd);
+    if (key)
+        sc->srv->ssl_certificate_key = path;
+    else
+        sc->srv->ssl_certificate = path;
+    return 0;
+}
+
+int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    unsigned set = 0;
+
+    for (size_t i = 0; i < d->nargs; i++) {
+        const char *p = d->args[i];
+        if (strcmp(p, "TLSv1.2") == 0)
+            set |= ZC_TLSv1_2;
+        else if (strcmp(p, "TLSv1.3") == 0)
+            set |= ZC_TLSv1_3;
+        else if (strcmp(p, "SSLv2") == 0 || strcmp(p, "SSLv3") == 0 || strcmp(p, "TLSv1") == 0 ||
+                 strcmp(p, "TLSv1.1") == 0)
+            return zc_err(ld, d, "protocol \"%s\" in \"ssl_protocols\" is not supported by zokiod",
+                          p);
+        else
+            return zc_invalid(ld, d, p);
+    }
+    sc->srv->ssl_protocols = set;
+    return 0;
+}

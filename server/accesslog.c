@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/* The access log: double buffering between the worker's loop thread and one writer thread.
+ * Two buffers exist: `cur`, which the loop thread fills, and the other one, which is either
+ * `spare` (free, the writer is idle), `pending` (handed over, not yet taken) or held by the
+ * writer while it write(2)s it. A hand-off needs `spare`; without it the loop drops the line
+ * instead of waiting. */
+#include "server/accesslog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/log.h"
+
+#define BUF_SIZE         (64 * 1024)
+#define DROP_REPORT_SECS 10
+
+struct zs_access_log {
+    /* loop thread only */
+    char *cur;
+    size_t cur_len;
+    time_t last_handoff;
+    int time_valid;
+    time_t time_cached;
+    char time_str[40];
+    size_t time_len;
+    uint64_t dropped;
+    uint64_t drops_reported;
+    time_t last_report;
+
+    /* shared, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* the writer waits for pending, reopen or quit */
+    pthread_cond_t idle; /* close waits for spare */
+    char *pending;
+    size_t pending_len;
+    char *spare;
+    int reopen;
+    int quit;
+
+    /* writer thread only (and open/close, before and after it runs) */
+    int fd;
+    pthread_t thread;
+    char *path;
+    char bufs[2][BUF_SIZE];
+};
+
+/* --- the writer thread ------------------------------------------------------------------ */
+
+static void write_all(zs_access_log_t *l, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(l->fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            zs_log(ZS_LOG_ERR, "access log \"%s\": write() failed: %s, %zu bytes lost", l->path,
+                   w < 0 ? strerror(errno) : "no progress", n);
+            return;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void reopen_file(zs_access_log_t *l)
+{
+    int fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        zs_log(ZS_LOG_ERR, "access log \"%s\": reopen failed: %s (still writing the old file)",
+               l->path, strerror(errno));
+        return;
+    }
+    close(l->fd);
+    l->fd = fd;
+}
+
+static void *writer_main(void *arg)
+{
+    zs_access_log_t *l = arg;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        while (!l->pending && !l->reopen && !l->quit)
+            pthread_cond_wait(&l->work, &l->mu);
+        if (l->reopen) {
+            l->reopen = 0;
+            pthread_mutex_unlock(&l->mu);
+            reopen_file(l);
+            pthread_mutex_lock(&l->mu);
+        } else if (l->pending) {
+            char *buf = l->pending;
+            size_t len = l->pending_len;
+            l->pending = NULL;
+            pthread_mutex_unlock(&l->mu);
+            write_all(l, buf, len);
+            pthread_mutex_lock(&l->mu);
+            l->spare = buf;
+            pthread_cond_broadcast(&l->idle);
+        } else {
+            break; /* quit, and nothing left to write */
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+/* --- open / close ----------------------------------------------------------------------- */
+
+static int start_writer(zs_access_log_t *l)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = pthread_create(&l->thread, NULL, writer_main, l);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return -r;
+}
+
+zs_access_log_t *zs_access_log_open(const char *path, int *err)
+{
+    int r = -ENOMEM;
+    zs_access_log_t *l = calloc(1, sizeof *l);
+    if (!l) goto fail;
+    l->fd = -1;
+    l->path = strdup(path);
+    if (!l->path) goto fail;
+    l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (l->fd < 0) {
+        r = -errno;
+        goto fail;
+    }
+    l->cur = l->bufs[0];
+    l->spare = l->bufs[1];
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->work, NULL);
+    pthread_cond_init(&l->idle, NULL);
+    r = start_writer(l);
+    if (r < 0) {
+        pthread_cond_destroy(&l->idle);
+        pthread_cond_destroy(&l->work);
+        pthread_mutex_destroy(&l->mu);
+        goto fail;
+    }
+    return l;
+fail:
+    if (l) {
+        if (l->fd >= 0) close(l->fd);
+        free(l->path);
+        free(l);
+    }
+    if (err) *err = r;
+    return NULL;
+}
+
+static void report_drops(zs_access_log_t *l, time_t now)
+{
+    if (l->dropped == l->drops_reported) return;
+    zs_log(ZS_LOG_WARN, "access log \"%s\": %llu lines dropped (writer busy or line too long)",
+           l->path, (unsigned long long)(l->dropped - l->drops_reported));
+    l->drops_reported = l->dropped;
+    l->last_report = now;
+}
+
+void zs_access_log_close(zs_access_log_t *l)
+{
+    if (!l) return;
+    pthread_mutex_lock(&l->mu);
+    while (!l->spare)
+        pthread_cond_wait(&l->idle, &l->mu);
+    if (l->cur_len > 0) {
+        l->pending = l->cur;
+        l->pending_len = l->cur_len;
+        l->spare = NULL;
+    }
+    l->quit = 1;
+    pthread_cond_signal(&l->work);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->thread, NULL);
+    report_drops(l, time(NULL));
+    close(l->fd);
+    pthread_cond_destroy(&l->idle);
+    pthread_cond_destroy(&l->work);
+    pthread_mutex_destroy(&l->mu);
+    free(l->path);
+    free(l);
+}
+
+/* --- the loop thread's side ------------------------------------------------------------- */
+
+/* Hands `cur` to the writer; -EBUSY (nothing changes) when the writer still holds the other
+ * buffer. No system call unless the writer is asleep on the condition variable. */
+static int handoff(zs_access_log_t *l, time_t now)
+{
+    pthread_mutex_lock(&l->mu);
+    if (!l->spare) {
+        pthread_mutex_unlock(&l->mu);
+        return -EBUSY;
+    }
+    l->pending = l->cur;
+    l->pending_len = l->cur_len;
+    l->cur = l->spare;
+    l->spare = NULL;
+    pthread_cond_signal(&l->work);
+    pthread_mutex_unlock(&l->mu);
+    l->cur_len = 0;
+    l->last_handoff = now;
+    return 0;
+}
+
+void zs_access_log_tick(zs_access_log_t *l, time_t now)
+{
+    if (l->cur_len > 0 && now - l->last_handoff >= 1) handoff(l, now);
+    if (now - l->last_report >= DROP_REPORT_SECS) report_drops(l, now);
+}
+
+void zs_access_log_reopen(zs_access_log_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->reopen = 1;
+    pthread_cond_signal(&l->work);
+    pthread_mutex_unlock(&l->mu);
+}
+
+uint64_t zs_access_log_dropped(const zs_access_log_t *l) { return l->dropped; }
+
+/* $time_local, cached per second: "01/Dec/2026:06:00:00 +0100". */
+static void format_time(zs_access_log_t *l, time_t t)
+{
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (l->time_valid && l->time_cached == t) return;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    long off = tm.tm_gmtoff / 60;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    int n = snprintf(l->time_str, sizeof l->time_str, "%02d/%s/%d:%02d:%02d:%02d %c%02ld%02ld",
+                     tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, sign, off / 60, off % 60);
+    l->time_len = n < 0 ? 0 : (size_t)n < sizeof l->time_str ? (size_t)n : sizeof l->time_str - 1;
+    l->time_cached = t;
+    l->time_valid = 1;
+}
+
+/* A bounded output cursor: `ok` turns 0 on the first append that does not fit. */
+typedef struct {
+    char *p;
+    size_t len;
+    size_t cap;
+    int ok;
+} out_t;
+
+static void put(out_t *o, const char *s, size_t n)
+{
+    if (!o->ok || n > o->cap - o->len) {
+        o->ok = 0;
+        return;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void put_str(out_t *o, const char *s) { put(o, s, strlen(s)); }
+
+/* nginx's escaping for logs: control bytes, '"', '\\' and bytes from 0x7f as \xXX. */
+static void put_escaped(out_t *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n && o->ok; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            if (o->len == o->cap)
+                o->ok = 0;
+            else
+                o->p[o->len++] = (char)c;
+        } else {
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            put(o, e, 4);
+        }
+    }
+}
+
+static void put_quoted_or_dash(out_t *o, const char *s, size_t n)
+{
+    if (!s || n == 0) {
+        put(o, "\"-\"", 3);
+        return;
+    }
+    put(o, "\"", 1);
+    put_escaped(o, s, n);
+    put(o, "\"", 1);
+}
+
+/* Appends the line at the end of `cur`; returns 0, or -ENOSPC (cur unchanged) when it does not
+ * fit in what is left of the buffer. */
+static int append_line(zs_access_log_t *l, const char *addr, const char *rl, size_t rl_len,
+                       int status, uint64_t bytes, const char *ref, size_t ref_len, const char *ua,
+                       size_t ua_len)
+{
+    out_t o = {.p = l->cur, .len = l->cur_len, .cap = BUF_SIZE, .ok = 1};
+    char num[48];
+    put_str(&o, addr && *addr ? addr : "-");
+    put(&o, " - - [", 6);
+    put(&o, l->time_str, l->time_len);
+    put(&o, "] \"", 3);
+    if (rl) put_escaped(&o, rl, rl_len);
+    int n = snprintf(num, sizeof num, "\" %03d %llu ", status, (unsigned long long)bytes);
+    put(&o, num, (size_t)n);
+    put_quoted_or_dash(&o, ref, ref_len);
+    put(&o, " ", 1);
+    put_quoted_or_dash(&o, ua, ua_len);
+    put(&o, "\n", 1);
+    if (!o.ok) return -ENOSPC;
+    l->cur_len = o.len;
+    return 0;
+}
+
+void zs_access_log_write(zs_access_log_t *l, const char *remote_addr, time_t t,
+                         const char *request_line, size_t rl_len, int status, uint64_t body_bytes,
+                         const char *referer, size_t ref_len, const char *user_agent, size_t ua_len)
+{
+    format_time(l, t);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (append_line(l, remote_addr, request_line, rl_len, status, body_bytes, referer, ref_len,
+                        user_agent, ua_len) == 0)
+            return;
+        /* Full: hand the buffer over and retry once on an empty one (a line that does not fit
+         * in an empty buffer is dropped). */
+        if (l->cur_len == 0 || handoff(l, t) < 0) break;
+    }
+    l->dropped++;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ZS_ACCESSLOG_H
+#define ZS_ACCESSLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * The access log, nginx's "combined" format:
+ *   $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
+ *   "$http_referer" "$http_user_agent"
+ * One zs_access_log_t per path per worker. The worker's loop thread appends lines to a 64 KiB
+ * buffer without any system call; a full buffer (or, through zs_access_log_tick(), one older than a
+ * second) is handed to the log's writer thread, which write(2)s it while the loop fills the other
+ * buffer. When the writer is still busy with the previous buffer the line is dropped and counted,
+ * never waited for; drops are reported through zs_log() at most every 10 s and at close.
+ * Everything but the writer thread's own work happens on the thread that opened the log. Open it
+ * in the worker process, after fork(): the writer thread does not survive a fork.
+ */
+
+typedef struct zs_access_log zs_access_log_t;
+
+/** Opens `path` (O_WRONLY|O_APPEND|O_CREAT, 0644) and starts its writer thread (with every
+ *  signal blocked, so signalfd-style handling in the loop thread keeps working). The path is
+ *  copied. Returns the log, owned by the caller until zs_access_log_close(); on failure returns
+ *  NULL and sets *err (if err is not NULL) to -errno. */
+zs_access_log_t *zs_access_log_open(const char *path, int *err);
+
+/** Appends one combined line: remote_addr (NULL or "" prints "-"), t formatted as nginx's
+ *  $time_local in the local time zone ("01/Dec/2026:06:00:00 +0000"), the request line (empty
+ *  prints ""), status, body bytes, referer and user agent (empty prints "-"). Bytes below 0x20,
+ *  '"', '\\' and bytes from 0x7f are written as \xXX. The strings are only read during the call.
+ *  A line longer than the buffer is dropped and counted. */
+void zs_access_log_write(zs_access_log_t *l, const char *remote_addr, time_t t,
+                         const char *request_line, size_t rl_len, int status, uint64_t body_bytes,
+                         const char *referer, size_t ref_len, const char *user_agent,
+                         size_t ua_len);
+
+/** Called by the worker's timer at least once a second: hands a non-empty buffer to the writer
+ *  when the last hand-off is at least 1 s older than `now`, and reports drops. */
+void zs_access_log_tick(zs_access_log_t *l, time_t now);
+
+/** SIGUSR1: asks the writer thread to reopen the path (after logrotate renamed the file); lines
+ *  handed over after this call go to the new file. Does not block. */
+void zs_access_log_reopen(zs_access_log_t *l);
+
+/** Returns how many lines were dropped since the log was opened (writer busy, line too long). */
+uint64_t zs_access_log_dropped(const zs_access_log_t *l);
+
+/** Hands over what is buffered, waits for the writer to write it all, joins the thread, closes
+ *  the file and frees the log. NULL is a no-op. */
+void zs_access_log_close(zs_access_log_t *l);
+
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod: a configuration generation (see gen.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "runtime/timer.h"
+#include "server/gen.h"
+#include "server/log.h"
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    snprintf(err, errlen, fmt, a, b);
+    return -1;
+}
+
+/* remembers an allocation to free with the generation */
+static void *keep(zs_gen_t *g, void *p)
+{
+    if (!p) return NULL;
+    if (g->nstrs == g->capstrs) {
+        size_t cap = g->capstrs ? 2 * g->capstrs : 64;
+        char **s = realloc(g->strs, cap * sizeof *s);
+        if (!s) {
+            free(p);
+            return NULL;
+        }
+        g->strs = s;
+        g->capstrs = cap;
+    }
+    g->strs[g->nstrs++] = p;
+    return p;
+}
+
+/* the MIME table from the config's `types` pairs, through the HTTP layer's own parser */
+static int build_mime(zs_gen_t *g)
+{
+    const zc_http_t *h = &g->conf.http;
+    size_t len = 16;
+    for (size_t i = 0; i < h->ntypes; i++)
+        len += strlen(h->type_name[i]) + strlen(h->type_ext[i]) + 4;
+    char *text = malloc(len), err[128];
+    if (!text) return -ENOMEM;
+    size_t n = (size_t)sprintf(text, "types {\n");
+    for (size_t i = 0; i < h->ntypes; i++)
+        n += (size_t)sprintf(text + n, "%s %s;\n", h->type_name[i], h->type_ext[i]);
+    n += (size_t)sprintf(text + n, "}\n");
+    int r = zh_mime_parse(&g->mime, text, n, err, sizeof err);
+    free(text);
+    return r < 0 ? -EINVAL : 0;
+}
+
+/* an O_PATH fd for a document root (one per location: a few fds, and the file cache keys on it) */
+static int root_fd(zs_gen_t *g, const char *path)
+{
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        /* like nginx: not fatal; its requests answer 404 (and the error log says why) */
+        zs_log(ZS_LOG_WARN, "document root \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    int *fds = realloc(g->fds, (g->nfds + 1) * sizeof *fds);
+    if (!fds) {
+        close(fd);
+        return -1;
+    }
+    g->fds = fds;
+    g->fds[g->nfds++] = fd;
+    return fd;
+}
+
+static const char *const *index_list(zs_gen_t *g, char **names, size_t n)
+{
+    const char **list = keep(g, calloc(n + 1, sizeof *list));
+    if (!list) return NULL;
+    for (size_t i = 0; i < n; i++)
+        list[i] = names[i];
+    return list;
+}
+
+static const zh_header_t *headers(zs_gen_t *g, const zc_header_t *h, size_t n)
+{
+    if (!n) return NULL;
+    zh_header_t *out = keep(g, calloc(n, sizeof *out));
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = (zh_header_t){h[i].name, h[i].value, h[i].always};
+    return out;
+}
+
+static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int exact,
+                         const char *root, const char *alias, char **index, size_t nindex,
+                         int autoindex, const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
+{
+    l->prefix = prefix;
+    l->prefix_len = (uint32_t)strlen(prefix);
+    l->exact = (uint8_t)exact;
+    l->alias = alias != NULL;
+    l->autoindex = (uint8_t)autoindex;
+    l->site.root_fd = root_fd(g, alias ? alias : root);
+    l->site.mime = &g->mime;
+    l->site.default_type = g->conf.http.default_type;
+    l->site.index = index_list(g, index, nindex);
+    l->headers = headers(g, hd, nhd);
+    l->nheaders = (uint32_t)nhd;
+    l->return_code = ret->code;
+    l->return_text = ret->text;
+    return (!l->site.index || (nhd && !l->headers)) ? -ENOMEM : 0;
+}
+
+static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhost_extra_t *x)
+{
+    v->names = (const char *const *)s->names;
+    v->nnames = (uint32_t)s->nnames;
+    int r = fill_location(g, &v->base, "", 0, s->root, NULL, s->index, s->nindex, s->autoindex,
+                          s->headers, s->nheaders, &s->ret);
+    if (r < 0) return r;
+    zh_location_t *locs = keep(g, calloc(s->nlocations + 1, sizeof *locs));
+    zh_error_page_t *eps = NULL;
+    size_t neps = 0;
+    for (size_t i = 0; i < s->nerror_pages; i++)
+        neps += s->error_pages[i].ncodes;
+    if (neps) eps = keep(g, calloc(neps, sizeof *eps));
+    if (!locs || (neps && !eps)) return -ENOMEM;
+    for (size_t i = 0; i < s->nlocations; i++) {
+        const zc_location_t *cl = &s->locations[i];
+        r = fill_location(g, &locs[i], cl->prefix, cl->exact, cl->root, cl->alias, cl->index,
+                          cl->nindex, cl->autoindex, cl->headers, cl->nheaders, &cl->ret);
+        if (r < 0) return r;
+    }
+    v->locations = locs;
+    v->nlocations = (uint32_t)s->nlocations;
+    neps = 0;
+    for (size_t i = 0; i < s->nerror_pages; i++)
+        for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
+            eps[neps++] = (zh_error_page_t){s->error_pages[i].codes[j], s->error_pages[i].response,
+                                            s->error_pages[i].uri};
+    v->error_pages = eps;
+    v->nerror_pages = (uint32_t)neps;
+    x->access_log_path = s->access_log;
+    return 0;
+}
+
+static int open_listen(const zc_listen_t *l, char *err, size_t errlen)
+{
+    int fd = socket(l->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        return fail(err, errlen, "zokiod: socket() for %s failed (%s)", l->text, strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (l->reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (l->family == AF_INET6) {
+        int v6only = l->ipv6only;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
+    if (bind(fd, (const struct sockaddr *)&l->sa, l->salen) < 0 ||
+        listen(fd, l->backlog > 0 ? l->backlog : 511) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(err, errlen, "zokiod: bind() to %s failed (%s)", l->text, strerror(e));
+    }
+    return fd;
+}
+
+static zs_listen_t *find_listen(zs_listen_t *ls, size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ls[i].text, text)) return &ls[i];
+    return NULL;
+}
+
+static int build_listens(zs_gen_t *g, const zs_gen_t *old, char *err, size_t errlen)
+{
+    const zc_http_t *h = &g->conf.http;
+    size_t max = 0;
+    for (size_t i = 0; i < h->nservers; i++)
+        max += h->servers[i].nlistens;
+    g->listens = calloc(max ? max : 1, sizeof *g->listens);
+    if (!g->listens) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    for (size_t i = 0; i < h->nservers; i++) {
+        const zc_server_t *s = &h->servers[i];
+        for (size_t j = 0; j < s->nlistens; j++) {
+            const zc_listen_t *cl = &s->listens[j];
+            zs_listen_t *l = find_listen(g->listens, g->nlistens, cl->text);
+            if (!l) {
+                l = &g->listens[g->nlistens++];
+                snprintf(l->text, sizeof l->text, "%s", cl->text);
+                l->vhosts = keep(g, calloc(h->nservers, sizeof *l->vhosts));
+                if (!l->vhosts) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+                const zs_listen_t *o =
+                    old ? find_listen(old->listens, old->nlistens, l->text) : NULL;
+                l->fd = o ? o->fd : open_listen(cl, err, errlen);
+                if (l->fd < 0) return -1;
+            }
+            if (!l->nvhosts || l->vhosts[l->nvhosts - 1] != &g->vhosts[i])
+                l->vhosts[l->nvhosts++] = &g->vhosts[i];
+            if (cl->default_server && !l->dflt) l->dflt = &g->vhosts[i];
+        }
+    }
+    for (size_t i = 0; i < g->nlistens; i++)
+        if (!g->listens[i].dflt) g->listens[i].dflt = g->listens[i].vhosts[0];
+    return 0;
+}
+
+static void build_limits(zs_gen_t *g)
+{
+    const zc_http_t *h = &g->conf.http;
+    zh_limits_t *l = &g->lim;
+    zh_limits_default(l);
+    l->max_body = h->client_max_body_size ? h->client_max_body_size : UINT64_MAX;
+    if (h->large_header_buffers_size) {
+        l->max_target = (uint32_t)MIN(h->large_header_buffers_size, 8192);
+        l->max_header_bytes = (uint32_t)MIN(h->large_header_buffers_size, 8192);
+    }
+    l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
+    l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
+    l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
+    l->send_timeout = h->send_timeout_ms * ZK_MSEC;
+    if (g->conf.worker_connections) l->max_conns = g->conf.worker_connections;
+}
+
+int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    g->conf = *conf;
+    memset(conf, 0, sizeof *conf);
+    const zc_http_t *h = &g->conf.http;
+    if (build_mime(g) < 0) return fail(err, errlen, "zokiod: %s%s", "bad types table", "");
+    build_limits(g);
+    g->nvhosts = h->nservers;
+    g->vhosts = calloc(h->nservers ? h->nservers : 1, sizeof *g->vhosts);
+    g->extra = calloc(h->nservers ? h->nservers : 1, sizeof *g->extra);
+    if (!g->vhosts || !g->extra) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    for (size_t i = 0; i < h->nservers; i++)
+        if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
+            return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    return build_listens(g, old, err, errlen);
+}
+
+void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep_from)
+{
+    for (size_t i = 0; i < g->nlistens; i++)
+        if (g->listens[i].fd >= 0 &&
+            !(keep_from &&
+              find_listen(keep_from->listens, keep_from->nlistens, g->listens[i].text)))
+            close(g->listens[i].fd);
+    for (size_t i = 0; i < g->nfds; i++)
+        close(g->fds[i]);
+    for (size_t i = 0; i < g->nstrs; i++)
+        free(g->strs[i]);
+    free(g->strs);
+    free(g->fds);
+    free(g->listens);
+    free(g->vhosts);
+    free(g->extra);
+    zh_mime_free(&g->mime);
+    zc_config_free(&g->conf);
+    memset(g, 0, sizeof *g);
+}

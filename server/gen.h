@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod: one configuration generation: the parsed config turned into the HTTP layer's plain
+ * structs (vhosts, locations, document-root fds, the MIME table) and the listening sockets.
+ * A reload builds a new generation next to the running one; sockets of addresses both have are
+ * shared, so no connection is refused while the workers change over. */
+#ifndef ZS_GEN_H
+#define ZS_GEN_H
+
+#include <stddef.h>
+
+#include "conf/config.h"
+#include "http/server.h"
+
+typedef struct zs_listen {
+    char text[80]; /* "0.0.0.0:8080" */
+    int fd;
+    const zh_vhost_t **vhosts; /* the servers listening here, in file order */
+    uint32_t nvhosts;
+    const zh_vhost_t *dflt;
+} zs_listen_t;
+
+typedef struct zs_vhost_extra {
+    const char *access_log_path; /* NULL = off */
+} zs_vhost_extra_t;
+
+typedef struct zs_gen {
+    zc_config_t conf;
+    zh_mime_t mime;
+    zh_limits_t lim;
+    zh_vhost_t *vhosts;
+    zs_vhost_extra_t *extra; /* parallel to vhosts */
+    size_t nvhosts;
+    zs_listen_t *listens;
+    size_t nlistens;
+    int *fds; /* document-root / alias directory fds this generation opened */
+    size_t nfds;
+    char **strs; /* NULL-terminated index lists and other allocations to free */
+    size_t nstrs, capstrs;
+    unsigned workers; /* live workers of this generation (master bookkeeping) */
+} zs_gen_t;
+
+/* Builds a generation from a loaded config (moved into g: do not free it yourself). Listening
+ * sockets already open in `old` (may be NULL) for the same address are reused, others are opened
+ * now. Returns 0, or -1 with a one-line message in err. */
+int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen);
+
+/* Frees g; listening sockets also present in `keep` (may be NULL) stay open. */
+void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep);
+
+#endif

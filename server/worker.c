@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod: a worker process: one loop, the HTTP server on the generation's sockets, signals.
+ *   QUIT: stop accepting, finish in-flight requests (answered with Connection: close), exit
+ *   TERM / INT: exit now;  USR1: reopen the logs;  HUP: the master's business */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/server.h"
+#include "runtime/zk.h"
+#include "server/accesslog.h"
+#include "server/log.h"
+#include "server/worker.h"
+
+#define MAX_LOGS 64
+
+typedef struct worker {
+    zs_gen_t *gen;
+    zk_loop_t *loop;
+    zh_server_t *srv;
+    zk_signals_t sig;
+    zk_timer_t tick, deadline;
+    zs_access_log_t *logs[MAX_LOGS];
+    const char *log_paths[MAX_LOGS];
+    unsigned nlogs;
+    int stopping;
+} worker_t;
+
+static worker_t W;
+
+static void access_hook(void *log, const zh_access_rec_t *r)
+{
+    zs_access_log_write(log, r->remote_addr, time(NULL), r->request_line, r->request_line_len,
+                        r->status, r->body_bytes, r->referer, r->referer_len, r->user_agent,
+                        r->user_agent_len);
+}
+
+static void logs_each(void (*fn)(zs_access_log_t *))
+{
+    for (unsigned i = 0; i < W.nlogs; i++)
+        fn(W.logs[i]);
+}
+
+static void tick_log(zs_access_log_t *l) { zs_access_log_tick(l, time(NULL)); }
+
+static void on_tick(zk_loop_t *loop, zk_timer_t *t)
+{
+    logs_each(tick_log);
+    if (!W.stopping) zk_timer_start(loop, t, zk_loop_now(loop) + ZK_SEC);
+}
+
+static void on_deadline(zk_loop_t *loop, zk_timer_t *t)
+{
+    (void)t;
+    zs_log(ZS_LOG_NOTICE, "worker_shutdown_timeout: closing the connections left");
+    zk_loop_stop(loop);
+}
+
+static void graceful(void)
+{
+    if (W.stopping) return;
+    W.stopping = 1;
+    zh_server_stop(W.srv);
+    zk_timer_stop(W.loop, &W.tick);
+    uint64_t ms = W.gen->conf.worker_shutdown_timeout_ms;
+    if (ms) zk_timer_start(W.loop, &W.deadline, zk_loop_now(W.loop) + ms * ZK_MSEC);
+}
+
+static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
+{
+    (void)s;
+    switch (signo) {
+    case SIGQUIT: graceful(); break;
+    case SIGTERM:
+    case SIGINT:
+        W.stopping = 1;
+        zk_loop_stop(loop);
+        break;
+    case SIGUSR1:
+        zs_log_reopen();
+        logs_each(zs_access_log_reopen);
+        break;
+    default: break;
+    }
+}
+
+/* one access log per distinct path, shared by the vhosts that name it */
+static int open_logs(void)
+{
+    for (size_t i = 0; i < W.gen->nvhosts; i++) {
+        const char *path = W.gen->extra[i].access_log_path;
+        if (!path) continue;
+        unsigned j = 0;
+        while (j < W.nlogs && strcmp(W.log_paths[j], path))
+            j++;
+        if (j == W.nlogs) {
+            int err = 0;
+            if (W.nlogs == MAX_LOGS) return -EMFILE;
+            zs_access_log_t *l = zs_access_log_open(path, &err);
+            if (!l) {
+                zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(-err));
+                continue;
+            }
+            W.logs[W.nlogs] = l;
+            W.log_paths[W.nlogs++] = path;
+        }
+        W.gen->vhosts[i].access_log = W.logs[j];
+    }
+    return 0;
+}
+
+void zs_worker_main(zs_gen_t *gen, const char *server_header)
+{
+    int r;
+    memset(&W, 0, sizeof W);
+    W.gen = gen;
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* an orphaned worker must not serve on */
+    prctl(PR_SET_NAME, "zokiod: worker");
+    zk_loop_opts_t o = {.quiet = 1};
+    const char *b = gen->conf.backend;
+    o.backend = !b || !strcmp(b, "auto") ? ZK_BACKEND_AUTO
+                : !strcmp(b, "epoll")    ? ZK_BACKEND_EPOLL
+                                         : ZK_BACKEND_URING;
+    if ((r = zk_loop_new(&W.loop, &o)) < 0) {
+        zs_log(ZS_LOG_EMERG, "worker event loop: %s", strerror(-r));
+        _exit(2);
+    }
+    zs_log(ZS_LOG_INFO, "worker started, backend %s (%s)", zk_loop_backend_name(W.loop),
+           zk_loop_backend_reason(W.loop));
+    open_logs();
+    zh_hooks_t hooks = {.access_log = access_hook, .server_header = server_header};
+    if ((r = zh_server_new(&W.srv, W.loop, &gen->lim, &hooks)) < 0) {
+        zs_log(ZS_LOG_EMERG, "worker: %s", strerror(-r));
+        _exit(2);
+    }
+    for (size_t i = 0; i < gen->nlistens; i++) {
+        zs_listen_t *l = &gen->listens[i];
+        zh_server_listen(W.srv, l->fd, (const zh_vhost_t *const *)l->vhosts, l->nvhosts, l->dflt);
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = {SIGQUIT, SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&set, sigs[i]);
+    zk_signals_start(W.loop, &W.sig, &set, on_signal);
+    zk_timer_init(&W.tick, on_tick, NULL);
+    zk_timer_init(&W.deadline, on_deadline, NULL);
+    W.deadline.weak = 1; /* the loop ends when the last connection does, not at the deadline */
+    zk_timer_start(W.loop, &W.tick, zk_loop_now(W.loop) + ZK_SEC);
+    r = zk_loop_run(W.loop, ZK_RUN_DEFAULT);
+    if (r < 0) zs_log(ZS_LOG_ALERT, "worker event loop failed: %s", strerror(-r));
+    logs_each(zs_access_log_close); /* flushes what is buffered */
+    _exit(r < 0 ? 2 : 0);
+}

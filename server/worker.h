@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod: the worker process. */
+#ifndef ZS_WORKER_H
+#define ZS_WORKER_H
+
+#include "server/gen.h"
+
+/* Runs a worker serving `gen` (inherited from the master across fork) until it is told to stop;
+ * never returns. `server_header` is the Server response header value. */
+void zs_worker_main(zs_gen_t *gen, const char *server_header) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,2611 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Black-box tests of zokiod as an nginx user runs it (issue 4): the configuration file and its
+error messages (`zokiod -t`), the command line, virtual hosts, locations, http-level settings,
+the master and its workers, signals (HUP, QUIT, TERM, USR1, `-s`), the pid file and the logs.
+
+Every test builds its own prefix directory under a temporary directory (PREFIX/conf/zokiod.conf,
+PREFIX/html, PREFIX/logs, ...), written at run time on free loopback ports, and starts
+`$ZOKIOD_BUILD/zokiod -c PREFIX/conf/zokiod.conf` (backend from $ZOKIOD_BACKEND) in its own
+process group, which is killed when the test ends, whatever happened. Some tests share one
+server (the virtual hosts, the locations, the http-level settings).
+
+Output: one line per test, `ok   conf/NAME [backend]`, `FAIL conf/NAME [backend]: reason` or
+`skip conf/NAME [backend]: reason`; the last line is `N passed, N failed[, N skipped]` and the
+exit status is 1 when something failed. Arguments, when given, select the tests whose name
+contains one of them. Python 3 standard library only.
+
+ZT_CONF_NGINX=/usr/sbin/nginx runs the same tests against nginx instead (zokiod-only tests, such
+as the exact -t messages, are skipped): a check of the tests' own expectations.
+"""
+
+import calendar
+import hashlib
+import html
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+BACKEND = os.environ.get("ZOKIOD_BACKEND") or "auto"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("ZOKIOD_BUILD") or "build"
+if not os.path.isabs(BUILD):
+    BUILD = os.path.join(REPO, BUILD)
+ZOKIOD = os.path.join(BUILD, "zokiod")
+NGINX = os.environ.get("ZT_CONF_NGINX") or ""
+NAME = "nginx" if NGINX else "zokiod"
+
+IO_TIMEOUT = 5.0  # one socket operation
+TEST_LIMIT = 20  # one test, hard limit (SIGALRM)
+START_TIMEOUT = 5.0
+CLI_TIMEOUT = 5.0  # zokiod -t, -v, -s ...
+LOG_FLUSH = 1.6  # the access log is flushed at least once a second
+LEVELS = ("debug", "info", "notice", "warn", "error", "crit", "alert", "emerg")
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class Closed(Fail):
+    """The server closed (or reset) the connection."""
+
+
+class NoAnswer(Fail):
+    """Nothing (more) arrived within the timeout."""
+
+
+class HardTimeout(BaseException):
+    """SIGALRM: the test ran past its limit."""
+
+
+_deadline = [0.0]
+
+
+def left():
+    return _deadline[0] - time.monotonic()
+
+
+def short(b, n=120):
+    if isinstance(b, str):
+        return repr(b[:n]) + ("..." if len(b) > n else "")
+    b = bytes(b)
+    return repr(b[:n]) + ("..." if len(b) > n else "")
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Fail("%s: expected %r, got %r" % (what, want, got))
+
+
+def wait_for(pred, timeout, step=0.02):
+    """Polls pred() until it returns a true value or `timeout` s pass; returns its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
+
+# --- processes --------------------------------------------------------------------------------------
+
+
+def proc_stat(pid):
+    """(state, ppid, pgrp) of a process, or None when there is no such process."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    rest = s[s.rindex(")") + 2 :].split()
+    return rest[0], int(rest[1]), int(rest[2])
+
+
+def exists(pid):
+    """The process exists and is not a zombie."""
+    st = proc_stat(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def children(pid):
+    """Live (non-zombie) children of `pid`, sorted."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = proc_stat(int(d))
+            if st and st[1] == pid and st[0] not in ("Z", "X"):
+                out.append(int(d))
+    return sorted(out)
+
+
+def zombies(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = proc_stat(int(d))
+            if st and st[1] == pid and st[0] == "Z":
+                out.append(int(d))
+    return out
+
+
+def free_ports(n):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def ncpu():
+    return os.cpu_count() or 1
+
+
+TMP = ""
+INSTANCES = []  # started by the current test: killed when it ends
+FIXTURES = {}  # shared servers: killed at the end of the run
+
+
+def server_env():
+    env = dict(os.environ)
+    if BACKEND != "auto":
+        env["ZOKIOD_BACKEND"] = BACKEND
+    return env
+
+
+class Inst:
+    """A prefix directory (conf/, html/, logs/) and the zokiod master started on it."""
+
+    def __init__(self, name, nports=1):
+        self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
+        os.chmod(self.prefix, 0o755)
+        for d in ("conf", "html", "logs"):
+            os.makedirs(os.path.join(self.prefix, d), exist_ok=True)
+        self.ports = free_ports(nports)
+        self.port = self.ports[0]
+        self.conf = os.path.join(self.prefix, "conf", "zokiod.conf")
+        self.proc = None
+        self.seen = set()
+        self.errpath = os.path.join(self.prefix, "stderr.txt")
+        self.last_conf_text = ""
+
+    # files
+    def path(self, rel):
+        return rel if os.path.isabs(rel) else os.path.join(self.prefix, rel)
+
+    def put(self, rel, data, mode=None):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        if mode is not None:
+            os.chmod(p, mode)
+        return p
+
+    def read(self, rel):
+        try:
+            with open(self.path(rel), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    def sub(self, text):
+        for i, p in enumerate(self.ports):
+            text = text.replace("%%P%d%%" % i, str(p))
+        return text.replace("%PREFIX%", self.prefix)
+
+    def write_conf(self, text, rel=None):
+        text = self.sub(text)
+        p = self.put(rel or self.conf, text)
+        if p == self.conf:
+            self.last_conf_text = text
+        return p
+
+    def mime_types(self, rel="conf/mime.types"):
+        shutil.copyfile(os.path.join(REPO, "conf", "mime.types"), self.path(rel))
+
+    # command line
+    def argv(self, args):
+        args = list(args)
+        if not NGINX:
+            return [ZOKIOD] + args
+        if "-c" in args and "-p" not in args:
+            args = ["-p", self.prefix + "/"] + args
+        if "-c" in args:
+            try:
+                with open(args[args.index("-c") + 1]) as f:
+                    text = f.read()
+            except (OSError, IndexError):
+                text = ""
+            g = "daemon off; user root;"
+            if not re.search(r"^\s*pid\s", text, re.M):
+                g += " pid logs/zokiod.pid;"
+            if not re.search(r"^\s*error_log\s", text, re.M):
+                g += " error_log stderr;"
+            args += ["-g", g]
+        return [NGINX] + args
+
+    def cli(self, args, timeout=CLI_TIMEOUT, cwd=None):
+        """Runs zokiod ARGS to completion; returns (exit status, stdout+stderr text)."""
+        p = subprocess.Popen(self.argv(args), cwd=cwd or self.prefix, env=server_env(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(p.pid)
+            p.communicate()
+            raise Fail("`zokiod %s` still running after %.0f s" % (" ".join(args), timeout))
+        return p.returncode, out.decode("utf-8", "replace")
+
+    # the running master
+    def start(self, args=None, wait_ports=None, cwd=None, env=None):
+        """Starts the master (in the foreground, its own process group) and waits until every
+        port in `wait_ports` (default: all of this instance's ports) accepts."""
+        if not NGINX and not os.access(ZOKIOD, os.X_OK):
+            raise Fail("no executable %s (build it with make BUILD=...)" % ZOKIOD)
+        args = ["-c", self.conf] if args is None else args
+        err = open(self.errpath, "ab")
+        self.errstart = err.tell()
+        e = server_env()
+        e.update(env or {})
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.argv(args), cwd=cwd or self.prefix, env=e,
+                                     stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                     start_new_session=True)
+        err.close()
+        INSTANCES.append(self)
+        ports = self.ports if wait_ports is None else wait_ports
+        end = time.monotonic() + START_TIMEOUT
+        for port in ports:
+            while True:
+                if self.proc.poll() is not None:
+                    raise Fail("zokiod failed to start: %s; stderr: %s"
+                               % (self.how_died(), self.stderr_tail()))
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    pass
+                if time.monotonic() > end:
+                    raise Fail("zokiod not accepting on port %d %.0f s after start; stderr: %s"
+                               % (port, START_TIMEOUT, self.stderr_tail()))
+                time.sleep(0.02)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def how_died(self):
+        rc = self.proc.poll()
+        if rc is None:
+            return "running"
+        if rc < 0:
+            try:
+                return "killed by signal %s" % signal.Signals(-rc).name
+            except ValueError:
+                return "killed by signal %d" % -rc
+        return "exit status %d" % rc
+
+    def workers(self):
+        w = children(self.pid)
+        self.seen.update(w)
+        return w
+
+    def wait_workers(self, n, timeout=3.0, exclude=()):
+        """Waits until the master has exactly n live children, none in `exclude`."""
+        w = wait_for(lambda: (lambda c: c if len(c) == n and not set(c) & set(exclude) else None)(
+            self.workers()), timeout)
+        if not w:
+            raise Fail("expected %d workers%s within %.0f s, master %d has children %s%s" % (
+                n, " (none of %s)" % sorted(exclude) if exclude else "", timeout, self.pid,
+                self.workers(), "; zombies %s" % zombies(self.pid) if zombies(self.pid) else ""))
+        return w
+
+    def signal(self, sig):
+        expect(self.alive(), "master not running (%s) before %s; stderr: %s"
+               % (self.how_died(), signal.Signals(sig).name, self.stderr_tail()))
+        self.workers()
+        os.kill(self.pid, sig)
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stderr_text(self):
+        try:
+            with open(self.errpath, "rb") as f:
+                f.seek(getattr(self, "errstart", 0))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stderr_tail(self, n=400):
+        t = self.stderr_text().strip().replace("\n", " | ")
+        return t[-n:] if t else "(empty)"
+
+    def kill(self):
+        # anything still running from this prefix (a daemon left its process group): its
+        # command line names the config file, under this instance's unique directory
+        for d in os.listdir("/proc"):
+            if d.isdigit() and int(d) != os.getpid():
+                try:
+                    with open("/proc/%s/cmdline" % d, "rb") as f:
+                        cmd = f.read()
+                except OSError:
+                    continue
+                if (self.prefix + "/").encode() in cmd and (
+                        b"zokiod" in cmd or (NGINX and NGINX.encode() in cmd)):
+                    try:
+                        os.kill(int(d), signal.SIGKILL)
+                    except OSError:
+                        pass
+        if self.proc is None:
+            return
+        try:
+            self.workers()
+        except OSError:
+            pass
+        kill_group(self.proc.pid)
+        for p in self.seen:
+            st = proc_stat(p)
+            if st and st[2] == self.proc.pid:  # still in our process group: not a reused pid
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+        try:
+            self.proc.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def fixture(name, setup):
+    """A server shared by several tests: created by setup() on first use (or when it died)."""
+    inst = FIXTURES.get(name)
+    if inst is not None and inst.alive():
+        return inst
+    if inst is not None:
+        inst.kill()
+        if inst in INSTANCES:
+            INSTANCES.remove(inst)
+    inst = setup()
+    INSTANCES.remove(inst)  # not killed at the end of this test
+    FIXTURES[name] = inst
+    return inst
+
+
+# --- a raw HTTP/1.1 client --------------------------------------------------------------------------
+
+
+def req(path, method="GET", headers=(), version="HTTP/1.1", host="localhost", body=b""):
+    lines = ["%s %s %s" % (method, path, version)]
+    if host is not None:
+        lines.append("Host: " + host)
+    for h in headers:
+        lines.append(h if isinstance(h, str) else "%s: %s" % h)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class Response:
+    def __init__(self, version, status, reason, headers):
+        self.version, self.status, self.reason = version, status, reason
+        self.headers = headers  # [(lowercase name, value)]
+        self.body = b""
+
+    def all(self, name):
+        name = name.lower()
+        return [v for n, v in self.headers if n == name]
+
+    def get(self, name):
+        v = self.all(name)
+        if len(v) > 1:
+            raise Fail("response has %d %s headers: %r" % (len(v), name, v))
+        return v[0] if v else None
+
+    def tokens(self, name):
+        return {t.strip().lower() for v in self.all(name) for t in v.split(",") if t.strip()}
+
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "%d %s" % (self.status, self.reason)
+
+
+class Conn:
+    def __init__(self, port, timeout=IO_TIMEOUT):
+        self.timeout = timeout
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def close(self):
+        self.s.close()
+
+    def send(self, data):
+        self.s.settimeout(max(0.1, min(self.timeout, left())))
+        try:
+            self.s.sendall(data)
+        except socket.timeout:
+            raise NoAnswer("send blocked for %.0f s" % self.timeout)
+        except OSError as e:
+            raise Closed("send failed: %s" % e)
+
+    def _recv(self, timeout=None):
+        t = min(timeout or self.timeout, left())
+        if t <= 0:
+            raise Fail("test deadline passed while waiting for the server")
+        self.s.settimeout(t)
+        try:
+            d = self.s.recv(1 << 18)
+        except socket.timeout:
+            raise NoAnswer("nothing within %.1f s (have %s)" % (t, short(self.buf)))
+        except ConnectionResetError:
+            raise Closed("connection reset (have %s)" % short(self.buf))
+        if not d:
+            raise Closed("connection closed (have %s)" % short(self.buf))
+        self.buf += d
+
+    def response(self, method="GET"):
+        try:
+            while True:
+                i = self.buf.find(b"\r\n\r\n")
+                if i >= 0:
+                    break
+                if len(self.buf) > 1 << 20:
+                    raise Fail("response head over 1 MiB: %s" % short(self.buf))
+                self._recv()
+        except Closed as e:
+            if not self.buf:
+                raise Closed("connection closed without a response")
+            raise Closed("connection closed inside a response head: %s" % e)
+        head = bytes(self.buf[:i])
+        del self.buf[: i + 4]
+        lines = head.split(b"\r\n")
+        m = re.match(rb"^HTTP/(\d\.\d) (\d{3}) ?([^\r\n]*)$", lines[0])
+        if not m:
+            raise Fail("bad status line %s" % short(lines[0]))
+        headers = []
+        for ln in lines[1:]:
+            hm = re.match(rb"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$", ln)
+            if not hm:
+                raise Fail("bad response header line %s" % short(ln))
+            headers.append((hm.group(1).decode().lower(), hm.group(2).decode("latin-1")))
+        r = Response(m.group(1).decode(), int(m.group(2)), m.group(3).decode("latin-1"), headers)
+        if r.status < 200 or r.status in (204, 304) or method == "HEAD":
+            return r
+        te = r.tokens("transfer-encoding")
+        cl = r.get("content-length")
+        try:
+            if te:
+                expect(te == {"chunked"}, "unexpected Transfer-Encoding %r" % te)
+                r.body = self._chunked()
+            elif cl is not None:
+                n = int(cl)
+                while len(self.buf) < n:
+                    self._recv()
+                r.body = bytes(self.buf[:n])
+                del self.buf[:n]
+            else:
+                while True:
+                    try:
+                        self._recv()
+                    except Closed:
+                        break
+                r.body = bytes(self.buf)
+                self.buf.clear()
+        except Closed as e:
+            raise Closed("%d response: body cut short: %s" % (r.status, e))
+        return r
+
+    def _line(self):
+        while True:
+            i = self.buf.find(b"\r\n")
+            if i >= 0:
+                line = bytes(self.buf[:i])
+                del self.buf[: i + 2]
+                return line
+            self._recv()
+
+    def _chunked(self):
+        body = bytearray()
+        while True:
+            n = int(self._line().split(b";")[0], 16)
+            if n == 0:
+                while self._line():
+                    pass
+                return bytes(body)
+            while len(self.buf) < n + 2:
+                self._recv()
+            body += self.buf[:n]
+            del self.buf[: n + 2]
+
+    def expect_closed(self, timeout=3.0):
+        expect(not self.buf, "unexpected bytes after the response: %s" % short(self.buf))
+        try:
+            self._recv(timeout)
+        except Closed:
+            return
+        except NoAnswer:
+            raise Fail("server did not close the connection within %.1f s" % timeout)
+        raise Fail("unexpected bytes after the response: %s" % short(self.buf))
+
+
+def get(port, path="/", host="localhost", headers=(), method="GET", version="HTTP/1.1",
+        body=b""):
+    """One request on a fresh connection; returns the response."""
+    with Conn(port) as c:
+        c.send(req(path, method, headers, version, host, body))
+        return c.response(method)
+
+
+def status(r, want, what=""):
+    ok = r.status in want if isinstance(want, tuple) else r.status == want
+    if not ok:
+        raise Fail("%sexpected status %s, got %d %s (body %s)"
+                   % (what + ": " if what else "", want, r.status, r.reason, short(r.body, 80)))
+
+
+def body_is(r, want, what):
+    status(r, 200, what)
+    eq(r.text(), want, what + ": body")
+
+
+def media_type(r):
+    ct = r.get("content-type")
+    return ct.split(";")[0].strip().lower() if ct else None
+
+
+def serves(port, path="/", want_status=200, host="localhost"):
+    try:
+        return get(port, path, host).status == want_status
+    except (Fail, OSError):
+        return False
+
+
+class SlowGet(threading.Thread):
+    """GET `path` on its own connection (small receive buffer), read at about `rate` bytes/s."""
+
+    def __init__(self, port, path, rate):
+        super().__init__(daemon=True)
+        self.port, self.path, self.rate = port, path, rate
+        self.got = 0
+        self.length = None
+        self.status = None
+        self.sha = hashlib.sha256()
+        self.error = None
+        self.done = False
+        self.closed_after = None  # the server closed the connection after the body
+        self.end_time = None
+
+    def run(self):
+        s = None
+        try:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+            s.settimeout(IO_TIMEOUT)
+            s.connect(("127.0.0.1", self.port))
+            s.sendall(req(self.path))
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                d = s.recv(4096)
+                if not d:
+                    raise Exception("closed before the response head")
+                buf += d
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            self.status = int(head.split(b" ")[1])
+            m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            self.length = int(m.group(1)) if m else None
+            t0 = time.monotonic()
+            self.got = len(buf)
+            self.sha.update(buf)
+            while self.length is None or self.got < self.length:
+                ahead = self.got - self.rate * (time.monotonic() - t0)
+                if ahead > 0:
+                    time.sleep(min(0.05, ahead / self.rate))
+                    continue
+                d = s.recv(16384)
+                if not d:
+                    raise Exception("connection closed after %d of %s body bytes"
+                                    % (self.got, self.length))
+                self.got += len(d)
+                self.sha.update(d)
+            self.end_time = time.monotonic()
+            s.settimeout(3)
+            try:
+                self.closed_after = s.recv(1) == b""
+            except socket.timeout:
+                self.closed_after = False
+            except ConnectionResetError:
+                self.closed_after = True
+        except Exception as e:
+            self.error = "%s: %s" % (type(e).__name__, e)
+            self.end_time = time.monotonic()
+        finally:
+            if s is not None:
+                s.close()
+            self.done = True
+
+
+BIG = 10 * 1024 * 1024
+
+
+def put_big(inst, rel="html/big.bin"):
+    data = os.urandom(BIG)
+    inst.put(rel, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- tests ------------------------------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(limit=TEST_LIMIT, zokiod_only=False):
+    def deco(fn):
+        TESTS.append((fn.__name__[2:], fn, limit, zokiod_only))
+        return fn
+
+    return deco
+
+
+def version_of_cli():
+    rc, out = Inst("version").cli(["-v"])
+    m = re.search(r"\b%s/(\S+)" % NAME, out)
+    return m.group(1) if m else None
+
+
+# --- -t: configuration test -------------------------------------------------------------------------
+
+LINE_RE = re.compile(r"^zokiod: (/[^:]*):(\d+): (.*)$", re.M)
+
+
+def conf_error(main, lines, pattern, file=None, files=None, setup=None, what=""):
+    """`zokiod -t -c CONF` with CONF = `main` fails: exit 1, one line
+    `zokiod: FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
+    matching `pattern`), then `zokiod: configuration file CONF test failed`."""
+    inst = Inst("t")
+    inst.mime_types()
+    for rel, text in (files or {}).items():
+        inst.write_conf(text, rel)
+    if setup:
+        setup(inst)
+    inst.write_conf(main)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    one = " | ".join(out.strip().splitlines()) or "(no output)"
+    m = LINE_RE.search(out)
+    expect(m, "%sno `zokiod: FILE:LINE: message` line in the -t output: %s" % (what, one))
+    want_file = inst.path(file) if file else inst.conf
+    eq(m.group(1), want_file, what + "FILE in %r" % m.group(0))
+    lines = (lines,) if isinstance(lines, int) else tuple(lines)
+    expect(int(m.group(2)) in lines, "%sLINE in %r: expected %s" % (
+        what, m.group(0), " or ".join(map(str, lines))))
+    expect(re.search(pattern, m.group(3)), "%smessage %r does not match /%s/"
+           % (what, m.group(3), pattern))
+    fin = "zokiod: configuration file %s test failed" % inst.conf
+    expect(fin in out.splitlines(), "%sno line %r in: %s" % (what, fin, one))
+    expect(out.index(m.group(0)) < out.index(fin), what + "the error comes after `test failed`")
+    eq(rc, 1, what + "exit status of -t")
+    return m
+
+
+GOOD_CONF = """\
+# zokiod -t on a config using every directive of issue 4
+worker_processes auto;   # a trailing comment
+error_log logs/error.log info;
+pid logs/zokiod.pid;
+daemon off;
+backend auto;
+worker_shutdown_timeout 10s;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    include mime.types;
+    types {
+        text/x-zokiod zkd;
+    }
+    default_type application/octet-stream;
+    access_log logs/access.log combined;
+    sendfile on;
+    keepalive_timeout 65s 60;
+    keepalive_requests 100;
+    client_header_timeout 1m;
+    client_body_timeout 500ms;
+    send_timeout 1h;
+    client_max_body_size 2m;
+    large_client_header_buffers 4 16k;
+    server_tokens off;
+
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        listen [::1]:%P0%;
+        server_name example.com "*.example.com" 'www.example.*';
+        root html;
+        index index.html index.htm;
+        autoindex off;
+        error_page 404 /404.html;
+        error_page 500 502 503 504 /50x.html;
+        add_header X-Frame-Options "SAMEORIGIN";
+        add_header X-Quoted 'a b; c';
+
+        location / {
+        }
+        location = /exact {
+            return 204;
+        }
+        location /old/ {
+            return 301 https://example.com/new/;
+        }
+        location /files/ {
+            alias files/;
+            autoindex on;
+            index none.html;
+            add_header Cache-Control "no-cache";
+        }
+        location /private/ {
+            root other;
+            return 403;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%P1%;
+        server_name .example.org;
+        root "html";
+        access_log off;
+        return 302 http://example.com/;
+    }
+}
+"""
+
+
+@test(zokiod_only=True)
+def t_check_ok():
+    inst = Inst("t", 2)
+    inst.mime_types()
+    inst.write_conf(GOOD_CONF)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    one = " | ".join(out.strip().splitlines()) or "(no output)"
+    want = "zokiod: configuration file %s test is successful" % inst.conf
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, one))
+    eq(rc, 0, "exit status of -t (output: %s)" % one)
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "-t wrote the pid file")
+
+
+@test(zokiod_only=True)
+def t_check_relative_c():
+    # -c with a relative path: taken against the current directory
+    inst = Inst("t")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", "conf/zokiod.conf"], cwd=inst.prefix)
+    want = "zokiod: configuration file %s test is successful" % inst.conf
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
+    eq(rc, 0, "exit status")
+
+
+@test(zokiod_only=True)
+def t_check_unknown_directive():
+    conf_error("http {\n    server {\n        roo html;\n    }\n}\n", 3,
+               r'^unknown directive "roo"$')
+
+
+@test(zokiod_only=True)
+def t_check_missing_semicolon():
+    # `worker_processes 1` then a block: nginx reads `worker_processes 1 http {`
+    conf_error("worker_processes 1\nhttp {\n}\n", (1, 2),
+               r'directive "worker_processes" is not terminated by ";"')
+
+
+@test(zokiod_only=True)
+def t_check_missing_semicolon_before_brace():
+    conf_error("http {\n    server {\n        root html\n    }\n}\n", (3, 4),
+               r'unexpected "}"|expecting ";"')
+
+
+@test(zokiod_only=True)
+def t_check_missing_semicolon_at_eof():
+    conf_error("events { }\nworker_processes 1\n", (2, 3),
+               r'unexpected end of file, expecting ";"')
+
+
+@test(zokiod_only=True)
+def t_check_unbalanced_open_brace():
+    conf_error("http {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n", (4, 5),
+               r'unexpected end of file, expecting "}"')
+
+
+@test(zokiod_only=True)
+def t_check_unbalanced_close_brace():
+    conf_error("http {\n    server {\n    }\n}\n}\n", 5, r'^unexpected "}"$')
+
+
+@test(zokiod_only=True)
+def t_check_bad_value():
+    conf_error("http {\n    keepalive_timeout abc;\n}\n", 2,
+               r'invalid value "abc" in "keepalive_timeout" directive')
+
+
+@test(zokiod_only=True)
+def t_check_bad_values_other():
+    cases = [
+        ("http {\n    client_max_body_size 10x;\n}\n", 2, r'invalid value "10x"'),
+        ("worker_processes many;\n", 1, r'invalid value "many"'),
+        ("http {\n    sendfile yes;\n}\n", 2, r'invalid value "yes".*"on" or "off"'),
+        ("backend kqueue;\n", 1, r'invalid value "kqueue" in "backend" directive'),
+        ("http {\n    server {\n        listen 127.0.0.1:99999;\n    }\n}\n", 3, r'99999|listen'),
+        ("http {\n    server {\n        autoindex maybe;\n    }\n}\n", 3, r'"maybe"'),
+        ("http {\n    keepalive_requests -1;\n}\n", 2, r'"-1"'),
+    ]
+    for text, line, pat in cases:
+        conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 60))
+
+
+@test(zokiod_only=True)
+def t_check_wrong_block():
+    conf_error("worker_processes 1;\nroot html;\nhttp {\n}\n", 2,
+               r'^"root" directive is not allowed here$')
+
+
+@test(zokiod_only=True)
+def t_check_wrong_block_other():
+    cases = [
+        ("http {\n    worker_processes 2;\n}\n", 2, r'"worker_processes" directive is not allowed'),
+        ("events {\n    listen 80;\n}\n", 2, r'"listen" directive is not allowed'),
+        ("http {\n    listen 127.0.0.1:%P0%;\n}\n", 2, r'"listen" directive is not allowed'),
+        ("http {\n    location / {\n    }\n}\n", 2, r'"location" directive is not allowed'),
+    ]
+    for text, line, pat in cases:
+        conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 60))
+
+
+@test(zokiod_only=True)
+def t_check_duplicate_listen_server_name():
+    conf_error("http {\n"
+               "    server {\n"
+               "        listen 127.0.0.1:%P0%;\n"
+               "        server_name dup.test;\n"
+               "    }\n"
+               "    server {\n"
+               "        listen 127.0.0.1:%P0%;\n"
+               "        server_name dup.test;\n"
+               "    }\n"
+               "}\n", (6, 7, 8), r'dup\.test')
+
+
+@test(zokiod_only=True)
+def t_check_duplicate_default_server():
+    conf_error("http {\n"
+               "    server {\n"
+               "        listen 127.0.0.1:%P0% default_server;\n"
+               "    }\n"
+               "    server {\n"
+               "        listen 127.0.0.1:%P0% default_server;\n"
+               "        server_name other.test;\n"
+               "    }\n"
+               "}\n", (5, 6), r'default')
+
+
+@test(zokiod_only=True)
+def t_check_missing_include():
+    inst = None
+
+    def grab(i):
+        nonlocal inst
+        inst = i
+
+    m = conf_error("events { }\nhttp {\n    include nothere.conf;\n}\n", 3, r"failed",
+                   setup=grab)
+    want = 'open() "%s" failed (No such file or directory)' % inst.path("conf/nothere.conf")
+    eq(m.group(3), want, "message")
+
+
+@test(zokiod_only=True)
+def t_check_unreadable_include():
+    if os.geteuid() == 0:
+        # root reads a mode 000 file: use a directory (read() fails) instead
+        def setup(inst):
+            os.makedirs(inst.path("conf/dir.conf"))
+
+        conf_error("events { }\nhttp {\n    include dir.conf;\n}\n", 3,
+                   r'dir\.conf.*(failed|Is a directory)', setup=setup)
+    else:
+        conf_error("events { }\nhttp {\n    include locked.conf;\n}\n", 3,
+                   r'locked\.conf.*Permission denied',
+                   setup=lambda inst: inst.put("conf/locked.conf", "", 0))
+
+
+@test(zokiod_only=True)
+def t_check_error_in_include():
+    conf_error("events { }\nhttp {\n    include sites/*.conf;\n}\n", 3,
+               r'^unknown directive "roo"$', file="conf/sites/bad.conf",
+               files={"conf/sites/bad.conf": "server {\n    listen 127.0.0.1:%P0%;\n"
+                                             "    roo x;\n}\n"})
+
+
+@test(zokiod_only=True)
+def t_check_bad_certificate():
+    conf_error("http {\n"
+               "    server {\n"
+               "        listen 127.0.0.1:%P0% ssl;\n"
+               "        ssl_certificate nocert.pem;\n"
+               "        ssl_certificate_key nokey.pem;\n"
+               "    }\n"
+               "}\n", (4, 5), r'nocert\.pem|nokey\.pem')
+
+
+@test(zokiod_only=True)
+def t_check_unsupported_nginx_directive():
+    conf_error("http {\n    server {\n        location / {\n"
+               "            proxy_pass http://127.0.0.1:9;\n        }\n    }\n}\n", 4,
+               r'"proxy_pass".*(not supported|not implemented)')
+
+
+@test(zokiod_only=True)
+def t_check_unsupported_nginx_directive_other():
+    for text, line, name in [
+        ("user nobody;\n", 1, "user"),
+        ("http {\n    gzip on;\n}\n", 2, "gzip"),
+        ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
+         "        }\n    }\n}\n", 4, "fastcgi_pass"),
+    ]:
+        conf_error(text, line, r'"%s".*(not supported|not implemented)' % name,
+                   what="%s: " % name)
+
+
+@test(zokiod_only=True)
+def t_check_missing_main_file():
+    inst = Inst("t")
+    missing = inst.path("conf/nope.conf")
+    rc, out = inst.cli(["-t", "-c", missing])
+    want = 'zokiod: open() "%s" failed (No such file or directory)' % missing
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
+    expect("zokiod: configuration file %s test failed" % missing in out.splitlines(),
+           "no `test failed` line in: %s" % out.strip())
+    eq(rc, 1, "exit status")
+
+
+@test(zokiod_only=True)
+def t_start_bad_config_exits_1():
+    inst = Inst("t")
+    inst.write_conf("events { }\nhttp {\n    server {\n        roo html;\n    }\n}\n")
+    rc, out = inst.cli(["-c", inst.conf])
+    want = 'zokiod: %s:4: unknown directive "roo"' % inst.conf
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
+    eq(rc, 1, "exit status of zokiod -c BAD")
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file written for a bad config")
+
+
+# --- -v, -V, -h -------------------------------------------------------------------------------------
+
+
+@test(zokiod_only=True)
+def t_version_v():
+    rc, out = Inst("t").cli(["-v"])
+    eq(rc, 0, "exit status of -v (output %s)" % short(out))
+    first = out.strip().splitlines()[0] if out.strip() else ""
+    expect(re.search(r"zokiod.*\d+\.\d+", first), "-v: no version line, got %s" % short(out))
+
+
+@test(zokiod_only=True)
+def t_version_V():
+    rc, out = Inst("t").cli(["-V"])
+    eq(rc, 0, "exit status of -V (output %s)" % short(out))
+    first = out.strip().splitlines()[0] if out.strip() else ""
+    expect(re.search(r"zokiod.*\d+\.\d+", first), "-V: no version line, got %s" % short(out))
+
+
+@test(zokiod_only=True)
+def t_help():
+    rc, out = Inst("t").cli(["-h"])
+    eq(rc, 0, "exit status of -h (output %s)" % short(out))
+    expect(re.search(r"(?i)usage", out), "-h: no usage text: %s" % short(out))
+    for opt in ("-c", "-p", "-t", "-s", "-v"):
+        expect(opt in out, "-h does not mention %s: %s" % (opt, short(out, 300)))
+
+
+@test(zokiod_only=True)
+def t_unknown_option():
+    rc, out = Inst("t").cli(["-Z"])
+    expect(rc != 0, "zokiod -Z exited 0")
+    expect(out.strip(), "zokiod -Z printed nothing")
+
+
+# --- running configs --------------------------------------------------------------------------------
+
+NGINX_DEFAULT = """\
+
+#user  nobody;
+worker_processes  1;
+
+#error_log  logs/error.log;
+#error_log  logs/error.log  notice;
+
+#pid        logs/nginx.pid;
+
+
+events {
+    worker_connections  1024;
+}
+
+
+http {
+    include       mime.types;
+    default_type  application/octet-stream;
+
+    #access_log  logs/access.log  main;
+
+    sendfile        on;
+    #tcp_nopush     on;
+
+    #keepalive_timeout  0;
+    keepalive_timeout  65;
+
+    #gzip  on;
+
+    server {
+        listen       127.0.0.1:%P0%;
+        server_name  localhost;
+
+        #charset koi8-r;
+
+        location / {
+            root   html;
+            index  index.html index.htm;
+        }
+
+        #error_page  404              /404.html;
+
+        # redirect server error pages to the static page /50x.html
+        #
+        error_page   500 502 503 504  /50x.html;
+        location = /50x.html {
+            root   html;
+        }
+    }
+}
+"""
+
+
+@test()
+def t_nginx_static_site():
+    # nginx's own default nginx.conf (listen on loopback), started with a relative -c
+    inst = Inst("nginx")
+    inst.mime_types()
+    inst.write_conf(NGINX_DEFAULT)
+    index = "<!DOCTYPE html>\n<title>Welcome</title>\n<p>plain static site</p>\n"
+    inst.put("html/index.html", index)
+    inst.put("html/50x.html", "<p>error</p>\n")
+    inst.put("html/css/site.css", "body { margin: 0 }\n")
+    inst.put("html/docs/index.htm", "htm index\n")
+    inst.start(["-c", "conf/zokiod.conf"])
+    r = get(inst.port, "/")
+    body_is(r, index, "GET /")
+    eq(media_type(r), "text/html", "GET / Content-Type")
+    r = get(inst.port, "/css/site.css")
+    body_is(r, "body { margin: 0 }\n", "GET /css/site.css")
+    eq(media_type(r), "text/css", "Content-Type of .css")
+    body_is(get(inst.port, "/docs/"), "htm index\n", "GET /docs/ (index.htm)")
+    body_is(get(inst.port, "/50x.html"), "<p>error</p>\n", "GET /50x.html")
+    status(get(inst.port, "/nothing-here"), 404, "GET /nothing-here")
+    eq(sorted(inst.workers()).__len__(), 1, "workers of worker_processes 1")
+    expect(inst.alive(), "master not running in the foreground (daemon off is the default): %s"
+           % inst.how_died())
+
+
+@test()
+def t_include_glob_and_mime_types():
+    inst = Inst("inc")
+    inst.mime_types()
+    inst.write_conf("events { }\nhttp {\n    include mime.types;\n    include sites/*.conf;\n}\n")
+    for n in ("a", "b"):
+        inst.write_conf("server {\n    listen 127.0.0.1:%%P0%%;\n    server_name %s.test;\n"
+                        "    root site-%s;\n}\n" % (n, n), "conf/sites/%s.conf" % n)
+        inst.put("site-%s/index.html" % n, "site %s\n" % n)
+    inst.put("conf/sites/c.conf.off", "this is not a config file at all\n")
+    inst.put("site-a/x.css", "css\n")
+    inst.put("site-a/x.png", b"\x89PNG\r\n\x1a\n")
+    inst.put("site-a/x.json", "{}\n")
+    inst.put("site-a/x.JS", "1;\n")
+    inst.start()
+    body_is(get(inst.port, "/", "a.test"), "site a\n", "Host a.test")
+    body_is(get(inst.port, "/", "b.test"), "site b\n", "Host b.test")
+    for path, want in (("/x.css", "text/css"), ("/x.png", "image/png"),
+                       ("/x.json", "application/json"), ("/x.JS", "text/javascript")):
+        r = get(inst.port, path, "a.test")
+        status(r, 200, path)
+        eq(media_type(r), want, "Content-Type of %s (types from the included mime.types)" % path)
+
+
+@test()
+def t_prefix_option():
+    # -p PREFIX: root, pid and logs resolve against the prefix; include against the config's dir
+    inst = Inst("pfx")
+    etc = os.path.join(inst.prefix, "etc-zokiod")
+    pfx = os.path.join(inst.prefix, "pfx")
+    for d in ("html", "logs"):
+        os.makedirs(os.path.join(pfx, d))
+    os.makedirs(etc)
+    shutil.copyfile(os.path.join(REPO, "conf", "mime.types"), os.path.join(etc, "mime.types"))
+    conf = inst.write_conf(
+        "pid logs/custom.pid;\nevents { }\nhttp {\n    include mime.types;\n"
+        "    include inc/extra.conf;\n}\n", os.path.join(etc, "zokiod.conf"))
+    inst.write_conf("server {\n    listen 127.0.0.1:%P0%;\n    root html;\n"
+                    "    access_log logs/acc.log;\n}\n", os.path.join(etc, "inc", "extra.conf"))
+    inst.put(os.path.join(pfx, "html", "index.html"), "from -p prefix\n")
+    inst.put(os.path.join(pfx, "html", "s.css"), "css\n")
+    inst.put("html/index.html", "WRONG: the default prefix\n")
+    args = ["-p", pfx, "-c", conf]
+    if NGINX:
+        args = ["-p", pfx + "/", "-c", conf, "-g", "daemon off; user root; error_log stderr;"]
+        inst.argv = lambda a: [NGINX] + list(a)
+    inst.start(args)
+    r = get(inst.port, "/s.css")
+    status(r, 200, "GET /s.css")
+    eq(media_type(r), "text/css", "Content-Type (mime.types included relative to the config)")
+    body_is(get(inst.port, "/"), "from -p prefix\n", "GET / (root html under -p)")
+    pidf = os.path.join(pfx, "logs", "custom.pid")
+    got = wait_for(lambda: inst.read(pidf), 1)
+    expect(got is not None, "no pid file %s (pid logs/custom.pid under -p)" % pidf)
+    eq(got.strip(), str(inst.pid), "pid file content")
+    log = os.path.join(pfx, "logs", "acc.log")
+    expect(wait_for(lambda: "GET / HTTP/1.1" in (inst.read(log) or ""), LOG_FLUSH),
+           "no GET / line in %s within %.1f s" % (log, LOG_FLUSH))
+
+
+@test(zokiod_only=True)
+def t_prefix_default():
+    # without -p: the parent of the config's directory when it is named conf, else that directory
+    inst = Inst("pfx")
+    inst.put("html/index.html", "prefix is the parent of conf/\n")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root html;\n    }\n}\n")
+    inst.start()
+    body_is(get(inst.port, "/"), "prefix is the parent of conf/\n", "conf/zokiod.conf")
+    got = wait_for(lambda: inst.read("logs/zokiod.pid"), 1)
+    expect(got is not None, "no default pid file PREFIX/logs/zokiod.pid")
+    eq(got.strip(), str(inst.pid), "pid file content")
+    inst.kill()
+    inst2 = Inst("pfx")
+    etc = inst2.path("etc")
+    inst2.put("etc/html/index.html", "prefix is the config's directory\n")
+    inst2.put("html/index.html", "WRONG: parent of etc/\n")
+    os.makedirs(inst2.path("etc/logs"))
+    conf = inst2.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                            "        root html;\n    }\n}\n", os.path.join(etc, "z.conf"))
+    inst2.start(["-c", conf])
+    body_is(get(inst2.port, "/"), "prefix is the config's directory\n", "etc/z.conf")
+
+
+# --- virtual hosts ----------------------------------------------------------------------------------
+
+VHOSTS = """\
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name a.example.com;
+        root a;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name b.example.org;
+        root b;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name *.example.com;
+        root wild;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name www.example.*;
+        root www;
+    }
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        server_name dflt.test;
+        root dflt;
+    }
+    server {
+        listen 127.0.0.1:%P1%;
+        server_name first.test;
+        root first;
+    }
+    server {
+        listen 127.0.0.1:%P1%;
+        server_name second.test;
+        root second;
+    }
+}
+"""
+
+
+def vhosts():
+    def setup():
+        inst = Inst("vhosts", 2)
+        inst.write_conf(VHOSTS)
+        for n in ("a", "b", "wild", "www", "dflt", "first", "second"):
+            inst.put("%s/index.html" % n, "site %s\n" % n)
+        return inst.start()
+
+    return fixture("vhosts", setup)
+
+
+def site_for(port, host, version="HTTP/1.1"):
+    r = get(port, "/", host, version=version)
+    status(r, 200, "Host %r" % host)
+    return r.text().strip()
+
+
+def hosts_go(port, cases):
+    for host, want in cases:
+        eq(site_for(port, host), "site " + want, "server chosen for Host %r" % host)
+
+
+@test()
+def t_vhost_exact_names():
+    hosts_go(vhosts().port, [("a.example.com", "a"), ("b.example.org", "b")])
+
+
+@test()
+def t_vhost_wildcard_suffix():
+    hosts_go(vhosts().port, [("x.example.com", "wild"), ("deep.x.example.com", "wild"),
+                             ("www.example.com", "wild")])  # *.suffix wins over prefix.*
+
+
+@test()
+def t_vhost_wildcard_prefix():
+    hosts_go(vhosts().port, [("www.example.org", "www"), ("www.example.net", "www")])
+
+
+@test()
+def t_vhost_port_and_case():
+    hosts_go(vhosts().port, [("A.Example.COM", "a"), ("a.example.com:8080", "a"),
+                             ("a.example.com.", "a"),
+                             ("B.EXAMPLE.ORG:80", "b"), ("X.Example.Com:1", "wild"),
+                             ("WWW.example.ORG", "www")])
+
+
+@test()
+def t_vhost_default_server():
+    port = vhosts().port
+    hosts_go(port, [("unknown.test", "dflt"), ("example.com", "dflt"), ("127.0.0.1", "dflt"),
+                    ("127.0.0.1:%d" % port, "dflt")])
+    eq(site_for(port, None, "HTTP/1.0"), "site dflt", "HTTP/1.0 without Host")
+
+
+@test()
+def t_vhost_first_server_without_default():
+    port = vhosts().ports[1]
+    hosts_go(port, [("unknown.test", "first"), ("second.test", "second"),
+                    ("first.test", "first"), ("a.example.com", "first")])
+
+
+@test()
+def t_vhost_bad_host_400():
+    port = vhosts().port
+    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc"]
+    if not NGINX:  # nginx accepts a backslash in Host; the issue does not
+        hosts.append("a\\b.example.com")
+    for host in hosts:
+        r = get(port, "/", host)
+        status(r, 400, "Host %r" % host)
+    eq(site_for(port, "a.example.com"), "site a", "after the bad hosts")
+
+
+# --- locations --------------------------------------------------------------------------------------
+
+LOCATIONS = """\
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name loc.test;
+        root html;
+        index index.html;
+        add_header X-A b;
+        add_header "X-Q" 'a b';
+        error_page 404 /404.html;
+
+        location / {
+        }
+        location /docs/ {
+            root docroot;
+        }
+        location /docs/deep/ {
+            alias deepdir/;
+        }
+        location /al/ {
+            alias aliasdir/;
+        }
+        location = /exact {
+            return 301 http://example.com/moved;
+        }
+        location /exact {
+            return 403;
+        }
+        location /idx/ {
+            index main.html;
+        }
+        location /hdr/ {
+            add_header X-B c;
+        }
+        location /list/ {
+            autoindex on;
+        }
+        location /multi/ {
+            index none.html second.html;
+        }
+        location /r/ {
+            return 302 http://$host$request_uri;
+        }
+        location /txt {
+            return 200 "hello text";
+        }
+        location /bare {
+            return http://example.com/bare;
+        }
+    }
+}
+"""
+
+LISTING = {  # name -> content ("" for a directory)
+    "adir": None,
+    "zdir": None,
+    "b.txt": "b\n",
+    "<script>.txt": "script name\n",
+    "a&b.txt": "amp\n",
+    "sp ace.txt": "space\n",
+    'q"uote.txt': "quote\n",
+    "100%.txt": "percent\n",
+    "caf\u00e9.txt": "utf-8\n",
+}
+
+
+def locations():
+    def setup():
+        inst = Inst("loc")
+        inst.write_conf(LOCATIONS)
+        inst.put("html/index.html", "root index\n")
+        inst.put("html/404.html", "custom 404 page\n")
+        inst.put("html/plain.txt", "plain\n")
+        inst.put("html/exactly.txt", "exactly\n")
+        inst.put("html/docs/a.txt", "WRONG: html/docs/a.txt\n")
+        inst.put("docroot/docs/a.txt", "docroot a\n")
+        inst.put("docroot/docs/deep/z.txt", "WRONG: docroot/docs/deep/z.txt\n")
+        inst.put("deepdir/z.txt", "deep z\n")
+        inst.put("aliasdir/y.txt", "alias y\n")
+        inst.put("aliasdir/sub/w.txt", "alias sub w\n")
+        inst.put("html/al/y.txt", "WRONG: html/al/y.txt\n")
+        inst.put("html/idx/index.html", "WRONG: idx/index.html\n")
+        inst.put("html/idx/main.html", "idx main\n")
+        inst.put("html/hdr/h.txt", "h\n")
+        inst.put("html/noindex/x.txt", "x\n")
+        inst.put("html/multi/second.html", "second index\n")
+        for name, content in LISTING.items():
+            if content is None:
+                os.makedirs(inst.path("html/list/" + name))
+            else:
+                inst.put("html/list/" + name, content)
+        return inst.start()
+
+    return fixture("locations", setup)
+
+
+@test()
+def t_location_longest_prefix():
+    port = locations().port
+    body_is(get(port, "/docs/a.txt"), "docroot a\n", "/docs/a.txt (location /docs/, root)")
+    body_is(get(port, "/docs/deep/z.txt"), "deep z\n", "/docs/deep/z.txt (/docs/deep/ wins)")
+    body_is(get(port, "/plain.txt"), "plain\n", "/plain.txt (location /)")
+
+
+@test()
+def t_location_root_and_alias():
+    port = locations().port
+    body_is(get(port, "/docs/a.txt"), "docroot a\n", "root in a location")
+    body_is(get(port, "/al/y.txt"), "alias y\n", "alias: /al/y.txt")
+    body_is(get(port, "/al/sub/w.txt"), "alias sub w\n", "alias: /al/sub/w.txt")
+    status(get(port, "/al/../plain.txt"), (200, 400), "dot segments")
+
+
+@test()
+def t_location_exact_and_return():
+    port = locations().port
+    r = get(port, "/exact")
+    status(r, 301, "location = /exact { return 301 URL; }")
+    eq(r.get("location"), "http://example.com/moved", "Location of the 301")
+    status(get(port, "/exactly.txt"), 403, "/exactly.txt (location /exact { return 403; })")
+    status(get(port, "/exact/"), 403, "/exact/")
+    r = get(port, "/exact?q=1")
+    status(r, 301, "/exact?q=1 (the query is not part of the match)")
+
+
+@test()
+def t_location_index_override():
+    port = locations().port
+    body_is(get(port, "/idx/"), "idx main\n", "/idx/ with index main.html")
+    body_is(get(port, "/"), "root index\n", "/ with index index.html")
+    body_is(get(port, "/multi/"), "second index\n", "/multi/ with index none.html second.html")
+
+
+@test()
+def t_return_variables_text_url():
+    port = locations().port
+    r = get(port, "/r/x?y=1", "LOC.test:99")
+    status(r, 302, "return 302 http://$host$request_uri")
+    eq(r.get("location"), "http://loc.test/r/x?y=1", "Location ($host, $request_uri)")
+    r = get(port, "/txt")
+    status(r, 200, 'return 200 "hello text"')
+    eq(r.text(), "hello text", "body of return 200 TEXT")
+    r = get(port, "/bare")
+    status(r, 302, "return URL (302)")
+    eq(r.get("location"), "http://example.com/bare", "Location of return URL")
+
+
+@test()
+def t_add_header():
+    port = locations().port
+    r = get(port, "/plain.txt")
+    status(r, 200, "/plain.txt")
+    eq(r.all("x-a"), ["b"], "X-A from the server's add_header")
+    eq(r.all("x-q"), ["a b"], "X-Q (quoted name and value)")
+    r = get(port, "/hdr/h.txt")
+    status(r, 200, "/hdr/h.txt")
+    eq(r.all("x-b"), ["c"], "X-B of location /hdr/")
+    eq(r.all("x-a"), [], "X-A in a location with its own add_header (nginx does not inherit)")
+    r = get(port, "/missing")
+    status(r, 404, "/missing")
+    eq(r.all("x-a"), [], "X-A on a 404 (add_header without `always`)")
+
+
+@test()
+def t_error_page_404():
+    port = locations().port
+    r = get(port, "/missing.txt")
+    status(r, 404, "/missing.txt")
+    eq(r.text(), "custom 404 page\n", "body of the 404 (error_page 404 /404.html)")
+    eq(media_type(r), "text/html", "Content-Type of the error page")
+    r = get(port, "/missing.txt", method="HEAD")
+    status(r, 404, "HEAD /missing.txt")
+
+
+def listing():
+    r = get(locations().port, "/list/")
+    status(r, 200, "autoindex on: GET /list/")
+    eq(media_type(r), "text/html", "Content-Type of the listing")
+    text = r.text()
+    hrefs = re.findall(r'href="([^"]*)"', text)
+    return text, hrefs
+
+
+def href_name(h):
+    return urllib.parse.unquote(html.unescape(h))
+
+
+@test()
+def t_autoindex_escapes_names():
+    text, hrefs = listing()
+    i = text.lower().find("<script>")
+    expect(i < 0, "raw <script> in the listing: %s" % short(text[max(0, i - 40):], 120))
+    expect("&lt;script&gt;.txt" in text, "no &lt;script&gt;.txt in the listing: %s"
+           % short(text, 600))
+    expect("a&amp;b.txt" in text, "a&b.txt not shown as a&amp;b.txt")
+    for h in hrefs:
+        bad = [c for c in h if c in " <>\"'`\\" or ord(c) < 0x21 or ord(c) > 0x7e]
+        expect(not bad, "href %r not URI-escaped (raw %r)" % (h, "".join(bad)))
+
+
+@test()
+def t_autoindex_lists_every_entry():
+    text, hrefs = listing()
+    names = [href_name(h) for h in hrefs]
+    for name, content in LISTING.items():
+        want = name + "/" if content is None else name
+        expect(want in names, "no link to %r in the listing (links: %r)" % (want, names))
+
+
+@test()
+def t_autoindex_directories_first():
+    text, hrefs = listing()
+    names = [href_name(h) for h in hrefs if href_name(h) not in ("../", "/", "..")]
+    dirs = [i for i, n in enumerate(names) if n.endswith("/")]
+    files = [i for i, n in enumerate(names) if not n.endswith("/")]
+    expect(dirs and files, "links %r" % names)
+    expect(max(dirs) < min(files), "directories are not listed first: %r" % names)
+
+
+@test()
+def t_autoindex_links_work():
+    port = locations().port
+    text, hrefs = listing()
+    for h in hrefs:
+        name = href_name(h)
+        content = LISTING.get(name)
+        if content is None:
+            continue
+        target = urllib.parse.urljoin("/list/", html.unescape(h))
+        body_is(get(port, target), content, "following the link %r" % h)
+
+
+@test()
+def t_autoindex_off_403():
+    port = locations().port
+    status(get(port, "/noindex/"), 403, "directory without index, autoindex off")
+    body_is(get(port, "/noindex/x.txt"), "x\n", "/noindex/x.txt")
+
+
+# --- http-level settings ----------------------------------------------------------------------------
+
+HTTPLEVEL = """\
+events { }
+http {
+    types {
+        text/x-foo foo;
+        application/x-bar bar BAZ;
+    }
+    default_type application/x-default;
+    keepalive_requests 3;
+    keepalive_timeout 1s;
+    client_max_body_size 10;
+    client_header_timeout 1s;
+    send_timeout 1s;
+    large_client_header_buffers 4 1k;
+    server_tokens off;
+    access_log logs/access.log;
+
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+    }
+    server {
+        listen 127.0.0.1:%P1%;
+        root html;
+        access_log off;
+    }
+}
+"""
+
+
+def httplevel():
+    def setup():
+        inst = Inst("http", 2)
+        inst.write_conf(HTTPLEVEL)
+        for n in ("f.foo", "f.bar", "f.baz", "f.unknown", "f.html", "noext"):
+            inst.put("html/" + n, "file %s\n" % n)
+        inst.put("html/index.html", "index\n")
+        put_big(inst)
+        return inst.start()
+
+    return fixture("httplevel", setup)
+
+
+@test()
+def t_client_header_timeout():
+    with Conn(httplevel().port) as c:
+        c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        try:
+            r = c.response()
+            status(r, 408, "answer to a request head left unfinished")
+            c.expect_closed()
+        except Closed:
+            pass
+        except NoAnswer:
+            raise Fail("unfinished request head still open after 5 s (client_header_timeout 1s)")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.5, "unfinished request head dropped after %.2f s "
+               "(client_header_timeout 1s)" % dt)
+
+
+@test()
+def t_send_timeout():
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        s.settimeout(IO_TIMEOUT)
+        s.connect(("127.0.0.1", httplevel().port))
+        s.sendall(req("/big.bin"))
+        time.sleep(3)  # no reading: the server makes no progress for 3 s (send_timeout 1s)
+        got = 0
+        s.settimeout(3)
+        while True:
+            try:
+                d = s.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            except socket.timeout:
+                raise Fail("connection still open and silent after %d bytes "
+                           "(send_timeout 1s)" % got)
+            if not d:
+                break
+            got += len(d)
+        expect(got < BIG, "all %d bytes arrived although the client read nothing for 3 s "
+               "(send_timeout 1s)" % got)
+    finally:
+        s.close()
+
+
+@test()
+def t_large_client_header_buffers():
+    port = httplevel().port
+    status(get(port, "/f.foo", headers=["X-Long: " + "v" * 900]), 200,
+           "a 900-byte header line (large_client_header_buffers 4 1k)")
+    status(get(port, "/f.foo", headers=["X-Long: " + "v" * 3000]), (400, 431),
+           "a 3000-byte header line (large_client_header_buffers 4 1k)")
+    status(get(port, "/f.foo?" + "q" * 2000), 414,
+           "a 2000-byte request line (large_client_header_buffers 4 1k)")
+    status(get(port, "/f.foo"), 200, "after the big requests")
+
+
+@test()
+def t_keepalive_timeout_0():
+    inst = Inst("ka0")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 0;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        status(r, 200)
+        expect("close" in r.tokens("connection"), "no Connection: close with keepalive_timeout 0")
+        c.expect_closed()
+
+
+@test()
+def t_types_block():
+    port = httplevel().port
+    for path, want in (("/f.foo", "text/x-foo"), ("/f.bar", "application/x-bar"),
+                       ("/f.baz", "application/x-bar"), ("/f.unknown", "application/x-default"),
+                       ("/f.html", "application/x-default"), ("/noext", "application/x-default")):
+        r = get(port, path)
+        status(r, 200, path)
+        eq(media_type(r), want, "Content-Type of %s" % path)
+
+
+@test()
+def t_keepalive_requests():
+    with Conn(httplevel().port) as c:
+        for i in (1, 2, 3):
+            c.send(req("/f.foo"))
+            r = c.response()
+            status(r, 200, "request %d" % i)
+            if i < 3:
+                expect("close" not in r.tokens("connection"),
+                       "response %d of 3 has Connection: close" % i)
+        expect("close" in r.tokens("connection"),
+               "3rd response (keepalive_requests 3) has no Connection: close (headers %r)"
+               % r.headers)
+        c.expect_closed()
+
+
+@test()
+def t_keepalive_timeout():
+    with Conn(httplevel().port) as c:
+        c.send(req("/f.foo"))
+        status(c.response(), 200)
+        t0 = time.monotonic()
+        try:
+            c._recv(4.0)
+            raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
+        except Closed:
+            pass
+        except NoAnswer:
+            raise Fail("idle connection still open after 4 s (keepalive_timeout 1s)")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.5, "idle connection closed after %.2f s (keepalive_timeout 1s)"
+               % dt)
+
+
+@test()
+def t_client_max_body_size():
+    port = httplevel().port
+    with Conn(port) as c:
+        c.send(req("/f.foo", headers=["Content-Length: 10"], body=b"0123456789"))
+        status(c.response(), 200, "10-byte body (client_max_body_size 10)")
+    r = get(port, "/f.foo", headers=["Content-Length: 11"], body=b"0123456789a")
+    status(r, 413, "11-byte body (client_max_body_size 10)")
+
+
+@test()
+def t_server_tokens_off():
+    r = get(httplevel().port, "/f.foo")
+    eq(r.all("server"), [NAME], "Server header with server_tokens off")
+
+
+@test()
+def t_server_tokens_on():
+    inst = Inst("tokens")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    ver = version_of_cli()
+    expect(ver, "no %s/VERSION in the output of -v" % NAME)
+    r = get(inst.port, "/")
+    eq(r.all("server"), ["%s/%s" % (NAME, ver)], "Server header with server_tokens on (default)")
+
+
+COMBINED_RE = re.compile(
+    r'^(\S+) - (\S+) \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] "([^"]*)" (\d{3}) '
+    r'(\d+) "([^"]*)" "([^"]*)"$')
+
+
+def log_line(inst, rel, token, timeout=LOG_FLUSH):
+    """The access-log line holding `token`, waiting up to `timeout` s for it to be flushed."""
+    def find():
+        for ln in (inst.read(rel) or "").splitlines():
+            if token in ln:
+                return ln
+        return None
+
+    return wait_for(find, timeout)
+
+
+@test()
+def t_access_log_combined():
+    inst = httplevel()
+    tok = "u=%x" % int(time.time() * 1e6)
+    r = get(inst.port, "/f.foo?" + tok, headers=["User-Agent: conf-test/1.0 (x)"])
+    status(r, 200)
+    ln = log_line(inst, "logs/access.log", tok)
+    expect(ln, "no line for GET /f.foo?%s in logs/access.log within %.1f s (log: %s)"
+           % (tok, LOG_FLUSH, short(inst.read("logs/access.log") or "(no file)", 300)))
+    m = COMBINED_RE.match(ln)
+    expect(m, "not nginx's combined format: %r" % ln)
+    eq(m.group(1), "127.0.0.1", "remote address")
+    eq(m.group(2), "-", "remote user")
+    t = calendar.timegm(time.strptime(m.group(3)[:20], "%d/%b/%Y:%H:%M:%S"))
+    off = int(m.group(3)[-5:-2]) * 3600 + (1 if m.group(3)[-5] == "+" else -1) * int(
+        m.group(3)[-2:]) * 60
+    expect(abs(t - off - time.time()) < 10, "log time %r is not now" % m.group(3))
+    eq(m.group(4), "GET /f.foo?%s HTTP/1.1" % tok, "request line")
+    eq(m.group(5), "200", "status")
+    eq(m.group(6), str(len(r.body)), "body bytes sent")
+    eq(m.group(7), "-", "referer")
+    eq(m.group(8), "conf-test/1.0 (x)", "user agent")
+    tok2 = tok + "b"
+    r = get(inst.port, "/nope?" + tok2, headers=["Referer: http://r.test/p?q=1"])
+    ln = log_line(inst, "logs/access.log", tok2)
+    expect(ln, "no line for the 404 in logs/access.log")
+    m = COMBINED_RE.match(ln)
+    expect(m, "not nginx's combined format: %r" % ln)
+    eq((m.group(5), m.group(6), m.group(7), m.group(8)),
+       ("404", str(len(r.body)), "http://r.test/p?q=1", "-"), "status, bytes, referer, agent")
+
+
+@test()
+def t_access_log_off():
+    inst = httplevel()
+    tok = "off=%x" % int(time.time() * 1e6)
+    status(get(inst.ports[1], "/f.foo?" + tok), 200)
+    # a request on the logged server after it: once that one is there, the other would be too
+    tok2 = tok + "on"
+    status(get(inst.port, "/f.foo?" + tok2), 200)
+    expect(log_line(inst, "logs/access.log", tok2), "no line for the logged server's request")
+    time.sleep(0.2)
+    for root, _, files in os.walk(inst.prefix):
+        for f in files:
+            p = os.path.join(root, f)
+            if p.endswith("stderr.txt") or "/html/" in p:
+                continue
+            expect(tok + " " not in (inst.read(p) or ""),
+                   "request to the `access_log off` server logged in %s" % p)
+
+
+# --- processes and signals --------------------------------------------------------------------------
+
+PROC_CONF = """\
+worker_processes %N%;
+error_log logs/error.log info;
+events { }
+http {
+    access_log logs/access.log;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        add_header X-Gen %GEN%;
+    }
+}
+"""
+
+
+def proc_inst(n=2, gen="1"):
+    inst = Inst("proc")
+    inst.write_conf(PROC_CONF.replace("%N%", str(n)).replace("%GEN%", gen))
+    inst.put("html/index.html", "index\n")
+    return inst
+
+
+def set_gen(inst, n, gen, broken=False):
+    text = PROC_CONF.replace("%N%", str(n)).replace("%GEN%", gen)
+    if broken:
+        text = text.replace("        root html;\n", "        roo html;\n")
+    inst.write_conf(text)
+    lines = inst.last_conf_text.splitlines()
+    return next((i + 1 for i, ln in enumerate(lines) if "roo html" in ln), 0)
+
+
+def gen_of(port):
+    r = get(port, "/")
+    status(r, 200)
+    return r.get("x-gen")
+
+
+def wait_gen(inst, gen, timeout=3.0):
+    """New connections see X-Gen: gen within `timeout` s."""
+    seen = []
+
+    def ok():
+        try:
+            g = gen_of(inst.port)
+        except (Fail, OSError) as e:
+            seen.append(str(e))
+            return False
+        seen.append(g)
+        # every worker: several answers in a row
+        return g == gen and all(gen_of(inst.port) == gen for _ in range(6))
+
+    expect(wait_for(ok, timeout, 0.05), "X-Gen %r not served within %.0f s after the reload "
+           "(last answers: %r); stderr: %s" % (gen, timeout, seen[-3:], inst.stderr_tail()))
+
+
+def all_gone(pids, timeout):
+    return wait_for(lambda: not any(proc_stat(p) for p in pids), timeout)
+
+
+def gone_report(inst, pids):
+    st = {p: proc_stat(p) for p in pids}
+    z = [p for p, s in st.items() if s and s[0] == "Z"]
+    live = [p for p, s in st.items() if s and s[0] != "Z"]
+    parts = []
+    if live:
+        parts.append("still running: %s" % live)
+    if z:
+        parts.append("zombies (the master did not reap them): %s" % z)
+    return "; ".join(parts)
+
+
+@test()
+def t_worker_processes_2():
+    inst = proc_inst(2).start()
+    w = inst.wait_workers(2)
+    for p in w:
+        eq(proc_stat(p)[1], inst.pid, "parent of worker %d" % p)
+    for _ in range(10):
+        status(get(inst.port, "/"), 200)
+    time.sleep(0.5)
+    eq(inst.workers(), w, "workers 0.5 s later (same pids)")
+
+
+@test()
+def t_worker_processes_auto():
+    inst = proc_inst("auto").start()
+    want = {ncpu(), len(os.sched_getaffinity(0))}
+    w = wait_for(lambda: len(inst.workers()) in want and inst.workers(), 3)
+    expect(w, "worker_processes auto: %d workers, expected %s (CPUs)"
+           % (len(inst.workers()), " or ".join(map(str, sorted(want)))))
+
+
+@test()
+def t_pid_file():
+    inst = proc_inst(1).start()
+    got = wait_for(lambda: inst.read("logs/zokiod.pid"), 1)
+    expect(got is not None, "no pid file logs/zokiod.pid")
+    expect(re.fullmatch(r"\d+\n?", got), "pid file content %r" % got)
+    eq(int(got), inst.pid, "pid in the pid file")
+
+
+@test()
+def t_worker_respawn():
+    inst = proc_inst(2).start()
+    workers = inst.wait_workers(2)
+    born = inst.started
+    # twice: the respawned worker is watched too
+    for round in (1, 2):
+        # a worker that dies within 1 s of its start may be respawned after a pause: kill one
+        # that has been serving for a while
+        time.sleep(max(0.0, 1.3 - (time.monotonic() - born)))
+        for _ in range(4):
+            status(get(inst.port, "/"), 200)
+        victim, other = workers[-1], workers[0]
+        os.kill(victim, signal.SIGKILL)
+        t0 = time.monotonic()
+        new = wait_for(lambda: (lambda c: c if len(c) == 2 and victim not in c else None)(
+            inst.workers()), 2.0, 0.01)
+        dt = time.monotonic() - t0
+        expect(new, "round %d: 2 s after kill -9 of worker %d: children %s%s" % (
+            round, victim, inst.workers(),
+            "; zombies %s" % zombies(inst.pid) if zombies(inst.pid) else ""))
+        expect(dt <= 1.0, "round %d: the new worker appeared %.2f s after kill -9 (limit 1 s)"
+               % (round, dt))
+        expect(other in new, "round %d: the other worker %d was replaced too: %s"
+               % (round, other, new))
+        for i in range(20):
+            status(get(inst.port, "/"), 200, "round %d: request %d after the respawn" % (round, i))
+        expect(time.monotonic() - t0 <= 1.5, "round %d: serving again took %.2f s"
+               % (round, time.monotonic() - t0))
+        workers = [other] + [p for p in new if p != other]
+        born = t0
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+
+
+@test()
+def t_reload_new_config():
+    inst = proc_inst(2, "1").start()
+    old = inst.wait_workers(2)
+    eq(gen_of(inst.port), "1", "X-Gen before the reload")
+    c = Conn(inst.port)
+    c.send(req("/"))
+    status(c.response(), 200, "keep-alive request before the reload")
+    idle = [Conn(inst.port) for _ in range(4)]  # idle keep-alive connections left untouched
+    for d in idle:
+        d.send(req("/"))
+        status(d.response(), 200)
+    set_gen(inst, 2, "2")
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    # the keep-alive connection of an old worker: answered with Connection: close, or closed
+    try:
+        c.send(req("/"))
+        r = c.response()
+        expect("close" in r.tokens("connection"), "old worker answered on a keep-alive "
+               "connection after the reload without Connection: close (X-Gen %s)" % r.get("x-gen"))
+        c.expect_closed()
+    except Closed:
+        pass
+    finally:
+        c.close()
+    expect(all_gone(old, 5), "old workers 5 s after the reload (4 idle keep-alive connections "
+           "open): %s" % gone_report(inst, old))
+    for d in idle:
+        d.close()
+    new = inst.wait_workers(2, exclude=old)
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+    eq(int((inst.read("logs/zokiod.pid") or "0").strip() or 0), inst.pid, "pid file after reload")
+    for _ in range(5):
+        eq(gen_of(inst.port), "2", "X-Gen after the reload")
+    eq(inst.workers(), new, "workers")
+
+
+@test(limit=30)
+def t_reload_inflight_download():
+    inst = proc_inst(1, "1")
+    sha = put_big(inst)
+    inst.start()
+    old = inst.wait_workers(1)
+    dl = SlowGet(inst.port, "/big.bin", 3 * 1024 * 1024)
+    dl.start()
+    expect(wait_for(lambda: dl.got >= 512 * 1024 or dl.done, 5), "download did not start")
+    expect(not dl.error, "download: %s" % dl.error)
+    set_gen(inst, 1, "2")
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    expect(not dl.done, "the slow download ended (%s) before the new config was served"
+           % (dl.error or "complete"))
+    dl.join(15)
+    expect(dl.done, "download not finished 15 s after the reload")
+    expect(not dl.error, "in-flight download during the reload: %s" % dl.error)
+    eq(dl.status, 200, "download status")
+    eq((dl.got, dl.sha.hexdigest()), (BIG, sha), "downloaded bytes, sha256")
+    expect(dl.closed_after, "the old worker kept the connection open after the download")
+    expect(all_gone(old, 3), "old worker 3 s after its last download: %s"
+           % gone_report(inst, old))
+    inst.wait_workers(1, exclude=old)
+
+
+@test()
+def t_reload_broken_config():
+    inst = proc_inst(2, "1").start()
+    old = inst.wait_workers(2)
+    line = set_gen(inst, 2, "2", broken=True)
+    inst.signal(signal.SIGHUP)
+    pat = re.compile(r'zokiod\.conf:%d\b.*unknown directive "roo"|unknown directive "roo".*'
+                     r'zokiod\.conf:%d\b' % (line, line))
+    found = wait_for(lambda: pat.search(inst.read("logs/error.log") or ""), 3)
+    if not found:
+        where = "only on stderr" if pat.search(inst.stderr_text()) else "nowhere"
+        raise Fail("error log has no `zokiod.conf:%d ... unknown directive \"roo\"` 3 s after "
+                   "HUP with a broken config (found %s); error.log: %s" % (
+                       line, where, short(inst.read("logs/error.log") or "(none)", 300)))
+    time.sleep(0.3)
+    expect(inst.alive(), "master died after the broken reload: %s; stderr %s"
+           % (inst.how_died(), inst.stderr_tail()))
+    for _ in range(6):
+        eq(gen_of(inst.port), "1", "X-Gen after the broken reload (old config keeps serving)")
+    eq(inst.workers(), old, "workers after the broken reload (same pids)")
+    # fixed: the next reload applies
+    set_gen(inst, 2, "3")
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "3")
+
+
+@test()
+def t_error_log_format():
+    inst = proc_inst(1, "1").start()
+    inst.wait_workers(1)
+    line = set_gen(inst, 1, "2", broken=True)
+    inst.signal(signal.SIGHUP)
+    ln = wait_for(lambda: next((l for l in (inst.read("logs/error.log") or "").splitlines()
+                                if 'unknown directive "roo"' in l), None), 3)
+    expect(ln, "no `unknown directive \"roo\"` line in logs/error.log: %s"
+           % short(inst.read("logs/error.log") or "(none)", 300))
+    expect(re.search(r"\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d", ln), "no time in %r" % ln)
+    expect(re.search(r"\b(%s)\b" % "|".join(LEVELS), ln), "no level in %r" % ln)
+    expect(re.search(r"\b%d\b" % inst.pid, ln), "no pid (%d) in %r" % (inst.pid, ln))
+    expect("zokiod.conf:%d" % line in ln, "no FILE:LINE in %r" % ln)
+
+
+@test()
+def t_signal_cli_reload():
+    inst = proc_inst(2, "1").start()
+    old = inst.wait_workers(2)
+    set_gen(inst, 2, "2")
+    rc, out = inst.cli(["-c", inst.conf, "-s", "reload"])
+    eq(rc, 0, "exit status of -s reload (output %s)" % short(out))
+    wait_gen(inst, "2")
+    expect(all_gone(old, 5), "old workers 5 s after -s reload: %s" % gone_report(inst, old))
+
+
+@test()
+def t_signal_cli_stop():
+    inst = proc_inst(2, "1").start()
+    w = inst.wait_workers(2)
+    rc, out = inst.cli(["-c", inst.conf, "-s", "stop"])
+    eq(rc, 0, "exit status of -s stop (output %s)" % short(out))
+    rc = inst.wait_exit(3)
+    expect(rc is not None, "master still running 3 s after -s stop")
+    expect(all_gone(w, 1), "workers after -s stop: %s" % gone_report(inst, w))
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file left after -s stop")
+
+
+@test()
+def t_signal_cli_quit():
+    inst = proc_inst(1, "1").start()
+    w = inst.wait_workers(1)
+    rc, out = inst.cli(["-c", inst.conf, "-s", "quit"])
+    eq(rc, 0, "exit status of -s quit (output %s)" % short(out))
+    rc = inst.wait_exit(3)
+    expect(rc is not None, "master still running 3 s after -s quit")
+    eq(rc, 0, "master exit status after -s quit")
+    expect(all_gone(w, 1), "workers after -s quit: %s" % gone_report(inst, w))
+
+
+@test()
+def t_signal_cli_no_master():
+    inst = proc_inst(1, "1")
+    rc, out = inst.cli(["-c", inst.conf, "-s", "reload"])
+    expect(rc != 0, "-s reload without a running master exited 0: %s" % short(out))
+    expect(inst.path("logs/zokiod.pid") in out, "-s reload without a pid file: message does not "
+           "name %s: %s" % (inst.path("logs/zokiod.pid"), short(out, 300)))
+
+
+@test()
+def t_signal_cli_bad_action():
+    inst = proc_inst(1, "1")
+    rc, out = inst.cli(["-c", inst.conf, "-s", "explode"])
+    expect(rc != 0, "-s explode exited 0: %s" % short(out))
+
+
+def reopen_check(inst, send):
+    tok = "r%x" % int(time.time() * 1e6)
+    status(get(inst.port, "/?%s-one" % tok), 200)
+    expect(log_line(inst, "logs/access.log", tok + "-one"),
+           "no line in logs/access.log within %.1f s" % LOG_FLUSH)
+    os.rename(inst.path("logs/access.log"), inst.path("logs/access.log.1"))
+    send()
+    time.sleep(0.5)
+    for i in range(6):
+        status(get(inst.port, "/?%s-two%d" % (tok, i)), 200)
+    for i in range(6):
+        ln = log_line(inst, "logs/access.log", "%s-two%d" % (tok, i), LOG_FLUSH + 0.5)
+        old = inst.read("logs/access.log.1") or ""
+        if not ln:
+            raise Fail("request %d after the reopen not in the new logs/access.log (%s)%s" % (
+                i, "exists" if os.path.exists(inst.path("logs/access.log")) else "no such file",
+                "; it went to the renamed file" if "%s-two%d" % (tok, i) in old else ""))
+    old = inst.read("logs/access.log.1") or ""
+    expect(tok + "-one" in old, "the renamed log lost its line")
+    expect(tok + "-two" not in old, "lines after the reopen in the renamed file")
+
+
+@test()
+def t_reopen_usr1():
+    inst = proc_inst(2, "1").start()
+    inst.wait_workers(2)
+    reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
+    expect(inst.alive(), "master died after USR1: %s" % inst.how_died())
+
+
+@test()
+def t_signal_cli_reopen():
+    inst = proc_inst(2, "1").start()
+    inst.wait_workers(2)
+
+    def send():
+        rc, out = inst.cli(["-c", inst.conf, "-s", "reopen"])
+        eq(rc, 0, "exit status of -s reopen (output %s)" % short(out))
+
+    reopen_check(inst, send)
+
+
+@test(limit=30)
+def t_quit_graceful():
+    inst = proc_inst(1, "1")
+    sha = put_big(inst)
+    inst.start()
+    w = inst.wait_workers(1)
+    dl = SlowGet(inst.port, "/big.bin", 3 * 1024 * 1024)
+    dl.start()
+    expect(wait_for(lambda: dl.got >= 512 * 1024 or dl.done, 5), "download did not start")
+    expect(not dl.error, "download: %s" % dl.error)
+    idle = Conn(inst.port)  # an idle keep-alive connection must not hold the stop
+    idle.send(req("/"))
+    status(idle.response(), 200)
+    inst.signal(signal.SIGQUIT)
+    time.sleep(0.5)
+    expect(not dl.done, "download ended (%s) 0.5 s after SIGQUIT" % (dl.error or "complete"))
+    expect(inst.alive(), "master exited (%s) 0.5 s after SIGQUIT, during a download"
+           % inst.how_died())
+    dl.join(15)
+    expect(dl.done, "download not finished 15 s after SIGQUIT")
+    expect(not dl.error, "in-flight download during SIGQUIT: %s" % dl.error)
+    eq((dl.got, dl.sha.hexdigest()), (BIG, sha), "downloaded bytes, sha256")
+    rc = inst.wait_exit(3)
+    idle.close()
+    expect(rc is not None, "master still running 3 s after the last download (an idle "
+           "keep-alive connection open)")
+    eq(rc, 0, "master exit status after SIGQUIT")
+    expect(all_gone(w, 1), "worker after SIGQUIT: %s" % gone_report(inst, w))
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file left after SIGQUIT")
+
+
+@test()
+def t_term_fast():
+    inst = proc_inst(2, "1")
+    put_big(inst)
+    inst.start()
+    w = inst.wait_workers(2)
+    dl = SlowGet(inst.port, "/big.bin", 64 * 1024)  # would take 160 s
+    dl.start()
+    expect(wait_for(lambda: dl.got > 0 or dl.done, 5), "download did not start")
+    idle = Conn(inst.port)
+    idle.send(req("/"))
+    status(idle.response(), 200)
+    t0 = time.monotonic()
+    inst.signal(signal.SIGTERM)
+    rc = inst.wait_exit(3)
+    dt = time.monotonic() - t0
+    idle.close()
+    expect(rc is not None, "master still running 3 s after SIGTERM (slow download in flight)")
+    expect(dt < 1.5, "SIGTERM took %.2f s" % dt)
+    expect(rc in (0, -signal.SIGTERM), "master exit after SIGTERM: %s" % inst.how_died())
+    expect(all_gone(w, 1), "workers after SIGTERM: %s" % gone_report(inst, w))
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file left after SIGTERM")
+
+
+@test()
+def t_sigint_fast():
+    inst = proc_inst(1, "1").start()
+    w = inst.wait_workers(1)
+    inst.signal(signal.SIGINT)
+    rc = inst.wait_exit(2)
+    expect(rc is not None, "master still running 2 s after SIGINT")
+    expect(all_gone(w, 1), "workers after SIGINT: %s" % gone_report(inst, w))
+    expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file left after SIGINT")
+
+
+@test(limit=40)
+def t_reload_under_wrk():
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise Skip("wrk is not installed")
+    inst = proc_inst(2, "0").start()
+    inst.wait_workers(2)
+    wrk_reloads(inst, wrk, 5, 6)
+
+
+def wrk_reloads(inst, wrk, reloads, seconds):
+    """wrk -t2 -c50 for `seconds` s while `reloads` HUPs (each a new X-Gen) are sent 1 s apart:
+    no socket error, no non-2xx."""
+    p = subprocess.Popen([wrk, "-t2", "-c50", "-d%ds" % seconds,
+                          "http://127.0.0.1:%d/index.html" % inst.port],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        time.sleep(0.5)
+        for i in range(1, reloads + 1):
+            inst.write_conf(re.sub(r"X-Gen \w+;", "X-Gen %d;" % i, inst.last_conf_text))
+            inst.signal(signal.SIGHUP)
+            time.sleep(1.0)
+        out, _ = p.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise Fail("wrk still running 15 s after the last reload")
+    finally:
+        if p.poll() is None:
+            kill_group(p.pid)
+            p.wait()
+    out = out.decode("utf-8", "replace")
+    one = " | ".join(l.strip() for l in out.splitlines() if l.strip())
+    expect(p.returncode == 0, "wrk exit status %d: %s" % (p.returncode, one))
+    m = re.search(r"(\d+) requests in", out)
+    expect(m and int(m.group(1)) >= 1000, "wrk made too few requests: " + one)
+    n = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    expect(not m or not any(int(x) for x in m.groups()),
+           "%s during %d reloads (%d requests)" % (m.group(0) if m else "", reloads, n))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    expect(not m, "%s of %d during %d reloads" % (m.group(0) if m else "", n, reloads))
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+    eq(gen_of(inst.port), str(reloads), "X-Gen after the %d reloads" % reloads)
+    inst.wait_workers(2, timeout=5)
+
+
+@test()
+def t_worker_respawn_quick_death():
+    # a worker dying right after its start is respawned too (perhaps after a pause)
+    inst = proc_inst(1).start()
+    prev = inst.wait_workers(1)
+    for round in (1, 2):
+        os.kill(prev[0], signal.SIGKILL)
+        new = wait_for(lambda: (lambda c: c if len(c) == 1 and c != prev else None)(
+            inst.workers()), 3.0, 0.01)
+        expect(new, "round %d: no new worker 3 s after kill -9 of a young worker %d: children "
+               "%s" % (round, prev[0], inst.workers()))
+        expect(wait_for(lambda: serves(inst.port), 1), "round %d: not serving" % round)
+        prev = new
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+
+
+@test()
+def t_listen_ipv6():
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        s.close()
+    except OSError as e:
+        raise Skip("no IPv6 loopback: %s" % e)
+    inst = Inst("v6")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        listen [::1]:%P0%;\n        root html;\n    }\n}\n")
+    inst.put("html/index.html", "v6\n")
+    inst.start()
+    s = socket.create_connection(("::1", inst.port), timeout=IO_TIMEOUT)
+    try:
+        s.sendall(req("/", host="[::1]:%d" % inst.port, headers=["Connection: close"]))
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    finally:
+        s.close()
+    expect(data.startswith(b"HTTP/1.1 200"), "GET over [::1]: %s" % short(data))
+    expect(data.endswith(b"\r\n\r\nv6\n"), "body over [::1]: %s" % short(data))
+
+
+@test()
+def t_listen_reuseport():
+    inst = Inst("reuse")
+    inst.write_conf("worker_processes 2;\nevents { }\nhttp {\n    server {\n"
+                    "        listen 127.0.0.1:%P0% reuseport;\n        root html;\n"
+                    "        add_header X-Gen 1;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    old = inst.wait_workers(2)
+    for i in range(20):
+        eq(gen_of(inst.port), "1", "request %d" % i)
+    inst.write_conf(inst.last_conf_text.replace("X-Gen 1", "X-Gen 2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    expect(all_gone(old, 5), "old workers 5 s after the reload: %s" % gone_report(inst, old))
+    for i in range(20):
+        eq(gen_of(inst.port), "2", "request %d after the reload" % i)
+
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+
+
+@test()
+def t_reload_listen_and_workers():
+    inst = Inst("relisten", 2)
+    text = ("worker_processes %s;\nevents { }\nhttp {\n    server {\n"
+            "        listen 127.0.0.1:%s;\n        root html;\n    }\n}\n")
+    inst.write_conf(text % (2, "%P0%"))
+    inst.put("html/index.html", "x\n")
+    inst.start(wait_ports=[inst.ports[0]])
+    old = inst.wait_workers(2)
+    inst.write_conf(text % (3, "%P1%"))
+    inst.signal(signal.SIGHUP)
+    expect(wait_for(lambda: serves(inst.ports[1]), 3), "new listen port not served 3 s after "
+           "the reload; stderr: %s" % inst.stderr_tail())
+    expect(wait_for(lambda: refused(inst.ports[0]), 3),
+           "the old listen port still accepts 3 s after a reload without it")
+    inst.wait_workers(3, timeout=5, exclude=old)
+
+
+@test()
+def t_quit_worker_shutdown_timeout():
+    inst = proc_inst(1)
+    inst.write_conf("worker_shutdown_timeout 1s;\n" + inst.last_conf_text)
+    put_big(inst)
+    inst.start()
+    w = inst.wait_workers(1)
+    dl = SlowGet(inst.port, "/big.bin", 64 * 1024)  # would take 160 s
+    dl.start()
+    expect(wait_for(lambda: dl.got > 0 or dl.done, 5), "download did not start")
+    t0 = time.monotonic()
+    inst.signal(signal.SIGQUIT)
+    rc = inst.wait_exit(4)
+    dt = time.monotonic() - t0
+    expect(rc is not None, "master still running 4 s after SIGQUIT with worker_shutdown_timeout "
+           "1s and a slow download")
+    expect(dt >= 0.7, "master exited %.2f s after SIGQUIT: did not wait for the download" % dt)
+    expect(all_gone(w, 1), "worker: %s" % gone_report(inst, w))
+    dl.join(5)
+    expect(dl.error or dl.got < BIG, "the download completed?")
+
+
+@test()
+def t_access_log_flushed_at_exit():
+    for sig in (signal.SIGQUIT, signal.SIGTERM):
+        inst = proc_inst(1).start()
+        inst.wait_workers(1)
+        tok = "x%x" % int(time.time() * 1e6)
+        status(get(inst.port, "/?" + tok), 200)
+        inst.signal(sig)
+        rc = inst.wait_exit(3)
+        expect(rc is not None, "master still running 3 s after %s" % signal.Signals(sig).name)
+        expect(tok in (inst.read("logs/access.log") or ""), "request answered right before %s "
+               "not in the access log after the exit" % signal.Signals(sig).name)
+
+
+@test(zokiod_only=True)
+def t_daemon_on():
+    inst = proc_inst(1)
+    inst.write_conf("daemon on;\n" + inst.last_conf_text)
+    out = open(inst.path("daemon.out"), "wb")
+    inst.proc = subprocess.Popen(inst.argv(["-c", inst.conf]), cwd=inst.prefix, env=server_env(),
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                 start_new_session=True)
+    out.close()
+    INSTANCES.append(inst)
+    rc = inst.wait_exit(5)
+    expect(rc is not None, "`daemon on`: the started process is still running after 5 s")
+    eq(rc, 0, "exit status of the started process (daemon on); output %s"
+       % short(inst.read("daemon.out") or ""))
+    got = wait_for(lambda: (inst.read("logs/zokiod.pid") or "").strip(), 3)
+    expect(got, "no pid file 3 s after the start (daemon on)")
+    dpid = int(got)
+    expect(dpid != inst.pid and exists(dpid), "pid file names %d: not a running daemon" % dpid)
+    expect(wait_for(lambda: serves(inst.port), 3), "the daemon does not serve")
+    expect(os.getsid(dpid) != os.getsid(0), "the daemon did not start its own session")
+    w = wait_for(lambda: children(dpid), 2)
+    eq(len(w), 1, "workers of the daemon")
+    rc, outp = inst.cli(["-c", inst.conf, "-s", "stop"])
+    eq(rc, 0, "exit status of -s stop (output %s)" % short(outp))
+    expect(wait_for(lambda: not exists(dpid), 3), "daemon still running 3 s after -s stop")
+    expect(all_gone(w, 1), "workers of the daemon: %s" % gone_report(inst, w))
+
+
+@test(zokiod_only=True)
+def t_sd_notify():
+    for kind in ("path", "abstract"):
+        d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            if kind == "path":
+                name = os.path.join(TMP, "notify-%d.sock" % os.getpid())
+                d.bind(name)
+                val = name
+            else:
+                name = "\0zokiod-test-notify-%d-%x" % (os.getpid(), int(time.time() * 1e6))
+                d.bind(name)
+                val = "@" + name[1:]
+            d.settimeout(0.1)
+            msgs = []
+
+            def has(word):
+                try:
+                    msgs.append(d.recv(4096).decode("utf-8", "replace"))
+                except socket.timeout:
+                    pass
+                return any(word in m.split("\n") for m in msgs)
+
+            inst = proc_inst(1).start(env={"NOTIFY_SOCKET": val})
+            expect(wait_for(lambda: has("READY=1"), 5, 0),
+                   "%s NOTIFY_SOCKET: no READY=1 within 5 s (got %r)" % (kind, msgs))
+            for m in msgs:
+                for ln in m.split("\n"):
+                    expect(not ln or re.match(r"^[A-Z_]+=", ln), "bad notify line %r" % ln)
+                    mm = re.match(r"^MAINPID=(\d+)$", ln)
+                    expect(not mm or int(mm.group(1)) == inst.pid, "%r: master is %d"
+                           % (ln, inst.pid))
+            inst.kill()
+        finally:
+            d.close()
+
+
+@test(zokiod_only=True)
+def t_shipped_conf_check():
+    conf = os.path.join(REPO, "conf", "zokiod.conf")
+    if not os.path.exists(conf):
+        raise Skip("no conf/zokiod.conf")
+    rc, out = Inst("t").cli(["-t", "-c", conf])
+    want = "zokiod: configuration file %s test is successful" % conf
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
+    eq(rc, 0, "exit status")
+
+
+@test(limit=30)
+def t_reload_under_wrk_reuseport():
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise Skip("wrk is not installed")
+    inst = Inst("wrkreuse")
+    inst.write_conf("worker_processes 2;\nevents { }\nhttp {\n    server {\n"
+                    "        listen 127.0.0.1:%P0% reuseport;\n        root html;\n"
+                    "        add_header X-Gen 0;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    inst.wait_workers(2)
+    wrk_reloads(inst, wrk, 3, 4)
+
+
+# --- runner -----------------------------------------------------------------------------------------
+
+
+def on_alarm(signum, frame):
+    raise HardTimeout()
+
+
+def on_term(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def cleanup(instances):
+    for inst in instances:
+        try:
+            inst.kill()
+        except Exception:
+            pass
+
+
+def main():
+    global TMP
+    sel = sys.argv[1:]
+    tests = [t for t in TESTS if not sel or any(s in t[0] for s in sel)]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    TMP = tempfile.mkdtemp(prefix="zokiod-conf-")
+    os.chmod(TMP, 0o755)
+    passed = failed = skipped = 0
+
+    def line(kind, name, why=None):
+        print("%s conf/%s [%s]%s" % (kind, name, BACKEND, ": " + why if why else ""), flush=True)
+
+    try:
+        for name, fn, limit, zokiod_only in tests:
+            if zokiod_only and NGINX:
+                line("skip", name, "zokiod only")
+                skipped += 1
+                continue
+            _deadline[0] = time.monotonic() + limit
+            signal.alarm(limit + 2)
+            kind, why = "ok  ", None
+            try:
+                fn()
+            except Skip as e:
+                kind, why = "skip", str(e)
+            except Fail as e:
+                kind, why = "FAIL", str(e)
+            except HardTimeout:
+                kind, why = "FAIL", "timed out after %d s" % (limit + 2)
+            except Exception as e:
+                kind, why = "FAIL", "%s: %s" % (type(e).__name__, e)
+            finally:
+                signal.alarm(0)
+            try:
+                crashed = [i for i in INSTANCES + list(FIXTURES.values())
+                           if i.proc is not None and i.proc.poll() is not None
+                           and i.proc.returncode < 0
+                           and i.proc.returncode not in (-signal.SIGTERM, -signal.SIGKILL,
+                                                         -signal.SIGINT, -signal.SIGQUIT)]
+                if crashed:
+                    kind = "FAIL"
+                    why = "zokiod died (%s); stderr: %s%s" % (
+                        crashed[0].how_died(), crashed[0].stderr_tail(),
+                        "; test: " + why if why else "")
+                san = [l.strip() for i in INSTANCES + list(FIXTURES.values())
+                       for l in i.stderr_text().splitlines()
+                       if "Sanitizer" in l or "runtime error:" in l]
+                if san:
+                    kind = "FAIL"
+                    why = "sanitizer report: %s%s" % (" | ".join(san[:3])[:300],
+                                                       "; test: " + why if why else "")
+            finally:
+                cleanup(INSTANCES)
+                INSTANCES.clear()
+            line(kind, name, why)
+            if kind == "FAIL":
+                failed += 1
+                for k, inst in list(FIXTURES.items()):
+                    if not inst.alive():
+                        inst.kill()
+                        del FIXTURES[k]
+            elif kind == "skip":
+                skipped += 1
+            else:
+                passed += 1
+    finally:
+        signal.alarm(0)
+        cleanup(INSTANCES)
+        cleanup(FIXTURES.values())
+        shutil.rmtree(TMP, ignore_errors=True)
+    if skipped:
+        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)
+    else:
+        print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

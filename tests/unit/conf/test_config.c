@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+/* zc_config_load: every directive, defaults, inheritance, paths, includes, the sample configs. */
+#include "tests/unit/zt.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/config.h"
+#include "tests/unit/conf/tconf.h"
+
+ZT_TEST(config_defaults)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "# nothing but a comment\n") < 0) return;
+    ZT_EQ_INT(c.worker_processes, 1);
+    ZT_EQ_INT(c.worker_connections, 512);
+    ZT_EQ_INT(c.daemon, 0);
+    ZT_EQ_STR(c.backend, "auto");
+    ZT_EQ_STR(c.error_log, "stderr");
+    ZT_EQ_STR(c.error_log_level, "error");
+    ZT_EQ_INT(c.worker_shutdown_timeout_ms, 0);
+    ZT_EQ_STR(c.conf_file, tc_path("main.conf"));
+    ZT_EQ_STR(c.conf_dir, tc_dir());
+    ZT_EQ_STR(c.prefix, tc_dir()); /* the config's directory is not named conf */
+    snprintf(want, sizeof(want), "%s/logs/zokiod.pid", tc_dir());
+    ZT_EQ_STR(c.pid, want);
+    ZT_EQ_INT(c.has_http, 0);
+    ZT_EQ_INT(c.http.nservers, 0);
+    ZT_EQ_STR(c.http.default_type, "text/plain");
+    ZT_EQ_INT(c.http.ntypes, 3);
+    ZT_EQ_STR(c.http.type_ext[0], "html");
+    ZT_EQ_STR(c.http.type_name[0], "text/html");
+    ZT_EQ_INT(c.http.keepalive_timeout_ms, 75000);
+    ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 0);
+    ZT_EQ_INT(c.http.keepalive_requests, 1000);
+    ZT_EQ_INT(c.http.client_header_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.client_body_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.send_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.client_max_body_size, 1024 * 1024);
+    ZT_EQ_INT(c.http.large_header_buffers_num, 4);
+    ZT_EQ_INT(c.http.large_header_buffers_size, 8192);
+    ZT_EQ_INT(c.http.server_tokens, 1);
+    ZT_EQ_INT(c.http.sendfile, 0);
+    ZT_EQ_INT(c.http.access_log_combined, 1);
+    snprintf(want, sizeof(want), "%s/logs/access.log", tc_dir());
+    ZT_EQ_STR(c.http.access_log, want);
+    zc_config_free(&c);
+    zc_config_free(&c); /* twice is fine */
+}
+
+ZT_TEST(config_main_directives)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "worker_processes auto;\nerror_log logs/err.log warn;\npid run/z.pid;\n"
+                  "daemon on;\nbackend epoll;\nworker_shutdown_timeout 1m30s;\n"
+                  "events {\n  worker_connections 4096;\n}\n") < 0)
+        return;
+    ZT_EQ_INT(c.worker_processes, 0);
+    snprintf(want, sizeof(want), "%s/logs/err.log", tc_dir());
+    ZT_EQ_STR(c.error_log, want);
+    ZT_EQ_STR(c.error_log_level, "warn");
+    snprintf(want, sizeof(want), "%s/run/z.pid", tc_dir());
+    ZT_EQ_STR(c.pid, want);
+    ZT_EQ_INT(c.daemon, 1);
+    ZT_EQ_STR(c.backend, "epoll");
+    ZT_EQ_INT(c.worker_shutdown_timeout_ms, 90000);
+    ZT_EQ_INT(c.worker_connections, 4096);
+    zc_config_free(&c);
+
+    if (tc_ok(&c, "worker_processes 4;\nerror_log /var/log/z.log;\nbackend io_uring;\n") < 0)
+        return;
+    ZT_EQ_INT(c.worker_processes, 4);
+    ZT_EQ_STR(c.error_log, "/var/log/z.log");
+    ZT_EQ_STR(c.error_log_level, "error");
+    ZT_EQ_STR(c.backend, "io_uring");
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_http_directives)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, "http {\n"
+                  "  types { text/html html HTM; image/png png; }\n"
+                  "  types { text/x-html html; }\n"
+                  "  default_type application/octet-stream;\n"
+                  "  access_log off;\n"
+                  "  sendfile on;\n"
+                  "  keepalive_timeout 30s 25;\n"
+                  "  keepalive_requests 50;\n"
+                  "  client_header_timeout 5s;\n"
+                  "  client_body_timeout 500ms;\n"
+                  "  send_timeout 2m;\n"
+                  "  client_max_body_size 10M;\n"
+                  "  large_client_header_buffers 8 16k;\n"
+                  "  server_tokens off;\n"
+                  "}\n") < 0)
+        return;
+    ZT_EQ_INT(c.has_http, 1);
+    ZT_EQ_INT(c.http.ntypes, 3);
+    ZT_EQ_STR(c.http.type_ext[0], "html");
+    ZT_EQ_STR(c.http.type_name[0], "text/x-html"); /* the later one wins */
+    ZT_EQ_STR(c.http.type_ext[1], "htm");          /* lowercased */
+    ZT_EQ_STR(c.http.type_name[1], "text/html");
+    ZT_EQ_STR(c.http.type_ext[2], "png");
+    ZT_EQ_STR(c.http.default_type, "application/octet-stream");
+    ZT_CHECK(c.http.access_log == NULL);
+    ZT_EQ_INT(c.http.sendfile, 1);
+    ZT_EQ_INT(c.http.keepalive_timeout_ms, 30000);
+    ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 25000);
+    ZT_EQ_INT(c.http.keepalive_requests, 50);
+    ZT_EQ_INT(c.http.client_header_timeout_ms, 5000);
+    ZT_EQ_INT(c.http.client_body_timeout_ms, 500);
+    ZT_EQ_INT(c.http.send_timeout_ms, 120000);
+    ZT_EQ_INT(c.http.client_max_body_size, 10 * 1024 * 1024);
+    ZT_EQ_INT(c.http.large_header_buffers_num, 8);
+    ZT_EQ_INT(c.http.large_header_buffers_size, 16384);
+    ZT_EQ_INT(c.http.server_tokens, 0);
+    ZT_EQ_INT(c.http.nservers, 0);
+    zc_config_free(&c);
+
+    /* An empty types block means no types at all (nginx). */
+    if (tc_ok(&c, "http { types { } }\n") < 0) return;
+    ZT_EQ_INT(c.http.ntypes, 0);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_server_directives)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "http {\n"
+                  "  server {\n"
+                  "    listen 127.0.0.1:8080 default_server reuseport backlog=128;\n"
+                  "    listen [::1]:8080;\n"
+                  "    server_name Example.COM www.example.com;\n"
+                  "    server_name *.example.org www.example.* .example.net \"\" _;\n"
+                  "    root /srv/www;\n"
+                  "    index index.htm 'default page.html';\n"
+                  "    index index.html;\n"
+                  "    autoindex on;\n"
+                  "    error_page 404 /404.html;\n"
+                  "    error_page 500 502 503 =200 /50x.html;\n"
+                  "    add_header X-Frame-Options DENY;\n"
+                  "    add_header Cache-Control \"no-cache, no-store\" always;\n"
+                  "    access_log logs/example.log combined;\n"
+                  "  }\n"
+                  "}\n") < 0)
+        return;
+    ZT_EQ_INT(c.http.nservers, 1);
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_STR(s->file, tc_path("main.conf"));
+    ZT_EQ_INT(s->line, 2);
+    ZT_EQ_INT(s->nlistens, 2);
+    ZT_EQ_STR(s->listens[0].addr, "127.0.0.1");
+    ZT_EQ_STR(s->listens[0].text, "127.0.0.1:8080");
+    ZT_EQ_INT(s->listens[0].family, AF_INET);
+    ZT_EQ_INT(s->listens[0].port, 8080);
+    ZT_EQ_INT(s->listens[0].default_server, 1);
+    ZT_EQ_INT(s->listens[0].reuseport, 1);
+    ZT_EQ_INT(s->listens[0].ssl, 0);
+    ZT_EQ_INT(s->listens[0].backlog, 128);
+    ZT_EQ_INT(s->listens[0].line, 3);
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&s->listens[0].sa;
+    ZT_EQ_INT(s->listens[0].salen, sizeof(struct sockaddr_in));
+    ZT_EQ_INT(sin->sin_family, AF_INET);
+    ZT_EQ_INT(ntohs(sin->sin_port), 8080);
+    ZT_EQ_INT(ntohl(sin->sin_addr.s_addr), 0x7f000001);
+    ZT_EQ_STR(s->listens[1].addr, "::1");
+    ZT_EQ_STR(s->listens[1].text, "[::1]:8080");
+    ZT_EQ_INT(s->listens[1].family, AF_INET6);
+    ZT_EQ_INT(s->listens[1].salen, sizeof(struct sockaddr_in6));
+    ZT_EQ_INT(s->listens[1].ipv6only, 1);
+    ZT_EQ_INT(s->listens[1].backlog, -1);
+
+    static const char *const names[] = {"example.com",
+                                        "www.example.com",
+                                        "*.example.org",
+                                        "www.example.*",
+                                        "example.net",
+                                        "*.example.net",
+                                        "",
+                                        "_"};
+    ZT_EQ_INT(s->nnames, 8);
+    for (size_t i = 0; i < 8; i++)
+        ZT_EQ_STR(s->names[i], names[i]);
+    ZT_EQ_STR(s->root, "/srv/www");
+    ZT_EQ_INT(s->nindex, 3);
+    ZT_EQ_STR(s->index[0], "index.htm");
+    ZT_EQ_STR(s->index[1], "default page.html");
+    ZT_EQ_STR(s->index[2], "index.html");
+    ZT_EQ_INT(s->autoindex, 1);
+    ZT_EQ_INT(s->nerror_pages, 2);
+    ZT_EQ_INT(s->error_pages[0].ncodes, 1);
+    ZT_EQ_INT(s->error_pages[0].codes[0], 404);
+    ZT_EQ_INT(s->error_pages[0].response, 0);
+    ZT_EQ_STR(s->error_pages[0].uri, "/404.html");
+    ZT_EQ_INT(s->error_pages[1].ncodes, 3);
+    ZT_EQ_INT(s->error_pages[1].codes[2], 503);
+    ZT_EQ_INT(s->error_pages[1].response, 200);
+    ZT_EQ_STR(s->error_pages[1].uri, "/50x.html");
+    ZT_EQ_INT(s->nheaders, 2);
+    ZT_EQ_STR(s->headers[0].name, "X-Frame-Options");
+    ZT_EQ_STR(s->headers[0].value, "DENY");
+    ZT_EQ_INT(s->headers[0].always, 0);
+    ZT_EQ_STR(s->headers[1].value, "no-cache, no-store");
+    ZT_EQ_INT(s->headers[1].always, 1);
+    snprintf(want, sizeof(want), "%s/logs/example.log", tc_dir());
+    ZT_EQ_STR(s->access_log, want);
+    ZT_EQ_INT(s->ret.code, 0);
+    ZT_CHECK(s->ssl_certificate == NULL);
+    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_2 | ZC_TLSv1_3);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_listen_forms)
+{
+    static const struct {
+        const char *arg;
+        const char *addr, *text;
+        int family;
+        unsigned port;
+    } cases[] = {
+        {"80", "0.0.0.0", "0.0.0.0:80", AF_INET, 80},
+        {"*:8080", "0.0.0.0", "0.0.0.0:8080", AF_INET, 8080},
+        {"127.0.0.1", "127.0.0.1", "127.0.0.1:80", AF_INET, 80},
+        {"10.1.2.3:65535", "10.1.2.3", "10.1.2.3:65535", AF_INET, 65535},
+        {"localhost:81", "127.0.0.1", "127.0.0.1:81", AF_INET, 81},
+        {"localhost", "127.0.0.1", "127.0.0.1:80", AF_INET, 80},
+        {"[::]:80", "::", "[::]:80", AF_INET6, 80},
+        {"[::1]:443", "::1", "[::1]:443", AF_INET6, 443},
+        {"[::]", "::", "[::]:80", AF_INET6, 80},
+        {"[2001:db8::1]:8443", "2001:db8::1", "[2001:db8::1]:8443", AF_INET6, 8443},
+    };
+    zc_config_t c;
+    char text[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(text, sizeof(text), "http { server { listen %s; } }", cases[i].arg);
+        if (tc_ok(&c, text) < 0) return;
+        const zc_listen_t *l = &c.http.servers[0].listens[0];
+        ZT_EQ_STR(l->addr, cases[i].addr);
+        ZT_EQ_STR(l->text, cases[i].text);
+        ZT_EQ_INT(l->family, cases[i].family);
+        ZT_EQ_INT(l->port, cases[i].port);
+        zc_config_free(&c);
+    }
+
+    /* No listen: *:80, like nginx; no server_name: the name "". */
+    if (tc_ok(&c, "http { server { } }") < 0) return;
+    ZT_EQ_INT(c.http.servers[0].nlistens, 1);
+    ZT_EQ_STR(c.http.servers[0].listens[0].text, "0.0.0.0:80");
+    ZT_EQ_INT(c.http.servers[0].nnames, 1);
+    ZT_EQ_STR(c.http.servers[0].names[0], "");
+    zc_config_free(&c);
+
+    if (tc_ok(&c, "http { server { listen [::]:80 ipv6only=off; } }") < 0) return;
+    ZT_EQ_INT(c.http.servers[0].listens[0].ipv6only, 0);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_listen_flags_per_address)
+{
+    zc_config_t c;
+
+    ZT_EQ_INT(tc_write("cert.pem", "x\n"), 0);
+    ZT_EQ_INT(tc_write("key.pem", "x\n"), 0);
+    if (tc_ok(&c, "http {\n"
+                  "  ssl_certificate cert.pem; ssl_certificate_key key.pem;\n"
+                  "  server { listen 443 ssl reuseport; server_name a; }\n"
+                  "  server { listen 443 default_server; server_name b; }\n"
+                  "  server { listen 127.0.0.1:443; server_name a; }\n"
+                  "}\n") < 0)
+        return;
+    ZT_EQ_INT(c.http.servers[1].listens[0].ssl, 1);
+    ZT_EQ_INT(c.http.servers[1].listens[0].reuseport, 1);
+    ZT_EQ_INT(c.http.servers[1].listens[0].default_server, 1);
+    ZT_EQ_INT(c.http.servers[0].listens[0].default_server, 0);
+    ZT_EQ_INT(c.http.servers[2].listens[0].ssl, 0); /* another address */
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_locations)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "http {\n"
+                  "  index home.html;\n"
+                  "  add_header X-Http 1;\n"
+                  "  server {\n"
+                  "    root html2;\n"
+                  "    add_header X-Server 1;\n"
+                  "    location / { }\n"
+                  "    location = /exact { return 204; }\n"
+                  "    location =/glued { return 301 https://$host$request_uri; }\n"
+                  "    location ^~ /images/ { root /data; autoindex on; index i.html; }\n"
+                  "    location /dl/ { alias /srv/files/; add_header X-Loc 2; }\n"
+                  "    location /go { return https://example.com/; }\n"
+                  "    location /text { return 200 \"hello\\n\"; }\n"
+                  "    location /close { return 444; }\n"
+                  "  }\n"
+                  "}\n") < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    snprintf(want, sizeof(want), "%s/html2", tc_dir());
+    ZT_EQ_STR(s->root, want);
+    ZT_EQ_INT(s->nindex, 1);
+    ZT_EQ_STR(s->index[0], "home.html"); /* from http */
+    ZT_EQ_INT(s->nheaders, 1);
+    ZT_EQ_STR(s->headers[0].name, "X-Server"); /* own add_header: http's not inherited */
+    ZT_EQ_INT(s->nlocations, 8);
+    zc_location_t *l = s->locations;
+    ZT_EQ_STR(l[0].prefix, "/");
+    ZT_EQ_INT(l[0].exact, 0);
+    ZT_EQ_STR(l[0].root, want);
+    ZT_EQ_STR(l[0].index[0], "home.html");
+    ZT_EQ_INT(l[0].autoindex, 0);
+    ZT_EQ_STR(l[0].headers[0].name, "X-Server");
+    ZT_EQ_INT(l[0].line, 7);
+    ZT_EQ_STR(l[1].prefix, "/exact");
+    ZT_EQ_INT(l[1].exact, 1);
+    ZT_EQ_INT(l[1].ret.code, 204);
+    ZT_CHECK(l[1].ret.text == NULL);
+    ZT_EQ_STR(l[2].prefix, "/glued");
+    ZT_EQ_INT(l[2].exact, 1);
+    ZT_EQ_INT(l[2].ret.code, 301);
+    ZT_EQ_STR(l[2].ret.text, "https://$host$request_uri");
+    ZT_EQ_STR(l[3].prefix, "/images/");
+    ZT_EQ_INT(l[3].exact, 0);
+    ZT_EQ_STR(l[3].root, "/data");
+    ZT_EQ_INT(l[3].autoindex, 1);
+    ZT_EQ_STR(l[3].index[0], "i.html");
+    ZT_CHECK(l[4].root == NULL);
+    ZT_EQ_STR(l[4].alias, "/srv/files/");
+    ZT_EQ_INT(l[4].nheaders, 1);
+    ZT_EQ_STR(l[4].headers[0].name, "X-Loc");
+    ZT_EQ_INT(l[5].ret.code, 302);
+    ZT_EQ_STR(l[5].ret.text, "https://example.com/");
+    ZT_EQ_INT(l[6].ret.code, 200);
+    ZT_EQ_STR(l[6].ret.text, "hello\n");
+    ZT_EQ_INT(l[7].ret.code, 444);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_inheritance_from_http)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "http {\n"
+                  "  server { server_name a; access_log off; }\n"
+                  "  root /www; autoindex on; error_page 404 /nf.html; access_log logs/h.log;\n"
+                  "  server { server_name b; error_page 500 /e.html; }\n"
+                  "  server { server_name c; root /c; autoindex off; }\n"
+                  "}\n") < 0)
+        return;
+    /* http-level settings apply to servers before them too (nginx merges after parsing). */
+    zc_server_t *s = c.http.servers;
+    ZT_EQ_STR(s[0].root, "/www");
+    ZT_EQ_INT(s[0].autoindex, 1);
+    ZT_CHECK(s[0].access_log == NULL);
+    ZT_EQ_INT(s[0].nerror_pages, 1);
+    ZT_EQ_STR(s[0].error_pages[0].uri, "/nf.html");
+    ZT_EQ_INT(s[0].nindex, 1);
+    ZT_EQ_STR(s[0].index[0], "index.html");
+    snprintf(want, sizeof(want), "%s/logs/h.log", tc_dir());
+    ZT_EQ_STR(s[1].access_log, want);
+    ZT_EQ_INT(s[1].nerror_pages, 1);
+    ZT_EQ_STR(s[1].error_pages[0].uri, "/e.html");
+    ZT_EQ_STR(s[2].root, "/c");
+    ZT_EQ_INT(s[2].autoindex, 0);
+    zc_config_free(&c);
+
+    /* Default root: PREFIX/html. */
+    if (tc_ok(&c, "http { server { } }") < 0) return;
+    snprintf(want, sizeof(want), "%s/html", tc_dir());
+    ZT_EQ_STR(c.http.servers[0].root, want);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_ssl)
+{
+    zc_config_t c;
+
+    ZT_EQ_INT(tc_write("tls/cert.pem", "x\n"), 0);
+    ZT_EQ_INT(tc_write("tls/key.pem", "x\n"), 0);
+    if (tc_ok(&c, "http { server { listen 443 ssl; ssl_certificate tls/cert.pem;\n"
+                  "ssl_certificate_key tls/key.pem; ssl_protocols TLSv1.3; } }") < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_INT(s->listens[0].ssl, 1);
+    ZT_EQ_STR(s->ssl_certificate, tc_path("tls/cert.pem"));
+    ZT_EQ_STR(s->ssl_certificate_key, tc_path("tls/key.pem"));
+    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_3);
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_prefix_rules)
+{
+    zc_config_t c;
+    char err[512], want[512];
+
+    /* A config in a directory named conf: the prefix is the directory above. */
+    ZT_EQ_INT(tc_write("site/conf/z.conf", "http { include mime.types; server { root www; } }"), 0);
+    ZT_EQ_INT(tc_write("site/conf/mime.types", "types { text/css css; }"), 0);
+    ZT_EQ_INT(zc_config_load(&c, tc_path("site/conf/z.conf"), NULL, err, sizeof(err)), 0);
+    ZT_EQ_STR(c.prefix, tc_path("site"));
+    ZT_EQ_STR(c.conf_dir, tc_path("site/conf"));
+    ZT_EQ_STR(c.http.servers[0].root, tc_path("site/www"));
+    ZT_EQ_INT(c.http.ntypes, 1);
+    zc_config_free(&c);
+
+    /* An explicit prefix wins; a relative one is taken against the current directory. */
+    ZT_EQ_INT(zc_config_load(&c, tc_path("site/conf/z.conf"), "/opt/z/", err, sizeof(err)), 0);
+    ZT_EQ_STR(c.prefix, "/opt/z");
+    ZT_EQ_STR(c.http.servers[0].root, "/opt/z/www");
+    ZT_EQ_STR(c.pid, "/opt/z/logs/zokiod.pid");
+    zc_config_free(&c);
+
+    /* A relative config file is taken against the current directory. */
+    char cwd[512];
+    ZT_CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+    ZT_EQ_INT(chdir(tc_path("site")), 0);
+    ZT_EQ_INT(zc_config_load(&c, "./conf/z.conf", "pfx", err, sizeof(err)), 0);
+    ZT_EQ_STR(c.conf_file, tc_path("site/conf/z.conf"));
+    ZT_EQ_STR(c.prefix, tc_path("site/pfx"));
+    zc_config_free(&c);
+    ZT_EQ_INT(chdir(cwd), 0);
+
+    /* The main file itself missing: no FILE:LINE. */
+    ZT_EQ_INT(zc_config_load(&c, tc_path("nope.conf"), NULL, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "zokiod: open() \"%s\" failed (No such file or directory)",
+             tc_path("nope.conf"));
+    ZT_EQ_STR(err, want);
+    zc_config_free(&c); /* harmless after a failure */
+}
+
+ZT_TEST(config_includes_relative_to_main_dir)
+{
+    zc_config_t c;
+
+    /* Includes inside included files are still relative to the main config's directory. */
+    ZT_EQ_INT(tc_write("sites/a.conf", "server { server_name a; include snippets/h.conf; }\n"), 0);
+    ZT_EQ_INT(tc_write("sites/b.conf", "server { server_name b; }\n"), 0);
+    ZT_EQ_INT(tc_write("snippets/h.conf", "add_header X-A 1;\n"), 0);
+    if (tc_ok(&c, "http {\n  include sites/*.conf;\n  include sites/*.none;\n}\n") < 0) return;
+    ZT_EQ_INT(c.http.nservers, 2);
+    ZT_EQ_STR(c.http.servers[0].names[0], "a");
+    ZT_EQ_STR(c.http.servers[0].file, tc_path("sites/a.conf"));
+    ZT_EQ_STR(c.http.servers[0].headers[0].name, "X-A");
+    ZT_EQ_STR(c.http.servers[1].names[0], "b");
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_sample_zokiod_conf)
+{
+    zc_config_t c;
+    char err[512], path[600], cwd[512];
+
+    ZT_CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+    snprintf(path, sizeof(path), "%s/conf/zokiod.conf", cwd);
+    if (access(path, R_OK) != 0) ZT_SKIP("run from the repository root (no %s)", path);
+    ZT_EQ_INT(zc_config_load(&c, path, NULL, err, sizeof(err)), 0);
+    ZT_EQ_STR(c.prefix, cwd);
+    ZT_EQ_STR(c.error_log, "stderr");
+    ZT_EQ_STR(c.error_log_level, "info");
+    ZT_EQ_INT(c.daemon, 0);
+    ZT_EQ_INT(c.http.nservers, 1);
+    ZT_EQ_STR(c.http.default_type, "application/octet-stream");
+    ZT_CHECK(c.http.ntypes > 50);
+    ZT_CHECK(c.http.access_log != NULL);
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_STR(s->listens[0].text, "127.0.0.1:8080");
+    ZT_EQ_INT(s->listens[0].default_server, 1);
+    snprintf(path, sizeof(path), "%s/www", cwd);
+    ZT_EQ_STR(s->root, path);
+    zc_config_free(&c);
+}
+
+/* A typical static-site nginx config, as nginx users write it, loads unchanged. */
+ZT_TEST(config_typical_nginx_site)
+{
+    zc_config_t c;
+
+    ZT_EQ_INT(tc_write("mime.types", "types {\n    text/html html htm shtml;\n"
+                                     "    text/css css;\n    image/png png;\n}\n"),
+              0);
+    if (tc_ok(&c, "worker_processes auto;\n"
+                  "pid /run/nginx.pid;\n"
+                  "error_log /var/log/nginx/error.log;\n"
+                  "\n"
+                  "events {\n"
+                  "    worker_connections 768;\n"
+                  "}\n"
+                  "\n"
+                  "http {\n"
+                  "    sendfile on;\n"
+                  "    keepalive_timeout 65;\n"
+                  "    include mime.types;\n"
+                  "    default_type application/octet-stream;\n"
+                  "    access_log /var/log/nginx/access.log;\n"
+                  "\n"
+                  "    server {\n"
+                  "        listen 80 default_server;\n"
+                  "        listen [::]:80 default_server;\n"
+                  "\n"
+                  "        root /var/www/html;\n"
+                  "        index index.html index.htm;\n"
+                  "        server_name _;\n"
+                  "\n"
+                  "        location / {\n"
+                  "            autoindex off;\n"
+                  "        }\n"
+                  "    }\n"
+                  "\n"
+                  "    server {\n"
+                  "        listen 80;\n"
+                  "        listen [::]:80;\n"
+                  "        server_name example.com www.example.com;\n"
+                  "        root /var/www/example.com;\n"
+                  "        index index.html;\n"
+                  "        error_page 404 /404.html;\n"
+                  "        location = /404.html {\n"
+                  "        }\n"
+                  "    }\n"
+                  "}\n") < 0)
+        return;
+    ZT_EQ_INT(c.worker_processes, 0);
+    ZT_EQ_STR(c.pid, "/run/nginx.pid");
+    ZT_EQ_INT(c.worker_connections, 768);
+    ZT_EQ_INT(c.http.keepalive_timeout_ms, 65000);
+    ZT_EQ_INT(c.http.ntypes, 5);
+    ZT_EQ_INT(c.http.nservers, 2);
+    zc_server_t *s = c.http.servers;
+    ZT_EQ_INT(s[0].nlistens, 2);
+    ZT_EQ_INT(s[0].listens[1].default_server, 1);
+    ZT_EQ_STR(s[0].listens[1].text, "[::]:80");
+    ZT_EQ_STR(s[0].names[0], "_");
+    ZT_EQ_STR(s[0].access_log, "/var/log/nginx/access.log");
+    ZT_EQ_STR(s[1].root, "/var/www/example.com");
+    ZT_EQ_INT(s[1].nnames, 2);
+    ZT_EQ_STR(s[1].locations[0].prefix, "/404.html");
+    ZT_EQ_STR(s[1].locations[0].root, "/var/www/example.com");
+    zc_config_free(&c);
+}
