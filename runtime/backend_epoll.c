@@ -285,12 +285,6 @@ static int ep_submit(zk_loop_t *loop, zk_op_t *op)
 static int ep_cancel(zk_loop_t *loop, zk_op_t *op)
 {
     ep_t *ep = loop->be;
-    for (zk_op_t *s = loop->starved.head; s; s = s->next)
-        if (s == op) {
-            zk__q_remove(&loop->starved, op);
-            zk__defer(loop, op, -ECANCELED);
-            return 0;
-        }
     if ((unsigned)op->fd >= ep->nfds) return -ENOENT;
     efd_t *e = &ep->fds[op->fd];
     zk__q_remove(is_read_op(op) ? &e->rq : &e->wq, op);

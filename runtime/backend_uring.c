@@ -380,12 +380,6 @@ static void cancel_ud(ur_t *u, uint64_t ud)
 static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
 {
     ur_t *u = loop->be;
-    for (zk_op_t *s = loop->starved.head; s; s = s->next)
-        if (s == op) {
-            zk__q_remove(&loop->starved, op);
-            zk__defer(loop, op, -ECANCELED);
-            return 0;
-        }
     cancel_ud(u, (uint64_t)(uintptr_t)op);
     if (op->type == ZK_OP_SENDFILE) {
         cancel_ud(u, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);

@@ -150,6 +150,13 @@ int zk_cancel(zk_loop_t *loop, zk_op_t *op)
         zk__defer(loop, op, -ECANCELED);
         return 0;
     }
+    /* a recv waiting for a free provided buffer is in no backend queue: cancel it here */
+    for (zk_op_t *s = loop->starved.head; s; s = s->next)
+        if (s == op) {
+            zk__q_remove(&loop->starved, op);
+            zk__defer(loop, op, -ECANCELED);
+            return 0;
+        }
     op->state = ZK_OPS_CANCELLING;
     return loop->ops->cancel(loop, op);
 }

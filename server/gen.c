@@ -224,11 +224,29 @@ static void build_limits(zs_gen_t *g)
     if (g->conf.worker_connections) l->max_conns = g->conf.worker_connections;
 }
 
+int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen)
+{
+    const zc_http_t *h = &conf->http;
+    for (size_t i = 0; i < h->nservers; i++)
+        for (size_t j = 0; j < h->servers[i].nlistens; j++) {
+            const zc_listen_t *l = &h->servers[i].listens[j];
+            if (!l->ssl) continue;
+            /* serving plain HTTP on a port the admin meant for TLS would be worse than refusing */
+            snprintf(err, errlen,
+                     "zokiod: %s:%d: \"listen ... ssl\" is not supported yet (TLS "
+                     "arrives with a later zokiod)",
+                     l->file ? l->file : conf->conf_file, l->line);
+            return -1;
+        }
+    return 0;
+}
+
 int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
     g->conf = *conf;
     memset(conf, 0, sizeof *conf);
+    if (zs_gen_check(&g->conf, err, errlen) < 0) return -1;
     const zc_http_t *h = &g->conf.http;
     if (build_mime(g) < 0) return fail(err, errlen, "zokiod: %s%s", "bad types table", "");
     build_limits(g);

@@ -44,6 +44,10 @@ typedef struct zs_gen {
  * now. Returns 0, or -1 with a one-line message in err. */
 int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen);
 
+/* Checks what the config parser accepts but this zokiod cannot serve yet (TLS). Returns 0, or -1
+ * with `zokiod: FILE:LINE: ...` in err. zs_gen_build() calls it; `zokiod -t` too. */
+int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
+
 /* Frees g; listening sockets also present in `keep` (may be NULL) stay open. */
 void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep);
 

@@ -206,6 +206,10 @@ int main(int argc, char **argv)
     zc_config_t conf;
     int lr = zc_config_load(&conf, conf_file, prefix, err, sizeof err);
     if (quick[0]) unlink(quick);
+    if (lr == 0 && zs_gen_check(&conf, err, sizeof err) < 0) {
+        zc_config_free(&conf);
+        lr = -1;
+    }
     if (lr < 0) {
         fprintf(stderr, "%s\n", err);
         if (test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
