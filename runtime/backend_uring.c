@@ -134,6 +134,8 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
         probe_ops(u);
         if (bufring_setup(loop, u) == 0) u->feat |= F_BUFRING;
     }
+    /* a registered ring fd spares io_uring_enter() its fd lookup on every tick */
+    if (!basic) io_uring_register_ring_fd(&u->ring);
     u->pipe_cap = 1 << 16;
     loop->be = u;
     snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s",

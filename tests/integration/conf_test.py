@@ -13,7 +13,8 @@ server (the virtual hosts, the locations, the http-level settings).
 Output: one line per test, `ok   conf/NAME [backend]`, `FAIL conf/NAME [backend]: reason` or
 `skip conf/NAME [backend]: reason`; the last line is `N passed, N failed[, N skipped]` and the
 exit status is 1 when something failed. Arguments, when given, select the tests whose name
-contains one of them. Python 3 standard library only.
+contains one of them. Python 3 standard library only; the runner, the raw HTTP/1.1 client and
+the process helpers are shared with http_test.py, in harness.py.
 
 ZT_CONF_NGINX=/usr/sbin/nginx runs the same tests against nginx instead (zokiod-only tests, such
 as the exact -t messages, are skipped): a check of the tests' own expectations.
@@ -24,7 +25,6 @@ import hashlib
 import html
 import os
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -35,65 +35,19 @@ import threading
 import time
 import urllib.parse
 
-BACKEND = os.environ.get("ZOKIOD_BACKEND") or "auto"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("ZOKIOD_BUILD") or "build"
-if not os.path.isabs(BUILD):
-    BUILD = os.path.join(REPO, BUILD)
-ZOKIOD = os.path.join(BUILD, "zokiod")
+sys.dont_write_bytecode = True  # no __pycache__ for harness.py in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import (  # noqa: E402
+    IO_TIMEOUT, REPO, ZOKIOD, Closed, Conn, Fail, NoAnswer, Skip, eq, expect, free_ports,
+    media_type, req, server_env, short, status)
+
 NGINX = os.environ.get("ZT_CONF_NGINX") or ""
 NAME = "nginx" if NGINX else "zokiod"
 
-IO_TIMEOUT = 5.0  # one socket operation
-TEST_LIMIT = 20  # one test, hard limit (SIGALRM)
-START_TIMEOUT = 5.0
 CLI_TIMEOUT = 5.0  # zokiod -t, -v, -s ...
 LOG_FLUSH = 1.6  # the access log is flushed at least once a second
 LEVELS = ("debug", "info", "notice", "warn", "error", "crit", "alert", "emerg")
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-class Closed(Fail):
-    """The server closed (or reset) the connection."""
-
-
-class NoAnswer(Fail):
-    """Nothing (more) arrived within the timeout."""
-
-
-class HardTimeout(BaseException):
-    """SIGALRM: the test ran past its limit."""
-
-
-_deadline = [0.0]
-
-
-def left():
-    return _deadline[0] - time.monotonic()
-
-
-def short(b, n=120):
-    if isinstance(b, str):
-        return repr(b[:n]) + ("..." if len(b) > n else "")
-    b = bytes(b)
-    return repr(b[:n]) + ("..." if len(b) > n else "")
-
-
-def expect(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: expected %r, got %r" % (what, want, got))
 
 
 def wait_for(pred, timeout, step=0.02):
@@ -147,18 +101,6 @@ def zombies(pid):
     return out
 
 
-def free_ports(n):
-    socks = []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 def ncpu():
     return os.cpu_count() or 1
 
@@ -168,14 +110,7 @@ INSTANCES = []  # started by the current test: killed when it ends
 FIXTURES = {}  # shared servers: killed at the end of the run
 
 
-def server_env():
-    env = dict(os.environ)
-    if BACKEND != "auto":
-        env["ZOKIOD_BACKEND"] = BACKEND
-    return env
-
-
-class Inst:
+class Inst(harness.Process):
     """A prefix directory (conf/, html/, logs/) and the zokiod master started on it."""
 
     def __init__(self, name, nports=1):
@@ -267,51 +202,19 @@ class Inst:
         if not NGINX and not os.access(ZOKIOD, os.X_OK):
             raise Fail("no executable %s (build it with make BUILD=...)" % ZOKIOD)
         args = ["-c", self.conf] if args is None else args
-        err = open(self.errpath, "ab")
-        self.errstart = err.tell()
         e = server_env()
         e.update(env or {})
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(self.argv(args), cwd=cwd or self.prefix, env=e,
-                                     stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                     start_new_session=True)
-        err.close()
+        self.spawn(self.argv(args), cwd or self.prefix, e)
         INSTANCES.append(self)
         ports = self.ports if wait_ports is None else wait_ports
-        end = time.monotonic() + START_TIMEOUT
-        for port in ports:
-            while True:
-                if self.proc.poll() is not None:
-                    raise Fail("zokiod failed to start: %s; stderr: %s"
-                               % (self.how_died(), self.stderr_tail()))
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    pass
-                if time.monotonic() > end:
-                    raise Fail("zokiod not accepting on port %d %.0f s after start; stderr: %s"
-                               % (port, START_TIMEOUT, self.stderr_tail()))
-                time.sleep(0.02)
+        self.wait_accepting(ports, 0.02, "zokiod",
+                            "zokiod not accepting on port %d %.0f s after start; stderr: %s")
         return self
 
     @property
     def pid(self):
         return self.proc.pid
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def how_died(self):
-        rc = self.proc.poll()
-        if rc is None:
-            return "running"
-        if rc < 0:
-            try:
-                return "killed by signal %s" % signal.Signals(-rc).name
-            except ValueError:
-                return "killed by signal %d" % -rc
-        return "exit status %d" % rc
 
     def workers(self):
         w = children(self.pid)
@@ -339,18 +242,6 @@ class Inst:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
-
-    def stderr_text(self):
-        try:
-            with open(self.errpath, "rb") as f:
-                f.seek(getattr(self, "errstart", 0))
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def stderr_tail(self, n=400):
-        t = self.stderr_text().strip().replace("\n", " | ")
-        return t[-n:] if t else "(empty)"
 
     def kill(self):
         # anything still running from this prefix (a daemon left its process group): its
@@ -412,190 +303,15 @@ def fixture(name, setup):
 
 # --- a raw HTTP/1.1 client --------------------------------------------------------------------------
 
-
-def req(path, method="GET", headers=(), version="HTTP/1.1", host="localhost", body=b""):
-    lines = ["%s %s %s" % (method, path, version)]
-    if host is not None:
-        lines.append("Host: " + host)
-    for h in headers:
-        lines.append(h if isinstance(h, str) else "%s: %s" % h)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-class Response:
-    def __init__(self, version, status, reason, headers):
-        self.version, self.status, self.reason = version, status, reason
-        self.headers = headers  # [(lowercase name, value)]
-        self.body = b""
-
-    def all(self, name):
-        name = name.lower()
-        return [v for n, v in self.headers if n == name]
-
-    def get(self, name):
-        v = self.all(name)
-        if len(v) > 1:
-            raise Fail("response has %d %s headers: %r" % (len(v), name, v))
-        return v[0] if v else None
-
-    def tokens(self, name):
-        return {t.strip().lower() for v in self.all(name) for t in v.split(",") if t.strip()}
-
-    def text(self):
-        return self.body.decode("utf-8", "replace")
-
-    def __repr__(self):
-        return "%d %s" % (self.status, self.reason)
-
-
-class Conn:
-    def __init__(self, port, timeout=IO_TIMEOUT):
-        self.timeout = timeout
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def close(self):
-        self.s.close()
-
-    def send(self, data):
-        self.s.settimeout(max(0.1, min(self.timeout, left())))
-        try:
-            self.s.sendall(data)
-        except socket.timeout:
-            raise NoAnswer("send blocked for %.0f s" % self.timeout)
-        except OSError as e:
-            raise Closed("send failed: %s" % e)
-
-    def _recv(self, timeout=None):
-        t = min(timeout or self.timeout, left())
-        if t <= 0:
-            raise Fail("test deadline passed while waiting for the server")
-        self.s.settimeout(t)
-        try:
-            d = self.s.recv(1 << 18)
-        except socket.timeout:
-            raise NoAnswer("nothing within %.1f s (have %s)" % (t, short(self.buf)))
-        except ConnectionResetError:
-            raise Closed("connection reset (have %s)" % short(self.buf))
-        if not d:
-            raise Closed("connection closed (have %s)" % short(self.buf))
-        self.buf += d
-
-    def response(self, method="GET"):
-        try:
-            while True:
-                i = self.buf.find(b"\r\n\r\n")
-                if i >= 0:
-                    break
-                if len(self.buf) > 1 << 20:
-                    raise Fail("response head over 1 MiB: %s" % short(self.buf))
-                self._recv()
-        except Closed as e:
-            if not self.buf:
-                raise Closed("connection closed without a response")
-            raise Closed("connection closed inside a response head: %s" % e)
-        head = bytes(self.buf[:i])
-        del self.buf[: i + 4]
-        lines = head.split(b"\r\n")
-        m = re.match(rb"^HTTP/(\d\.\d) (\d{3}) ?([^\r\n]*)$", lines[0])
-        if not m:
-            raise Fail("bad status line %s" % short(lines[0]))
-        headers = []
-        for ln in lines[1:]:
-            hm = re.match(rb"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$", ln)
-            if not hm:
-                raise Fail("bad response header line %s" % short(ln))
-            headers.append((hm.group(1).decode().lower(), hm.group(2).decode("latin-1")))
-        r = Response(m.group(1).decode(), int(m.group(2)), m.group(3).decode("latin-1"), headers)
-        if r.status < 200 or r.status in (204, 304) or method == "HEAD":
-            return r
-        te = r.tokens("transfer-encoding")
-        cl = r.get("content-length")
-        try:
-            if te:
-                expect(te == {"chunked"}, "unexpected Transfer-Encoding %r" % te)
-                r.body = self._chunked()
-            elif cl is not None:
-                n = int(cl)
-                while len(self.buf) < n:
-                    self._recv()
-                r.body = bytes(self.buf[:n])
-                del self.buf[:n]
-            else:
-                while True:
-                    try:
-                        self._recv()
-                    except Closed:
-                        break
-                r.body = bytes(self.buf)
-                self.buf.clear()
-        except Closed as e:
-            raise Closed("%d response: body cut short: %s" % (r.status, e))
-        return r
-
-    def _line(self):
-        while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line = bytes(self.buf[:i])
-                del self.buf[: i + 2]
-                return line
-            self._recv()
-
-    def _chunked(self):
-        body = bytearray()
-        while True:
-            n = int(self._line().split(b";")[0], 16)
-            if n == 0:
-                while self._line():
-                    pass
-                return bytes(body)
-            while len(self.buf) < n + 2:
-                self._recv()
-            body += self.buf[:n]
-            del self.buf[: n + 2]
-
-    def expect_closed(self, timeout=3.0):
-        expect(not self.buf, "unexpected bytes after the response: %s" % short(self.buf))
-        try:
-            self._recv(timeout)
-        except Closed:
-            return
-        except NoAnswer:
-            raise Fail("server did not close the connection within %.1f s" % timeout)
-        raise Fail("unexpected bytes after the response: %s" % short(self.buf))
-
-
 def get(port, path="/", host="localhost", headers=(), method="GET", version="HTTP/1.1",
         body=b""):
     """One request on a fresh connection; returns the response."""
-    with Conn(port) as c:
-        c.send(req(path, method, headers, version, host, body))
-        return c.response(method)
-
-
-def status(r, want, what=""):
-    ok = r.status in want if isinstance(want, tuple) else r.status == want
-    if not ok:
-        raise Fail("%sexpected status %s, got %d %s (body %s)"
-                   % (what + ": " if what else "", want, r.status, r.reason, short(r.body, 80)))
+    return harness.exchange(Conn(port), req(path, method, headers, version, host, body), method)
 
 
 def body_is(r, want, what):
     status(r, 200, what)
     eq(r.text(), want, what + ": body")
-
-
-def media_type(r):
-    ct = r.get("content-type")
-    return ct.split(";")[0].strip().lower() if ct else None
 
 
 def serves(port, path="/", want_status=200, host="localhost"):
@@ -680,15 +396,7 @@ def put_big(inst, rel="html/big.bin"):
 
 # --- tests ------------------------------------------------------------------------------------------
 
-TESTS = []
-
-
-def test(limit=TEST_LIMIT, zokiod_only=False):
-    def deco(fn):
-        TESTS.append((fn.__name__[2:], fn, limit, zokiod_only))
-        return fn
-
-    return deco
+TESTS, test = harness.registry()
 
 
 def version_of_cli():
@@ -2507,14 +2215,6 @@ def t_reload_under_wrk_reuseport():
 # --- runner -----------------------------------------------------------------------------------------
 
 
-def on_alarm(signum, frame):
-    raise HardTimeout()
-
-
-def on_term(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def cleanup(instances):
     for inst in instances:
         try:
@@ -2526,43 +2226,17 @@ def cleanup(instances):
 def main():
     global TMP
     sel = sys.argv[1:]
-    tests = [t for t in TESTS if not sel or any(s in t[0] for s in sel)]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    tests = harness.select(TESTS, sel)
+    harness.setup_process((signal.SIGTERM, signal.SIGHUP))
     TMP = tempfile.mkdtemp(prefix="zokiod-conf-")
     os.chmod(TMP, 0o755)
-    passed = failed = skipped = 0
-
-    def line(kind, name, why=None):
-        print("%s conf/%s [%s]%s" % (kind, name, BACKEND, ": " + why if why else ""), flush=True)
-
+    out = harness.Report("conf")
     try:
         for name, fn, limit, zokiod_only in tests:
             if zokiod_only and NGINX:
-                line("skip", name, "zokiod only")
-                skipped += 1
+                out.result("skip", name, "zokiod only")
                 continue
-            _deadline[0] = time.monotonic() + limit
-            signal.alarm(limit + 2)
-            kind, why = "ok  ", None
-            try:
-                fn()
-            except Skip as e:
-                kind, why = "skip", str(e)
-            except Fail as e:
-                kind, why = "FAIL", str(e)
-            except HardTimeout:
-                kind, why = "FAIL", "timed out after %d s" % (limit + 2)
-            except Exception as e:
-                kind, why = "FAIL", "%s: %s" % (type(e).__name__, e)
-            finally:
-                signal.alarm(0)
+            kind, why = harness.run_test(fn, limit)
             try:
                 crashed = [i for i in INSTANCES + list(FIXTURES.values())
                            if i.proc is not None and i.proc.poll() is not None
@@ -2584,27 +2258,18 @@ def main():
             finally:
                 cleanup(INSTANCES)
                 INSTANCES.clear()
-            line(kind, name, why)
+            out.result(kind, name, why)
             if kind == "FAIL":
-                failed += 1
                 for k, inst in list(FIXTURES.items()):
                     if not inst.alive():
                         inst.kill()
                         del FIXTURES[k]
-            elif kind == "skip":
-                skipped += 1
-            else:
-                passed += 1
     finally:
         signal.alarm(0)
         cleanup(INSTANCES)
         cleanup(FIXTURES.values())
         shutil.rmtree(TMP, ignore_errors=True)
-    if skipped:
-        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)
-    else:
-        print("%d passed, %d failed" % (passed, failed), flush=True)
-    return 1 if failed else 0
+    return out.finish()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ test prints `ok   http/NAME [backend]`, `FAIL http/NAME [backend]: reason` or
 `skip http/NAME [backend]: reason`; the last line is `N passed, N failed[, N skipped]` and the
 exit status is 1 when something failed. Arguments, when given, select the tests whose name
 contains one of them. Expectations come from the issue, RFC 9110/9112 and nginx's behaviour.
-Python 3 standard library only.
+Python 3 standard library only; the runner, the raw HTTP/1.1 client and the process helpers are
+shared with conf_test.py, in harness.py.
 """
 
 import calendar
@@ -28,56 +29,22 @@ import sys
 import tempfile
 import time
 
-BACKEND = os.environ.get("ZOKIOD_BACKEND") or "auto"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("ZOKIOD_BUILD") or "build"
-if not os.path.isabs(BUILD):
-    BUILD = os.path.join(REPO, BUILD)
-ZOKIOD = os.path.join(BUILD, "zokiod")
+sys.dont_write_bytecode = True  # no __pycache__ for harness.py in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import (  # noqa: E402
+    BACKEND, IO_TIMEOUT, REPO, ZOKIOD, Closed, Fail, NoAnswer, Skip, eq, expect,
+    media_type, req, short, status)
+
 # The expected Server header; overridable only to check these tests against another server.
 SERVER_NAME = os.environ.get("ZT_HTTP_SERVER_HEADER") or "zokiod"
 
-IO_TIMEOUT = 5.0  # one socket operation
-TEST_LIMIT = 20  # one test, hard limit (SIGALRM)
-START_TIMEOUT = 5.0
 MTIME = 1672628645  # 2023-01-02 03:04:05 UTC: every test file's modification time
 FALLBACK_RE = re.compile(r"io_uring unavailable|using epoll|fall(s|ing)? ?back to epoll", re.I)
 IMF_RE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"\d{4} \d\d:\d\d:\d\d GMT$"
 )
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-class Closed(Fail):
-    """The server closed (or reset) the connection."""
-
-
-class NoAnswer(Fail):
-    """Nothing (more) arrived within the timeout."""
-
-
-class HardTimeout(BaseException):
-    """SIGALRM: the test ran past TEST_LIMIT."""
-
-
-_deadline = [0.0]
-
-
-def left():
-    return _deadline[0] - time.monotonic()
-
-
-def short(b, n=120):
-    b = bytes(b)
-    return repr(b[:n]) + ("..." if len(b) > n else "")
 
 
 def httpdate(t):
@@ -93,20 +60,10 @@ def parse_imf(s):
     return t
 
 
-def expect(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: expected %r, got %r" % (what, want, got))
-
-
 # --- the server process ---------------------------------------------------------------------------
 
 
-class Server:
+class Server(harness.Process):
     def __init__(self, root, tmp, wrap=(), name="zokiod"):
         self.root = root
         self.wrap = list(wrap)  # a command prefix, e.g. setpriv ...
@@ -121,64 +78,13 @@ class Server:
         if not os.access(ZOKIOD, os.X_OK):
             raise Fail("server failed to start: no executable %s (build it with make BUILD=...)"
                        % ZOKIOD)
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
-        env = dict(os.environ)
-        if BACKEND != "auto":
-            env["ZOKIOD_BACKEND"] = BACKEND
+        self.port = harness.free_ports(1)[0]
         self.starts += 1
-        err = open(self.errpath, "ab")
-        err.write(b"--- start %d\n" % self.starts)
-        err.flush()
-        self.errstart = err.tell()
-        self.proc = subprocess.Popen(
-            self.wrap + [ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port],
-            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-            start_new_session=True)
-        err.close()
-        end = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise Fail("server failed to start: %s; stderr: %s"
-                           % (self.how_died(), self.stderr_tail()))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                pass
-            if time.monotonic() > end:
-                self.stop()
-                raise Fail("server failed to start: not accepting on port %d after %.0f s; "
-                           "stderr: %s" % (self.port, START_TIMEOUT, self.stderr_tail()))
-            time.sleep(0.05)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def how_died(self):
-        rc = self.proc.poll()
-        if rc is None:
-            return "running"
-        if rc < 0:
-            try:
-                return "killed by signal %s" % signal.Signals(-rc).name
-            except ValueError:
-                return "killed by signal %d" % -rc
-        return "exit status %d" % rc
-
-    def stderr_text(self):
-        try:
-            with open(self.errpath, "rb") as f:
-                f.seek(self.errstart)
-                return f.read().decode("utf-8", "replace")
-        except (OSError, AttributeError):
-            return ""
-
-    def stderr_tail(self, n=400):
-        t = self.stderr_text().strip().replace("\n", " | ")
-        return (t[-n:] if t else "(empty)")
+        self.spawn(self.wrap + [ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port],
+                   REPO, harness.server_env(), b"--- start %d\n" % self.starts)
+        self.wait_accepting([self.port], 0.05, "server",
+                            "server failed to start: not accepting on port %d after %.0f s; "
+                            "stderr: %s", self.stop)
 
     def stop(self):
         if not self.alive():
@@ -219,40 +125,6 @@ FILES = {}  # path relative to ROOT -> content
 # --- a raw HTTP/1.1 client ------------------------------------------------------------------------
 
 
-def req(path, method="GET", headers=(), version="HTTP/1.1", host="localhost", body=b""):
-    """Builds request bytes; `headers` are "Name: value" strings or (name, value) pairs."""
-    lines = ["%s %s %s" % (method, path, version)]
-    if host is not None:
-        lines.append("Host: " + host)
-    for h in headers:
-        lines.append(h if isinstance(h, str) else "%s: %s" % h)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-class Response:
-    def __init__(self, version, status, reason, headers, head):
-        self.version, self.status, self.reason = version, status, reason
-        self.headers = headers  # [(lowercase name, value)]
-        self.head = head
-        self.body = b""
-
-    def all(self, name):
-        name = name.lower()
-        return [v for n, v in self.headers if n == name]
-
-    def get(self, name):
-        v = self.all(name)
-        if len(v) > 1:
-            raise Fail("response has %d %s headers: %r" % (len(v), name, v))
-        return v[0] if v else None
-
-    def tokens(self, name):
-        return {t.strip().lower() for v in self.all(name) for t in v.split(",") if t.strip()}
-
-    def __repr__(self):
-        return "%d %s" % (self.status, self.reason)
-
-
 def check_common(r):
     """What every final response carries (issue 3: Date, Server: zokiod, Content-Length)."""
     if r.status < 200:
@@ -266,157 +138,18 @@ def check_common(r):
         expect(not r.all("transfer-encoding"), what + " uses Transfer-Encoding")
 
 
-class Conn:
+class Conn(harness.Conn):
+    """A connection to SRV (or `port`) whose responses pass check_common (unless common=False)."""
+
+    STRICT = True
+    SEND_BLOCKED = "send blocked for %.0f s (server not reading)"
+    CLOSE_WAIT = "%.0f s"
+
     def __init__(self, timeout=IO_TIMEOUT, port=None):
-        self.timeout = timeout
-        self.s = socket.create_connection(("127.0.0.1", port or SRV.port), timeout=timeout)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
+        super().__init__(port or SRV.port, timeout)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def close(self):
-        self.s.close()
-
-    def reset(self):
-        """Closes with an RST (SO_LINGER 0)."""
-        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        self.s.close()
-
-    def send(self, data):
-        self.s.settimeout(max(0.1, min(self.timeout, left())))
-        try:
-            self.s.sendall(data)
-        except socket.timeout:
-            raise NoAnswer("send blocked for %.0f s (server not reading)" % self.timeout)
-        except OSError as e:
-            raise Closed("send failed: %s" % e)
-
-    def _recv(self, timeout=None):
-        t = min(timeout or self.timeout, left())
-        if t <= 0:
-            raise Fail("test deadline passed while waiting for the server")
-        self.s.settimeout(t)
-        try:
-            d = self.s.recv(1 << 18)
-        except socket.timeout:
-            raise NoAnswer("nothing within %.1f s (have %s)" % (t, short(self.buf)))
-        except ConnectionResetError:
-            raise Closed("connection reset (have %s)" % short(self.buf))
-        if not d:
-            raise Closed("connection closed (have %s)" % short(self.buf))
-        self.buf += d
-
-    def _need(self, n):
-        while len(self.buf) < n:
-            self._recv()
-
-    def _line(self):
-        while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line = bytes(self.buf[:i])
-                del self.buf[: i + 2]
-                return line
-            if len(self.buf) > 65536:
-                raise Fail("no CRLF in %s" % short(self.buf))
-            self._recv()
-
-    def response(self, method="GET", common=True):
-        """Reads the next response (a 1xx too); `method` says whether a body follows."""
-        try:
-            while True:
-                i = self.buf.find(b"\r\n\r\n")
-                if i >= 0:
-                    break
-                if len(self.buf) > 1 << 20:
-                    raise Fail("response head over 1 MiB: %s" % short(self.buf))
-                self._recv()
-        except Closed as e:
-            if not self.buf:
-                raise Closed("connection closed without a response")
-            raise Closed("connection closed inside a response head: %s" % e)
-        head = bytes(self.buf[:i])
-        del self.buf[: i + 4]
-        lines = head.split(b"\r\n")
-        m = re.match(rb"^HTTP/(\d\.\d) (\d{3}) ([^\r\n]*)$", lines[0])
-        if not m:
-            raise Fail("bad status line %s" % short(lines[0]))
-        headers = []
-        for ln in lines[1:]:
-            hm = re.match(rb"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$", ln)
-            if not hm or b"\r" in ln or b"\n" in ln:
-                raise Fail("bad response header line %s" % short(ln))
-            headers.append((hm.group(1).decode().lower(), hm.group(2).decode("latin-1")))
-        r = Response(m.group(1).decode(), int(m.group(2)), m.group(3).decode("latin-1"),
-                     headers, head)
-        if common:
-            check_common(r)
-        if r.status < 200 or r.status in (204, 304) or method == "HEAD":
-            return r
-        te = r.tokens("transfer-encoding")
-        cl = r.get("content-length")
-        try:
-            if te:
-                expect(te == {"chunked"}, "unexpected Transfer-Encoding %r" % te)
-                r.body = self._chunked()
-            elif cl is not None:
-                expect(re.fullmatch(r"\d+", cl) is not None, "bad Content-Length %r" % cl)
-                n = int(cl)
-                self._need(n)
-                r.body = bytes(self.buf[:n])
-                del self.buf[:n]
-            else:
-                while True:
-                    try:
-                        self._recv()
-                    except Closed:
-                        break
-                r.body = bytes(self.buf)
-                self.buf.clear()
-        except Closed as e:
-            raise Closed("%d response: body cut short: %s" % (r.status, e))
-        return r
-
-    def _chunked(self):
-        body = bytearray()
-        while True:
-            line = self._line()
-            n = int(line.split(b";")[0], 16)
-            if n == 0:
-                while self._line():
-                    pass
-                return bytes(body)
-            self._need(n + 2)
-            body += self.buf[:n]
-            expect(self.buf[n : n + 2] == b"\r\n", "bad chunk end")
-            del self.buf[: n + 2]
-
-    def expect_closed(self, timeout=3.0):
-        """The server must close now: no more bytes, then EOF or RST."""
-        expect(not self.buf, "unexpected bytes after the response: %s" % short(self.buf))
-        try:
-            self._recv(timeout)
-        except Closed:
-            return
-        except NoAnswer:
-            raise Fail("server did not close the connection within %.0f s" % timeout)
-        raise Fail("unexpected bytes after the response: %s" % short(self.buf))
-
-    def expect_quiet(self, timeout=0.3):
-        """Nothing more arrives within `timeout` (and the connection stays open)."""
-        expect(not self.buf, "unexpected bytes after the response: %s" % short(self.buf))
-        try:
-            self._recv(timeout)
-        except NoAnswer:
-            return
-        except Closed:
-            raise Fail("server closed the connection")
-        raise Fail("unexpected bytes after the response: %s" % short(self.buf))
+    def check(self, r):
+        check_common(r)
 
     def still_usable(self):
         """A follow-up GET on this connection is answered correctly."""
@@ -428,32 +161,16 @@ class Conn:
 
 def get(path, method="GET", headers=(), version="HTTP/1.1", **kw):
     """One request on a fresh connection; returns the response."""
-    with Conn() as c:
-        c.send(req(path, method, headers, version, **kw))
-        return c.response(method)
+    return harness.exchange(Conn(), req(path, method, headers, version, **kw), method)
 
 
 def raw(data, method="GET"):
-    with Conn() as c:
-        c.send(data)
-        return c.response(method)
-
-
-def status(r, want, what=""):
-    ok = r.status in want if isinstance(want, tuple) else r.status == want
-    if not ok:
-        raise Fail("%sexpected status %s, got %d %s (body %s)"
-                   % (what + ": " if what else "", want, r.status, r.reason, short(r.body, 80)))
+    return harness.exchange(Conn(), data, method)
 
 
 def etag_of(rel):
     st = os.stat(os.path.join(ROOT, rel))
     return '"%x-%x"' % (int(st.st_mtime), st.st_size)
-
-
-def media_type(r):
-    ct = r.get("content-type")
-    return ct.split(";")[0].strip().lower() if ct else None
 
 
 # --- the document root ----------------------------------------------------------------------------
@@ -516,15 +233,7 @@ def build_root(tmp):
 
 # --- tests ----------------------------------------------------------------------------------------
 
-TESTS = []
-
-
-def test(limit=TEST_LIMIT):
-    def deco(fn):
-        TESTS.append((fn.__name__[2:], fn, limit))
-        return fn
-
-    return deco
+TESTS, test = harness.registry()
 
 
 @test()
@@ -1750,10 +1459,6 @@ def t_wrk_1000_connections():
 # --- runner ---------------------------------------------------------------------------------------
 
 
-def on_alarm(signum, frame):
-    raise HardTimeout()
-
-
 def clean_shutdown():
     """SIGTERM stops zokiod within 5 s, with status 0 (or killed by the signal), and its stderr
     holds no sanitizer report (a build with -fsanitize=address reports leaks at exit)."""
@@ -1773,84 +1478,55 @@ def clean_shutdown():
     return "ok  ", None
 
 
-def main():
+def run(tests, sel, out, tmp):
+    """Starts SRV and runs `tests` against it; returns whether the summary must show skips."""
     global SRV
-    sel = sys.argv[1:]
-    tests = [t for t in TESTS if not sel or any(s in t[0] for s in sel)]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    tmp = tempfile.mkdtemp(prefix="zokiod-http-")
-    passed = failed = skipped = 0
-
-    def line(kind, name, why=None):
-        print("%s http/%s [%s]%s" % (kind, name, BACKEND, ": " + why if why else ""), flush=True)
-
+    build_root(tmp)
+    SRV = Server(ROOT, tmp)
     try:
-        build_root(tmp)
-        SRV = Server(ROOT, tmp)
-        try:
-            SRV.start()
-        except Fail as e:
-            line("FAIL", "server_start", str(e))
-            print("0 passed, 1 failed", flush=True)
-            return 1
-        time.sleep(0.1)
-        fell = [l for l in SRV.stderr_text().splitlines() if FALLBACK_RE.search(l)]
-        if BACKEND == "io_uring" and fell:
-            why = "zokiod fell back to epoll: " + fell[0].strip()[:200]
-            for name, _, _ in tests:
-                line("skip", name, why)
-            print("0 passed, 0 failed, %d skipped" % len(tests), flush=True)
-            return 0
-        for name, fn, limit in tests:
-            if not SRV.alive():
-                try:
-                    SRV.start()
-                except Fail as e:
-                    line("FAIL", name, "server is down and did not restart: %s" % e)
-                    failed += 1
-                    continue
-            _deadline[0] = time.monotonic() + limit
-            signal.alarm(limit + 2)
-            kind, why = "ok  ", None
+        SRV.start()
+    except Fail as e:
+        out.result("FAIL", "server_start", str(e))
+        return False
+    time.sleep(0.1)
+    fell = [l for l in SRV.stderr_text().splitlines() if FALLBACK_RE.search(l)]
+    if BACKEND == "io_uring" and fell:
+        why = "zokiod fell back to epoll: " + fell[0].strip()[:200]
+        for name, _, _, _ in tests:
+            out.result("skip", name, why)
+        return True
+    for name, fn, limit, _ in tests:
+        if not SRV.alive():
             try:
-                fn()
-            except Skip as e:
-                kind, why = "skip", str(e)
+                SRV.start()
             except Fail as e:
-                kind, why = "FAIL", str(e)
-            except HardTimeout:
-                kind, why = "FAIL", "timed out after %d s" % (limit + 2)
-            except Exception as e:
-                kind, why = "FAIL", "%s: %s" % (type(e).__name__, e)
-            finally:
-                signal.alarm(0)
-            time.sleep(0.02)  # let a crash caused by the last bytes show
-            if not SRV.alive():
-                kind = "FAIL"
-                why = "server died during this test (%s); stderr: %s%s" % (
-                    SRV.how_died(), SRV.stderr_tail(), "; test: " + why if why else "")
-            elif kind == "FAIL" and not SRV.answers():
-                why += " [server stopped answering: restarted for the next tests]"
-                SRV.stop()
-            line(kind, name, why)
-            if kind == "FAIL":
-                failed += 1
-            elif kind == "skip":
-                skipped += 1
-            else:
-                passed += 1
-        if tests and not sel:
-            kind, why = clean_shutdown()
-            line(kind, "clean_shutdown", why)
-            if kind == "FAIL":
-                failed += 1
-            else:
-                passed += 1
+                out.result("FAIL", name, "server is down and did not restart: %s" % e)
+                continue
+        kind, why = harness.run_test(fn, limit)
+        time.sleep(0.02)  # let a crash caused by the last bytes show
+        if not SRV.alive():
+            kind = "FAIL"
+            why = "server died during this test (%s); stderr: %s%s" % (
+                SRV.how_died(), SRV.stderr_tail(), "; test: " + why if why else "")
+        elif kind == "FAIL" and not SRV.answers():
+            why += " [server stopped answering: restarted for the next tests]"
+            SRV.stop()
+        out.result(kind, name, why)
+    if tests and not sel:
+        kind, why = clean_shutdown()
+        out.result(kind, "clean_shutdown", why)
+    return False
+
+
+def main():
+    sel = sys.argv[1:]
+    tests = harness.select(TESTS, sel)
+    harness.setup_process()
+    tmp = tempfile.mkdtemp(prefix="zokiod-http-")
+    out = harness.Report("http")
+    show_skipped = False
+    try:
+        show_skipped = run(tests, sel, out, tmp)
     finally:
         if SRV is not None:
             SRV.stop()
@@ -1860,11 +1536,7 @@ def main():
             except OSError:
                 pass
         shutil.rmtree(tmp, ignore_errors=True)
-    if skipped:
-        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)
-    else:
-        print("%d passed, %d failed" % (passed, failed), flush=True)
-    return 1 if failed else 0
+    return out.finish(show_skipped)
 
 
 if __name__ == "__main__":
