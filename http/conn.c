@@ -52,7 +52,7 @@ static void release_input(zh_conn_t *c)
 /* gives the work buffers back when nothing is buffered and no request is half-read */
 static void maybe_idle(zh_conn_t *c)
 {
-    if (c->w && !zh_out_pending(c) && !c->req.started) zh_out_release(c);
+    if (c->w && !zh_out_pending(c) && !c->w->req.started) zh_out_release(c);
 }
 
 /* hands the access log one record for the request just answered */
@@ -69,7 +69,7 @@ static void log_access(zh_conn_t *c)
         if (!a || !inet_ntop(ss.ss_family, a, c->peer, sizeof c->peer)) strcpy(c->peer, "-");
     }
     char line[ZH_ARENA_SIZE + 64];
-    const zh_req_t *r = &c->req;
+    const zh_req_t *r = &c->w->req;
     int n = snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
                      llhttp_method_name((llhttp_method_t)c->parser.method), (int)r->target.len,
                      r->target.p, c->parser.http_major, c->parser.http_minor);
@@ -97,10 +97,10 @@ static int answer(zh_conn_t *c)
     if (!llhttp_should_keep_alive(&c->parser) || c->requests >= s->lim.keepalive_requests ||
         s->stopping || c->upgraded)
         c->close_after = 1;
-    int rc = zh_static_handle(c, &c->req, c->parser.method);
+    int rc = zh_static_handle(c, &c->w->req, c->parser.method);
     if (rc >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
-    c->req.started = 0;
-    c->req.expect_continue = 0;
+    c->w->req.started = 0;
+    c->w->req.expect_continue = 0;
     c->sent_continue = 0;
     return rc;
 }
@@ -109,7 +109,7 @@ static int answer(zh_conn_t *c)
 static void fail_request(zh_conn_t *c, int status)
 {
     c->close_after = 1;
-    c->req.started = 0;
+    c->w->req.started = 0;
     zh_resp_error(c, status, 0, NULL);
 }
 
@@ -129,13 +129,13 @@ static int parse_input(zh_conn_t *c)
             c->in_len = 0;
             break;
         }
-        if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
+        if (err == HPE_PAUSED_UPGRADE && !c->w->req.started) {
             /* the request was answered already: what follows is HTTP again for us */
             llhttp_reset(&c->parser);
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
-            int st = zh_req_error_status(&c->req, err, data, c->in_len,
+            int st = zh_req_error_status(&c->w->req, err, data, c->in_len,
                                          llhttp_get_error_pos(&c->parser));
             release_input(c);
             fail_request(c, st);
@@ -163,7 +163,7 @@ static int parse_input(zh_conn_t *c)
         }
     }
     if (!c->in_len) release_input(c);
-    if (c->req.expect_continue && !c->sent_continue) {
+    if (c->w->req.expect_continue && !c->sent_continue) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         char *p = zh_out_reserve(c, sizeof cont - 1);
         if (p) {
@@ -174,6 +174,9 @@ static int parse_input(zh_conn_t *c)
     }
     return P_MORE;
 }
+
+/* a request is half-read (its head or body is still coming) */
+static int req_started(const zh_conn_t *c) { return c->w && c->w->req.started; }
 
 /* READ: returns 1 to go on stepping, 0 for PENDING */
 static int step_read(zh_conn_t *c, zk_task_t *t)
@@ -191,17 +194,17 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
             /* the first request and a started one: client_header_timeout; between requests:
              * keepalive_timeout (nginx's split) */
             uint64_t timeout =
-                c->req.started || !c->requests ? s->lim.header_timeout : s->lim.keepalive_timeout;
+                req_started(c) || !c->requests ? s->lim.header_timeout : s->lim.keepalive_timeout;
             /* stopping: an idle connection gets a moment for a request already on its way
              * (answered with Connection: close), so a graceful stop fails no request */
-            if (s->stopping && !c->req.started && timeout > ZK_SEC) timeout = ZK_SEC;
+            if (s->stopping && !req_started(c) && timeout > ZK_SEC) timeout = ZK_SEC;
             set_deadline(c, timeout);
             return 0;
         }
         if (ch.res <= 0) { /* EOF or error: nothing more will come */
             c->st = zh_out_pending(c) ? ST_WRITE : ST_CLOSE;
             c->close_after = 1;
-            if (ch.res < 0 || c->req.started) c->st = ST_CLOSE;
+            if (ch.res < 0 || req_started(c)) c->st = ST_CLOSE;
             return 1;
         }
         c->in_bid = ch.bid;
@@ -222,8 +225,8 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
 static int step_write(zh_conn_t *c, zk_task_t *t)
 {
     if (c->write_kind) {
-        if (zk_poll(&c->wf.base, t) == ZK_PENDING) return 0;
-        if (zh_out_done(c, c->wf.base.result) < 0) {
+        if (zk_poll(&c->w->wf.base, t) == ZK_PENDING) return 0;
+        if (zh_out_done(c, c->w->wf.base.result) < 0) {
             c->st = ST_CLOSE;
             return 1;
         }
@@ -269,8 +272,8 @@ static zk_poll_t conn_run(zk_task_t *t)
             /* every op must settle before the fd and the memory go */
             release_input(c);
             zk_recv_stream_stop(c->srv->loop, &c->rs);
-            if (c->write_kind && zk_poll(&c->wf.base, t) == ZK_PENDING) {
-                zk_future_cancel(&c->wf.base);
+            if (c->write_kind && zk_poll(&c->w->wf.base, t) == ZK_PENDING) {
+                zk_future_cancel(&c->w->wf.base);
                 return ZK_PENDING;
             }
             c->write_kind = 0;
@@ -307,11 +310,9 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     c->lst = l;
     c->fd = fd;
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
-    c->pctx.req = &c->req;
     c->pctx.arena = &c->arena;
     c->pctx.lim = &s->lim;
     c->parser.data = &c->pctx;
-    zh_req_reset(&c->req);
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);

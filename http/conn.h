@@ -26,10 +26,13 @@ typedef struct zh_seg {
     zh_file_t *file; /* reference held until the bytes have left, or NULL */
 } zh_seg_t;
 
-/* The buffers of a busy connection, taken from a per-worker free list when a request starts and
- * given back when the connection goes idle, so an idle keep-alive connection owns none. */
+/* What a busy connection needs (the request, its arena, the output queue and the write future),
+ * taken from a per-worker free list when input arrives and given back when the connection goes
+ * idle, so an idle keep-alive connection owns none of it. */
 typedef struct zh_work {
     struct zh_work *next;
+    zh_req_t req;      /* the request being read */
+    zk_io_future_t wf; /* the write in flight: writev or sendfile */
     char arena[ZH_ARENA_SIZE];
     char out[ZH_OUT_SIZE];
     uint32_t out_used;
@@ -68,12 +71,10 @@ struct zh_server {
 typedef struct zh_conn {
     zk_task_t task;
     zk_recv_stream_t rs;
-    zk_io_future_t wf; /* the write in flight: writev or sendfile */
     zk_timer_t timer;
     llhttp_t parser;
     zh_parse_ctx_t pctx;
     zh_arena_t arena;
-    zh_req_t req;
     zh_server_t *srv;
     const zh_listener_t *lst;
     const zh_vhost_t *vhost;  /* of the request being answered (its access log) */

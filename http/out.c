@@ -19,6 +19,8 @@ int zh_out_take(zh_conn_t *c)
     else if (!(w = malloc(sizeof *w))) /* grows to the peak number of busy connections */
         return -ENOMEM;
     w->out_used = w->nseg = w->seg_head = 0;
+    zh_req_reset(&w->req);
+    c->pctx.req = &w->req;
     c->w = w;
     c->arena.p = w->arena;
     c->arena.cap = ZH_ARENA_SIZE;
@@ -82,7 +84,7 @@ int zh_out_start(zh_conn_t *c)
     zh_seg_t *s = &w->segs[w->seg_head];
     if (!s->mem) {
         size_t len = s->len > (1u << 30) ? (1u << 30) : (size_t)s->len;
-        zk_fut_sendfile(&c->wf, c->fd, s->file->fd, (int64_t)s->off, len);
+        zk_fut_sendfile(&c->w->wf, c->fd, s->file->fd, (int64_t)s->off, len);
         c->write_kind = W_SENDFILE;
         return 0;
     }
@@ -91,7 +93,7 @@ int zh_out_start(zh_conn_t *c)
         w->iov[n].iov_base = (void *)w->segs[i].mem;
         w->iov[n].iov_len = (size_t)w->segs[i].len;
     }
-    zk_fut_writev(&c->wf, c->fd, w->iov, n, 1);
+    zk_fut_writev(&w->wf, c->fd, w->iov, n, 1);
     c->write_kind = W_WRITEV;
     return 0;
 }
