@@ -53,6 +53,7 @@ typedef struct ur {
     unsigned feat;
     struct io_uring_buf_ring *br;
     size_t br_bytes;
+    unsigned posted, window; /* buffers in the ring now, and how many we keep there */
     unsigned pipe_cap;
     upipe_t pipes[MAX_PIPES];
     uint16_t pipe_free[MAX_PIPES];
@@ -96,6 +97,22 @@ static void probe_ops(ur_t *u)
     io_uring_free_probe(pr);
 }
 
+#define RING_WINDOW 128
+
+/* tops the ring up to its window from the top of the free stack */
+static void ring_refill(zk_loop_t *loop, ur_t *u)
+{
+    int added = 0, mask = io_uring_buf_ring_mask(loop->buf_count);
+    while (u->posted < u->window) {
+        int bid = zk__buf_take(loop);
+        if (bid < 0) break;
+        io_uring_buf_ring_add(u->br, zk_buf_ptr(loop, (unsigned)bid), loop->buf_size,
+                              (unsigned short)bid, mask, added++);
+        u->posted++;
+    }
+    if (added) io_uring_buf_ring_advance(u->br, added);
+}
+
 static int bufring_setup(zk_loop_t *loop, ur_t *u)
 {
     unsigned n = loop->buf_count;
@@ -110,11 +127,12 @@ static int bufring_setup(zk_loop_t *loop, ur_t *u)
     }
     u->br = m;
     io_uring_buf_ring_init(u->br);
-    for (unsigned i = 0; i < n; i++)
-        io_uring_buf_ring_add(u->br, zk_buf_ptr(loop, i), loop->buf_size, (unsigned short)i,
-                              io_uring_buf_ring_mask(n), (int)i);
-    io_uring_buf_ring_advance(u->br, (int)n);
-    loop->buf_nfree = 0; /* the kernel owns them all now */
+    /* Only a window of the buffers sits in the ring; the rest wait on the loop's LIFO free
+     * stack. The kernel takes ring buffers in order, so a full ring would cycle through (and
+     * make resident) every buffer; topping the window up from the stack's top reuses the hot
+     * ones instead. */
+    u->window = n < RING_WINDOW ? n : RING_WINDOW;
+    ring_refill(loop, u);
     return 0;
 }
 
@@ -394,13 +412,8 @@ static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
 static void ur_buf_put(zk_loop_t *loop, unsigned bid)
 {
     ur_t *u = loop->be;
-    if (u->feat & F_BUFRING) {
-        io_uring_buf_ring_add(u->br, zk_buf_ptr(loop, bid), loop->buf_size, (unsigned short)bid,
-                              io_uring_buf_ring_mask(loop->buf_count), 0);
-        io_uring_buf_ring_advance(u->br, 1);
-    } else {
-        zk__buf_release(loop, bid);
-    }
+    zk__buf_release(loop, bid);
+    if (u->feat & F_BUFRING) ring_refill(loop, u);
     /* a recv that ran out of buffers goes again now */
     zk_op_t *op = zk__q_pop(&loop->starved);
     if (op && ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
@@ -468,9 +481,10 @@ static void recv_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe 
     int mshot = op->flags & ZK_OP_F_MULTISHOT;
     int bid = -1;
     if (op->flags & ZK_OP_F_POOLBUF) {
-        if (cqe->flags & IORING_CQE_F_BUFFER)
+        if (cqe->flags & IORING_CQE_F_BUFFER) {
             bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        else if (!(u->feat & F_BUFRING))
+            u->posted--;
+        } else if (!(u->feat & F_BUFRING))
             bid = op->priv16;
         if (bid >= 0 && res <= 0) {
             ur_buf_put(loop, (unsigned)bid); /* never handed out: buf_out unchanged */
@@ -481,7 +495,8 @@ static void recv_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe 
         if (!cancelling) {
             /* the ring ran dry; buffers the user gave back since then let it go again at once,
              * otherwise it waits for the next zk_buf_put() */
-            if (loop->buf_out < loop->buf_count) {
+            ring_refill(loop, u);
+            if (u->posted) {
                 if (ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
             } else {
                 zk__q_push(&loop->starved, op);
