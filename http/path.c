@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/path.h"
+#include "http/sink.h"
 
 #include <string.h>
 
@@ -126,58 +127,36 @@ static int uri_must_escape(unsigned char c)
     return strchr("\"#%<>?\\^`{|}", c) != NULL;
 }
 
-/* snprintf-style appender: stops writing at the first piece that does not fit, so a truncated
- * result never ends in half an escape. */
-typedef struct {
-    char *out;
-    size_t cap, need, written;
-} sink_t;
-
-static void sink_put(sink_t *s, const char *p, size_t n)
-{
-    if (s->written == s->need && s->need + n < s->cap) {
-        memcpy(s->out + s->written, p, n);
-        s->written += n;
-    }
-    s->need += n;
-}
-
-static size_t sink_end(sink_t *s)
-{
-    if (s->cap > 0) s->out[s->written] = '\0';
-    return s->need;
-}
-
 size_t zh_uri_escape(const char *in, size_t len, char *out, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";
-    sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = {out, cap, 0, 0};
 
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
 
         if (uri_must_escape(c))
-            sink_put(&s, esc, 3);
+            zh_sink_put(&s, esc, 3);
         else
-            sink_put(&s, in + i, 1);
+            zh_sink_put(&s, in + i, 1);
     }
-    return sink_end(&s);
+    return zh_sink_end(&s);
 }
 
 size_t zh_html_escape(const char *in, size_t len, char *out, size_t cap)
 {
-    sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = {out, cap, 0, 0};
 
     for (size_t i = 0; i < len; i++) {
         switch (in[i]) {
-        case '&': sink_put(&s, "&amp;", 5); break;
-        case '<': sink_put(&s, "&lt;", 4); break;
-        case '>': sink_put(&s, "&gt;", 4); break;
-        case '"': sink_put(&s, "&quot;", 6); break;
-        case '\'': sink_put(&s, "&#39;", 5); break;
-        default: sink_put(&s, in + i, 1); break;
+        case '&': zh_sink_put(&s, "&amp;", 5); break;
+        case '<': zh_sink_put(&s, "&lt;", 4); break;
+        case '>': zh_sink_put(&s, "&gt;", 4); break;
+        case '"': zh_sink_put(&s, "&quot;", 6); break;
+        case '\'': zh_sink_put(&s, "&#39;", 5); break;
+        default: zh_sink_put(&s, in + i, 1); break;
         }
     }
-    return sink_end(&s);
+    return zh_sink_end(&s);
 }

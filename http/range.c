@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/range.h"
+#include "http/sink.h"
 
 #include <string.h>
 #include <strings.h>
@@ -99,24 +100,9 @@ zh_range_kind_t zh_range_parse(const char *value, size_t len, uint64_t size, zh_
     return ZH_RANGE_OK;
 }
 
-/* snprintf-style appender that never splits a piece. */
-typedef struct {
-    char *out;
-    size_t cap, need, written;
-} sink_t;
+static void puts_(zh_sink_t *s, const char *p) { zh_sink_put(s, p, strlen(p)); }
 
-static void put(sink_t *s, const char *p, size_t n)
-{
-    if (s->written == s->need && s->need + n < s->cap) {
-        memcpy(s->out + s->written, p, n);
-        s->written += n;
-    }
-    s->need += n;
-}
-
-static void puts_(sink_t *s, const char *p) { put(s, p, strlen(p)); }
-
-static void put_u64(sink_t *s, uint64_t v)
+static void put_u64(zh_sink_t *s, uint64_t v)
 {
     char buf[20];
     size_t i = sizeof(buf);
@@ -125,35 +111,29 @@ static void put_u64(sink_t *s, uint64_t v)
         buf[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    put(s, buf + i, sizeof(buf) - i);
+    zh_sink_put(s, buf + i, sizeof(buf) - i);
 }
 
-static size_t finish(sink_t *s)
-{
-    if (s->cap > 0) s->out[s->written] = '\0';
-    return s->need;
-}
-
-static void put_range(sink_t *s, const zh_range_t *r, uint64_t size)
+static void put_range(zh_sink_t *s, const zh_range_t *r, uint64_t size)
 {
     puts_(s, "bytes ");
     if (r != NULL) {
         put_u64(s, r->start);
-        put(s, "-", 1);
+        zh_sink_put(s, "-", 1);
         put_u64(s, r->end);
     } else {
-        put(s, "*", 1);
+        zh_sink_put(s, "*", 1);
     }
-    put(s, "/", 1);
+    zh_sink_put(s, "/", 1);
     put_u64(s, size);
 }
 
 size_t zh_range_content_range(char *out, size_t cap, const zh_range_t *r, uint64_t size)
 {
-    sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = {out, cap, 0, 0};
 
     put_range(&s, r, size);
-    return finish(&s);
+    return zh_sink_end(&s);
 }
 
 void zh_range_boundary(uint64_t seed, char out[ZH_RANGE_BOUNDARY_LEN + 1])
@@ -169,7 +149,7 @@ void zh_range_boundary(uint64_t seed, char out[ZH_RANGE_BOUNDARY_LEN + 1])
 size_t zh_range_part_header(char *out, size_t cap, const char *boundary, const char *type,
                             const zh_range_t *r, uint64_t size, unsigned index)
 {
-    sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = {out, cap, 0, 0};
 
     puts_(&s, index == 0 ? "--" : "\r\n--");
     puts_(&s, boundary);
@@ -180,17 +160,17 @@ size_t zh_range_part_header(char *out, size_t cap, const char *boundary, const c
     puts_(&s, "\r\nContent-Range: ");
     put_range(&s, r, size);
     puts_(&s, "\r\n\r\n");
-    return finish(&s);
+    return zh_sink_end(&s);
 }
 
 size_t zh_range_trailer(char *out, size_t cap, const char *boundary)
 {
-    sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = {out, cap, 0, 0};
 
     puts_(&s, "\r\n--");
     puts_(&s, boundary);
     puts_(&s, "--\r\n");
-    return finish(&s);
+    return zh_sink_end(&s);
 }
 
 uint64_t zh_range_multipart_length(const char *boundary, const char *type, const zh_range_t *r,
