@@ -15,6 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,10 +192,11 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
         zk_recv_chunk_t ch;
         if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) {
             maybe_idle(c);
-            /* the first request and a started one: client_header_timeout; between requests:
-             * keepalive_timeout (nginx's split) */
-            uint64_t timeout =
-                req_started(c) || !c->requests ? s->lim.header_timeout : s->lim.keepalive_timeout;
+            /* nginx's split: a body being read, client_body_timeout; the first request and a
+             * started head, client_header_timeout; between requests, keepalive_timeout */
+            uint64_t timeout = req_started(c) && c->w->req.in_body ? s->lim.body_timeout
+                               : req_started(c) || !c->requests    ? s->lim.header_timeout
+                                                                   : s->lim.keepalive_timeout;
             /* stopping: an idle connection gets a moment for a request already on its way
              * (answered with Connection: close), so a graceful stop fails no request */
             if (s->stopping && !req_started(c) && timeout > ZK_SEC) timeout = ZK_SEC;
@@ -305,6 +307,10 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     zh_server_t *s = l->srv;
     zh_conn_t *c = zk_pool_get(&s->conn_pool);
     if (!c) return NULL;
+    /* like nginx's tcp_nodelay on: the short last segment of a response must not wait for the
+     * client's ACK of the ones before it */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     memset(c, 0, sizeof *c);
     c->srv = s;
     c->lst = l;

@@ -166,6 +166,7 @@ static int on_headers_complete(llhttp_t *p)
     int chunked = (p->flags & F_CHUNKED) != 0;
     int has_body = chunked || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->lim->max_body) return fail(p, 413);
+    r->in_body = (uint8_t)has_body;
     zh_str_t ex = r->h[ZH_H_EXPECT];
     if (ex.p) {
         if (ex.len != 12 || strncasecmp(ex.p, "100-continue", 12)) return fail(p, 417);

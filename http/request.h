@@ -41,6 +41,7 @@ typedef struct zh_req {
     uint16_t status;   /* an error status decided by a callback (414, 431, 413, 501, 505...) */
     uint8_t expect_continue; /* Expect: 100-continue with a body to come: say 100 first */
     uint8_t started;         /* a first byte of this request was seen */
+    uint8_t in_body;         /* the head is complete and a body is being read */
     uint64_t body_bytes;
 } zh_req_t;
 

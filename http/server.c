@@ -18,6 +18,7 @@ void zh_limits_default(zh_limits_t *l)
     l->max_conns = 16384;
     l->keepalive_timeout = 75 * ZK_SEC;
     l->header_timeout = 60 * ZK_SEC;
+    l->body_timeout = 60 * ZK_SEC;
     l->send_timeout = 60 * ZK_SEC;
     l->linger_timeout = 5 * ZK_SEC;
     l->cache_max_file = 32 * 1024;

@@ -82,6 +82,7 @@ typedef struct zh_limits {
     uint32_t max_conns;          /* connections per worker; more are closed at accept */
     uint64_t keepalive_timeout;  /* ns idle between requests */
     uint64_t header_timeout;     /* ns to receive a whole request head */
+    uint64_t body_timeout;       /* ns between two reads of a request body */
     uint64_t send_timeout;       /* ns without write progress */
     uint64_t linger_timeout;     /* ns spent draining input before closing after an error */
     uint32_t cache_max_file;     /* files up to this size are served from memory */

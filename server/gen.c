@@ -220,6 +220,7 @@ static void build_limits(zs_gen_t *g)
     l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
     l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
     l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
+    l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
     l->send_timeout = h->send_timeout_ms * ZK_MSEC;
     if (g->conf.worker_connections) l->max_conns = g->conf.worker_connections;
 }
@@ -250,6 +251,11 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err,
     const zc_http_t *h = &g->conf.http;
     if (build_mime(g) < 0) return fail(err, errlen, "zokiod: %s%s", "bad types table", "");
     build_limits(g);
+    if (!h->sendfile)
+        zs_log(ZS_LOG_NOTICE,
+               "sendfile off: zokiod still sends files over %u bytes with "
+               "zero-copy sendfile (smaller ones from memory)",
+               (unsigned)g->lim.cache_max_file);
     g->nvhosts = h->nservers;
     g->vhosts = calloc(h->nservers ? h->nservers : 1, sizeof *g->vhosts);
     g->extra = calloc(h->nservers ? h->nservers : 1, sizeof *g->extra);

@@ -1302,6 +1302,7 @@ http {
     keepalive_timeout 1s;
     client_max_body_size 10;
     client_header_timeout 1s;
+    client_body_timeout 2s;
     send_timeout 1s;
     large_client_header_buffers 4 1k;
     server_tokens off;
@@ -1349,6 +1350,25 @@ def t_client_header_timeout():
         dt = time.monotonic() - t0
         expect(0.7 <= dt <= 2.5, "unfinished request head dropped after %.2f s "
                "(client_header_timeout 1s)" % dt)
+
+
+@test()
+def t_client_body_timeout():
+    # the head is complete, the body stops coming: client_body_timeout (2s), not the 1s header one
+    with Conn(httplevel().port) as c:
+        c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nabc")
+        t0 = time.monotonic()
+        try:
+            r = c.response()
+            status(r, 408, "answer to a request body left unfinished")
+            c.expect_closed()
+        except Closed:
+            pass
+        except NoAnswer:
+            raise Fail("unfinished request body still open after 5 s (client_body_timeout 2s)")
+        dt = time.monotonic() - t0
+        expect(1.6 <= dt <= 3.5, "unfinished request body dropped after %.2f s "
+               "(client_body_timeout 2s, client_header_timeout 1s)" % dt)
 
 
 @test()
