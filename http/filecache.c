@@ -18,6 +18,7 @@
 #endif
 
 #define TAB_SIZE 1024
+#define MAX_FDS  1024 /* open fds the cache may keep for large files */
 
 int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes)
 {
@@ -31,17 +32,15 @@ int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes)
 
 static void file_free(zh_fcache_t *fc, zh_file_t *f)
 {
-    if (f->fd >= 0) close(f->fd);
-    if (f->cached || f->data) {
-        fc->bytes -= f->size;
-        free(f->data);
-        free(f->hdr);
-        free(f->key);
-        free(f);
-        return;
+    if (f->fd >= 0) {
+        close(f->fd);
+        fc->nfds--;
     }
-    f->next = fc->spare; /* per-request entries are recycled, not freed */
-    fc->spare = f;
+    fc->bytes -= f->mem;
+    free(f->data);
+    free(f->hdr);
+    free(f->key);
+    free(f);
 }
 
 void zh_fcache_fini(zh_fcache_t *fc)
@@ -52,11 +51,6 @@ void zh_fcache_fini(zh_fcache_t *fc)
             f->cached = 0;
             if (--f->refs == 0) file_free(fc, f);
         }
-    while (fc->spare) {
-        zh_file_t *f = fc->spare;
-        fc->spare = f->next;
-        free(f);
-    }
     free(fc->tab);
     fc->tab = NULL;
 }
@@ -129,6 +123,7 @@ zh_file_t *zh_blob_new(zh_fcache_t *fc, char *data, uint64_t size)
     f->fd = -1;
     f->data = data;
     f->size = size;
+    f->mem = size;
     f->refs = 1;
     fc->bytes += size; /* file_free takes it off again */
     return f;
@@ -157,14 +152,16 @@ static void unlink_entry(zh_fcache_t *fc, zh_file_t *f)
     /* an entry still in flight keeps its memory until its last response is out */
 }
 
-/* drops unused entries until there is room for `need` more bytes */
-static void make_room(zh_fcache_t *fc, uint64_t need)
+/* drops unused entries until there is room for `need` more bytes and one more fd */
+static void make_room(zh_fcache_t *fc, uint64_t need, int fd)
 {
-    for (uint32_t i = 0; i <= fc->mask && fc->bytes + need > fc->max_bytes; i++)
+    for (uint32_t i = 0; i <= fc->mask; i++) {
+        if (fc->bytes + need <= fc->max_bytes && (!fd || fc->nfds < MAX_FDS)) return;
         for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
             n = f->next;
             if (f->refs == 1) unlink_entry(fc, f);
         }
+    }
 }
 
 static void set_validators(const zh_site_t *site, zh_file_t *f, const char *path, size_t len,
@@ -194,7 +191,8 @@ static int read_all(int fd, char *buf, uint64_t size)
     return 0;
 }
 
-/* builds an in-memory entry from an open regular file (fd is closed) */
+/* builds a cached entry from an open regular file: small ones are read into memory (and the fd
+ * closed), large ones keep the fd */
 static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
                        const char *path, size_t len, uint32_t h, time_t now, zh_file_t **out)
 {
@@ -204,10 +202,14 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     if (!f) goto fail;
     f->fd = -1;
     set_validators(site, f, path, len, st);
-    f->data = malloc(f->size ? f->size : 1);
+    int in_memory = f->size <= fc->max_file && f->size <= fc->max_bytes;
     f->key = malloc(len + 1);
-    if (!f->data || !f->key) goto fail;
-    if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
+    if (!f->key) goto fail;
+    if (in_memory) {
+        if (!(f->data = malloc(f->size ? f->size : 1))) goto fail;
+        if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
+        f->mem = f->size;
+    }
     int n = snprintf(hdr, sizeof hdr,
                      "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\n"
                      "ETag: %s\r\nAccept-Ranges: bytes\r\n",
@@ -225,9 +227,14 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     f->checked = now;
     f->cached = 1;
     f->refs = 2; /* the table's and the caller's */
-    close(fd);
-    make_room(fc, f->size);
-    fc->bytes += f->size;
+    make_room(fc, f->mem, !in_memory);
+    if (in_memory) {
+        close(fd);
+    } else {
+        f->fd = fd;
+        fc->nfds++;
+    }
+    fc->bytes += f->mem;
     f->next = fc->tab[h & fc->mask];
     fc->tab[h & fc->mask] = f;
     fc->count++;
@@ -242,25 +249,6 @@ fail:
         free(f);
     }
     return r;
-}
-
-/* a per-request entry holding the open fd of a large file */
-static int make_open(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
-                     const char *path, size_t len, zh_file_t **out)
-{
-    zh_file_t *f = fc->spare;
-    if (f)
-        fc->spare = f->next;
-    else if (!(f = malloc(sizeof *f))) {
-        close(fd);
-        return -ENOMEM;
-    }
-    memset(f, 0, sizeof *f);
-    f->fd = fd;
-    f->refs = 1;
-    set_validators(site, f, path, len, st);
-    *out = f;
-    return 0;
 }
 
 static int same_file(const zh_file_t *f, const struct stat *st)
@@ -303,7 +291,5 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
         return 0;
     }
     if (f) unlink_entry(fc, f); /* changed on disk */
-    if ((uint64_t)st.st_size <= fc->max_file && (uint64_t)st.st_size <= fc->max_bytes)
-        return make_cached(fc, site, fd, &st, path, len, h, now, out);
-    return make_open(fc, site, fd, &st, path, len, out);
+    return make_cached(fc, site, fd, &st, path, len, h, now, out);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: the open-file cache. Small regular files are held in memory with their headers
- * prebuilt; larger ones are opened per request and sent from their fd. Entries are refcounted:
- * a response holds a reference until its bytes have left. A cached entry is re-checked (one
- * fstatat) at most once per second, so a changed file is never served stale for longer. */
+/* zokiod http: the open-file cache (nginx's open_file_cache, always on). Small regular files are
+ * held in memory, larger ones keep their fd open for sendfile; both with their response headers
+ * prebuilt. Entries are refcounted: a response holds a reference until its bytes have left. A
+ * cached entry is re-checked (opened again beneath the root and compared by inode, size and
+ * mtime) at most once per second, so a changed or removed file is never served stale for longer. */
 #ifndef ZH_FILECACHE_H
 #define ZH_FILECACHE_H
 
@@ -25,12 +26,13 @@ typedef struct zh_file {
     ino_t ino;
     time_t checked; /* second of the last validation */
     uint8_t cached; /* in the hash table */
+    uint64_t mem;   /* bytes of memory it holds (data) */
     const char *ctype;
     uint16_t etag_len;
     char etag[ZH_ETAG_LEN + 1];
     char lastmod[30];
     char *hdr; /* "Content-Type: ..\r\nContent-Length: ..\r\nLast-Modified: ..\r\nETag: ..\r\n
-                * Accept-Ranges: bytes\r\n" for in-memory entries */
+                * Accept-Ranges: bytes\r\n" (NULL for a generated page) */
     uint32_t hdr_len;
     uint32_t keylen;
     char *key;             /* the normalized path */
@@ -42,7 +44,7 @@ typedef struct zh_fcache {
     uint64_t max_bytes, bytes;
     zh_file_t **tab;
     uint32_t mask, count;
-    zh_file_t *spare; /* free zh_file_t structs for per-request (uncached) entries */
+    uint32_t nfds; /* cached entries holding an open fd */
 } zh_fcache_t;
 
 int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes);

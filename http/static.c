@@ -62,15 +62,10 @@ static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
     char *p = zh_resp_head(c, status, start, start + ZH_OUT_ROOM);
     c->resp_bytes = head ? 0 : f->size;
     if (f->hdr) {
-        p = put(p, f->hdr, f->hdr_len); /* prebuilt for in-memory files */
-    } else if (!f->ctype) {             /* a generated page */
+        p = put(p, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
+    } else {                            /* a generated page */
         p += snprintf(p, 96, "Content-Type: text/html\r\nContent-Length: %llu\r\n",
                       (unsigned long long)f->size);
-    } else {
-        p += snprintf(p, 512, "Content-Type: %s\r\nContent-Length: %llu\r\n", f->ctype,
-                      (unsigned long long)f->size);
-        p = file_fields(p, f);
-        p = PUTS(p, "Accept-Ranges: bytes\r\n");
     }
     p = PUTS(p, "\r\n");
     zh_out_commit(c, start, (size_t)(p - start));
