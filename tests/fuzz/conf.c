@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "conf/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static char dir[64], path[96];
 

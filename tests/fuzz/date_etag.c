@@ -13,16 +13,7 @@
 
 #include "http/date.h"
 #include "http/etag.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "tests/fuzz/fuzz.h"
 
 #define NFIELDS  5
 #define MAX_DATE ((time_t)253402300799) /* 9999-12-31 23:59:59 */

@@ -9,23 +9,7 @@
 #include <string.h>
 
 #include "http/path.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static char *xmalloc(size_t n)
-{
-    char *p = malloc(n ? n : 1);
-    if (!p) abort();
-    return p;
-}
+#include "tests/fuzz/fuzz.h"
 
 static int has_segment(const char *s, size_t len, const char *seg)
 {

@@ -9,23 +9,7 @@
 #include <string.h>
 
 #include "http/range.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static char *xmalloc(size_t n)
-{
-    char *p = malloc(n ? n : 1);
-    if (!p) abort();
-    return p;
-}
+#include "tests/fuzz/fuzz.h"
 
 /* measures with cap 0, writes into an exactly sized buffer, checks the lengths agree */
 static size_t part_header(const char *b, const char *type, const zh_range_t *r, uint64_t fsize,
