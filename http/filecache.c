@@ -114,7 +114,6 @@ int zh_dir_open(const zh_site_t *site, const char *path, size_t len)
 
 zh_file_t *zh_blob_new(zh_fcache_t *fc, char *data, uint64_t size)
 {
-    (void)fc;
     zh_file_t *f = calloc(1, sizeof *f);
     if (!f) {
         free(data);

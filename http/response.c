@@ -5,37 +5,30 @@
 #include <string.h>
 
 #include "http/conn.h"
+#include "http/sink.h"
 #include "http/status.h"
-
-static char *put(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define PUTS(p, lit) put(p, lit, sizeof(lit) - 1)
 
 char *zh_resp_head(zh_conn_t *c, int status, char *p, char *end)
 {
     const char *reason = zh_status_reason(status);
     size_t rl = strlen(reason);
     if ((size_t)(end - p) < 96 + rl) return NULL;
-    p = PUTS(p, "HTTP/1.1 ");
+    p = ZH_PUTS(p, "HTTP/1.1 ");
     *p++ = (char)('0' + status / 100);
     *p++ = (char)('0' + status / 10 % 10);
     *p++ = (char)('0' + status % 10);
     *p++ = ' ';
-    p = put(p, reason, rl);
-    p = PUTS(p, "\r\nServer: ");
+    p = zh_put(p, reason, rl);
+    p = ZH_PUTS(p, "\r\nServer: ");
     const char *sv = c->srv->hooks.server_header;
-    p = put(p, sv, strlen(sv));
-    p = PUTS(p, "\r\nDate: ");
-    p = put(p, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
-    p = PUTS(p, "\r\n");
+    p = zh_put(p, sv, strlen(sv));
+    p = ZH_PUTS(p, "\r\nDate: ");
+    p = zh_put(p, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
+    p = ZH_PUTS(p, "\r\n");
     if (c->close_after)
-        p = PUTS(p, "Connection: close\r\n");
+        p = ZH_PUTS(p, "Connection: close\r\n");
     else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
-        p = PUTS(p, "Connection: keep-alive\r\n");
+        p = ZH_PUTS(p, "Connection: keep-alive\r\n");
     c->resp_status = status;
     /* add_header: on success and redirect responses, or on every one with `always` */
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
@@ -43,10 +36,10 @@ char *zh_resp_head(zh_conn_t *c, int status, char *p, char *end)
         if (status >= 400 && !h->always) continue;
         size_t nl = strlen(h->name), vl = strlen(h->value);
         if ((size_t)(end - p) < nl + vl + 4 + 256) break; /* keep room for the rest */
-        p = put(p, h->name, nl);
-        p = PUTS(p, ": ");
-        p = put(p, h->value, vl);
-        p = PUTS(p, "\r\n");
+        p = zh_put(p, h->name, nl);
+        p = ZH_PUTS(p, ": ");
+        p = zh_put(p, h->value, vl);
+        p = ZH_PUTS(p, "\r\n");
     }
     return p;
 }
@@ -70,14 +63,14 @@ int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra)
     char *end = start + room;
     char *p = zh_resp_head(c, status, start, end);
     if (!p) return -ENOBUFS;
-    if (extra) p = put(p, extra, xl);
+    if (extra) p = zh_put(p, extra, xl);
     c->resp_bytes = head ? 0 : (uint64_t)blen;
     if (blen) {
-        p = PUTS(p, "Content-Type: text/html\r\n");
+        p = ZH_PUTS(p, "Content-Type: text/html\r\n");
         p += snprintf(p, (size_t)(end - p), "Content-Length: %d\r\n\r\n", blen);
-        if (!head) p = put(p, body, (size_t)blen);
+        if (!head) p = zh_put(p, body, (size_t)blen);
     } else {
-        p = PUTS(p, "\r\n");
+        p = ZH_PUTS(p, "\r\n");
     }
     zh_out_commit(c, start, (size_t)(p - start));
     return 0;

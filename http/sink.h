@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: an snprintf-style appender for the text builders (escapes, Content-Range, multipart
- * part heads). It never writes half a piece: once one does not fit, nothing more is written, but
- * the length the whole result needs keeps counting. */
+/* zokiod http: text appenders. zh_sink_t is snprintf-style for the text builders (escapes,
+ * Content-Range, multipart part heads): it never writes half a piece; once one does not fit,
+ * nothing more is written, but the length the whole result needs keeps counting. zh_put appends
+ * into room already reserved (response heads). */
 #ifndef ZH_SINK_H
 #define ZH_SINK_H
 
@@ -28,5 +29,14 @@ static inline size_t zh_sink_end(zh_sink_t *s)
     if (s->cap > 0) s->out[s->written] = '\0';
     return s->need;
 }
+
+/* Appends n bytes at p and returns the end (the caller has checked the room). */
+static inline char *zh_put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define ZH_PUTS(p, lit) zh_put(p, lit, sizeof(lit) - 1)
 
 #endif

@@ -8,20 +8,13 @@
 #include <time.h>
 
 #include "http/conn.h"
+#include "http/sink.h"
 #include "http/path.h"
 #include "http/range.h"
 #include "http/autoindex.h"
 #include "http/route.h"
 
 #define PATH_MAX_LEN 4096
-
-static char *put(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define PUTS(p, lit) put(p, lit, sizeof(lit) - 1)
 
 static int errno_status(int err)
 {
@@ -41,11 +34,11 @@ static int errno_status(int err)
 /* the validator and type lines of a file, for files not held in memory */
 static char *file_fields(char *p, const zh_file_t *f)
 {
-    p = PUTS(p, "Last-Modified: ");
-    p = put(p, f->lastmod, ZH_DATE_LEN);
-    p = PUTS(p, "\r\nETag: ");
-    p = put(p, f->etag, f->etag_len);
-    return PUTS(p, "\r\n");
+    p = ZH_PUTS(p, "Last-Modified: ");
+    p = zh_put(p, f->lastmod, ZH_DATE_LEN);
+    p = ZH_PUTS(p, "\r\nETag: ");
+    p = zh_put(p, f->etag, f->etag_len);
+    return ZH_PUTS(p, "\r\n");
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -62,12 +55,12 @@ static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
     char *p = zh_resp_head(c, status, start, start + ZH_OUT_ROOM);
     c->resp_bytes = head ? 0 : f->size;
     if (f->hdr) {
-        p = put(p, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                            /* a generated page */
+        p = zh_put(p, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
+    } else {                               /* a generated page */
         p += snprintf(p, 96, "Content-Type: text/html\r\nContent-Length: %llu\r\n",
                       (unsigned long long)f->size);
     }
-    p = PUTS(p, "\r\n");
+    p = ZH_PUTS(p, "\r\n");
     zh_out_commit(c, start, (size_t)(p - start));
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
@@ -78,7 +71,7 @@ static int send_304(zh_conn_t *c, zh_file_t *f)
     if (!start) return -ENOBUFS;
     char *p = zh_resp_head(c, 304, start, start + ZH_OUT_ROOM);
     p = file_fields(p, f);
-    p = PUTS(p, "\r\n");
+    p = ZH_PUTS(p, "\r\n");
     zh_out_commit(c, start, (size_t)(p - start));
     c->resp_bytes = 0;
     return 0;
@@ -106,9 +99,9 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigne
     if (n == 1) {
         p += snprintf(p, (size_t)(end - p), "Content-Type: %s\r\nContent-Length: %llu\r\n",
                       f->ctype, (unsigned long long)(rg[0].end - rg[0].start + 1));
-        p = PUTS(p, "Content-Range: ");
+        p = ZH_PUTS(p, "Content-Range: ");
         p += zh_range_content_range(p, (size_t)(end - p), &rg[0], f->size);
-        p = PUTS(p, "\r\n\r\n");
+        p = ZH_PUTS(p, "\r\n\r\n");
         zh_out_commit(c, start, (size_t)(p - start));
         return queue_body(c, f, rg[0].start, rg[0].end - rg[0].start + 1);
     }
@@ -231,7 +224,7 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (!start) return -ENOBUFS;
     char *p = zh_resp_head(c, code, start, start + ZH_OUT_ROOM);
     p += snprintf(p, 128, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n", tl);
-    if (!head) p = put(p, text, tl);
+    if (!head) p = zh_put(p, text, tl);
     c->resp_bytes = head ? 0 : tl;
     zh_out_commit(c, start, (size_t)(p - start));
     return 0;
