@@ -348,11 +348,12 @@ static int ur_submit(zk_loop_t *loop, zk_op_t *op)
     struct io_uring_sqe *sqe = sqe_get(u);
     if (!sqe) return -EAGAIN;
     switch (op->type) {
-    case ZK_OP_ACCEPT:
+    case ZK_OP_ACCEPT: /* readiness on the ring, then accept4(2) here: see accept_cqe() */
+        op->priv64 = 0;
         if ((op->flags & ZK_OP_F_MULTISHOT) && (u->feat & F_MSHOT_ACCEPT))
-            io_uring_prep_multishot_accept(sqe, op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            io_uring_prep_poll_multishot(sqe, op->fd, POLLIN);
         else
-            io_uring_prep_accept(sqe, op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            io_uring_prep_poll_add(sqe, op->fd, POLLIN);
         break;
     case ZK_OP_CONNECT:
         io_uring_prep_connect(sqe, op->fd, op->u.conn.addr, op->u.conn.addrlen);
@@ -519,23 +520,55 @@ static void recv_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe 
     }
 }
 
+/* transient per-connection failures: the listener itself is fine */
+static int accept_transient(int e) { return e == ECONNABORTED || e == EINTR || e == EPROTO; }
+
+/* Takes the connections queued on the listener: one completion each (more to come while the op
+ * stays armed). 0 when the queue is empty, 1 when a one-shot op got its connection, -errno when
+ * the listener failed. */
+static int accept_drain(zk_loop_t *loop, zk_op_t *op, int mshot)
+{
+    while (op->state == ZK_OPS_ARMED) {
+        int fd = accept4(op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && accept_transient(errno)) continue;
+        if (fd < 0) return errno == EAGAIN ? 0 : -errno;
+        if (!mshot) return zk__complete(loop, op, fd, 0), 1;
+        zk__complete(loop, op, fd, 1);
+    }
+    return 0;
+}
+
+/* Accept waits for readiness with a plain (non-exclusive) poll and accepts with accept4(2).
+ * io_uring's own accept waits exclusively: a new connection wakes one waiter only, and a waiter
+ * that will not act (a ring torn down after its worker exited, or one whose cancel still sits in
+ * deferred task work) swallows the wake-up while another process's accept sleeps on with the
+ * connection queued. Listening sockets are shared by worker processes, so every waiter is woken
+ * and the first accept4(2) wins; the others find the queue empty. */
 static void accept_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe *cqe)
 {
-    (void)u;
     int res = cqe->res, more = cqe->flags & IORING_CQE_F_MORE;
-    int mshot = op->flags & ZK_OP_F_MULTISHOT;
-    int cancelling = op->state == ZK_OPS_CANCELLING;
-    if (mshot && !cancelling && (res == -ECONNABORTED || res == -EINTR) && !more) {
-        if (ur_submit(loop, op) < 0) zk__defer(loop, op, -ENOMEM);
-        return;
+    (void)u;
+    int mshot = (op->flags & ZK_OP_F_MULTISHOT) != 0; /* a one-shot poll is re-armed for it */
+    if (res >= 0 && !op->priv64) {
+        int r = accept_drain(loop, op, mshot);
+        if (r == 1) return;
+        if (r < 0) { /* end the op with the listener's error once the poll is gone */
+            op->priv64 = (uint64_t)(int64_t)r;
+            if (more) {
+                op->state = ZK_OPS_CANCELLING;
+                cancel_ud(u, (uint64_t)(uintptr_t)op);
+            }
+        }
     }
-    int rearm = mshot && res >= 0 && !more && !cancelling;
-    zk__complete(loop, op, res, more || rearm);
-    if (rearm) {
-        if (op->state == ZK_OPS_CANCELLING)
-            zk__defer(loop, op, -ECANCELED);
-        else if (ur_submit(loop, op) < 0)
-            zk__defer(loop, op, -ENOMEM);
+    if (more) return;
+    if (op->priv64) {
+        zk__complete(loop, op, (int)(int64_t)op->priv64, 0);
+    } else if (op->state == ZK_OPS_CANCELLING) {
+        zk__complete(loop, op, -ECANCELED, 0);
+    } else if (res < 0 && res != -ECANCELED) {
+        zk__complete(loop, op, res, 0);
+    } else if (ur_submit(loop, op) < 0) { /* the poll ended on its own (or found nothing) */
+        zk__defer(loop, op, -ENOMEM);
     }
 }
 

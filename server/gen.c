@@ -266,6 +266,12 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err,
     return build_listens(g, old, err, errlen);
 }
 
+void zs_gen_unlisten(const zs_gen_t *g)
+{
+    for (size_t i = 0; i < g->nlistens; i++)
+        if (g->listens[i].fd >= 0) shutdown(g->listens[i].fd, SHUT_RDWR);
+}
+
 void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep_from)
 {
     for (size_t i = 0; i < g->nlistens; i++)

@@ -50,5 +50,9 @@ int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
 
 /* Frees g; listening sockets also present in `keep` (may be NULL) stay open. */
 void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep);
+/* Takes g's listening sockets out of LISTEN (shutdown(2); the fds stay open) once no worker
+ * serves them: a ring of an exited worker may still hold a socket for a moment while the kernel
+ * tears it down, and a socket still listening would make an immediate restart fail to bind. */
+void zs_gen_unlisten(const zs_gen_t *g);
 
 #endif

@@ -270,6 +270,8 @@ int zs_master_run(zs_gen_t *gen, const zs_master_opts_t *opts)
     spawn_all(gen);
     zs_notify("READY=1");
     r = zk_loop_run(M.loop, ZK_RUN_DEFAULT);
+    for (unsigned i = 0; i < M.ngens; i++) /* every worker is gone: free the ports now */
+        zs_gen_unlisten(M.gens[i]);
     zs_log(ZS_LOG_NOTICE, "exit");
     return r < 0 ? 1 : 0;
 }

@@ -1821,6 +1821,54 @@ def t_signal_cli_reload():
     expect(all_gone(old, 5), "old workers 5 s after -s reload: %s" % gone_report(inst, old))
 
 
+def answered_fresh(port, n, what, timeout=1.5):
+    """n requests, each on a new connection, each answered 200 within `timeout` s."""
+    for i in range(n):
+        with Conn(port, timeout) as c:
+            c.send(req("/"))
+            try:
+                status(c.response(), 200)
+            except NoAnswer as e:
+                raise Fail("%s: request %d on a new connection: %s (a connection left "
+                           "unaccepted in the listen queue)" % (what, i, e))
+
+
+@test(limit=60)
+def t_reload_every_connection_accepted():
+    # Listening sockets are shared by the workers of every generation. A worker that stops
+    # accepting (reload, graceful stop) or dies (kill -9) must not take with it the wake-up of
+    # a connection that another worker should accept.
+    inst = proc_inst(2, "1").start()
+    inst.wait_workers(2)
+    for rnd in range(12):
+        set_gen(inst, 2, str(rnd % 2 + 2))
+        inst.signal(signal.SIGHUP)
+        answered_fresh(inst.port, 10, "round %d, after HUP" % rnd)
+        if rnd % 4 == 3:
+            w = inst.workers()
+            if w:
+                os.kill(w[0], signal.SIGKILL)
+            answered_fresh(inst.port, 10, "round %d, after kill -9 of a worker" % rnd)
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+
+
+@test(limit=60)
+def t_restart_after_stop_binds_at_once():
+    # After the master exits, its port is free: an immediate restart binds it (no listening
+    # socket outlives the processes while a ring or an exiting worker still holds it).
+    inst = proc_inst(2, "1")
+    for rnd in range(10):
+        inst.start()
+        if not wait_for(lambda: len(inst.workers()) == 2, 3):
+            raise Fail("round %d: no 2 workers 3 s after the start (master %s); stderr: %s"
+                       % (rnd, inst.how_died(), inst.stderr_tail()))
+        answered_fresh(inst.port, 4, "round %d" % rnd)
+        inst.signal(signal.SIGTERM if rnd % 2 else signal.SIGQUIT)
+        rc = inst.wait_exit(5)
+        expect(rc is not None, "round %d: master still running 5 s after the stop signal" % rnd)
+        eq(rc, 0, "round %d: master exit status; stderr: %s" % (rnd, inst.stderr_tail()))
+
+
 @test()
 def t_signal_cli_stop():
     inst = proc_inst(2, "1").start()
