@@ -35,12 +35,17 @@ static void conn_timer_cb(zk_loop_t *loop, zk_timer_t *t)
 }
 
 /* moves the deadline; the timer is re-armed only when it fires early or is not armed */
-static void set_deadline(zh_conn_t *c, uint64_t timeout)
+static void set_deadline_at(zh_conn_t *c, uint64_t deadline)
 {
     zk_loop_t *loop = c->srv->loop;
-    c->deadline = zk_loop_now(loop) + timeout;
+    c->deadline = deadline;
     if (!zk_timer_armed(&c->timer) || c->timer.deadline > c->deadline)
         zk_timer_start(loop, &c->timer, c->deadline);
+}
+
+static void set_deadline(zh_conn_t *c, uint64_t timeout)
+{
+    set_deadline_at(c, zk_loop_now(c->srv->loop) + timeout);
 }
 
 static void release_input(zh_conn_t *c)
@@ -103,6 +108,7 @@ static int answer(zh_conn_t *c)
     c->w->req.started = 0;
     c->w->req.expect_continue = 0;
     c->sent_continue = 0;
+    c->head_deadline = 0;
     return rc;
 }
 
@@ -127,6 +133,7 @@ static int parse_input(zh_conn_t *c)
         c->pctx.data = data;
         llhttp_errno_t err = llhttp_execute(&c->parser, data, c->in_len);
         if (err == HPE_OK) { /* all of it used: a request is still incomplete */
+            zh_parse_note_tail(&c->pctx, data, c->in_len);
             c->in_len = 0;
             break;
         }
@@ -143,6 +150,7 @@ static int parse_input(zh_conn_t *c)
             return P_FLUSH;
         }
         size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        zh_parse_note_tail(&c->pctx, data, used);
         c->in_off += (uint32_t)used;
         c->in_len -= (uint32_t)used;
         /* Upgrade is ignored (RFC 9110 section 7.8): answer it as a plain request and read on
@@ -192,15 +200,23 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
         zk_recv_chunk_t ch;
         if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) {
             maybe_idle(c);
-            /* nginx's split: a body being read, client_body_timeout; the first request and a
-             * started head, client_header_timeout; between requests, keepalive_timeout */
-            uint64_t timeout = req_started(c) && c->w->req.in_body ? s->lim.body_timeout
-                               : req_started(c) || !c->requests    ? s->lim.header_timeout
-                                                                   : s->lim.keepalive_timeout;
+            /* nginx's split: a body being read, client_body_timeout between two reads; a
+             * request head, client_header_timeout for the whole head, counted from the
+             * connection's start for the first request and from its first byte for the next
+             * ones (a head trickled a byte at a time is cut all the same: slowloris); between
+             * requests, keepalive_timeout */
+            int body = req_started(c) && c->w->req.in_body;
+            int head = !body && (req_started(c) || !c->requests);
+            if (head && !c->head_deadline)
+                c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout;
+            uint64_t deadline = head ? c->head_deadline
+                                     : zk_loop_now(s->loop) +
+                                           (body ? s->lim.body_timeout : s->lim.keepalive_timeout);
             /* stopping: an idle connection gets a moment for a request already on its way
              * (answered with Connection: close), so a graceful stop fails no request */
-            if (s->stopping && !req_started(c) && timeout > ZK_SEC) timeout = ZK_SEC;
-            set_deadline(c, timeout);
+            if (s->stopping && !req_started(c) && deadline > zk_loop_now(s->loop) + ZK_SEC)
+                deadline = zk_loop_now(s->loop) + ZK_SEC;
+            set_deadline_at(c, deadline);
             return 0;
         }
         if (ch.res <= 0) { /* EOF or error: nothing more will come */
@@ -322,6 +338,7 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);
+    c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout; /* the first head's */
     s->nconns++;
     c->next = s->conns;
     if (c->next) c->next->prev = c;

@@ -84,7 +84,8 @@ typedef struct zh_conn {
     char peer[46];            /* remote address text, filled when first logged */
     struct zh_conn *prev, *next;
     zh_work_t *w;
-    uint64_t deadline; /* the timer fires then re-checks this (moved cheaply on progress) */
+    uint64_t deadline;      /* the timer fires then re-checks this (moved cheaply on progress) */
+    uint64_t head_deadline; /* the request head must be complete by then (0: none started) */
     int fd;
     uint32_t requests;
     uint32_t in_off, in_len; /* unparsed bytes of the current input buffer in_bid */

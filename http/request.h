@@ -57,8 +57,14 @@ typedef struct zh_parse_ctx {
     zh_req_t *req;
     zh_arena_t *arena;
     const struct zh_limits *lim;
-    const char *data; /* start of the bytes given to the current llhttp_execute() */
+    const char *data;        /* start of the bytes given to the current llhttp_execute() */
+    uint8_t blank_line_tail; /* the bytes before `data` end in LF + only SP/HT (obs-fold) */
 } zh_parse_ctx_t;
+
+/* Call with the bytes an llhttp_execute() consumed, before the next one: remembers whether they
+ * end in a line break followed by blanks only, so that an obs-fold whose first byte arrives in
+ * the next read is still recognised. */
+void zh_parse_note_tail(zh_parse_ctx_t *c, const char *data, size_t len);
 
 extern const llhttp_settings_t zh_parser_settings;
 

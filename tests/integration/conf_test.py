@@ -1352,6 +1352,101 @@ def t_client_header_timeout():
                "(client_header_timeout 1s)" % dt)
 
 
+def trickle_until_closed(c, data, step, limit):
+    """Sends `data` a byte every `step` s; returns the seconds until the server closed (or
+    None when it was still open after `limit` s)."""
+    t0 = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < limit:
+        try:
+            c.s.sendall(data[i % len(data):i % len(data) + 1])
+            i += 1
+            c.s.settimeout(step)
+            if c.s.recv(4096) == b"":
+                return time.monotonic() - t0
+        except socket.timeout:
+            continue
+        except OSError:
+            return time.monotonic() - t0
+    return None
+
+
+SLOW_HEADER = b"X-Slow-Header-To-Keep-The-Head-Open: " + b"a" * 4000
+
+
+@test()
+def t_client_header_timeout_trickled_head():
+    # slowloris: a head that grows by a byte every 200 ms is cut at client_header_timeout (1s)
+    # from the connection's start, not kept open by its progress
+    with Conn(httplevel().port) as c:
+        t0 = time.monotonic()
+        c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\n")
+        dt = trickle_until_closed(c, SLOW_HEADER, 0.2, 6)
+        expect(dt is not None, "a request head trickled a byte every 200 ms still open after "
+               "6 s (client_header_timeout 1s)")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.0, "trickled head cut after %.2f s (client_header_timeout 1s)" % dt)
+
+
+@test()
+def t_client_header_timeout_next_head_from_first_byte():
+    # on a keep-alive connection the next head's clock starts at its first byte (nginx)
+    with Conn(httplevel().port) as c:
+        c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\n\r\n")
+        status(c.response(), 200)
+        time.sleep(0.6)  # keepalive_timeout is 1s
+        t0 = time.monotonic()
+        c.send(b"G")
+        dt = trickle_until_closed(c, b"ET /f.foo HTTP/1.1\r\n" + SLOW_HEADER, 0.2, 6)
+        expect(dt is not None, "second head trickled still open after 6 s")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.0, "second trickled head cut %.2f s after its first byte "
+               "(client_header_timeout 1s)" % dt)
+
+
+@test(limit=40)
+def t_slowloris_many_sockets_cut_normal_client_served():
+    # 200 sockets trickle heads; every one is cut by its deadline while a normal client is
+    # served throughout with no error
+    port = httplevel().port
+    socks = []
+    t0 = time.monotonic()
+    for _ in range(200):
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        s.setblocking(False)
+        socks.append(s)
+    served, errors, i = 0, [], 0
+    closed_at = {}
+    while time.monotonic() - t0 < 4 and len(closed_at) < len(socks):
+        for k, s in enumerate(socks):
+            if k in closed_at:
+                continue
+            try:
+                s.send(SLOW_HEADER[i % len(SLOW_HEADER):i % len(SLOW_HEADER) + 1])
+                if s.recv(4096) == b"":
+                    closed_at[k] = time.monotonic() - t0
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed_at[k] = time.monotonic() - t0
+        i += 1
+        try:
+            status(get(port, "/f.foo"), 200)
+            served += 1
+        except (Fail, OSError) as e:
+            errors.append(str(e))
+        time.sleep(0.1)
+    for s in socks:
+        s.close()
+    expect(not errors, "normal client errors during the attack: %s" % errors[:3])
+    expect(served >= 10, "normal client served only %d times" % served)
+    eq(len(closed_at), len(socks), "attacking sockets closed within 4 s (client_header_timeout "
+       "1s)")
+    late = max(closed_at.values())
+    expect(late <= 2.5, "last attacking socket closed %.2f s after the attack began" % late)
+
+
 @test()
 def t_client_body_timeout():
     # the head is complete, the body stops coming: client_body_timeout (2s), not the 1s header one

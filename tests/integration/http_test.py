@@ -1158,6 +1158,37 @@ def t_obs_fold_400():
 
 
 @test()
+def t_obs_fold_empty_first_line_400():
+    # llhttp folds "Name:\r\n value" silently and then obeys it (chunked framing, routing):
+    # every obs-fold is a 400, whatever the field and however the bytes are split into reads
+    for field, value in ((b"Transfer-Encoding", b"chunked"), (b"Content-Length", b"5"),
+                         (b"Host", b"b.test"), (b"X-A", b"b"), (b"X-B", b"\t b")):
+        body = b"0\r\n\r\n" if field == b"Transfer-Encoding" else b"hello"
+        head = b"POST /index.html HTTP/1.1\r\n" + (b"" if field == b"Host" else H)
+        bad(head + field + b":\r\n " + value + b"\r\n\r\n" + body, 400)
+        bad(head + field + b": \t\r\n\t" + value + b"\r\n\r\n" + body, 400)
+        # the fold split over two reads: the continuation's first byte starts the second
+        for cut in (b":\r\n", b":\r\n ", b": \r"):
+            with Conn() as c:
+                first = head + field + cut
+                c.send(first)
+                time.sleep(0.05)
+                c.send((field + b":\r\n " + value)[len(field + cut):] + b"\r\n\r\n" + body)
+                r = c.response()
+                status(r, 400, "obs-fold of %s split after %r" % (field.decode(), cut))
+                c.expect_closed()
+
+
+@test()
+def t_transfer_encoding_in_http10_400():
+    # RFC 9112 6.1: a 1.0 message with Transfer-Encoding is answered once (400), then closed;
+    # the bytes after it are never taken as a second request
+    for m in (b"POST", b"GET"):
+        bad(m + b" /index.html HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked"
+            b"\r\n\r\n0\r\n\r\nGET /SMUG HTTP/1.1\r\n" + H + b"\r\n", 400)
+
+
+@test()
 def t_bare_cr_400():
     bad(b"GET /index.html HTTP/1.1\r\n" + H + b"X-A: a\rb\r\n\r\n", 400)
 
