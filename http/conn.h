@@ -61,7 +61,8 @@ struct zh_server {
     zh_fcache_t fcache;
     zh_date_cache date;
     zk_pool_t conn_pool;
-    zh_work_t *work_free;
+    zh_work_t *work_free; /* the work block pool (http/work.c) */
+    unsigned work_nfree, work_taken;
     unsigned nconns;
     struct zh_conn *conns; /* live connections (to wake them at stop) */
     int stopping;
@@ -98,6 +99,11 @@ typedef struct zh_conn {
     uint8_t upgraded; /* llhttp stopped at an Upgrade: answer, then close */
     uint8_t write_kind;
 } zh_conn_t;
+
+/* work blocks (http/work.c): NULL when out of memory */
+zh_work_t *zh_work_get(zh_server_t *s);
+void zh_work_put(zh_server_t *s, zh_work_t *w);
+void zh_work_fini(zh_server_t *s); /* frees every free block */
 
 /* out queue (http/out.c) */
 int zh_out_take(zh_conn_t *c);                         /* makes sure c->w exists: 0 / -ENOMEM */

@@ -12,12 +12,8 @@ enum { W_NONE, W_WRITEV, W_SENDFILE };
 int zh_out_take(zh_conn_t *c)
 {
     if (c->w) return 0;
-    zh_server_t *s = c->srv;
-    zh_work_t *w = s->work_free;
-    if (w)
-        s->work_free = w->next;
-    else if (!(w = malloc(sizeof *w))) /* grows to the peak number of busy connections */
-        return -ENOMEM;
+    zh_work_t *w = zh_work_get(c->srv);
+    if (!w) return -ENOMEM;
     w->out_used = w->nseg = w->seg_head = 0;
     zh_req_reset(&w->req);
     c->pctx.req = &w->req;
@@ -132,8 +128,7 @@ void zh_out_release(zh_conn_t *c)
     if (!w) return;
     for (uint32_t i = w->seg_head; i < w->nseg; i++)
         seg_drop(c, &w->segs[i]);
-    w->next = c->srv->work_free;
-    c->srv->work_free = w;
+    zh_work_put(c->srv, w);
     c->w = NULL;
     c->arena.p = NULL;
     c->arena.cap = c->arena.used = 0;

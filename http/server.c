@@ -119,11 +119,7 @@ void zh_server_free(zh_server_t *s)
         s->listeners = l->next;
         free(l);
     }
-    while (s->work_free) {
-        zh_work_t *w = s->work_free;
-        s->work_free = w->next;
-        free(w);
-    }
+    zh_work_fini(s);
     zh_fcache_fini(&s->fcache);
     zk_pool_fini(&s->conn_pool);
     free(s);

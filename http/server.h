@@ -110,6 +110,10 @@ int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vho
  * dry once every connection is gone. */
 void zh_server_stop(zh_server_t *s);
 
+/* Housekeeping, once a second from the owner's timer: gives back the memory that an earlier
+ * burst of busy connections left in the pools. */
+void zh_server_tick(zh_server_t *s);
+
 /* Connections currently open. */
 unsigned zh_server_conns(const zh_server_t *s);
 

@@ -51,6 +51,7 @@ static void tick_log(zs_access_log_t *l) { zs_access_log_tick(l, time(NULL)); }
 static void on_tick(zk_loop_t *loop, zk_timer_t *t)
 {
     logs_each(tick_log);
+    zh_server_tick(W.srv);
     if (!W.stopping) zk_timer_start(loop, t, zk_loop_now(loop) + ZK_SEC);
 }
 

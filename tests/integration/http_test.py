@@ -105,11 +105,22 @@ class Server(harness.Process):
         except OSError:
             return False
 
+    def worker(self):
+        """The pid of the worker serving (zokiod -r runs a master and one worker)."""
+        try:
+            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            kids = []
+        if len(kids) != 1:
+            raise Fail("the master %d has %d children, not one worker" % (self.proc.pid, len(kids)))
+        return kids[0]
+
     def fds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+        return len(os.listdir("/proc/%d/fd" % self.worker()))
 
     def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
+        with open("/proc/%d/status" % self.worker()) as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
@@ -497,6 +508,36 @@ def t_slow_reader_does_not_block_others():
         r = slow.response()
         status(r, 200, "slow reader")
         expect(r.body == FILES["big.bin"], "slow reader body differs")
+
+
+@test(limit=30)
+def t_memory_returned_after_slow_clients():
+    # 400 clients each leave a request head half sent (each holds a connection's work buffers),
+    # then go away: within a few quiet seconds the worker's memory is back near where it was
+    for _ in range(20):
+        status(get("/a/c.txt"), 200)
+    time.sleep(1.2)
+    rss0 = SRV.rss_kib()
+    socks = []
+    try:
+        for _ in range(400):
+            s = socket.create_connection(("127.0.0.1", SRV.port), timeout=2)
+            s.sendall(b"GET /a/c.txt HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 2000)
+            socks.append(s)
+        time.sleep(0.5)
+        peak = SRV.rss_kib()
+        expect(peak - rss0 > 2048, "400 half-sent heads grew RSS by only %d KiB: the test "
+               "measures nothing" % (peak - rss0))
+    finally:
+        for s in socks:
+            s.close()
+    end = time.monotonic() + 4
+    while SRV.rss_kib() - rss0 >= 1024 and time.monotonic() < end:
+        time.sleep(0.1)
+    rss1 = SRV.rss_kib()
+    expect(rss1 - rss0 < 1024, "RSS %d KiB before, %d KiB with 400 slow clients, still %d KiB "
+           "4 s after they left" % (rss0, peak, rss1))
+    status(get("/a/c.txt"), 200, "served after the slow clients left")
 
 
 @test()

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the per-worker pool of work blocks (zh_work_t, ~35 KiB: a busy connection's
+ * request, arena and output queue). Blocks are mapped one by one, so a block given back to the
+ * kernel really leaves the resident set. The free list keeps what recent load used: once a
+ * second zh_server_tick() trims it to WORK_KEEP plus the number taken during the last second, so
+ * a burst of slow clients costs memory only while it lasts. */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "http/conn.h"
+
+#define WORK_KEEP 8 /* blocks kept after a quiet second */
+
+static size_t block_size(void) { return (sizeof(zh_work_t) + 4095) & ~(size_t)4095; }
+
+zh_work_t *zh_work_get(zh_server_t *s)
+{
+    zh_work_t *w = s->work_free;
+    s->work_taken++;
+    if (w) {
+        s->work_free = w->next;
+        s->work_nfree--;
+        return w;
+    }
+    w = mmap(NULL, block_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return w == MAP_FAILED ? NULL : w;
+}
+
+void zh_work_put(zh_server_t *s, zh_work_t *w)
+{
+    w->next = s->work_free;
+    s->work_free = w;
+    s->work_nfree++;
+}
+
+/* frees free blocks until at most `keep` are left */
+static void work_trim_to(zh_server_t *s, unsigned keep)
+{
+    while (s->work_nfree > keep) {
+        zh_work_t *w = s->work_free;
+        s->work_free = w->next;
+        s->work_nfree--;
+        munmap(w, block_size());
+    }
+}
+
+void zh_server_tick(zh_server_t *s)
+{
+    work_trim_to(s, WORK_KEEP + s->work_taken);
+    s->work_taken = 0;
+}
+
+void zh_work_fini(zh_server_t *s) { work_trim_to(s, 0); }
