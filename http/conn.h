@@ -61,6 +61,8 @@ struct zh_server {
     zh_fcache_t fcache;
     zh_date_cache date;
     zk_pool_t conn_pool;
+    time_t errlog_sec; /* the error-log rate limit (http/errlog.c) */
+    unsigned errlog_lines, errlog_dropped;
     zh_work_t *work_free; /* the work block pool (http/work.c) */
     unsigned work_nfree, work_taken;
     unsigned nconns;

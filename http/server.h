@@ -12,6 +12,7 @@
 /* One document root. Everything here is owned by the caller and must outlive the server. */
 typedef struct zh_site {
     int root_fd;              /* an O_PATH or O_RDONLY directory fd of the document root */
+    const char *root_path;    /* its path, for error-log lines (may be NULL) */
     const zh_mime_t *mime;    /* extension -> type; may be NULL */
     const char *default_type; /* for unknown extensions, e.g. "application/octet-stream" */
     const char *const *index; /* NULL-terminated list of index file names, e.g. {"index.html"} */
@@ -71,6 +72,8 @@ typedef struct zh_hooks {
     /* called once per answered request when its vhost has an access_log */
     void (*access_log)(void *log, const zh_access_rec_t *rec);
     const char *server_header; /* "zokiod" or "zokiod/VERSION" */
+    /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
+    void (*error_log)(const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {

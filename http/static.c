@@ -12,6 +12,7 @@
 #include "http/path.h"
 #include "http/range.h"
 #include "http/autoindex.h"
+#include "http/errlog.h"
 #include "http/route.h"
 
 #define PATH_MAX_LEN 4096
@@ -300,17 +301,28 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
             if (fs_len + il >= fs_cap) continue;
             memcpy(fs + fs_len, *ix, il + 1);
             rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
+            if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
             fs[fs_len] = 0;
         }
         if (rc == -ENOENT || rc == -EISDIR) {
-            if (!zh_dir_exists(&l->site, fs, fs_len)) return send_error(c, vh, 404, head);
-            if (!l->autoindex) return send_error(c, vh, 403, head);
+            if (!zh_dir_exists(&l->site, fs, fs_len)) {
+                zh_errlog_open(c, &l->site, fs, -ENOENT);
+                return send_error(c, vh, 404, head);
+            }
+            if (!l->autoindex) {
+                zh_errlog(c, "directory index of \"%s%s\" is forbidden",
+                          l->site.root_path ? l->site.root_path : "", fs);
+                return send_error(c, vh, 403, head);
+            }
             rc = send_listing(c, l, fs, fs_len, uri, uri_len, head);
+            if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
             return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
         }
+        if (rc < 0) return send_error(c, vh, errno_status(rc), head); /* logged above */
     } else {
         rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
         if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
+        if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
     }
     if (rc < 0) return send_error(c, vh, errno_status(rc), head);
     rc = serve_file(c, r, f, head);

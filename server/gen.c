@@ -104,6 +104,7 @@ static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int 
     l->alias = alias != NULL;
     l->autoindex = (uint8_t)autoindex;
     l->site.root_fd = root_fd(g, alias ? alias : root);
+    l->site.root_path = alias ? alias : root;
     l->site.mime = &g->mime;
     l->site.default_type = g->conf.http.default_type;
     l->site.index = index_list(g, index, nindex);
@@ -264,6 +265,36 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err,
         if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
             return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
     return build_listens(g, old, err, errlen);
+}
+
+static int warn_root(const char *path)
+{
+    if (!path) return 0;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    fprintf(stderr,
+            "zokiod: [warn] document root \"%s\" cannot be read (%s): its requests will "
+            "fail\n",
+            path, strerror(errno));
+    return 1;
+}
+
+int zs_gen_warn_roots(const zc_config_t *conf)
+{
+    int n = 0;
+    for (size_t i = 0; i < conf->http.nservers; i++) {
+        const zc_server_t *s = &conf->http.servers[i];
+        n += warn_root(s->root);
+        for (size_t j = 0; j < s->nlocations; j++) {
+            const zc_location_t *l = &s->locations[j];
+            if (l->alias || (l->root && (!s->root || strcmp(l->root, s->root))))
+                n += warn_root(l->alias ? l->alias : l->root);
+        }
+    }
+    return n;
 }
 
 void zs_gen_unlisten(const zs_gen_t *g)

@@ -50,6 +50,10 @@ int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
 
 /* Frees g; listening sockets also present in `keep` (may be NULL) stay open. */
 void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep);
+/* `zokiod -t`: warns on stderr about every document root this process cannot read (its
+ * requests would answer 403 or 404). Returns the number of warnings. */
+int zs_gen_warn_roots(const zc_config_t *conf);
+
 /* Takes g's listening sockets out of LISTEN (shutdown(2); the fds stay open) once no worker
  * serves them: a ring of an exited worker may still hold a socket for a moment while the kernel
  * tears it down, and a socket still listening would make an immediate restart fail to bind. */

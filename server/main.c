@@ -216,6 +216,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (test) {
+        zs_gen_warn_roots(&conf);
         if (!quiet) {
             fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
             fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);

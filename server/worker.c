@@ -40,6 +40,8 @@ static void access_hook(void *log, const zh_access_rec_t *r)
                         r->user_agent_len);
 }
 
+static void error_hook(const char *line) { zs_log(ZS_LOG_ERR, "%s", line); }
+
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
     for (unsigned i = 0; i < W.nlogs; i++)
@@ -136,7 +138,8 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     zs_log(ZS_LOG_NOTICE, "worker started, backend %s (%s)", zk_loop_backend_name(W.loop),
            zk_loop_backend_reason(W.loop));
     open_logs();
-    zh_hooks_t hooks = {.access_log = access_hook, .server_header = server_header};
+    zh_hooks_t hooks = {
+        .access_log = access_hook, .server_header = server_header, .error_log = error_hook};
     if ((r = zh_server_new(&W.srv, W.loop, &gen->lim, &hooks)) < 0) {
         zs_log(ZS_LOG_EMERG, "worker: %s", strerror(-r));
         _exit(2);

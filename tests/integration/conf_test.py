@@ -706,6 +706,30 @@ def t_check_unsupported_nginx_directive_other():
 
 
 @test(zokiod_only=True)
+def t_check_warns_unreadable_root():
+    # -t as a user that cannot read the root (root without CAP_DAC_OVERRIDE): a warning naming
+    # it, and still a successful test (nginx's workers would fail at run time, zokiod says so)
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and not setpriv:
+        raise Skip("root reads chmod 000 directories and util-linux setpriv is missing")
+    inst = Inst("unreadable")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root locked;\n    }\n}\n")
+    os.makedirs(inst.path("locked"), exist_ok=True)
+    os.chmod(inst.path("locked"), 0)
+    try:
+        wrap = [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if setpriv else []
+        p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
+        out = p.stdout.decode("utf-8", "replace")
+        eq(p.returncode, 0, "exit status of -t (output %s)" % short(out))
+        want = 'document root "%s" cannot be read (Permission denied)' % inst.path("locked")
+        expect(want in out, "no `%s` in the output of -t: %s" % (want, short(out, 300)))
+    finally:
+        os.chmod(inst.path("locked"), 0o755)
+
+
+@test(zokiod_only=True)
 def t_check_missing_main_file():
     inst = Inst("t")
     missing = inst.path("conf/nope.conf")

@@ -823,9 +823,44 @@ def t_unreadable_file_403():
         with Conn(port=srv.port) as c:
             c.send(req("/a/c.txt"))
             status(c.response(), 200, "/a/c.txt")
+        # never silent: each refusal is in the error log with the path and errno, as nginx has it
+        if wrap:
+            time.sleep(0.2)
+            log = srv.stderr_text()
+            for rel in ("unreadable.txt", "locked/x.txt", "locked/index.html"):
+                line = 'open() "%s/%s" failed (13: Permission denied)' % (ROOT, rel)
+                expect(line in log, "no `%s` in the error log: %s" % (line, short(log, 400)))
     finally:
         if srv is not SRV:
             srv.stop()
+
+
+@test()
+def t_not_found_logged_rate_limited():
+    # a 404 is an error-log line (nginx's log_not_found on); a scan of 300 missing files leaves
+    # at most 20 lines a second, and says how many it held back
+    start = len(SRV.stderr_text())
+    status(get("/no-such-file.txt"), 404)
+    time.sleep(0.2)
+    line = 'open() "%s/no-such-file.txt" failed (2: No such file or directory)' % ROOT
+    expect(line in SRV.stderr_text()[start:], "no `%s` in the error log: %s"
+           % (line, short(SRV.stderr_text()[start:], 300)))
+    time.sleep(1.05 - time.time() % 1)  # at the start of a second
+    start = len(SRV.stderr_text())
+    with Conn() as c:
+        for i in range(300):
+            c.send(req("/scan-%d.txt" % i))
+            status(c.response(), 404)
+    t = time.monotonic()
+    time.sleep(1.1)
+    status(get("/scan-last.txt"), 404)
+    time.sleep(0.2)
+    lines = [ln for ln in SRV.stderr_text()[start:].splitlines() if "/scan-" in ln]
+    secs = max(1, int(time.monotonic() - t + 1))
+    expect(len(lines) <= 20 * (secs + 1), "%d error-log lines for 300 404s in ~%d s" % (
+        len(lines), secs))
+    expect(any("similar lines dropped" in ln for ln in lines), "no count of the dropped lines "
+           "in %s" % short("\n".join(lines[-3:]), 300))
 
 
 @test()

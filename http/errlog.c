@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: error-log lines about requests (a file that cannot be opened, a forbidden
+ * directory index), in nginx's words, handed to the owner's error_log hook. At most
+ * ERRLOG_PER_SEC lines a second leave a worker; the ones held back are counted and the count
+ * goes out with the next line, so a scan of missing files cannot flood the log or the disk. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/conn.h"
+#include "http/errlog.h"
+
+#define ERRLOG_PER_SEC 20
+
+void zh_errlog(zh_conn_t *c, const char *fmt, ...)
+{
+    zh_server_t *s = c->srv;
+    if (!s->hooks.error_log) return;
+    time_t now = time(NULL);
+    if (now != s->errlog_sec) {
+        s->errlog_sec = now;
+        s->errlog_lines = 0;
+    }
+    if (s->errlog_lines >= ERRLOG_PER_SEC) {
+        s->errlog_dropped++;
+        return;
+    }
+    s->errlog_lines++;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    const zh_req_t *r = c->w ? &c->w->req : NULL;
+    if (r && len < sizeof line)
+        n = snprintf(line + len, sizeof line - len, ", request: \"%s %.*s\"",
+                     llhttp_method_name((llhttp_method_t)c->parser.method),
+                     (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p);
+    if (s->errlog_dropped) {
+        len = strlen(line);
+        snprintf(line + len, sizeof line - len, " (%u similar lines dropped)", s->errlog_dropped);
+        s->errlog_dropped = 0;
+    }
+    s->hooks.error_log(line);
+}
+
+void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err)
+{
+    zh_errlog(c, "open() \"%s%s\" failed (%d: %s)", site->root_path ? site->root_path : "", path,
+              -err, strerror(-err));
+}

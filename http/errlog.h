@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: rate-limited error-log lines about a request (http/errlog.c). */
+#ifndef ZH_ERRLOG_H
+#define ZH_ERRLOG_H
+
+#include "http/conn.h"
+
+/* One line at error level, with the request line appended; dropped beyond the rate limit. */
+void zh_errlog(zh_conn_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* `open() "ROOT/PATH" failed (ERRNO: TEXT)`, nginx's line; err is -errno. */
+void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err);
+
+#endif
