@@ -2,8 +2,8 @@
 /* The access log: double buffering between the worker's loop thread and one writer thread.
  * Two buffers exist: `cur`, which the loop thread fills, and the other one, which is either
  * `spare` (free, the writer is idle), `pending` (handed over, not yet taken) or held by the
- * writer while it write(2)s it. A hand-off needs `spare`; without it the loop drops the line
- * instead of waiting. */
+ * writer while it write(2)s it. A hand-off needs `spare`: a full buffer waits for it (the file
+ * is slower than the requests: like nginx, the worker waits rather than lose lines). */
 #include "server/accesslog.h"
 
 #include <errno.h>
@@ -17,8 +17,8 @@
 
 #include "server/log.h"
 
-#define BUF_SIZE         (64 * 1024)
-#define DROP_REPORT_SECS 10
+#define BUF_SIZE    (64 * 1024)
+#define REPORT_SECS 10
 
 struct zs_access_log {
     /* loop thread only */
@@ -29,8 +29,8 @@ struct zs_access_log {
     time_t time_cached;
     char time_str[40];
     size_t time_len;
-    uint64_t dropped;
-    uint64_t drops_reported;
+    uint64_t truncated; /* lines cut to fit a buffer */
+    uint64_t truncated_reported, waits_reported;
     time_t last_report;
 
     /* shared, under mu */
@@ -40,6 +40,7 @@ struct zs_access_log {
     char *pending;
     size_t pending_len;
     char *spare;
+    uint64_t waits; /* times the loop waited for the writer to give `spare` back */
     int reopen;
     int quit;
 
@@ -156,12 +157,22 @@ fail:
     return NULL;
 }
 
-static void report_drops(zs_access_log_t *l, time_t now)
+/* what the loop could not do as asked, said at most every 10 s (and at close) */
+static void report(zs_access_log_t *l, time_t now)
 {
-    if (l->dropped == l->drops_reported) return;
-    zs_log(ZS_LOG_WARN, "access log \"%s\": %llu lines dropped (writer busy or line too long)",
-           l->path, (unsigned long long)(l->dropped - l->drops_reported));
-    l->drops_reported = l->dropped;
+    pthread_mutex_lock(&l->mu);
+    uint64_t waits = l->waits;
+    pthread_mutex_unlock(&l->mu);
+    if (waits != l->waits_reported)
+        zs_log(ZS_LOG_WARN,
+               "access log \"%s\": the worker waited %llu times for the file (it takes lines "
+               "slower than requests come)",
+               l->path, (unsigned long long)(waits - l->waits_reported));
+    if (l->truncated != l->truncated_reported)
+        zs_log(ZS_LOG_WARN, "access log \"%s\": %llu lines longer than %d bytes were cut", l->path,
+               (unsigned long long)(l->truncated - l->truncated_reported), BUF_SIZE);
+    l->waits_reported = waits;
+    l->truncated_reported = l->truncated;
     l->last_report = now;
 }
 
@@ -180,7 +191,7 @@ void zs_access_log_close(zs_access_log_t *l)
     pthread_cond_signal(&l->work);
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->thread, NULL);
-    report_drops(l, time(NULL));
+    report(l, time(NULL));
     close(l->fd);
     pthread_cond_destroy(&l->idle);
     pthread_cond_destroy(&l->work);
@@ -191,11 +202,16 @@ void zs_access_log_close(zs_access_log_t *l)
 
 /* --- the loop thread's side ------------------------------------------------------------- */
 
-/* Hands `cur` to the writer; -EBUSY (nothing changes) when the writer still holds the other
- * buffer. No system call unless the writer is asleep on the condition variable. */
-static int handoff(zs_access_log_t *l, time_t now)
+/* Hands `cur` to the writer. When the writer still holds the other buffer: -EBUSY (nothing
+ * changes), or with `wait`, wait until it is done -- the file is slower than the requests, and
+ * like nginx writing its log in the worker, the loop waits for it rather than lose a line.
+ * No system call unless one of the threads is asleep on a condition variable. */
+static int handoff(zs_access_log_t *l, time_t now, int wait)
 {
     pthread_mutex_lock(&l->mu);
+    if (!l->spare && wait) l->waits++;
+    while (!l->spare && wait)
+        pthread_cond_wait(&l->idle, &l->mu);
     if (!l->spare) {
         pthread_mutex_unlock(&l->mu);
         return -EBUSY;
@@ -213,8 +229,8 @@ static int handoff(zs_access_log_t *l, time_t now)
 
 void zs_access_log_tick(zs_access_log_t *l, time_t now)
 {
-    if (l->cur_len > 0 && now - l->last_handoff >= 1) handoff(l, now);
-    if (now - l->last_report >= DROP_REPORT_SECS) report_drops(l, now);
+    if (l->cur_len > 0 && now - l->last_handoff >= 1) handoff(l, now, 0);
+    if (now - l->last_report >= REPORT_SECS) report(l, now);
 }
 
 void zs_access_log_reopen(zs_access_log_t *l)
@@ -225,7 +241,15 @@ void zs_access_log_reopen(zs_access_log_t *l)
     pthread_mutex_unlock(&l->mu);
 }
 
-uint64_t zs_access_log_dropped(const zs_access_log_t *l) { return l->dropped; }
+uint64_t zs_access_log_waits(zs_access_log_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    uint64_t n = l->waits;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+uint64_t zs_access_log_truncated(const zs_access_log_t *l) { return l->truncated; }
 
 /* $time_local, cached per second: "01/Dec/2026:06:00:00 +0100". */
 static void format_time(zs_access_log_t *l, time_t t)
@@ -324,13 +348,18 @@ void zs_access_log_write(zs_access_log_t *l, const char *remote_addr, time_t t,
                          const char *referer, size_t ref_len, const char *user_agent, size_t ua_len)
 {
     format_time(l, t);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (append_line(l, remote_addr, request_line, rl_len, status, body_bytes, referer, ref_len,
-                        user_agent, ua_len) == 0)
-            return;
-        /* Full: hand the buffer over and retry once on an empty one (a line that does not fit
-         * in an empty buffer is dropped). */
-        if (l->cur_len == 0 || handoff(l, t) < 0) break;
-    }
-    l->dropped++;
+    if (append_line(l, remote_addr, request_line, rl_len, status, body_bytes, referer, ref_len,
+                    user_agent, ua_len) == 0)
+        return;
+    /* full: hand the buffer over (waiting for the writer if need be), go on in an empty one */
+    if (l->cur_len) handoff(l, t, 1);
+    if (append_line(l, remote_addr, request_line, rl_len, status, body_bytes, referer, ref_len,
+                    user_agent, ua_len) == 0)
+        return;
+    /* longer than a whole buffer (escaping can make a 16 KiB head 64 KiB): cut, not lost */
+    memset(l->cur, '-', BUF_SIZE);
+    append_line(l, remote_addr, request_line, rl_len > 1024 ? 1024 : rl_len, status, body_bytes,
+                referer, ref_len > 1024 ? 1024 : ref_len, user_agent,
+                ua_len > 1024 ? 1024 : ua_len);
+    l->truncated++;
 }

@@ -13,8 +13,9 @@
  * One zs_access_log_t per path per worker. The worker's loop thread appends lines to a 64 KiB
  * buffer without any system call; a full buffer (or, through zs_access_log_tick(), one older than a
  * second) is handed to the log's writer thread, which write(2)s it while the loop fills the other
- * buffer. When the writer is still busy with the previous buffer the line is dropped and counted,
- * never waited for; drops are reported through zs_log() at most every 10 s and at close.
+ * buffer. When the writer is still busy with the previous buffer, a full buffer waits for it (no
+ * line is ever dropped); such waits are counted and reported through zs_log() at most every 10 s
+ * and at close.
  * Everything but the writer thread's own work happens on the thread that opened the log. Open it
  * in the worker process, after fork(): the writer thread does not survive a fork.
  */
@@ -31,22 +32,25 @@ zs_access_log_t *zs_access_log_open(const char *path, int *err);
  *  $time_local in the local time zone ("01/Dec/2026:06:00:00 +0000"), the request line (empty
  *  prints ""), status, body bytes, referer and user agent (empty prints "-"). Bytes below 0x20,
  *  '"', '\\' and bytes from 0x7f are written as \xXX. The strings are only read during the call.
- *  A line longer than the buffer is dropped and counted. */
+ *  A line longer than the buffer is cut (its strings to 1 KiB each) and counted. */
 void zs_access_log_write(zs_access_log_t *l, const char *remote_addr, time_t t,
                          const char *request_line, size_t rl_len, int status, uint64_t body_bytes,
                          const char *referer, size_t ref_len, const char *user_agent,
                          size_t ua_len);
 
 /** Called by the worker's timer at least once a second: hands a non-empty buffer to the writer
- *  when the last hand-off is at least 1 s older than `now`, and reports drops. */
+ *  when the last hand-off is at least 1 s older than `now` (never waiting for the writer), and
+ *  reports waits and cut lines. */
 void zs_access_log_tick(zs_access_log_t *l, time_t now);
 
 /** SIGUSR1: asks the writer thread to reopen the path (after logrotate renamed the file); lines
  *  handed over after this call go to the new file. Does not block. */
 void zs_access_log_reopen(zs_access_log_t *l);
 
-/** Returns how many lines were dropped since the log was opened (writer busy, line too long). */
-uint64_t zs_access_log_dropped(const zs_access_log_t *l);
+/** How many times a full buffer waited for the writer, and how many lines were cut, since the
+ *  log was opened. */
+uint64_t zs_access_log_waits(zs_access_log_t *l);
+uint64_t zs_access_log_truncated(const zs_access_log_t *l);
 
 /** Hands over what is buffered, waits for the writer to write it all, joins the thread, closes
  *  the file and frees the log. NULL is a no-op. */

@@ -2308,6 +2308,57 @@ def t_access_log_flushed_at_exit():
                "not in the access log after the exit" % signal.Signals(sig).name)
 
 
+@test(limit=40)
+def t_access_log_no_line_lost_slow_disk():
+    # The access log's file drains slower than requests come (a FIFO read at ~640 KB/s): every
+    # answered request still gets its line; the worker waits for the writer instead of dropping
+    inst = proc_inst(1)
+    inst.write_conf(inst.last_conf_text.replace("access_log logs/access.log;",
+                                                "access_log logs/slow.log;"))
+    os.mkfifo(inst.path("logs/slow.log"))
+    got = {"lines": 0, "tok": 0, "done": False}
+    tok = "t%x" % int(time.time() * 1e6)
+
+    def reader():
+        with open(inst.path("logs/slow.log"), "rb", buffering=0) as f:
+            rest = b""
+            while True:
+                d = f.read(65536)
+                if not d:
+                    break
+                rest += d
+                lines = rest.split(b"\n")
+                rest = lines.pop()
+                got["lines"] += len(lines)
+                got["tok"] += sum(1 for ln in lines if tok.encode() in ln)
+                time.sleep(0.1)
+        got["done"] = True
+
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    inst.start()
+    inst.wait_workers(1)
+    n, batch, pad = 2000, 50, "p" * 300
+    for b in range(n // batch):
+        with Conn(inst.port, 20) as c:  # keepalive_requests is 1000: a connection a batch
+            c.send(b"".join(req("/?%s&%d&%s" % (tok, b * batch + i, pad))
+                            for i in range(batch)))
+            for i in range(batch):
+                try:
+                    status(c.response(), 200)
+                except Closed as e:
+                    raise Fail("batch %d response %d: %s; error log %s" % (b, i, e, short(
+                        inst.read("logs/error.log") or "", 600)))
+    inst.signal(signal.SIGQUIT)
+    expect(inst.wait_exit(15) is not None, "master still running 15 s after SIGQUIT")
+    th.join(10)
+    expect(got["done"], "the FIFO reader did not see the end of the log")
+    err = inst.read("logs/error.log") or ""
+    expect("dropped" not in err, "the error log reports dropped lines: %s"
+           % short(str([ln for ln in err.splitlines() if "dropped" in ln]), 200))
+    eq(got["tok"], n, "access log lines for %d answered requests" % n)
+
+
 @test(zokiod_only=True)
 def t_daemon_on():
     inst = proc_inst(1)
