@@ -13,10 +13,10 @@
 
 #define ERRLOG_PER_SEC 20
 
-void zh_errlog(zh_conn_t *c, const char *fmt, ...)
+/* the rate limit: 1 when a line may leave now */
+static int errlog_allow(zh_server_t *s)
 {
-    zh_server_t *s = c->srv;
-    if (!s->hooks.error_log) return;
+    if (!s->hooks.error_log) return 0;
     time_t now = time(NULL);
     if (now != s->errlog_sec) {
         s->errlog_sec = now;
@@ -24,9 +24,37 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
     }
     if (s->errlog_lines >= ERRLOG_PER_SEC) {
         s->errlog_dropped++;
-        return;
+        return 0;
     }
     s->errlog_lines++;
+    return 1;
+}
+
+static void errlog_emit(zh_server_t *s, char *line, size_t cap)
+{
+    if (s->errlog_dropped) {
+        size_t len = strlen(line);
+        snprintf(line + len, cap - len, " (%u similar lines dropped)", s->errlog_dropped);
+        s->errlog_dropped = 0;
+    }
+    s->hooks.error_log(line);
+}
+
+void zh_errlog_server(zh_server_t *s, const char *fmt, ...)
+{
+    if (!errlog_allow(s)) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n >= 0) errlog_emit(s, line, sizeof line);
+}
+
+void zh_errlog(zh_conn_t *c, const char *fmt, ...)
+{
+    zh_server_t *s = c->srv;
+    if (!errlog_allow(s)) return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -36,15 +64,10 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     const zh_req_t *r = c->w ? &c->w->req : NULL;
     if (r && len < sizeof line)
-        n = snprintf(line + len, sizeof line - len, ", request: \"%s %.*s\"",
-                     llhttp_method_name((llhttp_method_t)c->parser.method),
-                     (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p);
-    if (s->errlog_dropped) {
-        len = strlen(line);
-        snprintf(line + len, sizeof line - len, " (%u similar lines dropped)", s->errlog_dropped);
-        s->errlog_dropped = 0;
-    }
-    s->hooks.error_log(line);
+        snprintf(line + len, sizeof line - len, ", request: \"%s %.*s\"",
+                 llhttp_method_name((llhttp_method_t)c->parser.method),
+                 (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p);
+    errlog_emit(s, line, sizeof line);
 }
 
 void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err)

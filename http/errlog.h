@@ -8,6 +8,9 @@
 /* One line at error level, with the request line appended; dropped beyond the rate limit. */
 void zh_errlog(zh_conn_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The same without a request (the server's own trouble: accept, fds). */
+void zh_errlog_server(zh_server_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* `open() "ROOT/PATH" failed (ERRNO: TEXT)`, nginx's line; err is -errno. */
 void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -25,6 +26,11 @@ int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes)
     memset(fc, 0, sizeof *fc);
     fc->max_file = max_file;
     fc->max_bytes = max_bytes;
+    /* at most a quarter of the process's fds: the rest are for connections and pipes */
+    struct rlimit rl;
+    fc->max_fds = MAX_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 4 < MAX_FDS)
+        fc->max_fds = (uint32_t)(rl.rlim_cur / 4);
     fc->mask = TAB_SIZE - 1;
     fc->tab = calloc(TAB_SIZE, sizeof *fc->tab);
     return fc->tab ? 0 : -ENOMEM;
@@ -155,7 +161,7 @@ static void unlink_entry(zh_fcache_t *fc, zh_file_t *f)
 static void make_room(zh_fcache_t *fc, uint64_t need, int fd)
 {
     for (uint32_t i = 0; i <= fc->mask; i++) {
-        if (fc->bytes + need <= fc->max_bytes && (!fd || fc->nfds < MAX_FDS)) return;
+        if (fc->bytes + need <= fc->max_bytes && (!fd || fc->nfds < fc->max_fds)) return;
         for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
             n = f->next;
             if (f->refs == 1) unlink_entry(fc, f);
@@ -267,6 +273,11 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
         return 0;
     }
     int fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
+    if (fd < 0 && f && (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)) {
+        f->refs++; /* cannot re-check now (out of fds): the entry checked a second ago serves */
+        *out = f;
+        return 0;
+    }
     if (fd < 0) {
         if (f) unlink_entry(fc, f);
         return fd == -ENXIO ? -ENODEV : fd;

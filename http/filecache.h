@@ -44,7 +44,8 @@ typedef struct zh_fcache {
     uint64_t max_bytes, bytes;
     zh_file_t **tab;
     uint32_t mask, count;
-    uint32_t nfds; /* cached entries holding an open fd */
+    uint32_t nfds;    /* cached entries holding an open fd */
+    uint32_t max_fds; /* 1,024, or a quarter of RLIMIT_NOFILE when that is less */
 } zh_fcache_t;
 
 int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes);

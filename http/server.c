@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: the per-worker server: acceptor tasks and the pools connections come from. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "http/conn.h"
+#include "http/errlog.h"
 
 void zh_limits_default(zh_limits_t *l)
 {
@@ -45,6 +48,22 @@ fail:
     return r;
 }
 
+/* fds kept free for the connections' files and pipes: an eighth of the limit, 16 to 256 */
+static int fd_ceiling(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+    long lim = rl.rlim_cur > INT_MAX ? INT_MAX : (long)rl.rlim_cur;
+    long reserve = lim / 8 < 16 ? 16 : lim / 8 > 256 ? 256 : lim / 8;
+    return lim > reserve ? (int)(lim - reserve) : 1;
+}
+
+static void accept_init(zh_listener_t *l)
+{
+    zk_accept_stream_init(&l->accepts, l->fd);
+    zk_accept_stream_set_ceiling(&l->accepts, fd_ceiling());
+}
+
 static zk_poll_t accept_run(zk_task_t *t)
 {
     zh_listener_t *l = t->data;
@@ -54,12 +73,14 @@ static zk_poll_t accept_run(zk_task_t *t)
             if (zk_poll(&l->nap.base, t) == ZK_PENDING) return ZK_PENDING;
             l->napping = 0;
             if (l->stopped) return ZK_READY;
-            zk_accept_stream_init(&l->accepts, l->fd);
+            accept_init(l);
         }
         if (zk_accept_next(&l->accepts, t, &fd) == ZK_PENDING) return ZK_PENDING;
         if (fd == -ECANCELED && l->stopped) return ZK_READY;
-        if (fd < 0) { /* out of fds or memory: shed load for a moment, like nginx */
-            fprintf(stderr, "zokiod: accept: %s\n", strerror(-fd));
+        if (fd < 0) { /* out of fds or memory: the backlog waits a moment, like nginx */
+            zh_errlog_server(s, "accept() paused for 100 ms: %s (%u connections open)",
+                             fd == -EMFILE ? "too few free file descriptors" : strerror(-fd),
+                             s->nconns);
             zk_fut_sleep(&l->nap, 100 * ZK_MSEC);
             l->napping = 1;
             continue;
@@ -85,7 +106,7 @@ int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vho
     l->vhosts = vhosts;
     l->nvhosts = n;
     l->dflt = dflt ? dflt : (n ? vhosts[0] : NULL);
-    zk_accept_stream_init(&l->accepts, listen_fd);
+    accept_init(l);
     zk_task_init(&l->task, s->loop, accept_run, accept_done, l);
     l->next = s->listeners;
     s->listeners = l;

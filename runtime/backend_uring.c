@@ -38,6 +38,7 @@ enum {
 #define TAG_MASK            7u
 #define BGID                0
 #define MAX_PIPES           1024
+#define PIPE_KEEP           8 /* idle pipe pairs kept open */
 
 /* one pipe pair per in-flight sendfile; bytes move file -> pipe -> socket */
 typedef struct upipe {
@@ -45,6 +46,7 @@ typedef struct upipe {
     int in_pipe;  /* bytes sitting in the pipe */
     int err;      /* error of the file -> pipe half */
     int chunk;    /* length asked of the current file -> pipe splice */
+    unsigned cap; /* this pipe's capacity */
     int short_in; /* the file gave less than asked: end of file (or of what it will give now) */
 } upipe_t;
 
@@ -54,10 +56,10 @@ typedef struct ur {
     struct io_uring_buf_ring *br;
     size_t br_bytes;
     unsigned posted, window; /* buffers in the ring now, and how many we keep there */
-    unsigned pipe_cap;
     upipe_t pipes[MAX_PIPES];
-    uint16_t pipe_free[MAX_PIPES];
-    unsigned npipe_free, npipes;
+    uint16_t pipe_free[MAX_PIPES]; /* slots with an idle pipe pair */
+    uint16_t pipe_dead[MAX_PIPES]; /* slots whose pair was closed */
+    unsigned npipe_free, npipe_dead, npipes;
 } ur_t;
 
 /* ---- set-up ---- */
@@ -154,7 +156,6 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
     }
     /* a registered ring fd spares io_uring_enter() its fd lookup on every tick */
     if (!basic) io_uring_register_ring_fd(&u->ring);
-    u->pipe_cap = 1 << 16;
     loop->be = u;
     snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s",
              u->feat & F_DEFER ? "defer_taskrun" : "coop/plain ring",
@@ -193,34 +194,51 @@ static struct io_uring_sqe *sqe_get(ur_t *u)
     return sqe;
 }
 
+/* a new pipe pair in slot p; its own capacity (1 MiB asked, the default 64 KiB if refused) */
+static int pipe_open(upipe_t *p)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return -errno;
+    int sz = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+    if (sz < 0) sz = fcntl(fds[1], F_GETPIPE_SZ);
+    p->r = fds[0];
+    p->w = fds[1];
+    p->cap = sz > 0 ? (unsigned)sz : 4096;
+    return 0;
+}
+
+static void pipe_close(upipe_t *p)
+{
+    close(p->r);
+    close(p->w);
+    p->r = p->w = -1;
+}
+
+/* A pipe pair for one sendfile: a pooled one, else a new one in a free slot. -EMFILE & co
+ * when fds run out (the caller then sends inline, which needs no fd). */
 static int pipe_get(ur_t *u)
 {
     if (u->npipe_free) return u->pipe_free[--u->npipe_free];
-    if (u->npipes == MAX_PIPES) return -EMFILE;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return -errno;
-    /* a bigger pipe moves more per round trip; the default 64 KiB is fine if this fails */
-    int sz = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-    if (sz > 0 && (unsigned)sz > u->pipe_cap) u->pipe_cap = (unsigned)sz;
-    if (sz < 0) u->pipe_cap = (unsigned)fcntl(fds[1], F_GETPIPE_SZ);
-    upipe_t *p = &u->pipes[u->npipes];
-    p->r = fds[0];
-    p->w = fds[1];
-    return (int)u->npipes++;
+    int idx = u->npipe_dead ? u->pipe_dead[--u->npipe_dead] : (int)u->npipes;
+    if (idx == MAX_PIPES) return -EMFILE;
+    int r = pipe_open(&u->pipes[idx]);
+    if (r < 0) {
+        if (idx < (int)u->npipes) u->pipe_dead[u->npipe_dead++] = (uint16_t)idx;
+        return r;
+    }
+    if (idx == (int)u->npipes) u->npipes++;
+    return idx;
 }
 
+/* Back to the pool: at most PIPE_KEEP idle pairs stay open, the others are closed (a burst of
+ * large downloads must not keep hundreds of fds); a pipe with bytes stuck inside is closed. */
 static void pipe_put(ur_t *u, int idx, int dirty)
 {
     upipe_t *p = &u->pipes[idx];
-    if (dirty) { /* bytes of a failed transfer are stuck inside: replace the pipe */
-        int fds[2];
-        close(p->r);
-        close(p->w);
-        p->r = p->w = -1;
-        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return; /* slot stays dead */
-        fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-        p->r = fds[0];
-        p->w = fds[1];
+    if (dirty || u->npipe_free >= PIPE_KEEP) {
+        pipe_close(p);
+        u->pipe_dead[u->npipe_dead++] = (uint16_t)idx;
+        return;
     }
     u->pipe_free[u->npipe_free++] = (uint16_t)idx;
 }
@@ -247,7 +265,7 @@ static int splice_chunk(ur_t *u, zk_op_t *op)
 {
     upipe_t *p = &u->pipes[op->priv16];
     size_t left = op->u.file.len - op->priv64;
-    p->chunk = (int)(left < u->pipe_cap ? left : u->pipe_cap);
+    p->chunk = (int)(left < p->cap ? left : p->cap);
     p->err = 0;
     p->short_in = 0;
     struct io_uring_sqe *sqe = sqe_get(u);
@@ -335,7 +353,7 @@ static int ur_submit(zk_loop_t *loop, zk_op_t *op)
     if (op->type == ZK_OP_SENDFILE) {
         if (op->u.file.len <= SENDFILE_INLINE_MAX && sf_inline(loop, u, op) >= 0) return 0;
         int idx = pipe_get(u);
-        if (idx < 0) return idx;
+        if (idx < 0) return sf_inline(loop, u, op) >= 0 ? 0 : idx;
         op->priv16 = (uint16_t)idx;
         op->priv64 = 0; /* bytes sent so far */
         if (op->u.file.len == 0) {

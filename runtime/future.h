@@ -125,10 +125,17 @@ typedef struct zk_accept_stream {
     unsigned head, tail;
     uint8_t paused;  /* queue was full: op cancelled, re-armed when drained */
     uint8_t closing; /* zk_accept_stream_stop() called */
+    int fd_ceiling;  /* see zk_accept_stream_set_ceiling(); 0: none */
     int q[ZK_ACCEPT_QUEUE];
 } zk_accept_stream_t;
 
 void zk_accept_stream_init(zk_accept_stream_t *s, int listen_fd);
+/* Fd headroom: once a connection's fd number reaches `ceiling` (fds are numbered lowest first,
+ * so every one below it is in use), the stream stops accepting -- the rest wait in the kernel's
+ * backlog -- and, after the connections already accepted, ends with -EMFILE; the owner waits a
+ * moment and starts it again. What stays below RLIMIT_NOFILE is for the connections' own files
+ * and pipes. Set after zk_accept_stream_init(). */
+void zk_accept_stream_set_ceiling(zk_accept_stream_t *s, int ceiling);
 /* READY with *fd = a new connection (the caller owns it), or READY with *fd = -errno when the
  * stream ended; PENDING otherwise. */
 zk_poll_t zk_accept_next(zk_accept_stream_t *s, zk_task_t *t, int *fd);

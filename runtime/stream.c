@@ -53,11 +53,15 @@ static void acc_cb(zk_loop_t *loop, zk_op_t *op, int res)
             s->q[s->tail++ % ZK_ACCEPT_QUEUE] = res;
             if (s->task) zk_task_wake(s->task);
         }
+        if (s->fd_ceiling && res >= s->fd_ceiling && !s->closing && !s->err) {
+            s->err = -EMFILE; /* out of headroom: leave the others in the backlog */
+            if (more) zk_cancel(loop, op);
+        }
         if (more && !s->closing && !s->paused && acc_count(s) >= ACC_HIGH) {
             s->paused = 1;
             zk_cancel(loop, op);
         }
-    } else if (!more && !s->closing && !s->paused && !acc_transient(res)) {
+    } else if (!more && !s->closing && !s->paused && !s->err && !acc_transient(res)) {
         s->err = res; /* the listener failed (or someone else cancelled the op) */
     }
     if (more) return;
@@ -76,8 +80,11 @@ void zk_accept_stream_init(zk_accept_stream_t *s, int listen_fd)
     s->head = s->tail = 0;
     s->paused = 0;
     s->closing = 0;
+    s->fd_ceiling = 0;
     memset(&s->op, 0, sizeof(s->op));
 }
+
+void zk_accept_stream_set_ceiling(zk_accept_stream_t *s, int ceiling) { s->fd_ceiling = ceiling; }
 
 zk_poll_t zk_accept_next(zk_accept_stream_t *s, zk_task_t *t, int *fd)
 {
