@@ -134,6 +134,57 @@ ZT_TEST(stream_accept_50) { accept_stream(50, 0); }
  * once drained, and no connection is lost. */
 ZT_TEST(stream_accept_queue_full) { accept_stream(150, 60 * ZK_MSEC); }
 
+/* A ceiling two fds above the next free one: 10 clients wait in the backlog, the stream hands
+ * out the three connections up to the ceiling, then ends with -EMFILE; the other seven are still
+ * in the backlog, and a new stream takes them. */
+ZT_TEST(stream_accept_fd_ceiling)
+{
+    RT_LOOP(loop);
+    int port;
+    int l = rt_listen(&port);
+    ZT_CHECK(l >= 0);
+    enum { N = 10 };
+    int clients[N];
+    for (int i = 0; i < N; i++) {
+        clients[i] = rt_connect_blocking(port);
+        ZT_CHECK(clients[i] >= 0);
+    }
+    int probe = dup(0);
+    ZT_CHECK(probe >= 0);
+    close(probe); /* the next fd the kernel hands out */
+    static struct as_task a;
+    memset(&a, 0, sizeof(a));
+    a.want = AS_MAX;
+    zk_accept_stream_init(&a.s, l);
+    zk_accept_stream_set_ceiling(&a.s, probe + 2);
+    zk_task_init(&a.t, loop, as_run, as_done, &a);
+    zk_spawn(&a.t);
+    RT_WAIT(loop, a.dones > 0, 2000);
+    ZT_EQ_INT(a.dones, 1);
+    ZT_EQ_INT(a.end, -EMFILE);
+    ZT_EQ_INT(a.n, 3);
+    ZT_CHECK(!zk_op_busy(&a.s.op));
+    /* the rest waited in the backlog: a stream without a ceiling takes them */
+    int first = a.n;
+    memset(&a.t, 0, sizeof a.t);
+    a.dones = 0;
+    a.want = N;
+    a.end = 0;
+    zk_accept_stream_init(&a.s, l);
+    zk_task_init(&a.t, loop, as_run, as_done, &a);
+    zk_spawn(&a.t);
+    RT_WAIT(loop, a.dones > 0, 2000);
+    ZT_EQ_INT(a.end, -ECANCELED);
+    ZT_EQ_INT(a.n, N);
+    ZT_CHECK(first == 3);
+    for (int i = 0; i < a.n; i++)
+        zk_close(loop, a.fds[i]);
+    for (int i = 0; i < N; i++)
+        close(clients[i]);
+    zk_close(loop, l);
+    zk_loop_free(loop);
+}
+
 /* ---- recv stream ---- */
 
 #define RS_TOTAL (256 * 1024)
