@@ -69,7 +69,10 @@ static void feed(fz_conn_t *c, const char *data, size_t len)
     while (len && !c->closed) {
         c->pctx.data = data;
         llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
-        if (err == HPE_OK) return;
+        if (err == HPE_OK) {
+            zh_parse_note_tail(&c->pctx, data, len);
+            return;
+        }
         if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
             llhttp_reset(&c->parser);
             continue;
@@ -84,6 +87,7 @@ static void feed(fz_conn_t *c, const char *data, size_t len)
         const char *pos = llhttp_get_error_pos(&c->parser);
         CHECK(pos >= data && pos <= data + len);
         size_t used = (size_t)(pos - data);
+        zh_parse_note_tail(&c->pctx, data, used);
         data += used;
         len -= used;
         int upgrade = err == HPE_PAUSED_UPGRADE;
