@@ -117,7 +117,7 @@ static void fail_request(zh_conn_t *c, int status)
 {
     c->close_after = 1;
     c->w->req.started = 0;
-    zh_resp_error(c, status, 0, NULL);
+    zh_resp_error(c, status, 0, NULL, NULL, 0);
 }
 
 enum { P_MORE, P_FLUSH };
@@ -163,6 +163,7 @@ static int parse_input(zh_conn_t *c)
         if (upgrade) llhttp_reset(&c->parser);
         if (rc < 0) {
             release_input(c);
+            c->loc = NULL; /* a head too long for its add_header lines: a bare 500 */
             fail_request(c, 500);
             return P_FLUSH;
         }
@@ -174,11 +175,8 @@ static int parse_input(zh_conn_t *c)
     if (!c->in_len) release_input(c);
     if (c->w->req.expect_continue && !c->sent_continue) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        char *p = zh_out_reserve(c, sizeof cont - 1);
-        if (p) {
-            memcpy(p, cont, sizeof cont - 1);
-            zh_out_commit(c, p, sizeof cont - 1);
-        }
+        char *p = zh_out_room(c, sizeof cont - 1);
+        if (p) memcpy(p, cont, sizeof cont - 1);
         c->sent_continue = 1;
     }
     return P_MORE;

@@ -108,9 +108,12 @@ void zh_work_put(zh_server_t *s, zh_work_t *w);
 void zh_work_fini(zh_server_t *s); /* frees every free block */
 
 /* out queue (http/out.c) */
-int zh_out_take(zh_conn_t *c);                         /* makes sure c->w exists: 0 / -ENOMEM */
-char *zh_out_reserve(zh_conn_t *c, size_t len);        /* room in the out buffer, NULL if full */
-void zh_out_commit(zh_conn_t *c, char *p, size_t len); /* queues len bytes written at p */
+int zh_out_take(zh_conn_t *c); /* makes sure c->w exists: 0 / -ENOMEM */
+/* Queues `len` bytes that the caller then writes at the returned address (before the next
+ * write starts); one more byte past them is writable (a NUL) and never sent. From the out
+ * buffer when they fit, else from a block of their own freed once sent. NULL: out of segments
+ * or memory. Response bytes are made through http/head.h, which measures before it asks. */
+char *zh_out_room(zh_conn_t *c, size_t len);
 int zh_out_mem(zh_conn_t *c, const char *p, size_t len, zh_file_t *ref);
 int zh_out_file(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len);
 int zh_out_pending(const zh_conn_t *c);
@@ -122,10 +125,10 @@ int zh_out_done(zh_conn_t *c, int res);
 void zh_out_release(zh_conn_t *c); /* drops the queue and gives back the work buffers */
 
 /* responses (http/response.c) */
-/* queues "HTTP/1.1 STATUS\r\nServer..Date..[Connection]" without the final CRLF */
-char *zh_resp_head(zh_conn_t *c, int status, char *p, char *end);
-/* queues a complete error response with a small HTML body (none for HEAD) */
-int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra_headers);
+/* Queues a complete error (or redirect) response with nginx's small HTML body (none for HEAD);
+ * `extra_name`/`extra_value` (may be NULL) is one more header line, e.g. Location. */
+int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra_name,
+                  const char *extra_value, size_t extra_len);
 
 /* the static file handler (http/static.c): answers the parsed request */
 int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method);

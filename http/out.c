@@ -30,14 +30,8 @@ int zh_out_has_room(const zh_conn_t *c)
     return w->out_used + ZH_OUT_ROOM <= ZH_OUT_SIZE && w->nseg + ZH_SEG_ROOM <= ZH_MAX_SEGS;
 }
 
-char *zh_out_reserve(zh_conn_t *c, size_t len)
-{
-    zh_work_t *w = c->w;
-    if (w->out_used + len > ZH_OUT_SIZE || w->nseg == ZH_MAX_SEGS) return NULL;
-    return w->out + w->out_used;
-}
-
-void zh_out_commit(zh_conn_t *c, char *p, size_t len)
+/* queues len bytes written at p in the out buffer */
+static void out_commit(zh_conn_t *c, char *p, size_t len)
 {
     zh_work_t *w = c->w;
     w->out_used += (uint32_t)len;
@@ -49,6 +43,25 @@ void zh_out_commit(zh_conn_t *c, char *p, size_t len)
         }
     }
     w->segs[w->nseg++] = (zh_seg_t){.mem = p, .len = len};
+}
+
+char *zh_out_room(zh_conn_t *c, size_t len)
+{
+    zh_work_t *w = c->w;
+    if (w->nseg == ZH_MAX_SEGS) return NULL;
+    if (w->out_used + len + 1 <= ZH_OUT_SIZE) {
+        char *p = w->out + w->out_used;
+        out_commit(c, p, len);
+        return p;
+    }
+    /* longer than what is left of the out buffer: a block of its own, freed once it is sent */
+    char *mem = malloc(len + 1);
+    if (!mem) return NULL;
+    zh_file_t *blob = zh_blob_new(&c->srv->fcache, mem, len);
+    if (!blob) return NULL;
+    int r = zh_out_mem(c, mem, len, blob);
+    zh_file_unref(&c->srv->fcache, blob);
+    return r < 0 ? NULL : mem;
 }
 
 int zh_out_mem(zh_conn_t *c, const char *p, size_t len, zh_file_t *ref)

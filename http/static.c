@@ -13,6 +13,7 @@
 #include "http/range.h"
 #include "http/autoindex.h"
 #include "http/errlog.h"
+#include "http/head.h"
 #include "http/route.h"
 
 #define PATH_MAX_LEN 4096
@@ -32,14 +33,11 @@ static int errno_status(int err)
     }
 }
 
-/* the validator and type lines of a file, for files not held in memory */
-static char *file_fields(char *p, const zh_file_t *f)
+/* the validator lines of a file */
+static void file_fields(zh_hbuf_t *b, const zh_file_t *f)
 {
-    p = ZH_PUTS(p, "Last-Modified: ");
-    p = zh_put(p, f->lastmod, ZH_DATE_LEN);
-    p = ZH_PUTS(p, "\r\nETag: ");
-    p = zh_put(p, f->etag, f->etag_len);
-    return ZH_PUTS(p, "\r\n");
+    zh_hb_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
+    zh_hb_field(b, "ETag", f->etag, f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -48,81 +46,117 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     return zh_out_file(c, f, off, len);
 }
 
+static void full_fields(zh_hbuf_t *b, const void *arg)
+{
+    const zh_file_t *f = arg;
+    if (f->hdr) {
+        zh_hb_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
+    } else {                              /* a generated page */
+        ZH_HB_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
+        zh_hb_u64(b, f->size);
+        ZH_HB_LIT(b, "\r\n");
+    }
+    ZH_HB_LIT(b, "\r\n");
+}
+
 /* the whole file, with 200 (or the status of an error_page) */
 static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
-    char *start = zh_out_reserve(c, ZH_OUT_ROOM);
-    if (!start) return -ENOBUFS;
-    char *p = zh_resp_head(c, status, start, start + ZH_OUT_ROOM);
     c->resp_bytes = head ? 0 : f->size;
-    if (f->hdr) {
-        p = zh_put(p, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                               /* a generated page */
-        p += snprintf(p, 96, "Content-Type: text/html\r\nContent-Length: %llu\r\n",
-                      (unsigned long long)f->size);
-    }
-    p = ZH_PUTS(p, "\r\n");
-    zh_out_commit(c, start, (size_t)(p - start));
+    int r = zh_head_emit(c, status, full_fields, f);
+    if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
+}
+
+static void fields_304(zh_hbuf_t *b, const void *arg)
+{
+    file_fields(b, arg);
+    ZH_HB_LIT(b, "\r\n");
 }
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
 {
-    char *start = zh_out_reserve(c, ZH_OUT_ROOM);
-    if (!start) return -ENOBUFS;
-    char *p = zh_resp_head(c, 304, start, start + ZH_OUT_ROOM);
-    p = file_fields(p, f);
-    p = ZH_PUTS(p, "\r\n");
-    zh_out_commit(c, start, (size_t)(p - start));
     c->resp_bytes = 0;
-    return 0;
+    return zh_head_emit(c, 304, fields_304, f);
 }
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
 {
-    char extra[96] = "Content-Range: ";
-    size_t n = strlen(extra);
-    n += zh_range_content_range(extra + n, sizeof extra - n - 2, NULL, f->size);
-    memcpy(extra + n, "\r\n", 3);
-    return zh_resp_error(c, 416, head, extra);
+    char cr[96]; /* "bytes * /SIZE": at most 28 bytes */
+    size_t n = zh_range_content_range(cr, sizeof cr, NULL, f->size);
+    return zh_resp_error(c, 416, head, "Content-Range", cr, n < sizeof cr ? n : 0);
+}
+
+typedef struct {
+    const zh_file_t *f;
+    const zh_range_t *rg;
+    unsigned n, index;
+    const char *boundary;
+} ranges_t;
+
+static void range_fields(zh_hbuf_t *b, const void *arg)
+{
+    const ranges_t *a = arg;
+    const zh_file_t *f = a->f;
+    file_fields(b, f);
+    if (a->n == 1) {
+        char cr[96]; /* "bytes S-E/SIZE": at most 67 bytes */
+        size_t n = zh_range_content_range(cr, sizeof cr, &a->rg[0], f->size);
+        zh_hb_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        ZH_HB_LIT(b, "Content-Length: ");
+        zh_hb_u64(b, a->rg[0].end - a->rg[0].start + 1);
+        ZH_HB_LIT(b, "\r\n");
+        zh_hb_field(b, "Content-Range", cr, n < sizeof cr ? n : 0);
+    } else {
+        ZH_HB_LIT(b, "Content-Type: multipart/byteranges; boundary=");
+        zh_hb_str(b, a->boundary);
+        ZH_HB_LIT(b, "\r\nContent-Length: ");
+        zh_hb_u64(b, zh_range_multipart_length(a->boundary, f->ctype, a->rg, a->n, f->size));
+        ZH_HB_LIT(b, "\r\n");
+    }
+    ZH_HB_LIT(b, "\r\n");
+}
+
+/* the text before part `index` of a multipart body: written in place (the NUL that
+ * zh_range_part_header() adds falls on the byte of slack zh_out_room() allows) */
+static void part_head(zh_hbuf_t *b, const void *arg)
+{
+    const ranges_t *a = arg;
+    const zh_file_t *f = a->f;
+    const zh_range_t *rg = &a->rg[a->index];
+    size_t n = zh_range_part_header(NULL, 0, a->boundary, f->ctype, rg, f->size, a->index);
+    if (b->p)
+        zh_range_part_header(b->p + b->len, n + 1, a->boundary, f->ctype, rg, f->size, a->index);
+    b->len += n;
+}
+
+static void part_trailer(zh_hbuf_t *b, const void *arg)
+{
+    const ranges_t *a = arg;
+    size_t n = zh_range_trailer(NULL, 0, a->boundary);
+    if (b->p) zh_range_trailer(b->p + b->len, n + 1, a->boundary);
+    b->len += n;
 }
 
 static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigned n)
 {
-    char *start = zh_out_reserve(c, ZH_OUT_ROOM);
-    if (!start) return -ENOBUFS;
-    char *end = start + ZH_OUT_ROOM;
-    char *p = zh_resp_head(c, 206, start, end);
-    p = file_fields(p, f);
+    static uint64_t seq;
+    char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
+    ranges_t a = {f, rg, n, 0, boundary};
+    if (n > 1)
+        zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
     c->resp_bytes = 0;
     for (unsigned i = 0; i < n; i++)
         c->resp_bytes += rg[i].end - rg[i].start + 1;
-    if (n == 1) {
-        p += snprintf(p, (size_t)(end - p), "Content-Type: %s\r\nContent-Length: %llu\r\n",
-                      f->ctype, (unsigned long long)(rg[0].end - rg[0].start + 1));
-        p = ZH_PUTS(p, "Content-Range: ");
-        p += zh_range_content_range(p, (size_t)(end - p), &rg[0], f->size);
-        p = ZH_PUTS(p, "\r\n\r\n");
-        zh_out_commit(c, start, (size_t)(p - start));
-        return queue_body(c, f, rg[0].start, rg[0].end - rg[0].start + 1);
-    }
-    static uint64_t seq;
-    char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
-    zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
-    p += snprintf(
-        p, (size_t)(end - p),
-        "Content-Type: multipart/byteranges; boundary=%s\r\nContent-Length: %llu\r\n\r\n", boundary,
-        (unsigned long long)zh_range_multipart_length(boundary, f->ctype, rg, n, f->size));
-    for (unsigned i = 0; i < n; i++) {
-        p += zh_range_part_header(p, (size_t)(end - p), boundary, f->ctype, &rg[i], f->size, i);
-        zh_out_commit(c, start, (size_t)(p - start));
-        int r = queue_body(c, f, rg[i].start, rg[i].end - rg[i].start + 1);
+    int r = zh_head_emit(c, 206, range_fields, &a);
+    if (r < 0) return r;
+    if (n == 1) return queue_body(c, f, rg[0].start, rg[0].end - rg[0].start + 1);
+    for (a.index = 0; a.index < n; a.index++) {
+        if ((r = zh_bytes_emit(c, part_head, &a)) < 0) return r;
+        r = queue_body(c, f, rg[a.index].start, rg[a.index].end - rg[a.index].start + 1);
         if (r < 0) return r;
-        start = p;
     }
-    p += zh_range_trailer(p, (size_t)(end - p), boundary);
-    zh_out_commit(c, start, (size_t)(p - start));
-    return 0;
+    return zh_bytes_emit(c, part_trailer, &a);
 }
 
 static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
@@ -139,7 +173,7 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     };
     int st = zh_cond_evaluate(&cond, 1, f->etag, f->etag_len, f->mtime);
     if (st == 304) return send_304(c, f);
-    if (st == 412) return zh_resp_error(c, 412, head, NULL);
+    if (st == 412) return zh_resp_error(c, 412, head, NULL, NULL, 0);
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
     if (!range.p || head ||
         (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, f->etag, f->etag_len, f->mtime)))
@@ -153,82 +187,95 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     }
 }
 
-static int redirect(zh_conn_t *c, int code, const char *loc_hdr, int head)
-{
-    return zh_resp_error(c, code, head, loc_hdr);
-}
-
 static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *query, size_t qlen,
                         int head)
 {
     char loc[PATH_MAX_LEN * 3 + 64];
-    size_t n = (size_t)snprintf(loc, sizeof loc, "Location: ");
-    n += zh_uri_escape(path, len, loc + n, sizeof loc - n);
-    if (n + qlen + 8 >= sizeof loc) return zh_resp_error(c, 414, head, NULL);
+    size_t n = zh_uri_escape(path, len, loc, sizeof loc);
+    if (n + qlen + 3 >= sizeof loc) return zh_resp_error(c, 414, head, NULL, NULL, 0);
     loc[n++] = '/';
     if (query) {
         loc[n++] = '?';
         memcpy(loc + n, query, qlen);
         n += qlen;
     }
-    memcpy(loc + n, "\r\n", 3);
-    return redirect(c, 301, loc, head);
+    return zh_resp_error(c, 301, head, "Location", loc, n);
 }
 
-/* $scheme, $host and $request_uri in a `return` text (the only variables the config allows) */
-static size_t expand_vars(const zh_conn_t *c, const zh_req_t *r, const char *text, char *out,
-                          size_t cap)
+typedef struct {
+    const zh_conn_t *c;
+    const zh_req_t *r;
+    const char *text;
+    size_t len; /* of the expansion (measured first) */
+    int head;
+} ret_t;
+
+/* the `return` text with $scheme, $host and $request_uri (the only variables the config
+ * allows) expanded */
+static void expand_vars(zh_hbuf_t *b, const ret_t *a)
 {
     static const char *const names[] = {"$scheme", "$host", "$request_uri"};
-    size_t n = 0;
-    while (*text && n + 1 < cap) {
+    for (const char *t = a->text; *t;) {
         int hit = -1;
         for (int i = 0; i < 3 && hit < 0; i++)
-            if (!strncmp(text, names[i], strlen(names[i]))) hit = i;
+            if (!strncmp(t, names[i], strlen(names[i]))) hit = i;
         if (hit < 0) {
-            out[n++] = *text++;
+            zh_hb_put(b, t++, 1);
             continue;
         }
-        text += strlen(names[hit]);
-        const char *v = "http";
-        size_t vl = 4;
-        if (hit == 1) { /* the Host header without its port, else the server's first name */
-            zh_str_t h = r->h[ZH_H_HOST];
+        t += strlen(names[hit]);
+        if (hit == 0) {
+            ZH_HB_LIT(b, "http");
+        } else if (hit == 1) { /* the Host header without its port, else the server's name */
+            zh_str_t h = a->r->h[ZH_H_HOST];
+            const zh_vhost_t *vh = a->c->vhost;
             const char *colon = h.p ? memchr(h.p, ':', h.len) : NULL;
-            v = h.p ? h.p : (c->vhost && c->vhost->nnames ? c->vhost->names[0] : "");
-            vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
-        } else if (hit == 2) {
-            v = r->target.p;
-            vl = r->target.len;
+            const char *v = h.p ? h.p : (vh && vh->nnames ? vh->names[0] : "");
+            size_t vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
+            for (size_t i = 0; i < vl; i++) {
+                char ch = (char)tolower((unsigned char)v[i]);
+                zh_hb_put(b, &ch, 1);
+            }
+        } else {
+            zh_hb_put(b, a->r->target.p, a->r->target.len);
         }
-        if (vl > cap - n - 1) vl = cap - n - 1;
-        for (size_t i = 0; i < vl; i++)
-            out[n++] = hit == 1 ? (char)tolower((unsigned char)v[i]) : v[i];
     }
-    out[n] = 0;
-    return n;
+}
+
+static void ret_location(zh_hbuf_t *b, const void *arg)
+{
+    const ret_t *a = arg;
+    ZH_HB_LIT(b, "Location: ");
+    if (a->text)
+        expand_vars(b, a);
+    else
+        ZH_HB_LIT(b, "/");
+    ZH_HB_LIT(b, "\r\n");
+}
+
+static void ret_text(zh_hbuf_t *b, const void *arg)
+{
+    const ret_t *a = arg;
+    ZH_HB_LIT(b, "Content-Type: text/plain\r\nContent-Length: ");
+    zh_hb_u64(b, a->len);
+    ZH_HB_LIT(b, "\r\n\r\n");
+    if (!a->head) expand_vars(b, a);
 }
 
 /* `return CODE [TEXT|URL]` */
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
     int code = l->return_code;
-    char text[4096];
-    size_t tl = l->return_text ? expand_vars(c, r, l->return_text, text, sizeof text) : 0;
-    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
-        char loc[4200];
-        snprintf(loc, sizeof loc, "Location: %s\r\n", tl ? text : "/");
-        return redirect(c, code, loc, head);
-    }
-    if (!l->return_text) return zh_resp_error(c, code, head, NULL);
-    char *start = zh_out_reserve(c, ZH_OUT_ROOM + tl);
-    if (!start) return -ENOBUFS;
-    char *p = zh_resp_head(c, code, start, start + ZH_OUT_ROOM);
-    p += snprintf(p, 128, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n", tl);
-    if (!head) p = zh_put(p, text, tl);
-    c->resp_bytes = head ? 0 : tl;
-    zh_out_commit(c, start, (size_t)(p - start));
-    return 0;
+    ret_t a = {c, r, l->return_text, 0, head};
+    if (a.text && !*a.text) a.text = NULL;
+    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
+        return zh_resp_error_fn(c, code, head, ret_location, &a);
+    if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
+    zh_hbuf_t m = {NULL, 0};
+    if (a.text) expand_vars(&m, &a);
+    a.len = m.len;
+    c->resp_bytes = head ? 0 : a.len;
+    return zh_head_emit(c, code, ret_text, &a);
 }
 
 /* an error status, through the vhost's error_page when it has one for it */
@@ -237,11 +284,8 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
     for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;
-        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0) {
-            char loc[2048];
-            snprintf(loc, sizeof loc, "Location: %s\r\n", ep->uri);
-            return redirect(c, 302, loc, head);
-        }
+        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
+            return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
         char path[PATH_MAX_LEN];
         size_t len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
@@ -252,7 +296,7 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         zh_file_unref(&c->srv->fcache, f);
         return rc;
     }
-    return zh_resp_error(c, status, head, NULL);
+    return zh_resp_error(c, status, head, NULL, NULL, 0);
 }
 
 static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, size_t fs_len,
@@ -339,8 +383,8 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
-    if (!vh) return zh_resp_error(c, 500, head, NULL);
-    if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow: GET, HEAD\r\n");
+    if (!vh) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
     size_t plen, qlen;
     const char *query;
     zh_str_t target = origin_form(r->target);

@@ -1312,6 +1312,134 @@ def t_autoindex_off_403():
     body_is(get(port, "/noindex/x.txt"), "x\n", "/noindex/x.txt")
 
 
+# --- response heads longer than a guess ----------------------------------------------------------
+
+BIG_A, BIG_B = "a" * 3700, "b" * 3700
+ERR_URL = "http://err.test/" + "e" * 2100
+RET_TEXT = "".join("line %04d of a long return text\n" % i for i in range(160))  # ~5 KiB
+
+BIGHEADS = """\
+error_log logs/error.log info;
+events { }
+http {
+    server {
+        listen 127.0.0.1:%%P0%%;
+        root html;
+        add_header X-Big %s;
+        error_page 404 %s;
+        location /ret {
+            return 200 "%s";
+        }
+        location /red {
+            return 302 http://r.test$request_uri;
+        }
+    }
+    server {
+        listen 127.0.0.1:%%P1%%;
+        root html;
+        add_header X-Big %s always;
+    }
+    server {
+        listen 127.0.0.1:%%P2%%;
+        root html;
+        add_header X-Huge-1 %s;
+        add_header X-Huge-2 %s;
+        add_header X-Huge-3 %s;
+    }
+}
+""" % (BIG_A, ERR_URL, RET_TEXT.replace("\n", "\\n"), BIG_B, "h" * 25000, "h" * 25000,
+       "h" * 25000)
+
+
+def bigheads():
+    def setup():
+        inst = Inst("bighead", 3)
+        inst.write_conf(BIGHEADS)
+        inst.put("html/index.html", "index\n")
+        inst.put("html/data.bin", bytes(range(256)) * 4096)  # 1 MiB
+        return inst.start()
+
+    return fixture("bigheads", setup)
+
+
+def sixteen_ranges():
+    spans = [(i * 65536 + 7, i * 65536 + 7 + 9 + i) for i in range(16)]
+    return spans, "bytes=" + ",".join("%d-%d" % sp for sp in spans)
+
+
+def check_sixteen(r, spans, big):
+    status(r, 206, "16 ranges with a %d-byte add_header" % len(big))
+    eq(r.get("x-big"), big, "X-Big")
+    ct = r.get("content-type") or ""
+    m = re.fullmatch(r"multipart/byteranges; boundary=(\S+)", ct)
+    expect(m, "Content-Type %r" % ct)
+    eq(r.get("content-length"), str(len(r.body)), "Content-Length against the body")
+    data = bytes(range(256)) * 4096
+    parts = r.body.split(b"--" + m.group(1).encode())
+    eq(len(parts), 18, "pieces of the multipart body split at the boundary (16 parts)")
+    for (s, e), part in zip(spans, parts[1:17]):
+        head, _, body = part.partition(b"\r\n\r\n")
+        expect(b"Content-Range: bytes %d-%d/%d" % (s, e, len(data)) in head,
+               "part %d-%d: head %r" % (s, e, head[:120]))
+        eq(body, data[s:e + 1] + b"\r\n", "part %d-%d bytes" % (s, e))
+    eq(parts[17], b"--\r\n", "close delimiter")
+
+
+@test()
+def t_big_add_header_sixteen_ranges():
+    spans, rng = sixteen_ranges()
+    r = get(bigheads().port, "/data.bin", headers=["Range: " + rng])
+    check_sixteen(r, spans, BIG_A)
+
+
+@test()
+def t_big_add_header_always_pipelined():
+    # three pipelined errors, each carrying the 3.7 KiB header, then the 16 ranges: the worker
+    # used to write past the out buffer here (SIGSEGV)
+    inst = bigheads()
+    spans, rng = sixteen_ranges()
+    with Conn(inst.ports[1]) as c:
+        c.send(req("/nope1") + req("/nope2") + req("/nope3")
+               + req("/data.bin", headers=["Range: " + rng]))
+        for i in range(3):
+            r = c.response()
+            status(r, 404, "pipelined 404 %d" % i)
+            eq(r.get("x-big"), BIG_B, "X-Big on the 404 (always)")
+        check_sixteen(c.response(), spans, BIG_B)
+    status(get(inst.ports[1], "/index.html"), 200, "still serving")
+
+
+@test()
+def t_head_over_64k_is_a_logged_500():
+    # 75 KB of add_header: more than a head may be; a bare 500 (logged), never a cut head
+    inst = bigheads()
+    with Conn(inst.ports[2]) as c:
+        c.send(req("/index.html"))
+        r = c.response()
+        status(r, 500, "a 75 KB head")
+        expect(r.get("x-huge-1") is None, "the 500 carries the add_header lines")
+    log = wait_for(lambda: "response head is longer than" in (inst.read("logs/error.log") or ""),
+                   2)
+    expect(log, "no error-log line about the head: %s"
+           % short(inst.read("logs/error.log") or "", 300))
+    status(get(inst.ports[2], "/nope"), 404, "a 404 there (add_header is not on errors)")
+
+
+@test()
+def t_long_error_page_url_return_text_and_request_uri():
+    inst = bigheads()
+    r = get(inst.port, "/missing")
+    status(r, 302, "error_page 404 with a 2 KiB URL")
+    eq(r.get("location"), ERR_URL, "Location of the error_page redirect")
+    r = get(inst.port, "/ret")
+    status(r, 200, "return 200 with a 5 KiB text")
+    eq(r.body.decode(), RET_TEXT, "return text")
+    uri = "/red/x?" + "q" * 6000  # a long query: the path itself is bounded by PATH_MAX
+    r = get(inst.port, uri)
+    status(r, 302, "return 302 with a 6 KiB $request_uri")
+    eq(r.get("location"), "http://r.test" + uri, "Location with $request_uri")
+
+
 # --- http-level settings ----------------------------------------------------------------------------
 
 HTTPLEVEL = """\
