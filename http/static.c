@@ -266,6 +266,12 @@ static void ret_text(zh_hbuf_t *b, const void *arg)
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
     int code = l->return_code;
+    if (code == 444) { /* nginx's "close the connection without a response" */
+        c->close_after = 1;
+        c->resp_status = 444;
+        c->resp_bytes = 0;
+        return 0;
+    }
     ret_t a = {c, r, l->return_text, 0, head};
     if (a.text && !*a.text) a.text = NULL;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)

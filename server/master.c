@@ -182,6 +182,14 @@ static void reload(void)
     zc_config_t conf;
     zs_notify("RELOADING=1");
     zs_log(ZS_LOG_NOTICE, "reconfiguring");
+    if (M.ngens == MAX_GENS) { /* refused before anything is loaded: nothing to free */
+        zs_log(ZS_LOG_EMERG,
+               "%d configurations are still draining; keeping the running one "
+               "(reload again once old workers have finished)",
+               MAX_GENS - 1);
+        zs_notify("READY=1");
+        return;
+    }
     if (zc_config_load(&conf, M.opts->conf_file, M.opts->prefix, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration",
                strncmp(err, "zokiod: ", 8) ? err : err + 8);
@@ -189,9 +197,8 @@ static void reload(void)
         return;
     }
     zs_gen_t *g = calloc(1, sizeof *g);
-    if (!g || M.ngens == MAX_GENS || zs_gen_build(g, &conf, M.gens[0], err, sizeof err) < 0) {
-        zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration",
-               g && M.ngens < MAX_GENS ? err : "too many configurations still draining");
+    if (!g || zs_gen_build(g, &conf, M.gens[0], err, sizeof err) < 0) {
+        zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration", g ? err : "out of memory");
         if (g) {
             zs_gen_free(g, M.gens[0]);
             free(g);

@@ -1101,6 +1101,9 @@ http {
         location /exact {
             return 403;
         }
+        location /drop {
+            return 444;
+        }
         location /idx/ {
             index main.html;
         }
@@ -1196,6 +1199,20 @@ def t_location_exact_and_return():
     status(get(port, "/exact/"), 403, "/exact/")
     r = get(port, "/exact?q=1")
     status(r, 301, "/exact?q=1 (the query is not part of the match)")
+
+
+@test()
+def t_return_444_closes_without_response():
+    # nginx's 444: the connection is closed, not one byte of response is sent; an answer
+    # pipelined before it still goes out
+    port = locations().port
+    with Conn(port) as c:
+        c.send(req("/drop"))
+        c.expect_closed()
+    with Conn(port) as c:
+        c.send(req("/plain.txt") + req("/drop") + req("/plain.txt"))
+        status(c.response(), 200, "the request before the 444")
+        c.expect_closed()
 
 
 @test()
@@ -2066,6 +2083,48 @@ def t_signal_cli_reload():
     eq(rc, 0, "exit status of -s reload (output %s)" % short(out))
     wait_gen(inst, "2")
     expect(all_gone(old, 5), "old workers 5 s after -s reload: %s" % gone_report(inst, old))
+
+
+@test(limit=90)
+def t_reload_at_generation_limit():
+    # Each old generation keeps its worker while a request head is half sent. With 16
+    # generations alive the next reload is refused (error log) and the running one serves on;
+    # once the old workers are gone a reload applies again. (Under check-asan a leaked config
+    # fails the master's exit.)
+    inst = proc_inst(1, "g0").start()
+    inst.wait_workers(1)
+    held = []
+    try:
+        for g in range(1, 16):
+            c = socket.create_connection(("127.0.0.1", inst.port), timeout=5)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the head is never finished
+            held.append(c)
+            time.sleep(0.1)
+            set_gen(inst, 1, "g%d" % g)
+            inst.signal(signal.SIGHUP)
+            wait_gen(inst, "g%d" % g)
+        c = socket.create_connection(("127.0.0.1", inst.port), timeout=5)
+        c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        held.append(c)
+        time.sleep(0.1)
+        set_gen(inst, 1, "refused")
+        inst.signal(signal.SIGHUP)
+        found = wait_for(lambda: "still draining" in (inst.read("logs/error.log") or ""), 3)
+        expect(found, "no error-log line about the refused 17th configuration: %s"
+               % short(inst.read("logs/error.log") or "", 300))
+        for _ in range(4):
+            eq(gen_of(inst.port), "g15", "X-Gen after the refused reload")
+        expect(inst.alive(), "master died: %s" % inst.how_died())
+    finally:
+        for c in held:
+            c.close()
+    expect(wait_for(lambda: len(inst.workers()) == 1, 10), "old workers still running 10 s "
+           "after their last connection closed: %s" % inst.workers())
+    set_gen(inst, 1, "after")
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "after")
+    inst.signal(signal.SIGQUIT)
+    eq(inst.wait_exit(10), 0, "master exit status after QUIT; stderr: %s" % inst.stderr_tail())
 
 
 def answered_fresh(port, n, what, timeout=1.5):
