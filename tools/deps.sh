@@ -5,8 +5,10 @@
 # or curl). Needs root only when something is missing.
 
 # Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
-# Tests and tools: curl wrk clang-format procps.
-PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3"
+# Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
+# systemd (systemd-analyze checks the shipped unit).
+PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
+util-linux systemd"
 
 missing=""
 for p in $PKGS; do
