@@ -330,6 +330,7 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     c->lst = l;
     c->fd = fd;
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
+    c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
     c->pctx.arena = &c->arena;
     c->pctx.lim = &s->lim;
     c->parser.data = &c->pctx;

@@ -64,6 +64,7 @@ static int on_message_begin(llhttp_t *p)
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
     zh_parse_ctx_t *c = ctx(p);
+    if (memchr(at, '#', len)) return fail(p, 400); /* no fragment in a request-target */
     if (c->req->target.len + len > c->lim->max_target) return fail(p, 414);
     if (append(c, &c->req->target, at, len) < 0) return fail(p, 414);
     return 0;
@@ -93,6 +94,8 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 static int on_header_field_complete(llhttp_t *p)
 {
     zh_req_t *r = ctx(p)->req;
+    /* ": value": a field name has one byte at least (llhttp hands over an empty one) */
+    if (!r->in_field || !r->field_len) return fail(p, 400);
     r->in_field = 0;
     r->cur = -1;
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
@@ -171,17 +174,39 @@ static int te_only_chunked(zh_str_t te)
     return 1;
 }
 
+/* RFC 9112 section 3.2: uri-host [ ":" port ], where uri-host is an IP-literal in brackets or
+ * a reg-name (unreserved, pct-encoded, sub-delims); anything else (a space, userinfo, a slash)
+ * MUST get 400. ".." is refused too: a host name never has an empty label. */
+static int host_ok(zh_str_t h)
+{
+    size_t i = 0;
+    if (h.len && h.p[0] == '[') {
+        for (i = 1; i < h.len && h.p[i] != ']'; i++)
+            if (!isxdigit((unsigned char)h.p[i]) && h.p[i] != ':' && h.p[i] != '.') return 0;
+        if (i++ == h.len) return 0;
+    } else {
+        for (; i < h.len && h.p[i] != ':'; i++) {
+            unsigned char ch = (unsigned char)h.p[i];
+            if (!isalnum(ch) && !strchr("-._~!$&'()*+,;=%", ch)) return 0;
+            if (ch == '.' && i + 1 < h.len && h.p[i + 1] == '.') return 0;
+        }
+    }
+    if (i < h.len && h.p[i++] != ':') return 0;
+    for (; i < h.len; i++)
+        if (!isdigit((unsigned char)h.p[i])) return 0;
+    return 1;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     zh_parse_ctx_t *c = ctx(p);
     zh_req_t *r = c->req;
+    /* HTTP/1.2 .. 1.9 are read as 1.1 (RFC 9110 section 6.2); 0.9 (also a request line without
+     * a version) is not spoken; 2 and up are another protocol */
     if (p->http_major >= 2) return fail(p, 505);
-    if (p->http_major == 1 && p->http_minor == 1 && !r->host_count) return fail(p, 400);
-    zh_str_t host = r->h[ZH_H_HOST];
-    for (uint32_t i = 0; i < host.len; i++)
-        if (host.p[i] == '/' || host.p[i] == '\\' ||
-            (host.p[i] == '.' && i + 1 < host.len && host.p[i + 1] == '.'))
-            return fail(p, 400);
+    if (p->http_major == 0) return fail(p, 400);
+    if (p->http_major == 1 && p->http_minor >= 1 && !r->host_count) return fail(p, 400);
+    if (r->h[ZH_H_HOST].p && !host_ok(r->h[ZH_H_HOST])) return fail(p, 400);
     if (r->h[ZH_H_TRANSFER_ENCODING].p && !te_only_chunked(r->h[ZH_H_TRANSFER_ENCODING]))
         return fail(p, 501);
     /* RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message is a sign of smuggling

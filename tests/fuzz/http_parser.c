@@ -122,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->arena.cap = ZH_ARENA_SIZE;
     zh_req_reset(&c->req);
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
+    c->parser.lenient_flags |= LENIENT_VERSION; /* as http/conn.c */
     c->pctx.req = &c->req;
     c->pctx.arena = &c->arena;
     c->pctx.lim = &c->lim;
