@@ -76,9 +76,11 @@ static void log_access(zh_conn_t *c)
     }
     char line[ZH_ARENA_SIZE + 64];
     const zh_req_t *r = &c->w->req;
-    int n = snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
-                     llhttp_method_name((llhttp_method_t)c->parser.method), (int)r->target.len,
-                     r->target.p, c->parser.http_major, c->parser.http_minor);
+    int n = !r->target.len ? 0 /* refused before its target was read: "" as nginx */
+                           : snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
+                                      llhttp_method_name((llhttp_method_t)c->parser.method),
+                                      (int)r->target.len, r->target.p, c->parser.http_major,
+                                      c->parser.http_minor);
     zh_access_rec_t rec = {
         .remote_addr = c->peer,
         .request_line = line,
@@ -112,12 +114,17 @@ static int answer(zh_conn_t *c)
     return rc;
 }
 
-/* queues an error response for a request that cannot be framed or served, then close */
+/* queues an error response for a request that cannot be framed or served, then close; it is
+ * access-logged too (in the default server's log when the request never got to its own) */
 static void fail_request(zh_conn_t *c, int status)
 {
+    zh_server_t *s = c->srv;
     c->close_after = 1;
+    c->resp_bytes = 0;
+    int r = zh_resp_error(c, status, 0, NULL, NULL, 0);
+    if (!c->vhost) c->vhost = c->lst->dflt;
+    if (r >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
     c->w->req.started = 0;
-    zh_resp_error(c, status, 0, NULL, NULL, 0);
 }
 
 enum { P_MORE, P_FLUSH };

@@ -1813,6 +1813,34 @@ def t_access_log_combined():
 
 
 @test()
+def t_access_log_refused_requests():
+    # every request that got a response has its line, also those the parser refused (nginx
+    # logs them too): 400 for an obs-fold, 414 for a long target, 505 for HTTP/3.0
+    inst = httplevel()
+    tok = "ref%x" % int(time.time() * 1e6)
+    cases = [(b"GET /f.foo?%s-a HTTP/1.1\r\nHost: x\r\nX-A:\r\n b\r\n\r\n", 400),
+             (b"GET /f.foo?%s-b" + b"x" * 1100 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+             (b"GET /f.foo?%s-c HTTP/3.0\r\nHost: x\r\n\r\n", 505)]
+    def n414():
+        return sum('" 414 ' in ln for ln in (inst.read("logs/access.log") or "").splitlines())
+
+    before = n414()
+    for raw, want in cases:
+        with Conn(inst.port) as c:
+            c.send(raw.replace(b"%s", tok.encode()))
+            status(c.response(), want)
+    for i, (raw, want) in enumerate(cases):
+        if want == 414:  # the target is not kept whole: count the lines instead
+            expect(wait_for(lambda: n414() == before + 1, LOG_FLUSH),
+                   "414 lines in the access log: %d before, %d after" % (before, n414()))
+            continue
+        mark = "%s-%s" % (tok, "abc"[i])
+        ln = log_line(inst, "logs/access.log", mark)
+        expect(ln, "no access-log line for the %d (%s)" % (want, mark))
+        expect('" %d ' % want in ln, "access-log line for the %d: %r" % (want, ln))
+
+
+@test()
 def t_access_log_off():
     inst = httplevel()
     tok = "off=%x" % int(time.time() * 1e6)
