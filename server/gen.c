@@ -11,6 +11,7 @@
 
 #include "runtime/timer.h"
 #include "server/gen.h"
+#include "server/listens.h"
 #include "server/log.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -148,26 +149,6 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     return 0;
 }
 
-static int open_listen(const zc_listen_t *l, char *err, size_t errlen)
-{
-    int fd = socket(l->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    if (fd < 0)
-        return fail(err, errlen, "zokiod: socket() for %s failed (%s)", l->text, strerror(errno));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (l->reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (l->family == AF_INET6) {
-        int v6only = l->ipv6only;
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-    }
-    if (bind(fd, (const struct sockaddr *)&l->sa, l->salen) < 0 ||
-        listen(fd, l->backlog > 0 ? l->backlog : 511) < 0) {
-        int e = errno;
-        close(fd);
-        return fail(err, errlen, "zokiod: bind() to %s failed (%s)", l->text, strerror(e));
-    }
-    return fd;
-}
-
 static zs_listen_t *find_listen(zs_listen_t *ls, size_t n, const char *text)
 {
     for (size_t i = 0; i < n; i++)
@@ -175,7 +156,7 @@ static zs_listen_t *find_listen(zs_listen_t *ls, size_t n, const char *text)
     return NULL;
 }
 
-static int build_listens(zs_gen_t *g, const zs_gen_t *old, char *err, size_t errlen)
+static int build_listens(zs_gen_t *g, char *err, size_t errlen)
 {
     const zc_http_t *h = &g->conf.http;
     size_t max = 0;
@@ -193,10 +174,8 @@ static int build_listens(zs_gen_t *g, const zs_gen_t *old, char *err, size_t err
                 snprintf(l->text, sizeof l->text, "%s", cl->text);
                 l->vhosts = keep(g, calloc(h->nservers, sizeof *l->vhosts));
                 if (!l->vhosts) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
-                const zs_listen_t *o =
-                    old ? find_listen(old->listens, old->nlistens, l->text) : NULL;
-                l->fd = o ? o->fd : open_listen(cl, err, errlen);
-                if (l->fd < 0) return -1;
+                if (!(l->sock = zs_sock_get(cl, err, errlen))) return -1;
+                l->fd = l->sock->fd;
             }
             if (!l->nvhosts || l->vhosts[l->nvhosts - 1] != &g->vhosts[i])
                 l->vhosts[l->nvhosts++] = &g->vhosts[i];
@@ -243,7 +222,7 @@ int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen)
     return 0;
 }
 
-int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen)
+int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
     g->conf = *conf;
@@ -264,7 +243,7 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err,
     for (size_t i = 0; i < h->nservers; i++)
         if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
             return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
-    return build_listens(g, old, err, errlen);
+    return build_listens(g, err, errlen);
 }
 
 static int warn_root(const char *path)
@@ -297,19 +276,10 @@ int zs_gen_warn_roots(const zc_config_t *conf)
     return n;
 }
 
-void zs_gen_unlisten(const zs_gen_t *g)
+void zs_gen_free(zs_gen_t *g)
 {
     for (size_t i = 0; i < g->nlistens; i++)
-        if (g->listens[i].fd >= 0) shutdown(g->listens[i].fd, SHUT_RDWR);
-}
-
-void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep_from)
-{
-    for (size_t i = 0; i < g->nlistens; i++)
-        if (g->listens[i].fd >= 0 &&
-            !(keep_from &&
-              find_listen(keep_from->listens, keep_from->nlistens, g->listens[i].text)))
-            close(g->listens[i].fd);
+        zs_sock_put(g->listens[i].sock);
     for (size_t i = 0; i < g->nfds; i++)
         close(g->fds[i]);
     for (size_t i = 0; i < g->nstrs; i++)

@@ -2,7 +2,7 @@
 /* zokiod: one configuration generation: the parsed config turned into the HTTP layer's plain
  * structs (vhosts, locations, document-root fds, the MIME table) and the listening sockets.
  * A reload builds a new generation next to the running one; sockets of addresses both have are
- * shared, so no connection is refused while the workers change over. */
+ * shared (server/listens.c), so no connection is refused while the workers change over. */
 #ifndef ZS_GEN_H
 #define ZS_GEN_H
 
@@ -12,7 +12,8 @@
 #include "http/server.h"
 
 typedef struct zs_listen {
-    char text[80]; /* "0.0.0.0:8080" */
+    char text[80];        /* "0.0.0.0:8080" */
+    struct zs_sock *sock; /* borrowed from server/listens.c */
     int fd;
     const zh_vhost_t **vhosts; /* the servers listening here, in file order */
     uint32_t nvhosts;
@@ -39,24 +40,19 @@ typedef struct zs_gen {
     unsigned workers; /* live workers of this generation (master bookkeeping) */
 } zs_gen_t;
 
-/* Builds a generation from a loaded config (moved into g: do not free it yourself). Listening
- * sockets already open in `old` (may be NULL) for the same address are reused, others are opened
- * now. Returns 0, or -1 with a one-line message in err. */
-int zs_gen_build(zs_gen_t *g, zc_config_t *conf, const zs_gen_t *old, char *err, size_t errlen);
+/* Builds a generation from a loaded config (moved into g: do not free it yourself). Its
+ * listening sockets come from server/listens.c: the one already open for an address (by any
+ * generation still alive), or a new one. Returns 0, or -1 with a one-line message in err. */
+int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen);
 
 /* Checks what the config parser accepts but this zokiod cannot serve yet (TLS). Returns 0, or -1
  * with `zokiod: FILE:LINE: ...` in err. zs_gen_build() calls it; `zokiod -t` too. */
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
 
-/* Frees g; listening sockets also present in `keep` (may be NULL) stay open. */
-void zs_gen_free(zs_gen_t *g, const zs_gen_t *keep);
+/* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
+void zs_gen_free(zs_gen_t *g);
 /* `zokiod -t`: warns on stderr about every document root this process cannot read (its
  * requests would answer 403 or 404). Returns the number of warnings. */
 int zs_gen_warn_roots(const zc_config_t *conf);
-
-/* Takes g's listening sockets out of LISTEN (shutdown(2); the fds stay open) once no worker
- * serves them: a ring of an exited worker may still hold a socket for a moment while the kernel
- * tears it down, and a socket still listening would make an immediate restart fail to bind. */
-void zs_gen_unlisten(const zs_gen_t *g);
 
 #endif

@@ -242,7 +242,7 @@ int main(int argc, char **argv)
     snprintf(server_header, sizeof server_header, "%s",
              conf.http.server_tokens ? "zokiod/" ZOKIOD_VERSION : "zokiod");
     int daemon_on = conf.daemon;
-    if (!gen || zs_gen_build(gen, &conf, NULL, err, sizeof err) < 0) {
+    if (!gen || zs_gen_build(gen, &conf, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", gen ? err : "zokiod: out of memory");
         zs_log(ZS_LOG_EMERG, "%s", gen ? err : "out of memory");
         return 1;

@@ -16,6 +16,7 @@
 
 #include "runtime/zk.h"
 #include "server/log.h"
+#include "server/listens.h"
 #include "server/master.h"
 #include "server/notify.h"
 #include "server/worker.h"
@@ -58,16 +59,12 @@ static void become_worker(zs_gen_t *g)
 {
     zk_loop_abandon(M.loop);
     close(M.sig.fd);
-    for (unsigned i = 0; i < M.ngens; i++) { /* sockets of other generations are not ours */
-        zs_gen_t *o = M.gens[i];
-        if (o == g) continue;
-        for (size_t j = 0; j < o->nlistens; j++) {
-            int shared = 0;
-            for (size_t k = 0; k < g->nlistens; k++)
-                shared |= g->listens[k].fd == o->listens[j].fd;
-            if (!shared) close(o->listens[j].fd);
-        }
-    }
+    zs_sock_t **mine = calloc(g->nlistens + 1, sizeof *mine); /* the others' are not ours */
+    if (!mine) _exit(2);
+    for (size_t j = 0; j < g->nlistens; j++)
+        mine[j] = g->listens[j].sock;
+    zs_socks_close_others(mine, g->nlistens);
+    free(mine);
     zs_worker_main(g, M.opts->server_header);
 }
 
@@ -124,7 +121,7 @@ static void drop_gen(zs_gen_t *g)
     for (unsigned i = 0; i < M.ngens; i++)
         if (M.gens[i] != g) M.gens[j++] = M.gens[i];
     M.ngens = j;
-    zs_gen_free(g, M.ngens ? M.gens[0] : NULL);
+    zs_gen_free(g);
     free(g);
 }
 
@@ -197,10 +194,10 @@ static void reload(void)
         return;
     }
     zs_gen_t *g = calloc(1, sizeof *g);
-    if (!g || zs_gen_build(g, &conf, M.gens[0], err, sizeof err) < 0) {
+    if (!g || zs_gen_build(g, &conf, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration", g ? err : "out of memory");
         if (g) {
-            zs_gen_free(g, M.gens[0]);
+            zs_gen_free(g);
             free(g);
         } else {
             zc_config_free(&conf);
@@ -277,8 +274,7 @@ int zs_master_run(zs_gen_t *gen, const zs_master_opts_t *opts)
     spawn_all(gen);
     zs_notify("READY=1");
     r = zk_loop_run(M.loop, ZK_RUN_DEFAULT);
-    for (unsigned i = 0; i < M.ngens; i++) /* every worker is gone: free the ports now */
-        zs_gen_unlisten(M.gens[i]);
+    zs_socks_unlisten(); /* every worker is gone: free the ports now */
     zs_log(ZS_LOG_NOTICE, "exit");
     return r < 0 ? 1 : 0;
 }

@@ -2490,6 +2490,83 @@ def t_reload_listen_and_workers():
     inst.wait_workers(3, timeout=5, exclude=old)
 
 
+def listening_inodes(pid):
+    """Inodes of the sockets in LISTEN that process `pid` holds."""
+    listen = set()
+    for tbl in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(tbl) as f:
+                for ln in f.read().splitlines()[1:]:
+                    c = ln.split()
+                    if c[3] == "0A":
+                        listen.add(c[9])
+        except OSError:
+            pass
+    held = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            held.add(t[8:-1])
+    return held & listen
+
+
+@test(limit=90)
+def t_reload_listen_sockets_owned_once():
+    # Reloads that alternately drop and add a listen while old generations still drain (a
+    # half-sent head keeps each one's worker): the address an old generation still holds is
+    # shared, not bound twice (EADDRINUSE) nor closed twice; in the end the master holds exactly
+    # the current configuration's listening socket and still watches its worker
+    inst = Inst("owned", 2)
+    both = ("worker_processes 1;\nerror_log logs/error.log info;\nevents { }\nhttp {\n"
+            "    server {\n        listen 127.0.0.1:%P0%;\n        listen 127.0.0.1:%P1%;\n"
+            "        root html;\n    }\n}\n")
+    one = both.replace("        listen 127.0.0.1:%P1%;\n", "")
+    inst.write_conf(both)
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    inst.wait_workers(1)
+    held = []
+    try:
+        for rnd in range(5):  # drop, add, drop, add, drop
+            c = socket.create_connection(("127.0.0.1", inst.ports[rnd % 2 == 0 and 1 or 0]),
+                                         timeout=5)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # keeps this generation draining
+            held.append(c)
+            time.sleep(0.1)
+            add = rnd % 2 == 1
+            inst.write_conf(both if add else one)
+            inst.signal(signal.SIGHUP)
+            time.sleep(0.5)
+            err = inst.read("logs/error.log") or ""
+            expect("failed" not in err and "keeping the running" not in err,
+                   "round %d: the reload failed: %s" % (rnd, short(err, 400)))
+            for _ in range(3):
+                status(get(inst.ports[0], "/"), 200, "round %d: port 0" % rnd)
+            if add:
+                status(get(inst.ports[1], "/"), 200, "round %d: the listen added back" % rnd)
+    finally:
+        for c in held:
+            c.close()
+    expect(wait_for(lambda: len(inst.workers()) == 1, 10),
+           "old workers still there 10 s after their connections closed: %s" % inst.workers())
+    expect(wait_for(lambda: refused(inst.ports[1]), 3),
+           "the dropped listen still accepts once every generation that had it is gone")
+    want = listening_inodes(inst.workers()[0])
+    eq(len(want), 1, "listening sockets of the worker")
+    eq(listening_inodes(inst.pid), want, "the master's listening sockets (the current "
+       "configuration's only)")
+    w = inst.workers()[0]
+    time.sleep(max(0.0, 1.2 - (time.monotonic() - inst.started)))
+    os.kill(w, signal.SIGKILL)
+    new = wait_for(lambda: (lambda ws: ws if ws and w not in ws else None)(inst.workers()), 3)
+    expect(new, "the master did not replace its worker after kill -9 (lost its pidfd?)")
+    status(get(inst.ports[0], "/"), 200, "served after the respawn")
+    expect(inst.alive(), "master died: %s" % inst.how_died())
+
+
 @test()
 def t_quit_worker_shutdown_timeout():
     inst = proc_inst(1)
