@@ -3,7 +3,8 @@
  * request, arena and output queue). Blocks are mapped one by one, so a block given back to the
  * kernel really leaves the resident set. The free list keeps what recent load used: once a
  * second zh_server_tick() trims it to WORK_KEEP plus the number taken during the last second, so
- * a burst of slow clients costs memory only while it lasts. */
+ * a burst of slow clients costs memory only while it lasts. The same tick trims the connection
+ * pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()). */
 #include <errno.h>
 #include <sys/mman.h>
 
@@ -48,6 +49,8 @@ void zh_server_tick(zh_server_t *s)
 {
     work_trim_to(s, WORK_KEEP + s->work_taken);
     s->work_taken = 0;
+    zk_pool_trim(&s->conn_pool);
+    zk_loop_trim(s->loop);
 }
 
 void zh_work_fini(zh_server_t *s) { work_trim_to(s, 0); }

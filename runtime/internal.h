@@ -70,8 +70,9 @@ struct zk_loop {
     char *bufs;
     unsigned buf_count, buf_size;
     uint16_t *buf_free;
-    uint16_t *buf_link; /* chains of buffers waiting in a recv stream */
-    uint32_t *buf_len;  /* bytes held by each waiting buffer */
+    uint8_t *buf_resident; /* 1: the buffer's pages may be resident (zk_loop_trim()) */
+    uint16_t *buf_link;    /* chains of buffers waiting in a recv stream */
+    uint32_t *buf_len;     /* bytes held by each waiting buffer */
     unsigned buf_nfree;
     unsigned buf_out;      /* handed to users, not yet put back */
     struct zk_opq starved; /* POOLBUF recvs waiting for a free buffer (backend use) */

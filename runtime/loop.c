@@ -45,7 +45,8 @@ static int bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o)
     loop->buf_free = malloc(n * sizeof(uint16_t));
     loop->buf_link = malloc(n * sizeof(uint16_t));
     loop->buf_len = malloc(n * sizeof(uint32_t));
-    if (!loop->buf_free || !loop->buf_link || !loop->buf_len) return -ENOMEM;
+    loop->buf_resident = calloc(n, 1);
+    if (!loop->buf_free || !loop->buf_link || !loop->buf_len || !loop->buf_resident) return -ENOMEM;
     for (unsigned i = 0; i < n; i++)
         loop->buf_free[i] = (uint16_t)(n - 1 - i);
     loop->buf_nfree = n;
@@ -62,7 +63,26 @@ unsigned zk_buf_free_count(const zk_loop_t *loop) { return loop->buf_count - loo
 int zk__buf_take(zk_loop_t *loop)
 {
     if (!loop->buf_nfree) return -ENOBUFS;
-    return loop->buf_free[--loop->buf_nfree];
+    int bid = loop->buf_free[--loop->buf_nfree];
+    loop->buf_resident[bid] = 1;
+    return bid;
+}
+
+/* the free stack is LIFO: its top BUF_HOT buffers are the ones in use from moment to moment */
+#define BUF_HOT 32
+
+size_t zk_loop_trim(zk_loop_t *loop)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), given = 0;
+    if (!loop->bufs || loop->buf_size % page) return 0;
+    for (unsigned i = 0; i + BUF_HOT < loop->buf_nfree; i++) {
+        unsigned bid = loop->buf_free[i];
+        if (!loop->buf_resident[bid]) continue;
+        madvise(zk_buf_ptr(loop, bid), loop->buf_size, MADV_DONTNEED);
+        loop->buf_resident[bid] = 0;
+        given += loop->buf_size;
+    }
+    return given;
 }
 
 void zk__buf_release(zk_loop_t *loop, unsigned bid)
@@ -250,6 +270,7 @@ void zk_loop_free(zk_loop_t *loop)
     if (loop->event_fd >= 0) close(loop->event_fd);
     if (loop->bufs) munmap(loop->bufs, (size_t)loop->buf_count * loop->buf_size);
     free(loop->buf_free);
+    free(loop->buf_resident);
     free(loop->buf_link);
     free(loop->buf_len);
     zk__timers_fini(loop);

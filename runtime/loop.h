@@ -84,4 +84,9 @@ void zk_async_init(zk_loop_t *loop, zk_async_t *a, zk_async_cb cb);
 void zk_async_send(zk_async_t *a);
 void zk_async_close(zk_async_t *a);
 
+/* Gives back to the kernel the pages of receive buffers that sit deep in the free stack (not used
+ * for a while: after a burst of connections), keeping the hot ones. Call it about once a second.
+ * Returns the bytes given back. */
+size_t zk_loop_trim(zk_loop_t *loop);
+
 #endif

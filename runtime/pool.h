@@ -20,5 +20,10 @@ void zk_pool_fini(zk_pool_t *p);
 /* NULL when exhausted. The object is not zeroed. */
 void *zk_pool_get(zk_pool_t *p);
 void zk_pool_put(zk_pool_t *p, void *obj);
+/* Gives back the pages above the highest object in use when at most half of the objects ever
+ * handed out are in use (after a burst); the free list is rebuilt lowest address first, so later
+ * objects pack at the bottom. O(objects ever used): call it at most once a second. Returns the
+ * bytes given back. */
+size_t zk_pool_trim(zk_pool_t *p);
 
 #endif

@@ -6,9 +6,9 @@
 
 # Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
 # Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
-# systemd (systemd-analyze checks the shipped unit).
+# systemd (systemd-analyze checks the shipped unit), slowhttptest (slow-client attacks).
 PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
-util-linux systemd"
+util-linux systemd slowhttptest"
 
 missing=""
 for p in $PKGS; do
