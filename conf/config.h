@@ -71,7 +71,7 @@ typedef struct zc_error_page {
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
  * the Location URL; else it is the response body. The only variables accepted in it are
- * $scheme, $host and $request_uri (server/ expands them). */
+ * $scheme, $host and $request_uri (expanded per request by http/static.c). */
 typedef struct zc_return {
     int code;   /* 0 = no return directive; else 0..999 (444: close without a response) */
     char *text; /* NULL when not given */

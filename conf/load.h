@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod conf: internals shared by the schema files (config.c: main, events, http, types;
- * server.c: server, location, listen and the settings they share). Not a public header. */
+ * server.c: server, location and the settings they share; listen.c: listen, server_name and the
+ * checks across servers). Not a public header. */
 #ifndef ZC_LOAD_H
 #define ZC_LOAD_H
 
@@ -68,7 +69,8 @@ size_t zc_count(const zc_node_t *blk, const char *name, int args);
  * of memory). */
 void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed);
 
-/* server.c: handlers of server-level and shared directives, and the checks after http {}. */
+/* server.c: handlers of server-level and shared directives; listen.c: zc_h_listen,
+ * zc_h_server_name and zc_servers_finish (the checks across servers after http {}). */
 int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_listen(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod conf: server {} and location {} blocks, the settings they share with http {}, and the
- * checks across servers once http {} is read. listen and server_name are in listen.c. */
+/* zokiod conf: server {} and location {} blocks and the settings they share with http {}. listen,
+ * server_name and the checks across servers once http {} is read are in listen.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: text appenders. zh_sink_t is snprintf-style for the text builders (escapes,
  * Content-Range, multipart part heads): it never writes half a piece; once one does not fit,
- * nothing more is written, but the length the whole result needs keeps counting. zh_put appends
- * into room already reserved (response heads). */
+ * nothing more is written, but the length the whole result needs keeps counting. (Response heads
+ * have their own measure-then-write builder: http/head.h.) */
 #ifndef ZH_SINK_H
 #define ZH_SINK_H
 
@@ -29,14 +29,5 @@ static inline size_t zh_sink_end(zh_sink_t *s)
     if (s->cap > 0) s->out[s->written] = '\0';
     return s->need;
 }
-
-/* Appends n bytes at p and returns the end (the caller has checked the room). */
-static inline char *zh_put(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define ZH_PUTS(p, lit) zh_put(p, lit, sizeof(lit) - 1)
 
 #endif

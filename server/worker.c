@@ -124,8 +124,8 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     W.gen = gen;
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* an orphaned worker must not serve on */
     prctl(PR_SET_NAME, "zokiod: worker");
-    /* 512 receive buffers of 4 KiB: a request head rarely needs more, and io_uring's buffer
-     * ring hands them out round-robin, so every one of them ends up resident: 2 MiB, not 8 */
+    /* 512 receive buffers of 4 KiB: a request head rarely needs more; only the ones in use stay
+     * resident (a window of them sits in io_uring's buffer ring; the tick gives cold ones back) */
     zk_loop_opts_t o = {.quiet = 1, .buf_count = 512, .buf_size = 4096};
     const char *b = gen->conf.backend;
     o.backend = !b || !strcmp(b, "auto") ? ZK_BACKEND_AUTO
