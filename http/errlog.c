@@ -40,34 +40,38 @@ static void errlog_emit(zh_server_t *s, char *line, size_t cap)
     s->hooks.error_log(line);
 }
 
+/* formats the line; 0 when it may not leave now (rate limit) or did not format */
+static size_t errlog_format(zh_server_t *s, char *line, size_t cap, const char *fmt, va_list ap)
+{
+    if (!errlog_allow(s)) return 0;
+    int n = vsnprintf(line, cap, fmt, ap);
+    return n <= 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 void zh_errlog_server(zh_server_t *s, const char *fmt, ...)
 {
-    if (!errlog_allow(s)) return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    size_t len = errlog_format(s, line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n >= 0) errlog_emit(s, line, sizeof line);
+    if (len) errlog_emit(s, line, sizeof line);
 }
 
 void zh_errlog(zh_conn_t *c, const char *fmt, ...)
 {
-    zh_server_t *s = c->srv;
-    if (!errlog_allow(s)) return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    size_t len = errlog_format(c->srv, line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (!len) return;
     const zh_req_t *r = c->w ? &c->w->req : NULL;
     if (r && len < sizeof line)
         snprintf(line + len, sizeof line - len, ", request: \"%s %.*s\"",
                  llhttp_method_name((llhttp_method_t)c->parser.method),
                  (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p);
-    errlog_emit(s, line, sizeof line);
+    errlog_emit(c->srv, line, sizeof line);
 }
 
 void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err)

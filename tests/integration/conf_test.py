@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import (  # noqa: E402
     IO_TIMEOUT, REPO, ZOKIOD, Closed, Conn, Fail, NoAnswer, Skip, eq, expect, free_ports,
-    media_type, req, server_env, short, status)
+    media_type, req, server_env, short, status, wait_for)
 
 NGINX = os.environ.get("ZT_CONF_NGINX") or ""
 NAME = "nginx" if NGINX else "zokiod"
@@ -48,16 +48,6 @@ NAME = "nginx" if NGINX else "zokiod"
 CLI_TIMEOUT = 5.0  # zokiod -t, -v, -s ...
 LOG_FLUSH = 1.6  # the access log is flushed at least once a second
 LEVELS = ("debug", "info", "notice", "warn", "error", "crit", "alert", "emerg")
-
-
-def wait_for(pred, timeout, step=0.02):
-    """Polls pred() until it returns a true value or `timeout` s pass; returns its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
 
 
 # --- processes --------------------------------------------------------------------------------------

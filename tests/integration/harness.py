@@ -170,6 +170,16 @@ class Report:
         return 1 if self.failed else 0
 
 
+def wait_for(pred, timeout, step=0.02):
+    """Polls pred() until it returns a true value or `timeout` s pass; returns its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
+
 # --- processes ----------------------------------------------------------------------------------
 
 

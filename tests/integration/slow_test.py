@@ -44,7 +44,8 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ for harness.py in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import ZOKIOD, Conn, Fail, Skip, expect, free_ports, req, server_env  # noqa: E402
+from harness import (  # noqa: E402
+    ZOKIOD, Conn, Fail, Skip, expect, free_ports, req, server_env, wait_for)
 
 SLOWHTTPTEST = shutil.which("slowhttptest")
 
@@ -98,16 +99,6 @@ SMALL = b"a small file for the normal client\n"
 
 TMP = ""
 INSTANCES = []
-
-
-def wait_for(pred, timeout, step=0.05):
-    """Polls pred() until it returns a true value or `timeout` s pass; returns its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
 
 
 def kill_group(pgid):
