@@ -25,8 +25,6 @@ Python 3 standard library only; the runner and the raw client are shared, in har
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -577,35 +575,8 @@ def probe(c, r):
 # --- the server process ---------------------------------------------------------------------------
 
 
-class Server(harness.Process):
-    def __init__(self, root, tmp):
-        self.root = root
-        self.proc = None
-        self.port = 0
-        self.starts = 0
-        self.errpath = os.path.join(tmp, "zokiod.stderr")
-
-    def start(self):
-        if not os.access(ZOKIOD, os.X_OK):
-            raise Fail("server failed to start: no executable %s (build it with make BUILD=...)"
-                       % ZOKIOD)
-        self.port = harness.free_ports(1)[0]
-        self.starts += 1
-        self.spawn([ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port], REPO,
-                   harness.server_env(), b"--- start %d\n" % self.starts)
-        self.wait_accepting([self.port], 0.05, "server",
-                            "server failed to start: not accepting on port %d after %.0f s; "
-                            "stderr: %s", self.stop)
-
-    def stop(self):
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(3)
+def Server(root, tmp):
+    return harness.RootServer(root, tmp)
 
 
 def still_serving(port):

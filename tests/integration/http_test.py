@@ -64,68 +64,7 @@ def parse_imf(s):
 # --- the server process ---------------------------------------------------------------------------
 
 
-class Server(harness.Process):
-    def __init__(self, root, tmp, wrap=(), name="zokiod"):
-        self.root = root
-        self.wrap = list(wrap)  # a command prefix, e.g. setpriv ...
-        self.tmp = tmp
-        self.proc = None
-        self.port = 0
-        self.starts = 0
-        self.errpath = os.path.join(tmp, name + ".stderr")
-
-    def start(self):
-        """Starts zokiod on a free port and waits until it accepts; raises Fail otherwise."""
-        if not os.access(ZOKIOD, os.X_OK):
-            raise Fail("server failed to start: no executable %s (build it with make BUILD=...)"
-                       % ZOKIOD)
-        self.port = harness.free_ports(1)[0]
-        self.starts += 1
-        self.spawn(self.wrap + [ZOKIOD, "-r", self.root, "-l", "127.0.0.1:%d" % self.port],
-                   REPO, harness.server_env(), b"--- start %d\n" % self.starts)
-        self.wait_accepting([self.port], 0.05, "server",
-                            "server failed to start: not accepting on port %d after %.0f s; "
-                            "stderr: %s", self.stop)
-
-    def stop(self):
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(3)
-
-    def answers(self):
-        """A plain GET on a new connection gets a 200 within 2 s."""
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
-                s.sendall(b"GET /a/c.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                return s.recv(16).startswith(b"HTTP/1.1 200")
-        except OSError:
-            return False
-
-    def worker(self):
-        """The pid of the worker serving (zokiod -r runs a master and one worker)."""
-        try:
-            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
-                kids = [int(x) for x in f.read().split()]
-        except OSError:
-            kids = []
-        if len(kids) != 1:
-            raise Fail("the master %d has %d children, not one worker" % (self.proc.pid, len(kids)))
-        return kids[0]
-
-    def fds(self):
-        return len(os.listdir("/proc/%d/fd" % self.worker()))
-
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.worker()) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+Server = harness.RootServer
 
 
 SRV = None
