@@ -82,6 +82,7 @@ struct zk_loop {
     zk_op_t event_op;
     uint64_t event_val;
     zk_async_t *asyncs;
+    zk_async_t *async_next; /* the next handle event_cb() visits while it walks asyncs */
 };
 
 /* Runs op's callback now with res (sets/clears ZK_OP_F_MORE from `more`, updates alive and

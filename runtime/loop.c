@@ -154,8 +154,13 @@ int zk__has_work(const zk_loop_t *loop) { return loop->done_head || loop->ready_
 static void event_cb(zk_loop_t *loop, zk_op_t *op, int res)
 {
     (void)op;
-    for (zk_async_t *a = loop->asyncs; a; a = a->next)
+    /* a callback may close handles (its own, the next one): the walk goes on from async_next,
+     * which zk_async_close() moves past a handle it unlinks */
+    for (zk_async_t *a = loop->asyncs; a; a = loop->async_next) {
+        loop->async_next = a->next;
         if (__atomic_exchange_n(&a->pending, 0, __ATOMIC_ACQ_REL)) a->cb(loop, a);
+    }
+    loop->async_next = NULL;
     if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
         fprintf(stderr, "zokio: eventfd read failed: %s\n", strerror(-res));
         return;
@@ -188,11 +193,13 @@ void zk_async_send(zk_async_t *a)
 
 void zk_async_close(zk_async_t *a)
 {
-    for (zk_async_t **p = &a->loop->asyncs; *p; p = &(*p)->next)
+    zk_loop_t *loop = a->loop;
+    for (zk_async_t **p = &loop->asyncs; *p; p = &(*p)->next)
         if (*p == a) {
             *p = a->next;
             break;
         }
+    if (loop->async_next == a) loop->async_next = a->next;
 }
 
 /* ---- life cycle ---- */

@@ -160,3 +160,43 @@ ZT_TEST(wake_async_not_alive)
     zk_async_close(&w.a);
     zk_loop_free(loop);
 }
+
+/* A callback may close its own handle and another one (and reuse their memory, as after a free):
+ * the loop's walk over the handles neither follows a closed handle's link nor calls the other. */
+static struct {
+    zk_async_t a, b;
+    int a_calls, b_calls;
+} cl;
+
+static void close_both_cb(zk_loop_t *loop, zk_async_t *a)
+{
+    (void)loop;
+    (void)a;
+    cl.a_calls++;
+    zk_async_close(&cl.a);
+    zk_async_close(&cl.b);
+    memset(&cl.a, 0xa5, sizeof cl.a); /* the owner's memory again: poisoned as a free() would */
+    memset(&cl.b, 0xa5, sizeof cl.b);
+}
+
+static void b_cb(zk_loop_t *loop, zk_async_t *a)
+{
+    (void)loop;
+    (void)a;
+    cl.b_calls++;
+}
+
+ZT_TEST(wake_async_close_in_callback)
+{
+    RT_LOOP(loop);
+    memset(&cl, 0, sizeof cl);
+    zk_async_init(loop, &cl.b, b_cb);
+    zk_async_init(loop, &cl.a, close_both_cb); /* walked first */
+    zk_async_send(&cl.b);
+    zk_async_send(&cl.a);
+    RT_WAIT(loop, cl.a_calls > 0, 2000);
+    ZT_EQ_INT(rt_run_for(loop, 10), 0);
+    ZT_EQ_INT(cl.a_calls, 1);
+    ZT_EQ_INT(cl.b_calls, 0);
+    zk_loop_free(loop);
+}
