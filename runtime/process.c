@@ -100,9 +100,14 @@ int zk_signals_start(zk_loop_t *loop, zk_signals_t *s, const sigset_t *set, zk_s
     memset(&s->op, 0, sizeof s->op);
     s->cb = cb;
     s->set = *set;
-    if (sigprocmask(SIG_BLOCK, set, NULL) < 0) return -errno;
+    sigset_t old;
+    if (sigprocmask(SIG_BLOCK, set, &old) < 0) return -errno;
     s->fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (s->fd < 0) return -errno;
+    if (s->fd < 0) { /* nobody would read them: a blocked signal would be lost for good */
+        int r = -errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+    }
     zk_prep_read(&s->op, s->fd, s->info, sizeof(struct signalfd_siginfo), sig_read_cb, s);
     s->op.flags |= ZK_OP_F_INTERNAL;
     return zk_submit(loop, &s->op);

@@ -153,7 +153,11 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     int sigs[] = {SIGQUIT, SIGTERM, SIGINT, SIGUSR1, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&set, sigs[i]);
-    zk_signals_start(W.loop, &W.sig, &set, on_signal);
+    if ((r = zk_signals_start(W.loop, &W.sig, &set, on_signal)) < 0) {
+        /* a worker deaf to QUIT and TERM could only be killed: give up (the master respawns) */
+        zs_log(ZS_LOG_EMERG, "worker signals: %s", strerror(-r));
+        _exit(2);
+    }
     zk_timer_init(&W.tick, on_tick, NULL);
     zk_timer_init(&W.deadline, on_deadline, NULL);
     W.deadline.weak = 1; /* the loop ends when the last connection does, not at the deadline */

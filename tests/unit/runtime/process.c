@@ -2,6 +2,7 @@
 /* Child exit (pidfd) and signal delivery (signalfd) on the loop. */
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,5 +106,42 @@ ZT_TEST(process_signals_delivered)
     zk_signals_stop(loop, &sg);
     zk_loop_run(loop, ZK_RUN_NOWAIT);
     ZT_EQ_INT(sg.fd, -1); /* closed once the read settled */
+    zk_loop_free(loop);
+}
+
+static void never_cb(zk_loop_t *loop, zk_signals_t *s, int signo)
+{
+    (void)loop;
+    (void)s;
+    (void)signo;
+}
+
+/* No fd left for the signalfd: zk_signals_start() fails and leaves the signal mask as it was (a
+ * blocked SIGUSR2 with nobody reading it would be lost for good). */
+ZT_TEST(process_signals_start_fails_cleanly)
+{
+    RT_LOOP(loop);
+    sigset_t set, before, after;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    ZT_EQ_INT(sigprocmask(SIG_SETMASK, NULL, &before), 0);
+    ZT_CHECK(!sigismember(&before, SIGUSR2));
+    struct rlimit rl, low;
+    ZT_EQ_INT(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    low = rl;
+    low.rlim_cur = 256;
+    ZT_EQ_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+    static int fds[256];
+    int n = 0;
+    for (int fd; n < 256 && (fd = dup(0)) >= 0;)
+        fds[n++] = fd;
+    zk_signals_t s;
+    int r = zk_signals_start(loop, &s, &set, never_cb);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    ZT_EQ_INT(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    ZT_EQ_INT(r, -EMFILE);
+    ZT_EQ_INT(sigprocmask(SIG_SETMASK, NULL, &after), 0);
+    ZT_CHECK(!sigismember(&after, SIGUSR2));
     zk_loop_free(loop);
 }
