@@ -176,8 +176,7 @@ int main(int argc, char **argv)
         case 'v':
         case 'V':
             fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
-            if (opt == 'V')
-                fprintf(stderr, "built with liburing and mbedtls; prefix " ZOKIOD_PREFIX "\n");
+            if (opt == 'V') fprintf(stderr, "built with liburing; prefix " ZOKIOD_PREFIX "\n");
             return 0;
         case 'h':
         case '?': usage(opt == 'h' ? stdout : stderr); return opt == 'h' ? 0 : 1;
