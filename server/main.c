@@ -237,9 +237,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < conf.http.nservers; i++)
         make_parent(conf.http.servers[i].access_log);
     zs_gen_t *gen = calloc(1, sizeof *gen);
-    static char server_header[64];
-    snprintf(server_header, sizeof server_header, "%s",
-             conf.http.server_tokens ? "zokiod/" ZOKIOD_VERSION : "zokiod");
+    static const char server_header[] = "zokiod/" ZOKIOD_VERSION; /* server_tokens on */
     int daemon_on = conf.daemon;
     if (!gen || zs_gen_build(gen, &conf, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", gen ? err : "zokiod: out of memory");

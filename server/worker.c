@@ -138,8 +138,10 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     zs_log(ZS_LOG_NOTICE, "worker started, backend %s (%s)", zk_loop_backend_name(W.loop),
            zk_loop_backend_reason(W.loop));
     open_logs();
-    zh_hooks_t hooks = {
-        .access_log = access_hook, .server_header = server_header, .error_log = error_hook};
+    zh_hooks_t hooks = {.access_log = access_hook,
+                        /* per generation: a reload may turn server_tokens off or on */
+                        .server_header = gen->conf.http.server_tokens ? server_header : "zokiod",
+                        .error_log = error_hook};
     if ((r = zh_server_new(&W.srv, W.loop, &gen->lim, &hooks)) < 0) {
         zs_log(ZS_LOG_EMERG, "worker: %s", strerror(-r));
         _exit(2);

@@ -6,7 +6,8 @@
 #include "server/gen.h"
 
 /* Runs a worker serving `gen` (inherited from the master across fork) until it is told to stop;
- * never returns. `server_header` is the Server response header value. */
+ * never returns. `server_header` is the Server response header value with server_tokens on
+ * ("zokiod/VERSION"); with it off, the generation's workers send "zokiod". */
 void zs_worker_main(zs_gen_t *gen, const char *server_header) __attribute__((noreturn));
 
 #endif

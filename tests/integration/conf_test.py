@@ -2051,6 +2051,26 @@ def t_reload_inflight_download():
 
 
 @test()
+def t_reload_server_tokens():
+    # server_tokens is an http-level directive like any other: a reload that turns it off (then
+    # on again) changes the Server header of the new workers
+    inst = proc_inst(1, "1").start()
+    inst.wait_workers(1)
+    expect((get(inst.port, "/").get("server") or "").startswith("zokiod/"), "Server with tokens on")
+    text = inst.last_conf_text
+    inst.write_conf(text.replace("http {\n", "http {\n    server_tokens off;\n", 1)
+                    .replace("X-Gen 1", "X-Gen 2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    eq(get(inst.port, "/").get("server"), "zokiod", "Server after a reload with server_tokens off")
+    inst.write_conf(text.replace("X-Gen 1", "X-Gen 3"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "3")
+    expect((get(inst.port, "/").get("server") or "").startswith("zokiod/"),
+           "Server after a reload with server_tokens on again")
+
+
+@test()
 def t_reload_broken_config():
     inst = proc_inst(2, "1").start()
     old = inst.wait_workers(2)
