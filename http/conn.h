@@ -66,6 +66,7 @@ struct zh_server {
     zh_work_t *work_free; /* the work block pool (http/work.c) */
     unsigned work_nfree, work_taken;
     unsigned nconns;
+    int fd_ceiling; /* accepts pause at this fd number (RLIMIT_NOFILE less a reserve), 0: none */
     struct zh_conn *conns; /* live connections (to wake them at stop) */
     int stopping;
     zh_listener_t *listeners;

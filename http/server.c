@@ -28,6 +28,16 @@ void zh_limits_default(zh_limits_t *l)
     l->cache_max_bytes = 64u << 20;
 }
 
+/* fds kept free for the connections' files and pipes: an eighth of the limit, 16 to 256 */
+static int fd_ceiling(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+    long lim = rl.rlim_cur > INT_MAX ? INT_MAX : (long)rl.rlim_cur;
+    long reserve = lim / 8 < 16 ? 16 : lim / 8 > 256 ? 256 : lim / 8;
+    return lim > reserve ? (int)(lim - reserve) : 1;
+}
+
 int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
                   const zh_hooks_t *hooks)
 {
@@ -36,6 +46,7 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
     if (!s) return -ENOMEM;
     s->loop = loop;
     s->lim = *lim;
+    s->fd_ceiling = fd_ceiling();
     if (hooks) s->hooks = *hooks;
     if (!s->hooks.server_header) s->hooks.server_header = "zokiod";
     if ((r = zh_fcache_init(&s->fcache, lim->cache_max_file, lim->cache_max_bytes)) < 0) goto fail;
@@ -48,20 +59,10 @@ fail:
     return r;
 }
 
-/* fds kept free for the connections' files and pipes: an eighth of the limit, 16 to 256 */
-static int fd_ceiling(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
-    long lim = rl.rlim_cur > INT_MAX ? INT_MAX : (long)rl.rlim_cur;
-    long reserve = lim / 8 < 16 ? 16 : lim / 8 > 256 ? 256 : lim / 8;
-    return lim > reserve ? (int)(lim - reserve) : 1;
-}
-
 static void accept_init(zh_listener_t *l)
 {
     zk_accept_stream_init(&l->accepts, l->fd);
-    zk_accept_stream_set_ceiling(&l->accepts, fd_ceiling());
+    zk_accept_stream_set_ceiling(&l->accepts, l->srv->fd_ceiling);
 }
 
 static zk_poll_t accept_run(zk_task_t *t)

@@ -538,9 +538,6 @@ static void recv_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe 
     }
 }
 
-/* transient per-connection failures: the listener itself is fine */
-static int accept_transient(int e) { return e == ECONNABORTED || e == EINTR || e == EPROTO; }
-
 /* Takes the connections queued on the listener: one completion each (more to come while the op
  * stays armed). 0 when the queue is empty, 1 when a one-shot op got its connection, -errno when
  * the listener failed. */
@@ -548,8 +545,9 @@ static int accept_drain(zk_loop_t *loop, zk_op_t *op, int mshot)
 {
     while (op->state == ZK_OPS_ARMED) {
         int fd = accept4(op->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0 && accept_transient(errno)) continue;
-        if (fd < 0) return errno == EAGAIN ? 0 : -errno;
+        if (fd < 0 && errno == EAGAIN) return 0;
+        if (fd < 0 && zk__accept_transient(-errno)) continue;
+        if (fd < 0) return -errno;
         if (!mshot) return zk__complete(loop, op, fd, 0), 1;
         zk__complete(loop, op, fd, 1);
     }
@@ -565,7 +563,6 @@ static int accept_drain(zk_loop_t *loop, zk_op_t *op, int mshot)
 static void accept_cqe(zk_loop_t *loop, ur_t *u, zk_op_t *op, struct io_uring_cqe *cqe)
 {
     int res = cqe->res, more = cqe->flags & IORING_CQE_F_MORE;
-    (void)u;
     int mshot = (op->flags & ZK_OP_F_MULTISHOT) != 0; /* a one-shot poll is re-armed for it */
     if (res >= 0 && !op->priv64) {
         int r = accept_drain(loop, op, mshot);

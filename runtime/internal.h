@@ -3,6 +3,7 @@
 #ifndef ZK_INTERNAL_H
 #define ZK_INTERNAL_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "runtime/future.h"
@@ -96,6 +97,13 @@ void zk__defer(zk_loop_t *loop, zk_op_t *op, int res);
 int zk__has_work(const zk_loop_t *loop);
 
 /* provided buffers, user-space free stack (the epoll backend and the io_uring fallback) */
+/* An accept that failed for this one connection only (the listener itself is fine): -errno. */
+static inline int zk__accept_transient(int res)
+{
+    return res == -ECONNABORTED || res == -EINTR || res == -EAGAIN || res == -EPROTO ||
+           res == -EPERM;
+}
+
 int zk__buf_take(zk_loop_t *loop); /* bid or -ENOBUFS */
 void zk__buf_release(zk_loop_t *loop, unsigned bid);
 

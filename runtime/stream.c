@@ -34,13 +34,6 @@ static int acc_arm(zk_loop_t *loop, zk_accept_stream_t *s)
     return rc;
 }
 
-/* transient per-connection failures: the listener itself is fine */
-static int acc_transient(int res)
-{
-    return res == -ECONNABORTED || res == -EINTR || res == -EAGAIN || res == -EPROTO ||
-           res == -EPERM;
-}
-
 static void acc_cb(zk_loop_t *loop, zk_op_t *op, int res)
 {
     zk_accept_stream_t *s = op->data;
@@ -61,7 +54,7 @@ static void acc_cb(zk_loop_t *loop, zk_op_t *op, int res)
             s->paused = 1;
             zk_cancel(loop, op);
         }
-    } else if (!more && !s->closing && !s->paused && !s->err && !acc_transient(res)) {
+    } else if (!more && !s->closing && !s->paused && !s->err && !zk__accept_transient(res)) {
         s->err = res; /* the listener failed (or someone else cancelled the op) */
     }
     if (more) return;

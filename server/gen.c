@@ -2,11 +2,9 @@
 /* zokiod: a configuration generation (see gen.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runtime/timer.h"
@@ -175,7 +173,6 @@ static int build_listens(zs_gen_t *g, char *err, size_t errlen)
                 l->vhosts = keep(g, calloc(h->nservers, sizeof *l->vhosts));
                 if (!l->vhosts) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
                 if (!(l->sock = zs_sock_get(cl, err, errlen))) return -1;
-                l->fd = l->sock->fd;
             }
             if (!l->nvhosts || l->vhosts[l->nvhosts - 1] != &g->vhosts[i])
                 l->vhosts[l->nvhosts++] = &g->vhosts[i];

@@ -12,9 +12,8 @@
 #include "http/server.h"
 
 typedef struct zs_listen {
-    char text[80];        /* "0.0.0.0:8080" */
-    struct zs_sock *sock; /* borrowed from server/listens.c */
-    int fd;
+    char text[80];             /* "0.0.0.0:8080" */
+    struct zs_sock *sock;      /* borrowed from server/listens.c (its fd) */
     const zh_vhost_t **vhosts; /* the servers listening here, in file order */
     uint32_t nvhosts;
     const zh_vhost_t *dflt;

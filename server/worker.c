@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "runtime/zk.h"
 #include "server/accesslog.h"
+#include "server/listens.h"
 #include "server/log.h"
 #include "server/worker.h"
 
@@ -148,7 +149,8 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     }
     for (size_t i = 0; i < gen->nlistens; i++) {
         zs_listen_t *l = &gen->listens[i];
-        zh_server_listen(W.srv, l->fd, (const zh_vhost_t *const *)l->vhosts, l->nvhosts, l->dflt);
+        zh_server_listen(W.srv, l->sock->fd, (const zh_vhost_t *const *)l->vhosts, l->nvhosts,
+                         l->dflt);
     }
     sigset_t set;
     sigemptyset(&set);
