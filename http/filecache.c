@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "zk_features.h"
 #include "http/date.h"
 #include "http/filecache.h"
 

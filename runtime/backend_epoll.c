@@ -14,8 +14,8 @@
 #include "runtime/internal.h"
 
 #if defined(__has_include)
-#if __has_include("config.h")
-#include "config.h"
+#if __has_include("zk_features.h")
+#include "zk_features.h"
 #endif
 #endif
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "zk_features.h"
 #include "conf/config.h"
 #include "server/gen.h"
 #include "server/log.h"

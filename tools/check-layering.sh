@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Keeps the layers honest by grepping the quoted includes (see STYLE.md):
-#   runtime/ may include only runtime/... and config.h (written from the repo root);
+#   runtime/ may include only runtime/... and zk_features.h (written from the repo root);
 #   http/    must not include conf/... or server/...;
 #   conf/    must not include runtime/..., http/... or server/....
 # Prints each offending line and exits 1; prints nothing and exits 0 when clean.
@@ -26,8 +26,8 @@ awk '
     layer = FILENAME
     sub(/\/.*$/, "", layer)
     why = ""
-    if (layer == "runtime" && path !~ /^runtime\// && path != "config.h")
-        why = "runtime/ may include only runtime/ and config.h (from the repo root)"
+    if (layer == "runtime" && path !~ /^runtime\// && path != "zk_features.h")
+        why = "runtime/ may include only runtime/ and zk_features.h (from the repo root)"
     else if (layer == "http" && path ~ /^(conf|server)\//)
         why = "http/ must not include conf/ or server/"
     else if (layer == "conf" && path ~ /^(runtime|http|server)\//)
