@@ -13,6 +13,7 @@
 #include "zk_features.h"
 #include "http/date.h"
 #include "http/filecache.h"
+#include "http/hash.h"
 
 #ifdef HAVE_OPENAT2
 #include <linux/openat2.h>
@@ -66,14 +67,6 @@ void zh_file_ref(zh_file_t *f) { f->refs++; }
 void zh_file_unref(zh_fcache_t *fc, zh_file_t *f)
 {
     if (--f->refs == 0) file_free(fc, f);
-}
-
-static uint32_t hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
 }
 
 /* opens a path under the root: "/a/b" -> "a/b", "/" -> "." */
@@ -265,7 +258,7 @@ static int same_file(const zh_file_t *f, const struct stat *st)
 int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
                 zh_file_t **out)
 {
-    uint32_t h = hash(path, len) ^ (uint32_t)(uintptr_t)site;
+    uint32_t h = zh_hash(path, len) ^ (uint32_t)(uintptr_t)site;
     zh_file_t *f = lookup(fc, site, path, len, h);
     if (f && f->checked == now) {
         f->refs++;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/hash.h"
+
 struct zh_mime_slot {
     const char *ext; /* lowercased, NUL-terminated; NULL marks an empty slot */
     const char *type;
@@ -110,15 +112,6 @@ static unsigned char lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
 }
 
-static uint32_t ext_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ lower((unsigned char)s[i])) * 16777619u;
-    return h;
-}
-
 /* Finds the slot holding `ext` or the empty slot where it belongs. */
 static struct zh_mime_slot *find_slot(struct zh_mime_slot *slots, size_t mask, const char *ext,
                                       size_t n, uint32_t h)
@@ -160,7 +153,7 @@ static int add_ext(lexer_t *lx, build_t *b, const char *type)
         b->strbytes += lx->toklen + 1;
         return 0;
     }
-    h = ext_hash(lx->tok, lx->toklen);
+    h = zh_hash_lower(lx->tok, lx->toklen);
     s = find_slot(b->slots, b->mask, lx->tok, lx->toklen, h);
     if (s->ext == NULL) {
         s->ext = store(b, lx->tok, lx->toklen, 1);
@@ -250,7 +243,7 @@ const char *zh_mime_lookup_n(const zh_mime_t *m, const char *path, size_t len)
     if (i < 2 || path[i - 1] != '.' || path[i - 2] == '/') return NULL;
     n = len - i;
     if (n == 0 || n > ZH_MIME_EXT_MAX) return NULL;
-    s = find_slot(m->slots, m->mask, path + i, n, ext_hash(path + i, n));
+    s = find_slot(m->slots, m->mask, path + i, n, zh_hash_lower(path + i, n));
     return s->ext != NULL ? s->type : NULL;
 }
 
