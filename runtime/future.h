@@ -54,6 +54,10 @@ void zk_task_init(zk_task_t *t, zk_loop_t *loop, zk_task_fn run, zk_task_done_fn
 void zk_spawn(zk_task_t *t);
 /* The waker: schedules run() on the next pass of the loop (idempotent, loop thread only). */
 void zk_task_wake(zk_task_t *t);
+/* Drops an unfinished task its owner is about to free: it leaves the ready queue (even in the
+ * middle of a pass), stops keeping the loop alive, and neither run() nor done() is called again.
+ * The owner cancels the futures the task waits on first. A no-op on a finished task. */
+void zk_task_cancel(zk_task_t *t);
 
 /* ---- a future per operation ---- */
 typedef struct zk_io_future {

@@ -66,6 +66,7 @@ struct zk_loop {
 
     /* tasks ready to run */
     zk_task_t *ready_head, *ready_tail;
+    zk_task_t *running; /* the rest of the pass zk__tasks_run is running */
 
     /* provided buffers: one region, buf_count * buf_size bytes; free stack of ids */
     char *bufs;

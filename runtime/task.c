@@ -38,42 +38,59 @@ void zk_task_wake(zk_task_t *t)
     loop->ready_tail = t;
 }
 
-/* A task that woke itself and then finished in the same run() sits on the ready queue; unlink it
- * before done() may free it. Rare, so a linear walk is fine. */
-static void ready_remove(zk_loop_t *loop, zk_task_t *t)
+/* Unlinks `t` from `list` if it is there. Rare (a task that finished or was cancelled while
+ * queued), so a linear walk is fine. */
+static int list_remove(zk_task_t **head, zk_task_t **tail, zk_task_t *t)
 {
     zk_task_t *prev = NULL;
 
-    for (zk_task_t *it = loop->ready_head; it; prev = it, it = it->next) {
+    for (zk_task_t *it = *head; it; prev = it, it = it->next) {
         if (it != t) continue;
         if (prev)
             prev->next = t->next;
         else
-            loop->ready_head = t->next;
-        if (loop->ready_tail == t) loop->ready_tail = prev;
-        break;
+            *head = t->next;
+        if (tail && *tail == t) *tail = prev;
+        return 1;
     }
+    return 0;
+}
+
+/* Off whichever queue holds it: the ready queue or the rest of the pass being run. */
+static void unqueue(zk_loop_t *loop, zk_task_t *t)
+{
+    if (!t->queued) return;
+    if (!list_remove(&loop->ready_head, &loop->ready_tail, t)) list_remove(&loop->running, NULL, t);
     t->next = NULL;
     t->queued = 0;
 }
 
+void zk_task_cancel(zk_task_t *t)
+{
+    if (t->finished) return;
+    unqueue(t->loop, t);
+    t->finished = 1;
+    t->loop->alive--;
+}
+
+/* Each pass runs the tasks queued before it began; tasks woken meanwhile go on a fresh ready
+ * queue for the next pass. The pass pops its tasks one at a time from loop->running rather than
+ * holding a `next` pointer across run() and done(), which may cancel or free any task. */
 void zk__tasks_run(zk_loop_t *loop)
 {
-    zk_task_t *t = loop->ready_head;
-
-    /* tasks woken from here on go on a fresh list and run on the next pass */
+    loop->running = loop->ready_head;
     loop->ready_head = loop->ready_tail = NULL;
-    while (t) {
-        zk_task_t *next = t->next;
+    while (loop->running) {
+        zk_task_t *t = loop->running;
 
+        loop->running = t->next;
         t->next = NULL;
         t->queued = 0;
         if (!t->finished && t->run(t) == ZK_READY) {
             t->finished = 1;
-            if (t->queued) ready_remove(loop, t);
+            unqueue(loop, t); /* it woke itself before finishing */
             loop->alive--;
             if (t->done) t->done(t); /* may free t */
         }
-        t = next;
     }
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tasks, per-op futures and the timeout / join / select combinators. */
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +57,71 @@ ZT_TEST(fut_spawn_done_null)
     ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_DEFAULT), 0);
     ZT_EQ_INT(s.runs, 1);
     ZT_EQ_INT(zk_loop_alive(loop), 0);
+    zk_loop_free(loop);
+}
+
+/* A task's run() cancels and frees another task queued behind it in the same pass: the pass must
+ * not touch the freed task (it used to hold a `next` pointer across run()). ASan proves it. */
+struct killer_task {
+    zk_task_t t;
+    zk_task_t *victim;
+    int runs;
+};
+
+static zk_poll_t killer_run(zk_task_t *t)
+{
+    struct killer_task *k = t->data;
+    k->runs++;
+    if (k->victim) {
+        zk_task_cancel(k->victim);
+        free(k->victim->data);
+        k->victim = NULL;
+    }
+    return ZK_READY;
+}
+
+static zk_poll_t victim_run(zk_task_t *t)
+{
+    struct once_task *v = t->data;
+    v->runs++; /* a cancelled (and freed) task ran: ASan reports it */
+    return ZK_READY;
+}
+
+ZT_TEST(fut_task_cancel_queued_in_pass)
+{
+    RT_LOOP(loop);
+    struct killer_task k = {0}, after = {0};
+    struct once_task *v = calloc(1, sizeof *v);
+    ZT_CHECK(v != NULL);
+    zk_task_init(&k.t, loop, killer_run, NULL, &k);
+    zk_task_init(&v->t, loop, victim_run, NULL, v);
+    zk_task_init(&after.t, loop, killer_run, NULL, &after);
+    k.victim = &v->t;
+    zk_spawn(&k.t);
+    zk_spawn(&v->t); /* queued right behind the killer */
+    zk_spawn(&after.t);
+    ZT_EQ_INT(zk_loop_alive(loop), 3);
+    ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_DEFAULT), 0); /* nothing left alive: returns */
+    ZT_EQ_INT(k.runs, 1);
+    ZT_EQ_INT(after.runs, 1); /* the task behind the freed one still ran */
+    ZT_EQ_INT(zk_loop_alive(loop), 0);
+    zk_task_cancel(&k.t); /* finished: a no-op */
+    ZT_EQ_INT(zk_loop_alive(loop), 0);
+    zk_loop_free(loop);
+}
+
+/* Cancel of a task woken but not yet run, outside any pass: it never runs. */
+ZT_TEST(fut_task_cancel_before_run)
+{
+    RT_LOOP(loop);
+    struct once_task s = {0};
+    zk_task_init(&s.t, loop, once_run, once_done, &s);
+    zk_spawn(&s.t);
+    zk_task_cancel(&s.t);
+    ZT_EQ_INT(zk_loop_alive(loop), 0);
+    ZT_EQ_INT(rt_run_for(loop, 10), 0);
+    ZT_EQ_INT(s.runs, 0);
+    ZT_EQ_INT(s.dones, 0);
     zk_loop_free(loop);
 }
 
