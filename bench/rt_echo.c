@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rt_echo: TCP echo ping-pong over loopback, to compare zokio's op-level API (on whichever
- * backend ZOKIOD_BACKEND picks) against a naive single-threaded level-triggered epoll echo.
+ * backend ZOKIO_BACKEND picks) against a naive single-threaded level-triggered epoll echo.
  *
  *   rt_echo server --impl zokio|naive --port P [--cpu N]
  *   rt_echo client --port P [--conns 100] [--seconds 5] [--warmup 1] [--size 64] [--pid SERVERPID]

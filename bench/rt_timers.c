@@ -2,7 +2,7 @@
 /* rt_timers: how late do zokio timers fire? Starts N timers (zk_timer_t, or ZK_OP_TIMEOUT ops)
  * with deadlines spread uniformly over 0..span ms, one in ten of them sharing one of ten
  * identical deadlines, and records for each CLOCK_MONOTONIC inside the callback minus its
- * deadline. The backend comes from ZOKIOD_BACKEND.
+ * deadline. The backend comes from ZOKIO_BACKEND.
  *
  *   rt_timers [--mode timer|op|ref|both|all] [--count 10000] [--span-ms 1000]
  *

@@ -48,7 +48,7 @@ stop_server() {
 one_run() {
     impl=$1 backend=$2 label=$3
     PORT=$((PORT + 1))
-    ZOKIOD_BACKEND=$backend "$ECHO" server --impl "$impl" --port "$PORT" --cpu "$SCPU" \
+    ZOKIO_BACKEND=$backend "$ECHO" server --impl "$impl" --port "$PORT" --cpu "$SCPU" \
         >"$TMP/server.out" 2>"$TMP/server.err" &
     SERVER_PID=$!
     i=0
@@ -176,7 +176,7 @@ if [ "${RT_SKIP_TIMERS:-0}" != 1 ]; then
     r=1
     while [ $r -le "$REPS" ]; do
         for be in io_uring epoll; do
-            if ! ZOKIOD_BACKEND=$be "$TIMERS" --mode both --count "$NTIMERS" >"$TMP/t.out" \
+            if ! ZOKIO_BACKEND=$be "$TIMERS" --mode both --count "$NTIMERS" >"$TMP/t.out" \
                 2>"$TMP/t.err"; then
                 echo "runtime.sh: rt_timers ($be) failed:" >&2
                 cat "$TMP/t.err" "$TMP/t.out" >&2

@@ -204,21 +204,31 @@ void zk_async_close(zk_async_t *a)
 
 /* ---- life cycle ---- */
 
+int zk_backend_parse(const char *name, zk_backend_kind_t *out)
+{
+    if (!strcmp(name, "io_uring") || !strcmp(name, "uring"))
+        *out = ZK_BACKEND_URING;
+    else if (!strcmp(name, "epoll"))
+        *out = ZK_BACKEND_EPOLL;
+    else if (!strcmp(name, "auto"))
+        *out = ZK_BACKEND_AUTO;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+/* The runtime's own override is ZOKIO_BACKEND; a program's choice (zokiod's `backend` directive
+ * and ZOKIOD_BACKEND) arrives in the options. */
 static int backend_start(zk_loop_t *loop, const zk_loop_opts_t *o)
 {
     zk_backend_kind_t want = o ? o->backend : ZK_BACKEND_AUTO;
-    const char *env = getenv("ZOKIOD_BACKEND");
-    const char *why = "config";
+    const char *env = getenv("ZOKIO_BACKEND");
+    const char *why = o && o->backend_why ? o->backend_why : "config";
     if (env && *env) {
-        why = "ZOKIOD_BACKEND";
-        if (!strcmp(env, "io_uring") || !strcmp(env, "uring"))
-            want = ZK_BACKEND_URING;
-        else if (!strcmp(env, "epoll"))
-            want = ZK_BACKEND_EPOLL;
-        else if (!strcmp(env, "auto"))
-            want = ZK_BACKEND_AUTO;
+        if (zk_backend_parse(env, &want) == 0)
+            why = "ZOKIO_BACKEND";
         else
-            fprintf(stderr, "zokio: ignoring unknown ZOKIOD_BACKEND=%s\n", env);
+            fprintf(stderr, "zokio: ignoring unknown ZOKIO_BACKEND=%s\n", env);
     }
     if (want == ZK_BACKEND_AUTO) why = "auto";
     if (want != ZK_BACKEND_EPOLL) {

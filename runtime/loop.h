@@ -21,12 +21,17 @@ typedef enum {
     ZK_RUN_NOWAIT,      /* one tick, never blocking */
 } zk_run_mode_t;
 
+/* "io_uring" (or "uring"), "epoll", "auto" -> *out; -EINVAL for anything else. */
+int zk_backend_parse(const char *name, zk_backend_kind_t *out);
+
 typedef struct zk_loop_opts {
-    zk_backend_kind_t backend; /* overridden by ZOKIOD_BACKEND=io_uring|epoll|auto */
-    unsigned entries;          /* io_uring SQ size / epoll batch; 0 = 1024 */
-    unsigned buf_count;        /* provided receive buffers, power of two; 0 = 1024 */
-    unsigned buf_size;         /* bytes per provided buffer; 0 = 8192 */
-    int quiet;                 /* 1: do not log the backend choice to stderr */
+    zk_backend_kind_t
+        backend;             /* overridden by the environment's ZOKIO_BACKEND=io_uring|epoll|auto */
+    const char *backend_why; /* who chose `backend`, for zk_loop_backend_reason(); NULL: "config" */
+    unsigned entries;        /* io_uring SQ size / epoll batch; 0 = 1024 */
+    unsigned buf_count;      /* provided receive buffers, power of two; 0 = 1024 */
+    unsigned buf_size;       /* bytes per provided buffer; 0 = 8192 */
+    int quiet;               /* 1: do not log the backend choice to stderr */
 } zk_loop_opts_t;
 
 /* Creates a loop. opts may be NULL. Returns 0 or -errno; on success *out belongs to the caller

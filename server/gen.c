@@ -290,3 +290,28 @@ void zs_gen_free(zs_gen_t *g)
     zc_config_free(&g->conf);
     memset(g, 0, sizeof *g);
 }
+
+int zs_backend_env_check(char *err, size_t errlen)
+{
+    const char *env = getenv("ZOKIOD_BACKEND");
+    zk_backend_kind_t k;
+
+    if (!env || !*env || zk_backend_parse(env, &k) == 0) return 0;
+    snprintf(err, errlen, "zokiod: [emerg] ZOKIOD_BACKEND=\"%s\": expected io_uring, epoll or auto",
+             env);
+    return -1;
+}
+
+void zs_gen_loop_backend(const zs_gen_t *g, zk_loop_opts_t *o)
+{
+    const char *env = getenv("ZOKIOD_BACKEND");
+    const char *b = g->conf.backend;
+
+    o->backend_why = "config";
+    if (env && *env) {
+        b = env;
+        o->backend_why = "ZOKIOD_BACKEND";
+    }
+    o->backend = ZK_BACKEND_AUTO;
+    if (b && zk_backend_parse(b, &o->backend) < 0) o->backend = ZK_BACKEND_AUTO;
+}

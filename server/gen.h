@@ -10,6 +10,7 @@
 
 #include "conf/config.h"
 #include "http/server.h"
+#include "runtime/loop.h"
 
 typedef struct zs_listen {
     char text[80];             /* "0.0.0.0:8080" */
@@ -47,6 +48,14 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen);
 /* Checks what the config parser accepts but this zokiod cannot serve yet (TLS). Returns 0, or -1
  * with `zokiod: FILE:LINE: ...` in err. zs_gen_build() calls it; `zokiod -t` too. */
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
+
+/* Sets o->backend (and o->backend_why) for a loop of this generation: ZOKIOD_BACKEND, when set,
+ * beats the `backend` directive (zokiod refuses to start on a value zs_backend_env_check()
+ * rejects). */
+void zs_gen_loop_backend(const zs_gen_t *g, zk_loop_opts_t *o);
+/* 0, or -1 with a message in err when ZOKIOD_BACKEND holds something other than
+ * io_uring, epoll or auto. */
+int zs_backend_env_check(char *err, size_t errlen);
 
 /* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
 void zs_gen_free(zs_gen_t *g);

@@ -192,6 +192,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "zokiod: invalid option: \"-s %s\"\n", sig);
         return 1;
     }
+    char err[1024];
+    if (zs_backend_env_check(err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     char quick[64] = "";
     if (root) {
         if (quick_config(quick, sizeof quick, root, listen_on, mime) < 0) {
@@ -201,7 +206,6 @@ int main(int argc, char **argv)
         conf_file = quick;
     }
     if (!conf_file) conf_file = default_conf();
-    char err[1024];
     zc_config_t conf;
     int lr = zc_config_load(&conf, conf_file, prefix, err, sizeof err);
     if (quick[0]) unlink(quick);

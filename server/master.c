@@ -256,6 +256,7 @@ int zs_master_run(zs_gen_t *gen, const zs_master_opts_t *opts)
     M.ngens = 1;
     prctl(PR_SET_NAME, "zokiod: master");
     zk_loop_opts_t o = {.quiet = 1, .buf_count = 16, .buf_size = 64, .entries = 64};
+    zs_gen_loop_backend(gen, &o);
     if ((r = zk_loop_new(&M.loop, &o)) < 0) {
         zs_log(ZS_LOG_EMERG, "master event loop: %s", strerror(-r));
         return 1;

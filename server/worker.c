@@ -128,10 +128,7 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     /* 512 receive buffers of 4 KiB: a request head rarely needs more; only the ones in use stay
      * resident (a window of them sits in io_uring's buffer ring; the tick gives cold ones back) */
     zk_loop_opts_t o = {.quiet = 1, .buf_count = 512, .buf_size = 4096};
-    const char *b = gen->conf.backend;
-    o.backend = !b || !strcmp(b, "auto") ? ZK_BACKEND_AUTO
-                : !strcmp(b, "epoll")    ? ZK_BACKEND_EPOLL
-                                         : ZK_BACKEND_URING;
+    zs_gen_loop_backend(gen, &o);
     if ((r = zk_loop_new(&W.loop, &o)) < 0) {
         zs_log(ZS_LOG_EMERG, "worker event loop: %s", strerror(-r));
         _exit(2);

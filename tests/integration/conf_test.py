@@ -720,6 +720,23 @@ def t_check_warns_unreadable_root():
 
 
 @test(zokiod_only=True)
+def t_bad_backend_env():
+    # an unknown ZOKIOD_BACKEND is an error that names it, not a silent fallback
+    inst = Inst("t")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root www;\n    }\n}\n")
+    os.makedirs(inst.path("www"), exist_ok=True)
+    env = server_env()
+    env["ZOKIOD_BACKEND"] = "kqueue"
+    p = subprocess.run([ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    want = 'zokiod: [emerg] ZOKIOD_BACKEND="kqueue": expected io_uring, epoll or auto'
+    expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
+    eq(p.returncode, 1, "exit status")
+
+
+@test(zokiod_only=True)
 def t_check_missing_main_file():
     inst = Inst("t")
     missing = inst.path("conf/nope.conf")

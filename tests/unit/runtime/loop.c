@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The loop itself: creation, backend choice, run modes, stop, the cached clock. */
+#include <stdlib.h>
+#include <errno.h>
 #include <signal.h>
 
 #include "tests/unit/runtime/rt.h"
@@ -34,16 +36,54 @@ ZT_TEST(loop_backend_matches_env)
     zk_loop_free(loop);
 }
 
-/* The environment overrides opts.backend. */
+/* The runtime's own ZOKIO_BACKEND overrides opts.backend (each test runs in its own child). */
 ZT_TEST(loop_env_overrides_opts)
 {
     const char *want = zt_backend();
     if (strcmp(want, "auto") == 0) ZT_SKIP("%s", "ZOKIOD_BACKEND not set");
     zk_loop_opts_t o = {0};
+    o.quiet = 1;
     o.backend = strcmp(want, "epoll") == 0 ? ZK_BACKEND_URING : ZK_BACKEND_EPOLL;
-    RT_LOOP_OPTS(loop, &o);
+    setenv("ZOKIO_BACKEND", want, 1);
+    zk_loop_t *loop = NULL;
+    ZT_EQ_INT(zk_loop_new(&loop, &o), 0);
+    if (strcmp(want, "io_uring") == 0 && zk_loop_backend(loop) != ZK_BACKEND_URING) {
+        const char *why = zk_loop_backend_reason(loop);
+        zk_loop_free(loop);
+        ZT_SKIP("io_uring unavailable: %s", why);
+    }
     ZT_EQ_STR(zk_loop_backend_name(loop), want);
+    ZT_CHECK(strstr(zk_loop_backend_reason(loop), "ZOKIO_BACKEND") != NULL);
     zk_loop_free(loop);
+}
+
+/* The product's variable is the product's business: the runtime does not read ZOKIOD_BACKEND. */
+ZT_TEST(loop_ignores_product_env)
+{
+    unsetenv("ZOKIO_BACKEND");
+    setenv("ZOKIOD_BACKEND", "io_uring", 1);
+    zk_loop_opts_t o = {0};
+    o.quiet = 1;
+    o.backend = ZK_BACKEND_EPOLL;
+    o.backend_why = "test";
+    zk_loop_t *loop = NULL;
+    ZT_EQ_INT(zk_loop_new(&loop, &o), 0);
+    ZT_EQ_STR(zk_loop_backend_name(loop), "epoll");
+    ZT_EQ_STR(zk_loop_backend_reason(loop), "test");
+    zk_loop_free(loop);
+}
+
+ZT_TEST(loop_backend_parse)
+{
+    zk_backend_kind_t k = ZK_BACKEND_EPOLL;
+    ZT_EQ_INT(zk_backend_parse("io_uring", &k), 0);
+    ZT_EQ_INT(k, ZK_BACKEND_URING);
+    ZT_EQ_INT(zk_backend_parse("epoll", &k), 0);
+    ZT_EQ_INT(k, ZK_BACKEND_EPOLL);
+    ZT_EQ_INT(zk_backend_parse("auto", &k), 0);
+    ZT_EQ_INT(k, ZK_BACKEND_AUTO);
+    ZT_EQ_INT(zk_backend_parse("kqueue", &k), -EINVAL);
+    ZT_EQ_INT(zk_backend_parse("", &k), -EINVAL);
 }
 
 ZT_TEST(loop_ignores_sigpipe)

@@ -19,6 +19,9 @@ int rt_loop_new(zk_loop_t **out, const zk_loop_opts_t *opts, const char **why)
     else
         memset(&o, 0, sizeof(o));
     o.quiet = 1;
+    /* the runner's choice (ZOKIOD_BACKEND, via zt_backend()) */
+    if (zk_backend_parse(zt_backend(), &o.backend) < 0) o.backend = ZK_BACKEND_AUTO;
+    o.backend_why = "ZOKIOD_BACKEND";
     *out = NULL;
     int rc = zk_loop_new(out, &o);
     if (rc < 0) return rc;
