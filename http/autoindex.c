@@ -12,6 +12,7 @@
 #include "http/autoindex.h"
 #include "http/filecache.h"
 #include "http/path.h"
+#include "http/sink.h"
 
 typedef struct entry {
     char *name;
@@ -20,48 +21,6 @@ typedef struct entry {
     time_t mtime;
 } entry_t;
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} buf_t;
-
-static void grow(buf_t *b, size_t more)
-{
-    if (b->oom || b->len + more <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + more)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-}
-
-static void add(buf_t *b, const char *s, size_t n)
-{
-    grow(b, n);
-    if (b->oom) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void adds(buf_t *b, const char *s) { add(b, s, strlen(s)); }
-
-/* appends `s` escaped by fn (snprintf-style escapers from path.h) */
-static void add_esc(buf_t *b, size_t (*fn)(const char *, size_t, char *, size_t), const char *s,
-                    size_t n)
-{
-    size_t need = fn(s, n, NULL, 0);
-    grow(b, need + 1);
-    if (b->oom) return;
-    fn(s, n, b->p + b->len, need + 1);
-    b->len += need;
-}
-
 static int cmp(const void *a, const void *b)
 {
     const entry_t *x = a, *y = b;
@@ -69,18 +28,18 @@ static int cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static void add_entry(buf_t *b, const entry_t *e)
+static void add_entry(zh_sink_t *b, const entry_t *e)
 {
     size_t nl = strlen(e->name);
     char href[3 * 256 + 2], tail[96];
     size_t hl = zh_uri_escape(e->name, nl, href, sizeof href - 1);
     if (hl >= sizeof href - 1) return;
     if (e->dir) href[hl++] = '/';
-    adds(b, "<a href=\"");
-    add_esc(b, zh_html_escape, href, hl); /* '&' survives percent-escaping */
-    adds(b, "\">");
-    add_esc(b, zh_html_escape, e->name, nl);
-    adds(b, e->dir ? "/</a>" : "</a>");
+    zh_sink_str(b, "<a href=\"");
+    zh_sink_escaped(b, zh_html_escape, href, hl); /* '&' survives percent-escaping */
+    zh_sink_str(b, "\">");
+    zh_sink_escaped(b, zh_html_escape, e->name, nl);
+    zh_sink_str(b, e->dir ? "/</a>" : "</a>");
     struct tm tm;
     gmtime_r(&e->mtime, &tm);
     size_t shown = nl + (size_t)e->dir;
@@ -91,7 +50,7 @@ static void add_entry(buf_t *b, const entry_t *e)
         snprintf(tail, sizeof tail, "%*s%s %19s\n", pad, "", date, "-");
     else
         snprintf(tail, sizeof tail, "%*s%s %19lld\n", pad, "", date, e->size);
-    adds(b, tail);
+    zh_sink_str(b, tail);
 }
 
 long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_len, const char *uri,
@@ -132,26 +91,26 @@ long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_le
         n++;
     }
     closedir(d);
-    buf_t b = {0};
+    zh_sink_t b = ZH_SINK_GROWING;
     if (r == 0) {
         qsort(ents, n, sizeof *ents, cmp);
-        adds(&b, "<html>\r\n<head><title>Index of ");
-        add_esc(&b, zh_html_escape, uri, uri_len);
-        adds(&b, "</title></head>\r\n<body>\r\n<h1>Index of ");
-        add_esc(&b, zh_html_escape, uri, uri_len);
-        adds(&b, "</h1><hr><pre><a href=\"../\">../</a>\n");
+        ZH_SINK_LIT(&b, "<html>\r\n<head><title>Index of ");
+        zh_sink_escaped(&b, zh_html_escape, uri, uri_len);
+        ZH_SINK_LIT(&b, "</title></head>\r\n<body>\r\n<h1>Index of ");
+        zh_sink_escaped(&b, zh_html_escape, uri, uri_len);
+        ZH_SINK_LIT(&b, "</h1><hr><pre><a href=\"../\">../</a>\n");
         for (size_t i = 0; i < n; i++)
             add_entry(&b, &ents[i]);
-        adds(&b, "</pre><hr></body>\r\n</html>\r\n");
-        r = b.oom ? -ENOMEM : (long)b.len;
+        ZH_SINK_LIT(&b, "</pre><hr></body>\r\n</html>\r\n");
+        r = zh_sink_ok(&b) ? (long)b.written : -ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
         free(ents[i].name);
     free(ents);
     if (r < 0) {
-        free(b.p);
+        free(b.out);
         return r;
     }
-    *out = b.p;
+    *out = b.out;
     return r;
 }

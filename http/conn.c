@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "http/conn.h"
+#include "http/out.h"
+#include "http/response.h"
 
 enum { ST_READ, ST_WRITE, ST_LINGER, ST_CLOSE };
 

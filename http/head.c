@@ -6,24 +6,14 @@
 #include "http/errlog.h"
 #include "http/head.h"
 #include "http/status.h"
+#include "http/out.h"
 
-void zh_hb_u64(zh_hbuf_t *b, uint64_t v)
+void zh_head_field(zh_sink_t *b, const char *name, const char *value, size_t vlen)
 {
-    char d[20];
-    int n = 0;
-    do
-        d[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n)
-        zh_hb_put(b, &d[--n], 1);
-}
-
-void zh_hb_field(zh_hbuf_t *b, const char *name, const char *value, size_t vlen)
-{
-    zh_hb_str(b, name);
-    ZH_HB_LIT(b, ": ");
-    zh_hb_put(b, value, vlen);
-    ZH_HB_LIT(b, "\r\n");
+    zh_sink_str(b, name);
+    ZH_SINK_LIT(b, ": ");
+    zh_sink_put(b, value, vlen);
+    ZH_SINK_LIT(b, "\r\n");
 }
 
 typedef struct {
@@ -33,40 +23,40 @@ typedef struct {
     const void *arg;
 } head_t;
 
-static void common(zh_hbuf_t *b, const void *arg)
+static void common(zh_sink_t *b, const void *arg)
 {
     const head_t *h = arg;
     zh_conn_t *c = h->c;
-    ZH_HB_LIT(b, "HTTP/1.1 ");
-    zh_hb_u64(b, (uint64_t)h->status);
-    ZH_HB_LIT(b, " ");
-    zh_hb_str(b, zh_status_reason(h->status));
-    ZH_HB_LIT(b, "\r\nServer: ");
-    zh_hb_str(b, c->srv->hooks.server_header);
-    ZH_HB_LIT(b, "\r\nDate: ");
-    zh_hb_put(b, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
-    ZH_HB_LIT(b, "\r\n");
+    ZH_SINK_LIT(b, "HTTP/1.1 ");
+    zh_sink_u64(b, (uint64_t)h->status);
+    ZH_SINK_LIT(b, " ");
+    zh_sink_str(b, zh_status_reason(h->status));
+    ZH_SINK_LIT(b, "\r\nServer: ");
+    zh_sink_str(b, c->srv->hooks.server_header);
+    ZH_SINK_LIT(b, "\r\nDate: ");
+    zh_sink_put(b, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
+    ZH_SINK_LIT(b, "\r\n");
     if (c->close_after)
-        ZH_HB_LIT(b, "Connection: close\r\n");
+        ZH_SINK_LIT(b, "Connection: close\r\n");
     else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
-        ZH_HB_LIT(b, "Connection: keep-alive\r\n");
+        ZH_SINK_LIT(b, "Connection: keep-alive\r\n");
     /* add_header: on success and redirect responses, or on every one with `always` */
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
         const zh_header_t *hd = &c->loc->headers[i];
-        if (h->status < 400 || hd->always) zh_hb_field(b, hd->name, hd->value, strlen(hd->value));
+        if (h->status < 400 || hd->always) zh_head_field(b, hd->name, hd->value, strlen(hd->value));
     }
     if (h->fn) h->fn(b, h->arg);
 }
 
 int zh_bytes_emit(zh_conn_t *c, zh_head_fn fn, const void *arg)
 {
-    zh_hbuf_t m = {NULL, 0};
+    zh_sink_t m = ZH_SINK(NULL, 0);
     fn(&m, arg);
-    if (m.len > ZH_HEAD_MAX) return -E2BIG;
-    if (!m.len) return 0;
-    char *p = zh_out_room(c, m.len);
+    if (m.need > ZH_HEAD_MAX) return -E2BIG;
+    if (!m.need) return 0;
+    char *p = zh_out_room(c, m.need);
     if (!p) return -ENOBUFS;
-    zh_hbuf_t w = {p, 0};
+    zh_sink_t w = ZH_SINK(p, m.need + 1); /* zh_out_room() leaves one byte of slack */
     fn(&w, arg);
     return 0;
 }

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "http/conn.h"
+#include "http/out.h"
 
 enum { W_NONE, W_WRITEV, W_SENDFILE };
 

@@ -130,7 +130,7 @@ static int uri_must_escape(unsigned char c)
 size_t zh_uri_escape(const char *in, size_t len, char *out, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";
-    zh_sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = ZH_SINK(out, cap);
 
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
@@ -146,7 +146,7 @@ size_t zh_uri_escape(const char *in, size_t len, char *out, size_t cap)
 
 size_t zh_html_escape(const char *in, size_t len, char *out, size_t cap)
 {
-    zh_sink_t s = {out, cap, 0, 0};
+    zh_sink_t s = ZH_SINK(out, cap);
 
     for (size_t i = 0; i < len; i++) {
         switch (in[i]) {

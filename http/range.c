@@ -100,40 +100,23 @@ zh_range_kind_t zh_range_parse(const char *value, size_t len, uint64_t size, zh_
     return ZH_RANGE_OK;
 }
 
-static void puts_(zh_sink_t *s, const char *p) { zh_sink_put(s, p, strlen(p)); }
-
-static void put_u64(zh_sink_t *s, uint64_t v)
-{
-    char buf[20];
-    size_t i = sizeof(buf);
-
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    zh_sink_put(s, buf + i, sizeof(buf) - i);
-}
-
 static void put_range(zh_sink_t *s, const zh_range_t *r, uint64_t size)
 {
-    puts_(s, "bytes ");
+    ZH_SINK_LIT(s, "bytes ");
     if (r != NULL) {
-        put_u64(s, r->start);
+        zh_sink_u64(s, r->start);
         zh_sink_put(s, "-", 1);
-        put_u64(s, r->end);
+        zh_sink_u64(s, r->end);
     } else {
         zh_sink_put(s, "*", 1);
     }
     zh_sink_put(s, "/", 1);
-    put_u64(s, size);
+    zh_sink_u64(s, size);
 }
 
-size_t zh_range_content_range(char *out, size_t cap, const zh_range_t *r, uint64_t size)
+void zh_range_content_range(zh_sink_t *s, const zh_range_t *r, uint64_t size)
 {
-    zh_sink_t s = {out, cap, 0, 0};
-
-    put_range(&s, r, size);
-    return zh_sink_end(&s);
+    put_range(s, r, size);
 }
 
 void zh_range_boundary(uint64_t seed, char out[ZH_RANGE_BOUNDARY_LEN + 1])
@@ -146,40 +129,37 @@ void zh_range_boundary(uint64_t seed, char out[ZH_RANGE_BOUNDARY_LEN + 1])
     out[ZH_RANGE_BOUNDARY_LEN] = '\0';
 }
 
-size_t zh_range_part_header(char *out, size_t cap, const char *boundary, const char *type,
-                            const zh_range_t *r, uint64_t size, unsigned index)
+void zh_range_part_header(zh_sink_t *s, const char *boundary, const char *type, const zh_range_t *r,
+                          uint64_t size, unsigned index)
 {
-    zh_sink_t s = {out, cap, 0, 0};
-
-    puts_(&s, index == 0 ? "--" : "\r\n--");
-    puts_(&s, boundary);
+    zh_sink_str(s, index == 0 ? "--" : "\r\n--");
+    zh_sink_str(s, boundary);
     if (type != NULL) {
-        puts_(&s, "\r\nContent-Type: ");
-        puts_(&s, type);
+        ZH_SINK_LIT(s, "\r\nContent-Type: ");
+        zh_sink_str(s, type);
     }
-    puts_(&s, "\r\nContent-Range: ");
-    put_range(&s, r, size);
-    puts_(&s, "\r\n\r\n");
-    return zh_sink_end(&s);
+    ZH_SINK_LIT(s, "\r\nContent-Range: ");
+    put_range(s, r, size);
+    ZH_SINK_LIT(s, "\r\n\r\n");
 }
 
-size_t zh_range_trailer(char *out, size_t cap, const char *boundary)
+void zh_range_trailer(zh_sink_t *s, const char *boundary)
 {
-    zh_sink_t s = {out, cap, 0, 0};
-
-    puts_(&s, "\r\n--");
-    puts_(&s, boundary);
-    puts_(&s, "--\r\n");
-    return zh_sink_end(&s);
+    ZH_SINK_LIT(s, "\r\n--");
+    zh_sink_str(s, boundary);
+    ZH_SINK_LIT(s, "--\r\n");
 }
 
 uint64_t zh_range_multipart_length(const char *boundary, const char *type, const zh_range_t *r,
                                    unsigned n, uint64_t size)
 {
-    uint64_t total = zh_range_trailer(NULL, 0, boundary);
+    zh_sink_t m = ZH_SINK(NULL, 0); /* measures */
+    uint64_t total = 0;
 
-    for (unsigned i = 0; i < n; i++)
-        total += zh_range_part_header(NULL, 0, boundary, type, &r[i], size, i) +
-                 (r[i].end - r[i].start + 1);
-    return total;
+    zh_range_trailer(&m, boundary);
+    for (unsigned i = 0; i < n; i++) {
+        zh_range_part_header(&m, boundary, type, &r[i], size, i);
+        total += r[i].end - r[i].start + 1;
+    }
+    return total + m.need;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/sink.h"
+
 /* Most ranges honoured in one request; more make the whole header ignored. */
 #define ZH_RANGE_MAX 16
 
@@ -36,10 +38,9 @@ typedef enum zh_range_kind {
 zh_range_kind_t zh_range_parse(const char *value, size_t len, uint64_t size, zh_range_t *out,
                                unsigned cap, unsigned *n);
 
-/* Writes the Content-Range value "bytes S-E/SIZE", or "bytes * /SIZE" (without the space) when
- * `r` is NULL (a 416 response). snprintf semantics: writes at most `cap` bytes with a NUL and
- * returns the full length (without NUL). */
-size_t zh_range_content_range(char *out, size_t cap, const zh_range_t *r, uint64_t size);
+/* Appends the Content-Range value "bytes S-E/SIZE", or "bytes * /SIZE" (without the space) when
+ * `r` is NULL (a 416 response). */
+void zh_range_content_range(zh_sink_t *s, const zh_range_t *r, uint64_t size);
 
 /* Longest boundary zh_range_boundary() writes, without the NUL. */
 #define ZH_RANGE_BOUNDARY_LEN 22
@@ -49,17 +50,15 @@ size_t zh_range_content_range(char *out, size_t cap, const zh_range_t *r, uint64
  * response's Content-Type is then "multipart/byteranges; boundary=<it>". */
 void zh_range_boundary(uint64_t seed, char out[ZH_RANGE_BOUNDARY_LEN + 1]);
 
-/* Writes the text that precedes the data of part `index` (0-based) of a multipart/byteranges
+/* Appends the text that precedes the data of part `index` (0-based) of a multipart/byteranges
  * body: "\r\n" (except for part 0) then
  *   "--BOUNDARY\r\nContent-Type: TYPE\r\nContent-Range: bytes S-E/SIZE\r\n\r\n"
- * `type` may be NULL to leave out the Content-Type line. snprintf semantics; `out` may be NULL
- * when `cap` is 0 (to measure). */
-size_t zh_range_part_header(char *out, size_t cap, const char *boundary, const char *type,
-                            const zh_range_t *r, uint64_t size, unsigned index);
+ * `type` may be NULL to leave out the Content-Type line. */
+void zh_range_part_header(zh_sink_t *s, const char *boundary, const char *type, const zh_range_t *r,
+                          uint64_t size, unsigned index);
 
-/* Writes the close delimiter that follows the data of the last part: "\r\n--BOUNDARY--\r\n".
- * snprintf semantics; `out` may be NULL when `cap` is 0. */
-size_t zh_range_trailer(char *out, size_t cap, const char *boundary);
+/* Appends the close delimiter that follows the data of the last part: "\r\n--BOUNDARY--\r\n". */
+void zh_range_trailer(zh_sink_t *s, const char *boundary);
 
 /* The exact Content-Length of the multipart/byteranges body made of the `n` ranges with the
  * part headers and trailer above, so the response needs no chunked encoding. */

@@ -7,6 +7,8 @@
 #include "http/conn.h"
 #include "http/head.h"
 #include "http/status.h"
+#include "http/out.h"
+#include "http/response.h"
 
 typedef struct {
     const char *name, *value;
@@ -18,18 +20,18 @@ typedef struct {
     int head;
 } err_t;
 
-static void err_fields(zh_hbuf_t *b, const void *arg)
+static void err_fields(zh_sink_t *b, const void *arg)
 {
     const err_t *e = arg;
-    if (e->name) zh_hb_field(b, e->name, e->value, e->vlen);
+    if (e->name) zh_head_field(b, e->name, e->value, e->vlen);
     if (e->extra) e->extra(b, e->extra_arg);
     if (e->blen) {
-        ZH_HB_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
-        zh_hb_u64(b, e->blen);
-        ZH_HB_LIT(b, "\r\n");
+        ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
+        zh_sink_u64(b, e->blen);
+        ZH_SINK_LIT(b, "\r\n");
     }
-    ZH_HB_LIT(b, "\r\n");
-    if (!e->head) zh_hb_put(b, e->body, e->blen);
+    ZH_SINK_LIT(b, "\r\n");
+    if (!e->head) zh_sink_put(b, e->body, e->blen);
 }
 
 static int resp_error(zh_conn_t *c, int status, int head, err_t *e)

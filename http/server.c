@@ -9,6 +9,7 @@
 
 #include "http/conn.h"
 #include "http/errlog.h"
+#include "http/srv.h"
 
 void zh_limits_default(zh_limits_t *l)
 {

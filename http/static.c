@@ -15,6 +15,8 @@
 #include "http/errlog.h"
 #include "http/head.h"
 #include "http/route.h"
+#include "http/out.h"
+#include "http/response.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -34,10 +36,10 @@ static int errno_status(int err)
 }
 
 /* the validator lines of a file */
-static void file_fields(zh_hbuf_t *b, const zh_file_t *f)
+static void file_fields(zh_sink_t *b, const zh_file_t *f)
 {
-    zh_hb_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
-    zh_hb_field(b, "ETag", f->etag, f->etag_len);
+    zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
+    zh_head_field(b, "ETag", f->etag, f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -46,17 +48,17 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     return zh_out_file(c, f, off, len);
 }
 
-static void full_fields(zh_hbuf_t *b, const void *arg)
+static void full_fields(zh_sink_t *b, const void *arg)
 {
     const zh_file_t *f = arg;
     if (f->hdr) {
-        zh_hb_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                              /* a generated page */
-        ZH_HB_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
-        zh_hb_u64(b, f->size);
-        ZH_HB_LIT(b, "\r\n");
+        zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
+    } else {                                /* a generated page */
+        ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
+        zh_sink_u64(b, f->size);
+        ZH_SINK_LIT(b, "\r\n");
     }
-    ZH_HB_LIT(b, "\r\n");
+    ZH_SINK_LIT(b, "\r\n");
 }
 
 /* the whole file, with 200 (or the status of an error_page) */
@@ -68,10 +70,10 @@ static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
 
-static void fields_304(zh_hbuf_t *b, const void *arg)
+static void fields_304(zh_sink_t *b, const void *arg)
 {
     file_fields(b, arg);
-    ZH_HB_LIT(b, "\r\n");
+    ZH_SINK_LIT(b, "\r\n");
 }
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
@@ -82,9 +84,11 @@ static int send_304(zh_conn_t *c, zh_file_t *f)
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
 {
-    char cr[96]; /* "bytes * /SIZE": at most 28 bytes */
-    size_t n = zh_range_content_range(cr, sizeof cr, NULL, f->size);
-    return zh_resp_error(c, 416, head, "Content-Range", cr, n < sizeof cr ? n : 0);
+    char cr[32]; /* "bytes * /SIZE": at most 28 bytes */
+    zh_sink_t s = ZH_SINK(cr, sizeof cr);
+    zh_range_content_range(&s, NULL, f->size);
+    zh_sink_end(&s);
+    return zh_resp_error(c, 416, head, "Content-Range", cr, s.written);
 }
 
 typedef struct {
@@ -94,48 +98,40 @@ typedef struct {
     const char *boundary;
 } ranges_t;
 
-static void range_fields(zh_hbuf_t *b, const void *arg)
+static void range_fields(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
     file_fields(b, f);
     if (a->n == 1) {
-        char cr[96]; /* "bytes S-E/SIZE": at most 67 bytes */
-        size_t n = zh_range_content_range(cr, sizeof cr, &a->rg[0], f->size);
-        zh_hb_field(b, "Content-Type", f->ctype, strlen(f->ctype));
-        ZH_HB_LIT(b, "Content-Length: ");
-        zh_hb_u64(b, a->rg[0].end - a->rg[0].start + 1);
-        ZH_HB_LIT(b, "\r\n");
-        zh_hb_field(b, "Content-Range", cr, n < sizeof cr ? n : 0);
+        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        ZH_SINK_LIT(b, "Content-Length: ");
+        zh_sink_u64(b, a->rg[0].end - a->rg[0].start + 1);
+        ZH_SINK_LIT(b, "\r\nContent-Range: ");
+        zh_range_content_range(b, &a->rg[0], f->size);
+        ZH_SINK_LIT(b, "\r\n");
     } else {
-        ZH_HB_LIT(b, "Content-Type: multipart/byteranges; boundary=");
-        zh_hb_str(b, a->boundary);
-        ZH_HB_LIT(b, "\r\nContent-Length: ");
-        zh_hb_u64(b, zh_range_multipart_length(a->boundary, f->ctype, a->rg, a->n, f->size));
-        ZH_HB_LIT(b, "\r\n");
+        ZH_SINK_LIT(b, "Content-Type: multipart/byteranges; boundary=");
+        zh_sink_str(b, a->boundary);
+        ZH_SINK_LIT(b, "\r\nContent-Length: ");
+        zh_sink_u64(b, zh_range_multipart_length(a->boundary, f->ctype, a->rg, a->n, f->size));
+        ZH_SINK_LIT(b, "\r\n");
     }
-    ZH_HB_LIT(b, "\r\n");
+    ZH_SINK_LIT(b, "\r\n");
 }
 
-/* the text before part `index` of a multipart body: written in place (the NUL that
- * zh_range_part_header() adds falls on the byte of slack zh_out_room() allows) */
-static void part_head(zh_hbuf_t *b, const void *arg)
+/* the text before part `index` of a multipart body */
+static void part_head(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    const zh_range_t *rg = &a->rg[a->index];
-    size_t n = zh_range_part_header(NULL, 0, a->boundary, f->ctype, rg, f->size, a->index);
-    if (b->p)
-        zh_range_part_header(b->p + b->len, n + 1, a->boundary, f->ctype, rg, f->size, a->index);
-    b->len += n;
+    zh_range_part_header(b, a->boundary, f->ctype, &a->rg[a->index], f->size, a->index);
 }
 
-static void part_trailer(zh_hbuf_t *b, const void *arg)
+static void part_trailer(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
-    size_t n = zh_range_trailer(NULL, 0, a->boundary);
-    if (b->p) zh_range_trailer(b->p + b->len, n + 1, a->boundary);
-    b->len += n;
+    zh_range_trailer(b, a->boundary);
 }
 
 static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigned n)
@@ -212,7 +208,7 @@ typedef struct {
 
 /* the `return` text with $scheme, $host and $request_uri (the only variables the config
  * allows) expanded */
-static void expand_vars(zh_hbuf_t *b, const ret_t *a)
+static void expand_vars(zh_sink_t *b, const ret_t *a)
 {
     static const char *const names[] = {"$scheme", "$host", "$request_uri"};
     for (const char *t = a->text; *t;) {
@@ -220,12 +216,12 @@ static void expand_vars(zh_hbuf_t *b, const ret_t *a)
         for (int i = 0; i < 3 && hit < 0; i++)
             if (!strncmp(t, names[i], strlen(names[i]))) hit = i;
         if (hit < 0) {
-            zh_hb_put(b, t++, 1);
+            zh_sink_put(b, t++, 1);
             continue;
         }
         t += strlen(names[hit]);
         if (hit == 0) {
-            ZH_HB_LIT(b, "http");
+            ZH_SINK_LIT(b, "http");
         } else if (hit == 1) { /* the Host header without its port, else the server's name */
             zh_str_t h = a->r->h[ZH_H_HOST];
             const zh_vhost_t *vh = a->c->vhost;
@@ -234,31 +230,31 @@ static void expand_vars(zh_hbuf_t *b, const ret_t *a)
             size_t vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
             for (size_t i = 0; i < vl; i++) {
                 char ch = (char)tolower((unsigned char)v[i]);
-                zh_hb_put(b, &ch, 1);
+                zh_sink_put(b, &ch, 1);
             }
         } else {
-            zh_hb_put(b, a->r->target.p, a->r->target.len);
+            zh_sink_put(b, a->r->target.p, a->r->target.len);
         }
     }
 }
 
-static void ret_location(zh_hbuf_t *b, const void *arg)
+static void ret_location(zh_sink_t *b, const void *arg)
 {
     const ret_t *a = arg;
-    ZH_HB_LIT(b, "Location: ");
+    ZH_SINK_LIT(b, "Location: ");
     if (a->text)
         expand_vars(b, a);
     else
-        ZH_HB_LIT(b, "/");
-    ZH_HB_LIT(b, "\r\n");
+        ZH_SINK_LIT(b, "/");
+    ZH_SINK_LIT(b, "\r\n");
 }
 
-static void ret_text(zh_hbuf_t *b, const void *arg)
+static void ret_text(zh_sink_t *b, const void *arg)
 {
     const ret_t *a = arg;
-    ZH_HB_LIT(b, "Content-Type: text/plain\r\nContent-Length: ");
-    zh_hb_u64(b, a->len);
-    ZH_HB_LIT(b, "\r\n\r\n");
+    ZH_SINK_LIT(b, "Content-Type: text/plain\r\nContent-Length: ");
+    zh_sink_u64(b, a->len);
+    ZH_SINK_LIT(b, "\r\n\r\n");
     if (!a->head) expand_vars(b, a);
 }
 
@@ -277,9 +273,9 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
     if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
-    zh_hbuf_t m = {NULL, 0};
+    zh_sink_t m = ZH_SINK(NULL, 0);
     if (a.text) expand_vars(&m, &a);
-    a.len = m.len;
+    a.len = m.need;
     c->resp_bytes = head ? 0 : a.len;
     return zh_head_emit(c, code, ret_text, &a);
 }

@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "http/conn.h"
+#include "http/srv.h"
+#include "http/work.h"
 
 #define WORK_KEEP 8 /* blocks kept after a quiet second */
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http/sink.h"
 #include "server/log.h"
 
 #define BUF_SIZE    (64 * 1024)
@@ -270,53 +271,34 @@ static void format_time(zs_access_log_t *l, time_t t)
     l->time_valid = 1;
 }
 
-/* A bounded output cursor: `ok` turns 0 on the first append that does not fit. */
-typedef struct {
-    char *p;
-    size_t len;
-    size_t cap;
-    int ok;
-} out_t;
-
-static void put(out_t *o, const char *s, size_t n)
-{
-    if (!o->ok || n > o->cap - o->len) {
-        o->ok = 0;
-        return;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-static void put_str(out_t *o, const char *s) { put(o, s, strlen(s)); }
-
 /* nginx's escaping for logs: control bytes, '"', '\\' and bytes from 0x7f as \xXX. */
-static void put_escaped(out_t *o, const char *s, size_t n)
+static void put_escaped(zh_sink_t *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n && o->ok; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            if (o->len == o->cap)
-                o->ok = 0;
-            else
-                o->p[o->len++] = (char)c;
-        } else {
-            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-            put(o, e, 4);
-        }
+    size_t i = 0;
+    while (i < n && zh_sink_ok(o)) {
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+               s[run] != '"' && s[run] != '\\')
+            run++;
+        zh_sink_put(o, s + i, run - i); /* a run of bytes that need no escape */
+        if (run == n) break;
+        unsigned char c = (unsigned char)s[run];
+        char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        zh_sink_put(o, e, 4);
+        i = run + 1;
     }
 }
 
-static void put_quoted_or_dash(out_t *o, const char *s, size_t n)
+static void put_quoted_or_dash(zh_sink_t *o, const char *s, size_t n)
 {
     if (!s || n == 0) {
-        put(o, "\"-\"", 3);
+        ZH_SINK_LIT(o, "\"-\"");
         return;
     }
-    put(o, "\"", 1);
+    ZH_SINK_LIT(o, "\"");
     put_escaped(o, s, n);
-    put(o, "\"", 1);
+    ZH_SINK_LIT(o, "\"");
 }
 
 /* Appends the line at the end of `cur`; returns 0, or -ENOSPC (cur unchanged) when it does not
@@ -325,21 +307,22 @@ static int append_line(zs_access_log_t *l, const char *addr, const char *rl, siz
                        int status, uint64_t bytes, const char *ref, size_t ref_len, const char *ua,
                        size_t ua_len)
 {
-    out_t o = {.p = l->cur, .len = l->cur_len, .cap = BUF_SIZE, .ok = 1};
+    /* (one byte of the buffer stays unused: the sink keeps room for a NUL it is never asked for) */
+    zh_sink_t o = ZH_SINK(l->cur + l->cur_len, BUF_SIZE - l->cur_len);
     char num[48];
-    put_str(&o, addr && *addr ? addr : "-");
-    put(&o, " - - [", 6);
-    put(&o, l->time_str, l->time_len);
-    put(&o, "] \"", 3);
+    zh_sink_str(&o, addr && *addr ? addr : "-");
+    ZH_SINK_LIT(&o, " - - [");
+    zh_sink_put(&o, l->time_str, l->time_len);
+    ZH_SINK_LIT(&o, "] \"");
     if (rl) put_escaped(&o, rl, rl_len);
     int n = snprintf(num, sizeof num, "\" %03d %llu ", status, (unsigned long long)bytes);
-    put(&o, num, (size_t)n);
+    zh_sink_put(&o, num, (size_t)n);
     put_quoted_or_dash(&o, ref, ref_len);
-    put(&o, " ", 1);
+    ZH_SINK_LIT(&o, " ");
     put_quoted_or_dash(&o, ua, ua_len);
-    put(&o, "\n", 1);
-    if (!o.ok) return -ENOSPC;
-    l->cur_len = o.len;
+    ZH_SINK_LIT(&o, "\n");
+    if (!zh_sink_ok(&o)) return -ENOSPC;
+    l->cur_len += o.written;
     return 0;
 }
 

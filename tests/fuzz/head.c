@@ -13,6 +13,7 @@
 #include "http/head.h"
 #include "http/status.h"
 #include "tests/fuzz/fuzz.h"
+#include "http/out.h"
 
 typedef struct {
     const uint8_t *p;
@@ -38,12 +39,12 @@ typedef struct {
     size_t len;
 } piece_t;
 
-static void pieces_fn(zh_hbuf_t *b, const void *arg)
+static void pieces_fn(zh_sink_t *b, const void *arg)
 {
     const piece_t *p = arg;
     for (; p->text; p++)
-        zh_hb_put(b, p->text, p->len);
-    ZH_HB_LIT(b, "\r\n");
+        zh_sink_put(b, p->text, p->len);
+    ZH_SINK_LIT(b, "\r\n");
 }
 
 /* appends to ref: what zh_head_emit() must queue */

@@ -15,14 +15,20 @@
 static size_t part_header(const char *b, const char *type, const zh_range_t *r, uint64_t fsize,
                           unsigned i)
 {
-    size_t need = zh_range_part_header(NULL, 0, b, type, r, fsize, i);
+    zh_sink_t m = ZH_SINK(NULL, 0);
+    zh_range_part_header(&m, b, type, r, fsize, i);
+    size_t need = m.need;
     char *buf = xmalloc(need + 1);
-    CHECK(zh_range_part_header(buf, need + 1, b, type, r, fsize, i) == need);
+    zh_sink_t w = ZH_SINK(buf, need + 1);
+    zh_range_part_header(&w, b, type, r, fsize, i);
+    CHECK(zh_sink_ok(&w) && zh_sink_end(&w) == need);
     CHECK(strlen(buf) == need);
     const char *start = i ? "\r\n--" : "--";
     CHECK(!strncmp(buf, start, strlen(start)) && need >= 4 && !strcmp(buf + need - 4, "\r\n\r\n"));
     char cr[128];
-    size_t crlen = zh_range_content_range(cr, sizeof cr, r, fsize);
+    zh_sink_t cs = ZH_SINK(cr, sizeof cr);
+    zh_range_content_range(&cs, r, fsize);
+    size_t crlen = zh_sink_end(&cs);
     char want[128];
     snprintf(want, sizeof want, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, r->start, r->end, fsize);
     CHECK(crlen == strlen(want) && !strcmp(cr, want) && strstr(buf, cr) != NULL);
@@ -38,9 +44,13 @@ static void check_multipart(const zh_range_t *r, unsigned n, uint64_t fsize, con
     uint64_t total = 0;
     for (unsigned i = 0; i < n; i++)
         total += part_header(b, type, &r[i], fsize, i) + (r[i].end - r[i].start + 1);
-    size_t tl = zh_range_trailer(NULL, 0, b);
+    zh_sink_t tm = ZH_SINK(NULL, 0);
+    zh_range_trailer(&tm, b);
+    size_t tl = tm.need;
     char *t = xmalloc(tl + 1);
-    CHECK(zh_range_trailer(t, tl + 1, b) == tl && strlen(t) == tl);
+    zh_sink_t tw = ZH_SINK(t, tl + 1);
+    zh_range_trailer(&tw, b);
+    CHECK(zh_sink_end(&tw) == tl && strlen(t) == tl);
     free(t);
     total += tl;
     CHECK(zh_range_multipart_length(b, type, r, n, fsize) == total);
@@ -78,7 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_multipart(r, n, fsize, NULL);
     }
     char cr[64];
-    size_t crlen = zh_range_content_range(cr, sizeof cr, NULL, fsize);
+    zh_sink_t cs = ZH_SINK(cr, sizeof cr);
+    zh_range_content_range(&cs, NULL, fsize);
+    size_t crlen = zh_sink_end(&cs);
     char want[64];
     snprintf(want, sizeof want, "bytes */%" PRIu64, fsize);
     CHECK(crlen == strlen(want) && !strcmp(cr, want));

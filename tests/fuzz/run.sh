@@ -83,7 +83,7 @@ compile() {
 
 # the newest header (or this script: flags changed) makes every object stale
 newest_h=tests/fuzz/run.sh
-for h in config.h runtime/*.h http/*.h conf/*.h "$llhttp_inc/llhttp.h"; do
+for h in zk_features.h runtime/*.h http/*.h conf/*.h "$llhttp_inc/llhttp.h"; do
     [ -f "$h" ] && newer "$h" "$newest_h" && newest_h=$h
 done
 

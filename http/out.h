@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: a connection's output queue: segments of memory and file ranges, written by one
+ * future at a time (writev or sendfile) (http/out.c). http-private. */
+#ifndef ZH_OUT_H
+#define ZH_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/conn.h"
+
+int zh_out_take(zh_conn_t *c); /* makes sure c->w exists: 0 / -ENOMEM */
+/* Queues `len` bytes that the caller then writes at the returned address (before the next
+ * write starts); one more byte past them is writable (a NUL) and never sent. From the out
+ * buffer when they fit, else from a block of their own freed once sent. NULL: out of segments
+ * or memory. Response bytes are made through http/head.h, which measures before it asks. */
+char *zh_out_room(zh_conn_t *c, size_t len);
+int zh_out_mem(zh_conn_t *c, const char *p, size_t len, zh_file_t *ref);
+int zh_out_file(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len);
+int zh_out_pending(const zh_conn_t *c);
+int zh_out_has_room(const zh_conn_t *c);
+/* starts the next write future for the queue head; 0, or 1 when the queue is empty */
+int zh_out_start(zh_conn_t *c);
+/* accounts a finished write future's result; 0, or -errno to abort the connection */
+int zh_out_done(zh_conn_t *c, int res);
+void zh_out_release(zh_conn_t *c); /* drops the queue and gives back the work buffers */
+
+#endif

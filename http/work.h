@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: a work block, what a busy connection needs (its request, arena, output queue and
+ * write future), and the per-worker pool of them (http/work.c). http-private. */
+#ifndef ZH_WORK_H
+#define ZH_WORK_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "http/filecache.h"
+#include "http/request.h"
+#include "runtime/zk.h"
+
+#define ZH_ARENA_SIZE 12288 /* request-target (8 KiB max) + the header values we keep */
+#define ZH_OUT_SIZE   16384 /* response heads and generated bodies */
+#define ZH_OUT_ROOM   4096  /* room a response needs before it is generated */
+#define ZH_MAX_SEGS   128
+#define ZH_SEG_ROOM   40 /* segments a response may need (multipart: 2 per range) */
+
+/* One piece of output: bytes in memory (the out buffer or a cached file) or a file range. */
+typedef struct zh_seg {
+    const char *mem; /* NULL: send len bytes of file->fd from off */
+    uint64_t off, len;
+    zh_file_t *file; /* reference held until the bytes have left, or NULL */
+} zh_seg_t;
+
+/* What a busy connection needs (the request, its arena, the output queue and the write future),
+ * taken from a per-worker free list when input arrives and given back when the connection goes
+ * idle, so an idle keep-alive connection owns none of it. */
+typedef struct zh_work {
+    struct zh_work *next;
+    zh_req_t req;      /* the request being read */
+    zk_io_future_t wf; /* the write in flight: writev or sendfile */
+    char arena[ZH_ARENA_SIZE];
+    char out[ZH_OUT_SIZE];
+    uint32_t out_used;
+    uint32_t nseg, seg_head;
+    zh_seg_t segs[ZH_MAX_SEGS];
+    struct iovec iov[ZH_MAX_SEGS];
+} zh_work_t;
+
+/* NULL when out of memory */
+zh_work_t *zh_work_get(zh_server_t *s);
+void zh_work_put(zh_server_t *s, zh_work_t *w);
+void zh_work_fini(zh_server_t *s); /* frees every free block */
+
+#endif
