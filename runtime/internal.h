@@ -87,6 +87,13 @@ struct zk_loop {
     zk_async_t *async_next; /* the next handle event_cb() visits while it walks asyncs */
 };
 
+/* What keeps a loop alive is counted through these two only: a user op (not
+ * ZK_OP_F_INTERNAL) from zk_submit() to its last completion (a TIMEOUT op included: its timer is
+ * weak), an armed timer that is not weak, a task from zk_spawn() until it finishes. */
+static inline void zk__alive_hold(zk_loop_t *loop) { loop->alive++; }
+static inline void zk__alive_drop(zk_loop_t *loop) { loop->alive--; }
+static inline int zk__op_counts(const zk_op_t *op) { return !(op->flags & ZK_OP_F_INTERNAL); }
+
 /* Runs op's callback now with res (sets/clears ZK_OP_F_MORE from `more`, updates alive and
  * state). Backends call this from poll(). */
 void zk__complete(zk_loop_t *loop, zk_op_t *op, int res, int more);

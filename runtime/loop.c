@@ -105,7 +105,7 @@ void zk__complete(zk_loop_t *loop, zk_op_t *op, int res, int more)
         op->flags |= ZK_OP_F_MORE;
     } else {
         op->state = ZK_OPS_IDLE;
-        if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive--;
+        if (zk__op_counts(op)) zk__alive_drop(loop);
     }
     op->cb(loop, op, res);
 }
@@ -119,7 +119,7 @@ void zk__complete_buf(zk_loop_t *loop, zk_op_t *op, int res, int more, unsigned 
     op->rbuf = zk_buf_ptr(loop, bid);
     if (!more) {
         op->state = ZK_OPS_IDLE;
-        if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive--;
+        if (zk__op_counts(op)) zk__alive_drop(loop);
     }
     op->cb(loop, op, res);
 }

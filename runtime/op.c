@@ -103,11 +103,8 @@ void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data)
     op->priv64 = 0; /* relative: resolved against the clock at submit */
 }
 
-/* A TIMEOUT op is counted alive through its timer only; zk__complete() uncounts the op, so
- * give the count back first. */
 static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
 {
-    loop->alive++;
     zk__complete(loop, t->data, -ETIME, 0);
 }
 
@@ -117,20 +114,18 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op)
     if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
     op->flags &= (uint16_t)~ZK_OP_F_OUT;
     op->state = ZK_OPS_ARMED;
+    if (zk__op_counts(op)) zk__alive_hold(loop); /* until zk__complete() of the last result */
     if (op->type == ZK_OP_TIMEOUT) {
         uint64_t deadline = op->u.timer.deadline;
         if (!op->priv64) deadline += loop->now;
         op->u.timer.cb = timeout_fired;
         op->u.timer.data = op;
         op->u.timer.idx = 0;
+        op->u.timer.weak = 1; /* the op is what keeps the loop alive */
         int r = zk_timer_start(loop, &op->u.timer, deadline);
-        if (r < 0) {
-            loop->alive++;
-            zk__defer(loop, op, r);
-        }
+        if (r < 0) zk__defer(loop, op, r);
         return 0;
     }
-    if (!(op->flags & ZK_OP_F_INTERNAL)) loop->alive++;
     int r = loop->ops->submit(loop, op);
     if (r < 0) zk__defer(loop, op, r);
     return 0;
@@ -146,7 +141,6 @@ int zk_cancel(zk_loop_t *loop, zk_op_t *op)
     }
     if (op->type == ZK_OP_TIMEOUT) {
         zk_timer_stop(loop, &op->u.timer);
-        loop->alive++; /* see timeout_fired() */
         zk__defer(loop, op, -ECANCELED);
         return 0;
     }

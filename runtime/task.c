@@ -20,7 +20,7 @@ void zk_task_init(zk_task_t *t, zk_loop_t *loop, zk_task_fn run, zk_task_done_fn
 void zk_spawn(zk_task_t *t)
 {
     t->finished = 0;
-    t->loop->alive++;
+    zk__alive_hold(t->loop);
     zk_task_wake(t);
 }
 
@@ -70,7 +70,7 @@ void zk_task_cancel(zk_task_t *t)
     if (t->finished) return;
     unqueue(t->loop, t);
     t->finished = 1;
-    t->loop->alive--;
+    zk__alive_drop(t->loop);
 }
 
 /* Each pass runs the tasks queued before it began; tasks woken meanwhile go on a fresh ready
@@ -89,7 +89,7 @@ void zk__tasks_run(zk_loop_t *loop)
         if (!t->finished && t->run(t) == ZK_READY) {
             t->finished = 1;
             unqueue(loop, t); /* it woke itself before finishing */
-            loop->alive--;
+            zk__alive_drop(loop);
             if (t->done) t->done(t); /* may free t */
         }
     }

@@ -77,7 +77,7 @@ int zk_timer_start(zk_loop_t *loop, zk_timer_t *t, uint64_t deadline)
             loop->heap = h;
             loop->heap_cap *= 2;
         }
-        if (!t->weak) loop->alive++;
+        if (!t->weak) zk__alive_hold(loop);
     }
     t->deadline = deadline;
     t->seq = loop->timer_seq++;
@@ -90,7 +90,7 @@ void zk_timer_stop(zk_loop_t *loop, zk_timer_t *t)
 {
     if (!t->idx) return;
     heap_remove(loop, t);
-    if (!t->weak) loop->alive--;
+    if (!t->weak) zk__alive_drop(loop);
 }
 
 uint64_t zk__timers_next(const zk_loop_t *loop)
@@ -107,7 +107,7 @@ void zk__timers_run(zk_loop_t *loop)
         zk_timer_t *t = loop->heap[0];
         if (t->deadline > loop->now || t->seq >= limit) break;
         heap_remove(loop, t);
-        if (!t->weak) loop->alive--;
+        if (!t->weak) zk__alive_drop(loop);
         t->cb(loop, t);
     }
 }
