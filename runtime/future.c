@@ -187,6 +187,12 @@ void zk_fut_sendfile(zk_io_future_t *f, int sock_fd, int file_fd, int64_t off, s
     io_init(f, 0);
 }
 
+void zk_fut_poll(zk_io_future_t *f, int fd, unsigned events)
+{
+    zk_prep_poll(&f->op, fd, events, io_cb, f);
+    io_init(f, 0);
+}
+
 void zk_fut_sleep(zk_io_future_t *f, uint64_t ns)
 {
     zk_prep_timeout(&f->op, ns, io_cb, f);

@@ -83,6 +83,8 @@ void zk_fut_close(zk_io_future_t *f, int fd);
 void zk_fut_sendfile(zk_io_future_t *f, int sock_fd, int file_fd, int64_t off, size_t len);
 /* result 0 after ns (relative to the cached loop clock) */
 void zk_fut_sleep(zk_io_future_t *f, uint64_t ns);
+/* One-shot readiness of fd: the result is the poll(2) revents mask (POLLIN, POLLOUT, ...). */
+void zk_fut_poll(zk_io_future_t *f, int fd, unsigned events);
 /* 1 while the future's op is in flight */
 static inline int zk_fut_busy(const zk_io_future_t *f) { return zk_op_busy(&f->op); }
 

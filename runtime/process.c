@@ -23,10 +23,7 @@ static zk_poll_t child_poll(zk_future_t *base, zk_task_t *t)
     for (;;) {
         if (f->st == C_DONE) return ZK_READY;
         if (f->st == C_INIT) {
-            zk_io_future_t *p = &f->poll;
-            memset(p, 0, sizeof *p);
-            zk_fut_recv(p, f->pidfd, NULL, 0); /* a plain io future, re-aimed at a poll op: */
-            zk_prep_poll(&p->op, f->pidfd, POLLIN, p->op.cb, p);
+            zk_fut_poll(&f->poll, f->pidfd, POLLIN);
             f->st = C_WAIT;
         }
         if (zk_poll(&f->poll.base, t) == ZK_PENDING) return ZK_PENDING;
