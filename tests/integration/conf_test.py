@@ -1755,6 +1755,21 @@ def t_types_quoted_words_mime_option():
     quoted_types_served(inst, "-m FILE")
 
 
+@test(zokiod_only=True)
+def t_quick_config_odd_paths():
+    # -r DIR and -m FILE are written into the generated config as quoted words: a '"' or a
+    # backslash in their names must come back unchanged (before: `unexpected "..."` at start)
+    inst = Inst("odd-paths")
+    d = 'di"r\\n'  # a quote, then a backslash and an n: read as a line feed if unescaped
+    inst.put(d + "/my.types", "types {\n    \"text/x weird;type\" foo;\n}\n")
+    inst.put(d + "/html/a.foo", "x\n")
+    inst.start(["-r", inst.path(d + "/html"), "-l", "127.0.0.1:%d" % inst.port,
+                "-m", inst.path(d + "/my.types")])
+    r = get(inst.port, "/a.foo")
+    status(r, 200, "/a.foo under a root with a quote and a backslash in its name")
+    eq(r.all("content-type"), ["text/x weird;type"], "Content-Type of /a.foo (types from -m)")
+
+
 @test()
 def t_keepalive_requests():
     with Conn(httplevel().port) as c:
