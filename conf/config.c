@@ -321,8 +321,7 @@ static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         if (strcmp(d->children[i].name, "types") == 0 && (ld->types_seen = 1))
             for (size_t j = 0; j < d->children[i].nchildren; j++)
                 ntypes += d->children[i].children[j].nargs;
-    h->type_ext = zc_calloc(ld, ntypes, sizeof(char *), &failed);
-    h->type_name = zc_calloc(ld, ntypes, sizeof(char *), &failed);
+    h->types = zc_calloc(ld, ntypes, sizeof(zc_type_t), &failed);
     h->servers = zc_calloc(ld, zc_count(d, "server", 0), sizeof(zc_server_t), &failed);
     ld->log_set = zc_calloc(ld, zc_count(d, "server", 0), 1, &failed);
     if (failed || zc_server_prepare(ld, &ld->http_level, d) < 0) return zc_oom(ld);
@@ -330,30 +329,50 @@ static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return zc_servers_finish(ld);
 }
 
+/* The media type of a types entry, or of default_type: it becomes a Content-Type line. */
+static int check_media_type(zc_load_t *ld, const zc_node_t *d, const char *type)
+{
+    if (strpbrk(type, "\r\n") != NULL)
+        return zc_err(ld, d, "invalid media type in \"%s\": it contains a line break",
+                      strcmp(d->name, "default_type") == 0 ? "default_type" : "types");
+    return 0;
+}
+
 static int add_type(zc_load_t *ld, const zc_node_t *t, const char *ext)
 {
     zc_http_t *h = &ld->cfg->http;
-    char *lower = zc_arena_strdup(ld->arena, ext);
+    char *lower;
     size_t i;
 
-    if (lower == NULL) return zc_oom(ld);
-    if (lower[0] == '\0') return zc_err(ld, t, "invalid extension \"\" for type \"%s\"", t->name);
+    if (ext[0] == '\0') return zc_err(ld, t, "invalid extension \"\" for type \"%s\"", t->name);
+    if (strchr(ext, '/') != NULL) /* `text/html html` and no ';' before the next line */
+        return zc_err(ld, t, "invalid extension \"%s\" for type \"%s\" (missing \";\"?)", ext,
+                      t->name);
+    if (strchr(ext, '.') != NULL) /* a file's extension is what follows its last '.' */
+        return zc_err(ld, t, "invalid extension \"%s\" for type \"%s\" (an extension has no \".\")",
+                      ext, t->name);
+    if ((lower = zc_arena_strdup(ld->arena, ext)) == NULL) return zc_oom(ld);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     for (i = 0; i < h->ntypes; i++)
-        if (strcmp(h->type_ext[i], lower) == 0) break; /* listed again: the later type wins */
-    h->type_ext[i] = lower;
-    h->type_name[i] = (char *)t->name;
+        if (strcmp(h->types[i].ext, lower) == 0) break; /* listed again: the later type wins */
+    h->types[i] = (zc_type_t){lower, (char *)t->name};
     if (i == h->ntypes) h->ntypes++;
     return 0;
 }
 
+/* `types { TYPE EXT...; ... }`: each entry is parsed like a directive (nginx does the same), so
+ * a quoted TYPE is one word even with spaces or ';' in it. */
 static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     (void)sc;
     for (size_t i = 0; i < d->nchildren; i++) {
         const zc_node_t *t = &d->children[i];
         if (t->block) return zc_err(ld, t, "unexpected \"{\"");
+        if (strchr(t->name, '/') == NULL) /* `html text/html;`: the order is TYPE EXT... */
+            return zc_err(ld, t, "invalid media type \"%s\" (an entry is \"TYPE/SUBTYPE EXT...;\")",
+                          t->name);
+        if (check_media_type(ld, t, t->name) < 0) return -1;
         for (size_t j = 0; j < t->nargs; j++)
             if (add_type(ld, t, t->args[j]) < 0) return -1;
     }
@@ -363,6 +382,7 @@ static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     (void)sc;
+    if (check_media_type(ld, d, d->args[0]) < 0) return -1;
     ld->cfg->http.default_type = (char *)d->args[0];
     return 0;
 }
@@ -440,23 +460,23 @@ static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 /* --- load ----------------------------------------------------------------------------------- */
 
-/* nginx's types when http {} has no types block. */
+/* nginx's types when http {} has no types block (ngx_http_core_default_types). */
 static int default_types(zc_load_t *ld)
 {
     static const char *const def[][2] = {
         {"html", "text/html"}, {"gif", "image/gif"}, {"jpg", "image/jpeg"}};
+    const size_t n = sizeof(def) / sizeof(def[0]);
     zc_http_t *h = &ld->cfg->http;
     int failed = 0;
 
-    h->type_ext = zc_calloc(ld, 3, sizeof(char *), &failed);
-    h->type_name = zc_calloc(ld, 3, sizeof(char *), &failed);
+    h->types = zc_calloc(ld, n, sizeof(zc_type_t), &failed);
     if (failed) return zc_oom(ld);
-    for (size_t i = 0; i < 3; i++) {
-        h->type_ext[i] = zc_arena_strdup(ld->arena, def[i][0]);
-        h->type_name[i] = zc_arena_strdup(ld->arena, def[i][1]);
-        if (h->type_ext[i] == NULL || h->type_name[i] == NULL) return zc_oom(ld);
+    for (size_t i = 0; i < n; i++) {
+        h->types[i].ext = zc_arena_strdup(ld->arena, def[i][0]);
+        h->types[i].type = zc_arena_strdup(ld->arena, def[i][1]);
+        if (h->types[i].ext == NULL || h->types[i].type == NULL) return zc_oom(ld);
     }
-    h->ntypes = 3;
+    h->ntypes = n;
     return 0;
 }
 

@@ -120,10 +120,18 @@ typedef struct zc_server {
 #define ZC_TLSv1_2 1u
 #define ZC_TLSv1_3 2u
 
+/* One `types {}` entry: a file name extension and its media type (`TYPE EXT...;` gives one
+ * pair per EXT). */
+typedef struct zc_type {
+    char *ext;  /* lowercased; not empty, no '.' nor '/' */
+    char *type; /* as written (quoted, it may hold spaces or ';'); contains a '/', no CR or LF */
+} zc_type_t;
+
 typedef struct zc_http {
-    /* types: `types {}` blocks (usually from `include mime.types`) merged in order; an extension
-     * listed twice keeps the later type. Extensions are lowercased. */
-    char **type_ext, **type_name;
+    /* `types {}` blocks (usually from `include mime.types`) merged in order, one pair per
+     * extension: an extension listed again keeps the later type, in the place of the first
+     * (nginx does the same). Without any types block: nginx's three defaults. */
+    zc_type_t *types;
     size_t ntypes;
     char *default_type;
     char *access_log;        /* http-level access_log (servers inherit it): NULL = off */

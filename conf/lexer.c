@@ -61,6 +61,7 @@ static int lex_quoted(zc_lexer_t *lx, zc_token_t *tok)
 {
     char q = *lx->p++;
     const char *start = lx->p;
+    int line = lx->line;
 
     while (lx->p < lx->end && *lx->p != q) {
         if (*lx->p == '\0')
@@ -72,9 +73,13 @@ static int lex_quoted(zc_lexer_t *lx, zc_token_t *tok)
         }
         lx->p++;
     }
-    if (lx->p == lx->end)
+    if (lx->p == lx->end && line == lx->line)
         return zc_errf(lx->err, lx->errlen, lx->file, lx->line,
                        "unexpected end of file, expecting %s", q == '"' ? "'\"'" : "\"'\"");
+    if (lx->p == lx->end) /* nginx's message, and where the string began */
+        return zc_errf(lx->err, lx->errlen, lx->file, lx->line,
+                       "unexpected end of file, expecting %s (the string starts on line %d)",
+                       q == '"' ? "'\"'" : "\"'\"", line);
     tok->text = unescape(lx->arena, start, (size_t)(lx->p - start), &tok->len);
     if (tok->text == NULL) return zc_errf(lx->err, lx->errlen, NULL, 0, "out of memory");
     lx->p++;

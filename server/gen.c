@@ -38,22 +38,20 @@ static void *keep(zs_gen_t *g, void *p)
     return p;
 }
 
-/* the MIME table from the config's `types` pairs, through the HTTP layer's own parser */
-static int build_mime(zs_gen_t *g)
+/* the MIME table: the (extension, type) pairs conf/ parsed, added one by one (never printed
+ * back to text: a quoted type may hold spaces and ';') */
+static int build_mime(zs_gen_t *g, char *err, size_t errlen)
 {
     const zc_http_t *h = &g->conf.http;
-    size_t len = 16;
-    for (size_t i = 0; i < h->ntypes; i++)
-        len += strlen(h->type_name[i]) + strlen(h->type_ext[i]) + 4;
-    char *text = malloc(len), err[128];
-    if (!text) return -ENOMEM;
-    size_t n = (size_t)sprintf(text, "types {\n");
-    for (size_t i = 0; i < h->ntypes; i++)
-        n += (size_t)sprintf(text + n, "%s %s;\n", h->type_name[i], h->type_ext[i]);
-    n += (size_t)sprintf(text + n, "}\n");
-    int r = zh_mime_parse(&g->mime, text, n, err, sizeof err);
-    free(text);
-    return r < 0 ? -EINVAL : 0;
+    for (size_t i = 0; i < h->ntypes; i++) {
+        const zc_type_t *t = &h->types[i];
+        int r = zh_mime_add(&g->mime, t->ext, strlen(t->ext), t->type);
+        if (r == -ENOMEM) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+        if (r < 0) /* conf/ refuses what http/ would: not reached */
+            return fail(err, errlen, "zokiod: types: extension \"%s\" or its type \"%s\" refused",
+                        t->ext, t->type);
+    }
+    return 0;
 }
 
 /* an O_PATH fd for a document root (one per location: a few fds, and the file cache keys on it) */
@@ -226,7 +224,7 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     memset(conf, 0, sizeof *conf);
     if (zs_gen_check(&g->conf, err, errlen) < 0) return -1;
     const zc_http_t *h = &g->conf.http;
-    if (build_mime(g) < 0) return fail(err, errlen, "zokiod: %s%s", "bad types table", "");
+    if (build_mime(g, err, errlen) < 0) return -1;
     build_limits(g);
     if (!h->sendfile)
         zs_log(ZS_LOG_NOTICE,

@@ -78,6 +78,17 @@ static int send_signal(const zc_config_t *c, const char *name)
     return 0;
 }
 
+/* writes `s` as one quoted word of nginx syntax: conf/lexer.c reads \" and \\ back */
+static void put_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 /* `-r DOCROOT [-l ADDR:PORT] [-m MIME_TYPES]`: serve a directory without a config file (a
  * one-worker configuration is written to a temporary file and loaded like any other) */
 static int quick_config(char *path, size_t cap, const char *root, const char *listen_on,
@@ -97,15 +108,22 @@ static int quick_config(char *path, size_t cap, const char *root, const char *li
         close(fd);
         return -1;
     }
-    int has_mime = access(abs_mime, R_OK) == 0;
+    /* the paths are quoted and escaped: a '"' or a backslash in a directory name stays itself */
     fprintf(f,
             "worker_processes 1;\nerror_log stderr notice;\npid %s.pid;\n"
-            "events {\n  worker_connections 16384;\n}\n"
-            "http {\n  %s%s%s\n  default_type application/octet-stream;\n  access_log off;\n"
-            "  server_tokens off;\n"
-            "  server {\n    listen %s default_server;\n    root \"%s\";\n  }\n}\n",
-            path, has_mime ? "include \"" : "", has_mime ? abs_mime : "", has_mime ? "\";" : "",
-            listen_on, abs_root);
+            "events {\n  worker_connections 16384;\n}\nhttp {\n",
+            path);
+    if (access(abs_mime, R_OK) == 0) {
+        fputs("  include ", f);
+        put_quoted(f, abs_mime);
+        fputs(";\n", f);
+    }
+    fprintf(f,
+            "  default_type application/octet-stream;\n  access_log off;\n  server_tokens off;\n"
+            "  server {\n    listen %s default_server;\n    root ",
+            listen_on);
+    put_quoted(f, abs_root);
+    fputs(";\n  }\n}\n", f);
     fclose(f);
     return 0;
 }

@@ -666,6 +666,23 @@ def t_check_error_in_include():
 
 
 @test(zokiod_only=True)
+def t_check_bad_mime_types():
+    # -t finds a broken mime.types (before, -t passed and the start failed with "bad types
+    # table" and no place), at the included file's line
+    main = "events { }\nhttp {\n    include mime.types;\n}\n"
+    for text, line, pat in (
+            ("types {\n    text/html html\n    text/css css;\n}\n", 2,
+             r'^invalid extension "text/css" for type "text/html" \(missing ";"\?\)$'),
+            ("types {\n    text/html html;\n    css text/css;\n}\n", 3,
+             r'^invalid media type "css"'),
+            ("types {\n    application/gzip tar.gz;\n}\n", 2, r'^invalid extension "tar\.gz"'),
+            ("types {\n    text/html html;\n    \"text/css css;\n}\n", 5,
+             r"^unexpected end of file, expecting '\"' \(the string starts on line 3\)$")):
+        conf_error(main, line, pat, file="conf/mime.types", files={"conf/mime.types": text},
+                   what="%s: " % short(text.replace("\n", " "), 60))
+
+
+@test(zokiod_only=True)
 def t_check_bad_certificate():
     conf_error("http {\n"
                "    server {\n"
@@ -1706,6 +1723,68 @@ def t_types_block():
         r = get(port, path)
         status(r, 200, path)
         eq(media_type(r), want, "Content-Type of %s" % path)
+
+
+QUOTED_TYPES = {  # file -> its exact Content-Type
+    "a.foo": "text/x weird;type",
+    "a.sp": "text/x spaced type",
+    "a.html": "text/html; charset=utf-8",  # mime.types says text/html: the later block wins
+    "a.css": "text/css",  # from mime.types, untouched
+}
+
+
+def quoted_types_served(inst, what):
+    for f, want in sorted(QUOTED_TYPES.items()):
+        r = get(inst.port, "/" + f)
+        status(r, 200, "/%s (%s)" % (f, what))
+        eq(r.all("content-type"), [want], "Content-Type of /%s (%s)" % (f, what))
+
+
+@test()
+def t_types_quoted_words():
+    # a quoted word is one token (nginx): a media type with ';' or a space reaches the
+    # Content-Type header exactly as written, and a later types block overrides an extension
+    inst = Inst("qtypes")
+    inst.mime_types()
+    inst.write_conf(
+        "events { }\nhttp {\n    include mime.types;\n    types {\n"
+        "        \"text/x weird;type\" foo;\n"
+        "        'text/x spaced type' sp;\n"
+        "        \"text/html; charset=utf-8\" html;\n"
+        "    }\n    server {\n        listen 127.0.0.1:%P0%;\n        root html;\n    }\n}\n")
+    for f in QUOTED_TYPES:
+        inst.put("html/" + f, "x\n")
+    inst.start()
+    quoted_types_served(inst, "types block")
+
+
+@test(zokiod_only=True)
+def t_types_quoted_words_mime_option():
+    # the same through `zokiod -r DIR -m FILE` (the file is included by the generated config)
+    inst = Inst("qtypes-m")
+    inst.put("conf/my.types", open(os.path.join(REPO, "conf", "mime.types")).read()
+             + "types {\n    \"text/x weird;type\" foo;\n    'text/x spaced type' sp;\n"
+             "    \"text/html; charset=utf-8\" html;\n}\n")
+    for f in QUOTED_TYPES:
+        inst.put("html/" + f, "x\n")
+    inst.start(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port,
+                "-m", inst.path("conf/my.types")])
+    quoted_types_served(inst, "-m FILE")
+
+
+@test(zokiod_only=True)
+def t_quick_config_odd_paths():
+    # -r DIR and -m FILE are written into the generated config as quoted words: a '"' or a
+    # backslash in their names must come back unchanged (before: `unexpected "..."` at start)
+    inst = Inst("odd-paths")
+    d = 'di"r\\n'  # a quote, then a backslash and an n: read as a line feed if unescaped
+    inst.put(d + "/my.types", "types {\n    \"text/x weird;type\" foo;\n}\n")
+    inst.put(d + "/html/a.foo", "x\n")
+    inst.start(["-r", inst.path(d + "/html"), "-l", "127.0.0.1:%d" % inst.port,
+                "-m", inst.path(d + "/my.types")])
+    r = get(inst.port, "/a.foo")
+    status(r, 200, "/a.foo under a root with a quote and a backslash in its name")
+    eq(r.all("content-type"), ["text/x weird;type"], "Content-Type of /a.foo (types from -m)")
 
 
 @test()

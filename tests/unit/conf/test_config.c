@@ -32,8 +32,8 @@ ZT_TEST(config_defaults)
     ZT_EQ_INT(c.http.nservers, 0);
     ZT_EQ_STR(c.http.default_type, "text/plain");
     ZT_EQ_INT(c.http.ntypes, 3);
-    ZT_EQ_STR(c.http.type_ext[0], "html");
-    ZT_EQ_STR(c.http.type_name[0], "text/html");
+    ZT_EQ_STR(c.http.types[0].ext, "html");
+    ZT_EQ_STR(c.http.types[0].type, "text/html");
     ZT_EQ_INT(c.http.keepalive_timeout_ms, 75000);
     ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 0);
     ZT_EQ_INT(c.http.keepalive_requests, 1000);
@@ -104,11 +104,11 @@ ZT_TEST(config_http_directives)
         return;
     ZT_EQ_INT(c.has_http, 1);
     ZT_EQ_INT(c.http.ntypes, 3);
-    ZT_EQ_STR(c.http.type_ext[0], "html");
-    ZT_EQ_STR(c.http.type_name[0], "text/x-html"); /* the later one wins */
-    ZT_EQ_STR(c.http.type_ext[1], "htm");          /* lowercased */
-    ZT_EQ_STR(c.http.type_name[1], "text/html");
-    ZT_EQ_STR(c.http.type_ext[2], "png");
+    ZT_EQ_STR(c.http.types[0].ext, "html");
+    ZT_EQ_STR(c.http.types[0].type, "text/x-html"); /* the later one wins */
+    ZT_EQ_STR(c.http.types[1].ext, "htm");          /* lowercased */
+    ZT_EQ_STR(c.http.types[1].type, "text/html");
+    ZT_EQ_STR(c.http.types[2].ext, "png");
     ZT_EQ_STR(c.http.default_type, "application/octet-stream");
     ZT_CHECK(c.http.access_log == NULL);
     ZT_EQ_INT(c.http.sendfile, 1);
@@ -128,6 +128,88 @@ ZT_TEST(config_http_directives)
     /* An empty types block means no types at all (nginx). */
     if (tc_ok(&c, "http { types { } }\n") < 0) return;
     ZT_EQ_INT(c.http.ntypes, 0);
+    zc_config_free(&c);
+}
+
+/* A quoted media type is one word (nginx): spaces and ';' stay in it, and it is kept byte for
+ * byte. An extension has no length limit, and `include` works inside types {} too. */
+ZT_TEST(config_types_quoted_words)
+{
+    zc_config_t c;
+    static const char *const want[][2] = {
+        {"foo", "text/x weird;type"},
+        {"sp", "text/x spaced type"},
+        {"html", "text/html; charset=utf-8"},
+        {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz", "application/x-long"},
+        {"inc", "text/x-included"},
+    };
+
+    ZT_EQ_INT(tc_write("more.types", "text/x-included INC;\n"), 0);
+    if (tc_ok(&c, "http {\n  types {\n"
+                  "    \"text/x weird;type\" foo;\n"
+                  "    'text/x spaced type' sp;\n"
+                  "    \"text/html; charset=utf-8\" html;\n"
+                  "    application/x-long "
+                  "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ;\n"
+                  "    include more.types;\n"
+                  "  }\n}\n") < 0)
+        return;
+    ZT_EQ_INT(c.http.ntypes, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < c.http.ntypes; i++) {
+        ZT_EQ_STR(c.http.types[i].ext, want[i][0]);
+        ZT_EQ_STR(c.http.types[i].type, want[i][1]);
+    }
+    zc_config_free(&c);
+}
+
+static const char *type_of(const zc_config_t *c, const char *ext)
+{
+    for (size_t i = 0; i < c->http.ntypes; i++)
+        if (strcmp(c->http.types[i].ext, ext) == 0) return c->http.types[i].type;
+    return NULL;
+}
+
+/* The shipped conf/mime.types (tests run from the repository root): exact strings, text types
+ * carry no charset. */
+ZT_TEST(config_types_shipped_mime_types)
+{
+    zc_config_t c;
+    char cwd[512], text[700];
+    static const char *const want[][2] = {
+        {"html", "text/html"},        {"htm", "text/html"},       {"css", "text/css"},
+        {"js", "text/javascript"},    {"mjs", "text/javascript"}, {"json", "application/json"},
+        {"xml", "text/xml"},          {"txt", "text/plain"},      {"svg", "image/svg+xml"},
+        {"png", "image/png"},         {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},         {"webp", "image/webp"},     {"avif", "image/avif"},
+        {"ico", "image/x-icon"},      {"woff", "font/woff"},      {"woff2", "font/woff2"},
+        {"ttf", "font/ttf"},          {"otf", "font/otf"},        {"pdf", "application/pdf"},
+        {"zip", "application/zip"},   {"gz", "application/gzip"}, {"tar", "application/x-tar"},
+        {"wasm", "application/wasm"}, {"mp4", "video/mp4"},       {"webm", "video/webm"},
+        {"mp3", "audio/mpeg"},        {"ogg", "audio/ogg"},       {"wav", "audio/wav"},
+        {"csv", "text/csv"},          {"md", "text/markdown"},    {"map", "application/json"},
+    };
+
+    ZT_CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+    snprintf(text, sizeof(text), "http { include \"%s/conf/mime.types\"; }\n", cwd);
+    if (access("conf/mime.types", R_OK) != 0) ZT_SKIP("run from the repository root");
+    if (tc_ok(&c, text) < 0) return;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        const char *got = type_of(&c, want[i][0]);
+        if (got == NULL || strcmp(got, want[i][1]) != 0)
+            ZT_FAIL("%s: want \"%s\", got \"%s\"", want[i][0], want[i][1], got ? got : "(none)");
+    }
+    zc_config_free(&c);
+}
+
+/* nginx's own file, when installed, loads too (format compatibility). */
+ZT_TEST(config_types_nginx_mime_types)
+{
+    zc_config_t c;
+
+    if (access("/etc/nginx/mime.types", R_OK) != 0) ZT_SKIP("/etc/nginx/mime.types not installed");
+    if (tc_ok(&c, "http { include /etc/nginx/mime.types; }\n") < 0) return;
+    ZT_EQ_STR(type_of(&c, "html"), "text/html");
+    ZT_CHECK(c.http.ntypes > 50);
     zc_config_free(&c);
 }
 

@@ -167,6 +167,17 @@ ZT_TEST(errors_bad_values)
         {"http { types { text/html \"\"; } }",
          "main.conf:1: invalid extension \"\" for type \"text/html\""},
         {"http { types { text/html { } } }", "main.conf:1: unexpected \"{\""},
+        {"http {\n  types {\n    text/html html\n    text/css css;\n  }\n}\n",
+         "main.conf:3: invalid extension \"text/css\" for type \"text/html\" (missing \";\"?)"},
+        {"http { types { application/gzip tar.gz; } }",
+         "main.conf:1: invalid extension \"tar.gz\" for type \"application/gzip\" (an extension "
+         "has no \".\")"},
+        {"http {\n  types {\n    html text/html;\n  }\n}\n",
+         "main.conf:3: invalid media type \"html\" (an entry is \"TYPE/SUBTYPE EXT...;\")"},
+        {"http { types { \"text/html\\r\\nX-A: 1\" html; } }",
+         "main.conf:1: invalid media type in \"types\": it contains a line break"},
+        {"http { default_type \"text/plain\\nX-A: 1\"; }",
+         "main.conf:1: invalid media type in \"default_type\": it contains a line break"},
     };
     RUN(cases);
 }
@@ -358,6 +369,27 @@ ZT_TEST(errors_in_included_file)
     ZT_EQ_STR(tc_fail("http {\n  include conf.d/*.conf;\n}\n"), want);
     snprintf(want, sizeof(want), "zokiod: %s:2: open() \"%s\" failed (No such file or directory)",
              tc_path("main.conf"), tc_path("mime.types"));
+    ZT_EQ_STR(tc_fail("http {\n  include mime.types;\n}\n"), want);
+}
+
+/* A bad entry in an included mime.types is reported at its own file and line. */
+ZT_TEST(errors_in_included_mime_types)
+{
+    char want[512];
+
+    ZT_EQ_INT(tc_write("mime.types", "types {\n  text/html html;\n  image/png png\n  image/gif "
+                                     "gif;\n}\n"),
+              0);
+    snprintf(want, sizeof(want),
+             "zokiod: %s:3: invalid extension \"image/gif\" for type \"image/png\" (missing "
+             "\";\"?)",
+             tc_path("mime.types"));
+    ZT_EQ_STR(tc_fail("http {\n  include mime.types;\n}\n"), want);
+    ZT_EQ_INT(tc_write("mime.types", "types {\n  text/html html;\n  \"text/css;\n}\n"), 0);
+    snprintf(want, sizeof(want),
+             "zokiod: %s:5: unexpected end of file, expecting '\"' (the string starts on "
+             "line 3)",
+             tc_path("mime.types"));
     ZT_EQ_STR(tc_fail("http {\n  include mime.types;\n}\n"), want);
 }
 

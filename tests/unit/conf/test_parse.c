@@ -108,7 +108,8 @@ ZT_TEST(parse_syntax_errors)
         {"a;\n;", "zokiod: t.conf:2: unexpected \";\""},
         {"{ }", "zokiod: t.conf:1: unexpected \"{\""},
         {"a \"x\"y;", "zokiod: t.conf:1: unexpected \"y\""},
-        {"a \"open;\n\n", "zokiod: t.conf:3: unexpected end of file, expecting '\"'"},
+        {"a \"open;\n\n", "zokiod: t.conf:3: unexpected end of file, expecting '\"' (the string "
+                          "starts on line 1)"},
         {"a 'open;", "zokiod: t.conf:1: unexpected end of file, expecting \"'\""},
     };
     zc_node_t root;
