@@ -189,13 +189,29 @@ static int read_all(int fd, char *buf, uint64_t size)
     return 0;
 }
 
+#define HDR_FMT                                                                                    \
+    "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"                \
+    "Accept-Ranges: bytes\r\n"
+
+/* the prebuilt header lines, measured first and then written into a block of exactly that size
+ * (a content type has no length limit: it comes from the types table or default_type) */
+static int build_hdr(zh_file_t *f)
+{
+    unsigned long long size = f->size;
+    int n = snprintf(NULL, 0, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
+    if (n < 0) return -EINVAL;
+    if (!(f->hdr = malloc((size_t)n + 1))) return -ENOMEM;
+    snprintf(f->hdr, (size_t)n + 1, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
+    f->hdr_len = (uint32_t)n;
+    return 0;
+}
+
 /* builds a cached entry from an open regular file: small ones are read into memory (and the fd
  * closed), large ones keep the fd */
 static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
                        const char *path, size_t len, uint32_t h, time_t now, zh_file_t **out)
 {
     zh_file_t *f = calloc(1, sizeof *f);
-    char hdr[512];
     int r = -ENOMEM;
     if (!f) goto fail;
     f->fd = -1;
@@ -208,16 +224,7 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
         if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
         f->mem = f->size;
     }
-    int n = snprintf(hdr, sizeof hdr,
-                     "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\n"
-                     "ETag: %s\r\nAccept-Ranges: bytes\r\n",
-                     f->ctype, (unsigned long long)f->size, f->lastmod, f->etag);
-    r = -ENAMETOOLONG;
-    if (n < 0 || (size_t)n >= sizeof hdr) goto fail;
-    r = -ENOMEM;
-    if (!(f->hdr = malloc((size_t)n))) goto fail;
-    memcpy(f->hdr, hdr, (size_t)n);
-    f->hdr_len = (uint32_t)n;
+    if ((r = build_hdr(f)) < 0) goto fail;
     memcpy(f->key, path, len);
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
