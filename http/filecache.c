@@ -19,54 +19,110 @@
 #include <linux/openat2.h>
 #endif
 
-#define TAB_SIZE 1024
-#define MAX_FDS  1024 /* open fds the cache may keep for large files */
+#define TAB_MIN 64   /* buckets at first; doubled past 3/4 full */
+#define MAX_FDS 1024 /* open fds the cache may keep for large files */
 
-int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes)
+int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes, uint32_t max_entries)
 {
     memset(fc, 0, sizeof *fc);
     fc->max_file = max_file;
     fc->max_bytes = max_bytes;
+    fc->max_entries = max_entries ? max_entries : ZH_FCACHE_MAX_ENTRIES;
     /* at most a quarter of the process's fds: the rest are for connections and pipes */
     struct rlimit rl;
     fc->max_fds = MAX_FDS;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 4 < MAX_FDS)
         fc->max_fds = (uint32_t)(rl.rlim_cur / 4);
-    fc->mask = TAB_SIZE - 1;
-    fc->tab = calloc(TAB_SIZE, sizeof *fc->tab);
+    fc->mask = TAB_MIN - 1;
+    fc->tab = calloc(TAB_MIN, sizeof *fc->tab);
     return fc->tab ? 0 : -ENOMEM;
 }
 
+/* only ever an entry outside the table: the table holds a reference while it is in it */
 static void file_free(zh_fcache_t *fc, zh_file_t *f)
 {
-    if (f->fd >= 0) {
-        close(f->fd);
-        fc->nfds--;
-    }
-    fc->bytes -= f->mem;
+    if (f->fd >= 0) close(f->fd);
+    fc->loose_bytes -= f->mem;
     free(f->data);
     free(f->hdr);
     free(f->key);
     free(f);
 }
 
-void zh_fcache_fini(zh_fcache_t *fc)
+/* the LRU list holds exactly the cached entries with refs == 1, most recently used at the head */
+static void lru_push(zh_fcache_t *fc, zh_file_t *f)
 {
-    for (uint32_t i = 0; fc->tab && i <= fc->mask; i++)
-        for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
-            n = f->next;
-            f->cached = 0;
-            if (--f->refs == 0) file_free(fc, f);
-        }
-    free(fc->tab);
-    fc->tab = NULL;
+    f->lru_prev = NULL;
+    f->lru_next = fc->lru_head;
+    if (fc->lru_head)
+        fc->lru_head->lru_prev = f;
+    else
+        fc->lru_tail = f;
+    fc->lru_head = f;
+    fc->lru_bytes += f->mem;
+    fc->lru_fds += f->fd >= 0;
+    fc->lru_count++;
+}
+
+static void lru_remove(zh_fcache_t *fc, zh_file_t *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        fc->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        fc->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+    fc->lru_bytes -= f->mem;
+    fc->lru_fds -= f->fd >= 0;
+    fc->lru_count--;
+}
+
+/* a new reference to a cached entry: in use, it cannot be evicted */
+static zh_file_t *take(zh_fcache_t *fc, zh_file_t *f)
+{
+    if (f->refs++ == 1) lru_remove(fc, f);
+    return f;
 }
 
 void zh_file_ref(zh_file_t *f) { f->refs++; }
 
 void zh_file_unref(zh_fcache_t *fc, zh_file_t *f)
 {
-    if (--f->refs == 0) file_free(fc, f);
+    if (--f->refs == 0)
+        file_free(fc, f);
+    else if (f->refs == 1 && f->cached)
+        lru_push(fc, f);
+}
+
+/* takes the entry out of the table and drops the table's reference; an entry still in flight
+ * keeps its memory (now loose) until its last response is out */
+static void unlink_entry(zh_fcache_t *fc, zh_file_t *f)
+{
+    for (zh_file_t **pp = &fc->tab[f->hash & fc->mask]; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    if (f->refs == 1) lru_remove(fc, f);
+    f->next = NULL;
+    f->cached = 0;
+    fc->count--;
+    fc->bytes -= f->mem;
+    fc->nfds -= f->fd >= 0;
+    fc->loose_bytes += f->mem;
+    zh_file_unref(fc, f);
+}
+
+void zh_fcache_fini(zh_fcache_t *fc)
+{
+    for (uint32_t i = 0; fc->tab && i <= fc->mask; i++)
+        while (fc->tab[i])
+            unlink_entry(fc, fc->tab[i]);
+    free(fc->tab);
+    fc->tab = NULL;
 }
 
 /* opens a path under the root: "/a/b" -> "a/b", "/" -> "." */
@@ -121,9 +177,9 @@ zh_file_t *zh_blob_new(zh_fcache_t *fc, char *data, uint64_t size)
     f->fd = -1;
     f->data = data;
     f->size = size;
-    f->mem = size;
+    f->mem = sizeof *f + size;
     f->refs = 1;
-    fc->bytes += size; /* file_free takes it off again */
+    fc->loose_bytes += f->mem; /* file_free takes it off again */
     return f;
 }
 
@@ -136,30 +192,51 @@ static zh_file_t *lookup(zh_fcache_t *fc, const zh_site_t *site, const char *pat
     return NULL;
 }
 
-static void unlink_entry(zh_fcache_t *fc, zh_file_t *f)
+/* Evicts least recently used entries until one more entry of `mem` bytes (holding an fd when
+ * `fd`) fits under every cap. Returns 0, evicting nothing, when it would not fit even with every
+ * evictable entry gone: the rest are in use, and the caps are never exceeded. One list, strictly
+ * in order: room for an fd may also evict in-memory entries older than the oldest fd entry. */
+static int make_room(zh_fcache_t *fc, uint64_t mem, int fd)
 {
-    for (zh_file_t **pp = &fc->tab[f->hash & fc->mask]; *pp; pp = &(*pp)->next)
-        if (*pp == f) {
-            *pp = f->next;
-            break;
-        }
-    fc->count--;
-    f->cached = 0;
-    f->next = NULL;
-    zh_file_unref(fc, f); /* the table's reference */
-    /* an entry still in flight keeps its memory until its last response is out */
+    uint64_t in_use_bytes = fc->bytes - fc->lru_bytes;
+    if (mem > fc->max_bytes || in_use_bytes > fc->max_bytes - mem) return 0;
+    if (fc->count - fc->lru_count >= fc->max_entries) return 0;
+    if (fd && fc->nfds - fc->lru_fds >= fc->max_fds) return 0;
+    while (fc->lru_tail && (fc->bytes + mem > fc->max_bytes || fc->count >= fc->max_entries ||
+                            (fd && fc->nfds >= fc->max_fds)))
+        unlink_entry(fc, fc->lru_tail);
+    return 1;
 }
 
-/* drops unused entries until there is room for `need` more bytes and one more fd */
-static void make_room(zh_fcache_t *fc, uint64_t need, int fd)
+/* doubles the buckets; without the memory the chains just get longer */
+static void grow(zh_fcache_t *fc)
 {
-    for (uint32_t i = 0; i <= fc->mask; i++) {
-        if (fc->bytes + need <= fc->max_bytes && (!fd || fc->nfds < fc->max_fds)) return;
-        for (zh_file_t *f = fc->tab[i], *n; f; f = n) {
-            n = f->next;
-            if (f->refs == 1) unlink_entry(fc, f);
+    uint32_t n = (fc->mask + 1) * 2;
+    zh_file_t **tab = calloc(n, sizeof *tab);
+    if (!tab) return;
+    for (uint32_t i = 0; i <= fc->mask; i++)
+        for (zh_file_t *f = fc->tab[i], *next; f; f = next) {
+            next = f->next;
+            f->next = tab[f->hash & (n - 1)];
+            tab[f->hash & (n - 1)] = f;
         }
-    }
+    free(fc->tab);
+    fc->tab = tab;
+    fc->mask = n - 1;
+}
+
+/* puts a new entry (one reference: the caller's) in the table, which takes its own */
+static void insert(zh_fcache_t *fc, zh_file_t *f)
+{
+    uint64_t buckets = (uint64_t)fc->mask + 1;
+    if (((uint64_t)fc->count + 1) * 4 > buckets * 3 && buckets < (1u << 31)) grow(fc);
+    f->next = fc->tab[f->hash & fc->mask];
+    fc->tab[f->hash & fc->mask] = f;
+    f->cached = 1;
+    f->refs++;
+    fc->count++;
+    fc->bytes += f->mem;
+    fc->nfds += f->fd >= 0;
 }
 
 static void set_validators(const zh_site_t *site, zh_file_t *f, const char *path, size_t len,
@@ -189,13 +266,29 @@ static int read_all(int fd, char *buf, uint64_t size)
     return 0;
 }
 
-/* builds a cached entry from an open regular file: small ones are read into memory (and the fd
- * closed), large ones keep the fd */
+#define HDR_FMT                                                                                    \
+    "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"                \
+    "Accept-Ranges: bytes\r\n"
+
+/* the prebuilt header lines, measured first and then written into a block of exactly that size
+ * (a content type has no length limit: it comes from the types table or default_type) */
+static int build_hdr(zh_file_t *f)
+{
+    unsigned long long size = f->size;
+    int n = snprintf(NULL, 0, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
+    if (n < 0) return -EINVAL;
+    if (!(f->hdr = malloc((size_t)n + 1))) return -ENOMEM;
+    snprintf(f->hdr, (size_t)n + 1, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
+    f->hdr_len = (uint32_t)n;
+    return 0;
+}
+
+/* builds an entry from an open regular file: small ones are read into memory (and the fd closed),
+ * large ones keep the fd; cached when it fits under the caps */
 static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
                        const char *path, size_t len, uint32_t h, time_t now, zh_file_t **out)
 {
     zh_file_t *f = calloc(1, sizeof *f);
-    char hdr[512];
     int r = -ENOMEM;
     if (!f) goto fail;
     f->fd = -1;
@@ -206,36 +299,23 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     if (in_memory) {
         if (!(f->data = malloc(f->size ? f->size : 1))) goto fail;
         if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
-        f->mem = f->size;
     }
-    int n = snprintf(hdr, sizeof hdr,
-                     "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\n"
-                     "ETag: %s\r\nAccept-Ranges: bytes\r\n",
-                     f->ctype, (unsigned long long)f->size, f->lastmod, f->etag);
-    r = -ENAMETOOLONG;
-    if (n < 0 || (size_t)n >= sizeof hdr) goto fail;
-    r = -ENOMEM;
-    if (!(f->hdr = malloc((size_t)n))) goto fail;
-    memcpy(f->hdr, hdr, (size_t)n);
-    f->hdr_len = (uint32_t)n;
+    if ((r = build_hdr(f)) < 0) goto fail;
     memcpy(f->key, path, len);
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
     f->hash = h;
     f->checked = now;
-    f->cached = 1;
-    f->refs = 2; /* the table's and the caller's */
-    make_room(fc, f->mem, !in_memory);
-    if (in_memory) {
+    f->refs = 1; /* the caller's */
+    f->mem = sizeof *f + len + 1 + f->hdr_len + 1 + (in_memory ? f->size : 0);
+    if (in_memory)
         close(fd);
-    } else {
+    else
         f->fd = fd;
-        fc->nfds++;
-    }
-    fc->bytes += f->mem;
-    f->next = fc->tab[h & fc->mask];
-    fc->tab[h & fc->mask] = f;
-    fc->count++;
+    if (make_room(fc, f->mem, f->fd >= 0))
+        insert(fc, f);
+    else
+        fc->loose_bytes += f->mem; /* served uncached: freed on the caller's unref */
     *out = f;
     return 0;
 fail:
@@ -261,14 +341,12 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
     uint32_t h = zh_hash(path, len) ^ (uint32_t)(uintptr_t)site;
     zh_file_t *f = lookup(fc, site, path, len, h);
     if (f && f->checked == now) {
-        f->refs++;
-        *out = f;
+        *out = take(fc, f);
         return 0;
     }
     int fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
     if (fd < 0 && f && (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)) {
-        f->refs++; /* cannot re-check now (out of fds): the entry checked a second ago serves */
-        *out = f;
+        *out = take(fc, f); /* cannot re-check now (out of fds): the one checked before serves */
         return 0;
     }
     if (fd < 0) {
@@ -289,8 +367,7 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
     if (f && same_file(f, &st)) {
         close(fd);
         f->checked = now;
-        f->refs++;
-        *out = f;
+        *out = take(fc, f);
         return 0;
     }
     if (f) unlink_entry(fc, f); /* changed on disk */

@@ -27,6 +27,7 @@ void zh_limits_default(zh_limits_t *l)
     l->linger_timeout = 5 * ZK_SEC;
     l->cache_max_file = 32 * 1024;
     l->cache_max_bytes = 64u << 20;
+    l->cache_max_entries = ZH_FCACHE_MAX_ENTRIES;
 }
 
 /* fds kept free for the connections' files and pipes: an eighth of the limit, 16 to 256 */
@@ -50,7 +51,9 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
     s->fd_ceiling = fd_ceiling();
     if (hooks) s->hooks = *hooks;
     if (!s->hooks.server_header) s->hooks.server_header = "zokiod";
-    if ((r = zh_fcache_init(&s->fcache, lim->cache_max_file, lim->cache_max_bytes)) < 0) goto fail;
+    r = zh_fcache_init(&s->fcache, lim->cache_max_file, lim->cache_max_bytes,
+                       lim->cache_max_entries);
+    if (r < 0) goto fail;
     if ((r = zk_pool_init(&s->conn_pool, sizeof(zh_conn_t), lim->max_conns)) < 0) goto fail;
     *out = s;
     return 0;

@@ -89,7 +89,8 @@ typedef struct zh_limits {
     uint64_t send_timeout;       /* ns without write progress */
     uint64_t linger_timeout;     /* ns spent draining input before closing after an error */
     uint32_t cache_max_file;     /* files up to this size are served from memory */
-    uint64_t cache_max_bytes;    /* memory for cached file contents per worker */
+    uint64_t cache_max_bytes;    /* memory for cached files per worker (contents and entries) */
+    uint32_t cache_max_entries;  /* cached files per worker; the least recently used go first */
 } zh_limits_t;
 
 /* nginx-like defaults: 1 MiB body, 8 KiB target and headers, 100 fields, 1000 requests,

@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char *ref, *got;
     if (!srv) {
         srv = calloc(1, sizeof *srv);
-        CHECK(srv && zh_fcache_init(&srv->fcache, 32768, 1 << 20) == 0);
+        CHECK(srv && zh_fcache_init(&srv->fcache, 32768, 1 << 20, 0) == 0);
         srv->hooks.server_header = "zokiod/fuzz";
         ref = xmalloc(BIG * 2);
         got = xmalloc(BIG * 2);
