@@ -57,6 +57,8 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
     int basic = b && *b && strcmp(b, "0");
     zk_ur_t *u = calloc(1, sizeof *u);
     if (!u) return -ENOMEM;
+    u->pend = u->pend_keep;
+    u->pend_cap = ZK_UR_PEND_KEEP;
     unsigned entries = o && o->entries ? o->entries : 1024;
     int r = ring_setup(u, entries, basic);
     if (r < 0) {
@@ -90,25 +92,108 @@ static void ur_fini(zk_loop_t *loop)
     zk__ur_bufring_fini(u);
     io_uring_queue_exit(&u->ring);
     zk__ur_sendfile_fini(u);
+    if (u->pend != u->pend_keep) free(u->pend);
     free(u);
     loop->be = NULL;
 }
 
-/* ---- submission ---- */
+/* ---- SQEs ---- */
 
 struct io_uring_sqe *zk__ur_sqe_get(zk_ur_t *u)
 {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
-    if (!sqe) {
+    if (!sqe && !u->refuse_flush) {
         io_uring_submit(&u->ring); /* SQ full: flush early */
         sqe = io_uring_get_sqe(&u->ring);
     }
     return sqe;
 }
 
+int zk__test_refuse_flush(zk_loop_t *loop, int on)
+{
+    if (loop->ops != &zk_backend_uring) return -ENOTSUP;
+    ((zk_ur_t *)loop->be)->refuse_flush = on;
+    return 0;
+}
+
+/* ---- cancels ---- */
+
+static void prep_cancel(zk_ur_t *u, struct io_uring_sqe *sqe, uint64_t ud)
+{
+    io_uring_prep_cancel64(sqe, ud, 0);
+    io_uring_sqe_set_data64(sqe, 0);
+    if (u->feat & ZK_UR_SKIP) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+/* Cold path: more cancels wait than pend holds. The block doubles; when even that allocation
+ * fails, the cancel is made synchronously (IORING_REGISTER_SYNC_CANCEL needs no SQE). */
+static int pend_grow(zk_ur_t *u)
+{
+    unsigned cap = u->pend_cap * 2;
+    uint64_t *p = malloc(cap * sizeof *p);
+    if (!p) return -ENOMEM;
+    memcpy(p, u->pend, u->npend * sizeof *p);
+    if (u->pend != u->pend_keep) free(u->pend);
+    u->pend = p;
+    u->pend_cap = cap;
+    return 0;
+}
+
+void zk__ur_cancel_ud(zk_ur_t *u, uint64_t ud)
+{
+    /* behind cancels already waiting, so that they go out in order */
+    struct io_uring_sqe *sqe = u->npend ? NULL : zk__ur_sqe_get(u);
+    if (sqe) {
+        prep_cancel(u, sqe, ud);
+    } else if (u->npend < u->pend_cap || pend_grow(u) == 0) {
+        u->pend[u->npend++] = ud;
+    } else {
+        struct io_uring_sync_cancel_reg reg = {.addr = ud, .fd = -1, .timeout = {-1, -1}};
+        io_uring_register_sync_cancel(&u->ring, &reg);
+    }
+}
+
+/* At the start of a tick: the waiting cancels go out as far as the SQ takes them. */
+static void pend_flush(zk_ur_t *u)
+{
+    unsigned i = 0;
+    struct io_uring_sqe *sqe;
+    while (i < u->npend && (sqe = zk__ur_sqe_get(u)))
+        prep_cancel(u, sqe, u->pend[i++]);
+    u->npend -= i;
+    memmove(u->pend, u->pend + i, u->npend * sizeof *u->pend);
+    if (!u->npend && u->pend != u->pend_keep) { /* the burst is over: back to the kept room */
+        free(u->pend);
+        u->pend = u->pend_keep;
+        u->pend_cap = ZK_UR_PEND_KEEP;
+    }
+}
+
+/* op goes in again: a cancel still waiting for it was meant for its previous run (which has
+ * completed), not for this one */
+static void pend_forget(zk_ur_t *u, const zk_op_t *op)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < u->npend; i++)
+        if ((u->pend[i] & ~(uint64_t)ZK_UR_TAG_MASK) != (uint64_t)(uintptr_t)op)
+            u->pend[k++] = u->pend[i];
+    u->npend = k;
+}
+
+static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
+{
+    zk_ur_t *u = loop->be;
+    zk__ur_cancel_ud(u, (uint64_t)(uintptr_t)op);
+    if (op->type == ZK_OP_SENDFILE) zk__ur_sendfile_cancel(u, op);
+    return 0;
+}
+
+/* ---- submission ---- */
+
 int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
 {
     zk_ur_t *u = loop->be;
+    if (u->npend) pend_forget(u, op);
     if (op->type == ZK_OP_SENDFILE) return zk__ur_sendfile_submit(loop, u, op);
     struct io_uring_sqe *sqe = zk__ur_sqe_get(u);
     if (!sqe) return -EAGAIN;
@@ -151,23 +236,6 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
         return -EINVAL;
     }
     io_uring_sqe_set_data(sqe, op);
-    return 0;
-}
-
-void zk__ur_cancel_ud(zk_ur_t *u, uint64_t ud)
-{
-    struct io_uring_sqe *sqe = zk__ur_sqe_get(u);
-    if (!sqe) return;
-    io_uring_prep_cancel64(sqe, ud, 0);
-    io_uring_sqe_set_data64(sqe, 0);
-    if (u->feat & ZK_UR_SKIP) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-}
-
-static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
-{
-    zk_ur_t *u = loop->be;
-    zk__ur_cancel_ud(u, (uint64_t)(uintptr_t)op);
-    if (op->type == ZK_OP_SENDFILE) zk__ur_sendfile_cancel(u, op);
     return 0;
 }
 
@@ -248,6 +316,11 @@ static int ur_poll(zk_loop_t *loop, int64_t timeout_ns)
 {
     zk_ur_t *u = loop->be;
     int r;
+    if (u->npend) {
+        pend_flush(u);
+        /* the kernel still refuses them: try again soon rather than sleep on */
+        if (u->npend && (timeout_ns < 0 || timeout_ns > (int64_t)ZK_MSEC)) timeout_ns = ZK_MSEC;
+    }
     if (timeout_ns == 0) {
         r = io_uring_submit_and_get_events(&u->ring);
     } else {

@@ -20,8 +20,9 @@ enum {
     ZK_UR_SKIP = 1 << 4,         /* IOSQE_CQE_SKIP_SUCCESS */
 };
 
-#define ZK_UR_TAG_MASK 7u
-#define ZK_UR_BGID     0 /* the buffer group of the provided buffer ring */
+#define ZK_UR_TAG_MASK  7u
+#define ZK_UR_BGID      0  /* the buffer group of the provided buffer ring */
+#define ZK_UR_PEND_KEEP 64 /* cancels that can wait for an SQE without an allocation */
 
 typedef struct zk_ur_sf zk_ur_sf_t; /* the sendfile state (uring_sendfile.c) */
 
@@ -33,13 +34,20 @@ typedef struct zk_ur {
     size_t br_bytes;
     unsigned posted, window; /* buffers in the ring now, and how many we keep there */
     zk_ur_sf_t *sf;
+    /* cancels that found no SQE (the SQ full and the kernel refusing to take it); they go out at
+     * the next tick. pend is pend_keep, or a larger block while more than ZK_UR_PEND_KEEP wait */
+    uint64_t *pend;
+    unsigned npend, pend_cap;
+    uint64_t pend_keep[ZK_UR_PEND_KEEP];
+    int refuse_flush; /* zk__test_refuse_flush() */
 } zk_ur_t;
 
 /* ---- backend_uring.c ---- */
 
 /* An SQE, flushing the SQ first when it is full; NULL when even that found no room. */
 struct io_uring_sqe *zk__ur_sqe_get(zk_ur_t *u);
-/* An async cancel of the SQE(s) carrying user_data ud. */
+/* An async cancel of the SQE carrying user_data ud; when no SQE can be had it waits in
+ * zk_ur_t.pend for the next tick (never dropped). */
 void zk__ur_cancel_ud(zk_ur_t *u, uint64_t ud);
 /* The backend's submit (ops->submit), for ops that re-arm from their completion. */
 int zk__ur_submit(zk_loop_t *loop, zk_op_t *op);
