@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
@@ -23,18 +24,28 @@
 #define MAX_PIPES           1024
 #define PIPE_KEEP           8 /* idle pipe pairs kept open */
 
-/* one pipe pair per in-flight sendfile; bytes move file -> pipe -> socket */
+/* a pipe pair of the pool */
 typedef struct upipe {
     int r, w;
-    int in_pipe;  /* bytes sitting in the pipe */
-    int err;      /* error of the file -> pipe half */
-    int chunk;    /* length asked of the current file -> pipe splice */
     unsigned cap; /* this pipe's capacity */
-    int short_in; /* the file gave less than asked: end of file (or of what it will give now) */
 } upipe_t;
+
+/* A splice sendfile in flight: bytes move file -> pipe -> socket. It holds pipe pair `pipe` for
+ * its whole run, and has slot `pipe` of runs[] for its state; the op keeps that index in priv16.
+ * Counts are 64-bit; an op moves at most ZK_SENDFILE_MAX bytes, so its result fits an int. */
+typedef struct usplice {
+    uint64_t sent;    /* bytes the socket took */
+    uint64_t want;    /* bytes this op moves: its length, capped at ZK_SENDFILE_MAX */
+    uint16_t pipe;    /* its pipe pair in the pool */
+    unsigned chunk;   /* length asked of the current file -> pipe splice */
+    unsigned in_pipe; /* bytes sitting in the pipe */
+    int err;          /* error of the file -> pipe half */
+    int short_in;     /* the file gave less than asked: end of file (or of what it will give now) */
+} usplice_t;
 
 struct zk_ur_sf {
     upipe_t pipes[MAX_PIPES];
+    usplice_t runs[MAX_PIPES];     /* runs[i] is the sendfile that holds pipes[i] */
     uint16_t pipe_free[MAX_PIPES]; /* slots with an idle pipe pair */
     uint16_t pipe_dead[MAX_PIPES]; /* slots whose pair was closed */
     unsigned npipe_free, npipe_dead, npipes;
@@ -116,9 +127,11 @@ static void pipe_put(zk_ur_sf_t *s, int idx, int dirty)
 
 /* ---- splices ---- */
 
+static usplice_t *run_of(zk_ur_t *u, const zk_op_t *op) { return &u->sf->runs[op->priv16]; }
+
 /* pipe -> socket for what sits in the pipe; after_full: the socket was full (the splice said
  * -EAGAIN, io-wq does not wait on a non-blocking socket), so wait for POLLOUT first */
-static int splice_out(zk_ur_t *u, zk_op_t *op, upipe_t *p, int after_full)
+static int splice_out(zk_ur_t *u, zk_op_t *op, usplice_t *sp, int after_full)
 {
     struct io_uring_sqe *sqe;
     if (after_full) {
@@ -128,7 +141,7 @@ static int splice_out(zk_ur_t *u, zk_op_t *op, upipe_t *p, int after_full)
         io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_POLL);
     }
     if (!(sqe = zk__ur_sqe_get(u))) return -EAGAIN;
-    io_uring_prep_splice(sqe, p->r, -1, op->fd, -1, (unsigned)p->in_pipe, 0);
+    io_uring_prep_splice(sqe, u->sf->pipes[sp->pipe].r, -1, op->fd, -1, sp->in_pipe, 0);
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }
@@ -136,21 +149,22 @@ static int splice_out(zk_ur_t *u, zk_op_t *op, upipe_t *p, int after_full)
 /* next chunk: file -> pipe linked to pipe -> socket */
 static int splice_chunk(zk_ur_t *u, zk_op_t *op)
 {
-    upipe_t *p = &u->sf->pipes[op->priv16];
-    size_t left = op->u.file.len - op->priv64;
-    p->chunk = (int)(left < p->cap ? left : p->cap);
-    p->err = 0;
-    p->short_in = 0;
+    usplice_t *sp = run_of(u, op);
+    upipe_t *p = &u->sf->pipes[sp->pipe];
+    uint64_t left = sp->want - sp->sent;
+    sp->chunk = left < p->cap ? (unsigned)left : p->cap;
+    sp->err = 0;
+    sp->short_in = 0;
     struct io_uring_sqe *sqe = zk__ur_sqe_get(u);
     if (!sqe) return -EAGAIN;
-    io_uring_prep_splice(sqe, op->u.file.in_fd, op->u.file.off + (int64_t)op->priv64, p->w, -1,
-                         (unsigned)p->chunk, 0);
+    io_uring_prep_splice(sqe, op->u.file.in_fd, op->u.file.off + (int64_t)sp->sent, p->w, -1,
+                         sp->chunk, 0);
     /* no CQE_SKIP_SUCCESS here: measured on 6.x, a short splice that carries it posts its CQE
      * but does not break the link, leaving the pipe -> socket half waiting on an empty pipe */
     sqe->flags |= IOSQE_IO_LINK;
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_SPLICE_IN);
-    p->in_pipe = p->chunk; /* corrected by the first half's CQE when it falls short */
-    return splice_out(u, op, p, 0);
+    sp->in_pipe = sp->chunk; /* corrected by the first half's CQE when it falls short */
+    return splice_out(u, op, sp, 0);
 }
 
 /* ---- inline sendfile(2) ---- */
@@ -168,9 +182,10 @@ static int sf_poll(zk_ur_t *u, zk_op_t *op)
 static int sf_inline(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op)
 {
     off_t off = op->u.file.off;
+    size_t len = op->u.file.len < ZK_SENDFILE_MAX ? op->u.file.len : ZK_SENDFILE_MAX;
     ssize_t n;
     do
-        n = sendfile(op->fd, op->u.file.in_fd, &off, op->u.file.len);
+        n = sendfile(op->fd, op->u.file.in_fd, &off, len);
     while (n < 0 && errno == EINTR);
     if (n >= 0) {
         zk__defer(loop, op, (int)n);
@@ -205,7 +220,10 @@ int zk__ur_sendfile_submit(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op)
     int idx = pipe_get(u->sf);
     if (idx < 0) return sf_inline(loop, u, op) >= 0 ? 0 : idx;
     op->priv16 = (uint16_t)idx;
-    op->priv64 = 0; /* bytes sent so far */
+    usplice_t *sp = run_of(u, op);
+    memset(sp, 0, sizeof *sp);
+    sp->pipe = (uint16_t)idx;
+    sp->want = op->u.file.len < ZK_SENDFILE_MAX ? op->u.file.len : ZK_SENDFILE_MAX;
     if (op->u.file.len == 0) {
         pipe_put(u->sf, idx, 0);
         zk__defer(loop, op, 0);
@@ -225,45 +243,43 @@ void zk__ur_sendfile_cancel(zk_ur_t *u, zk_op_t *op)
 
 static void sendfile_done(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, int res)
 {
-    int idx = op->priv16;
-    upipe_t *p = &u->sf->pipes[idx];
-    int sent = (int)op->priv64;
-    int dirty = p->in_pipe > 0;
-    pipe_put(u->sf, idx, dirty);
+    usplice_t *sp = run_of(u, op);
+    int sent = (int)sp->sent; /* at most ZK_SENDFILE_MAX */
+    pipe_put(u->sf, sp->pipe, sp->in_pipe > 0);
     zk__complete(loop, op, sent > 0 ? sent : res, 0);
 }
 
 /* the file -> pipe half: how much it put in the pipe */
 static void splice_in_cqe(zk_ur_t *u, zk_op_t *op, int res)
 {
-    upipe_t *p = &u->sf->pipes[op->priv16];
+    usplice_t *sp = run_of(u, op);
     if (res < 0) {
-        p->err = res;
-        p->in_pipe = 0;
+        sp->err = res;
+        sp->in_pipe = 0;
     } else {
-        p->in_pipe = res;
-        p->short_in = res < p->chunk;
+        sp->in_pipe = (unsigned)res;
+        sp->short_in = (unsigned)res < sp->chunk;
     }
 }
 
 static void splice_out_cqe(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, int res)
 {
-    upipe_t *p = &u->sf->pipes[op->priv16];
+    usplice_t *sp = run_of(u, op);
     if (res > 0) {
-        op->priv64 += (uint64_t)res;
-        p->in_pipe -= res;
+        sp->sent += (uint64_t)res;
+        sp->in_pipe -= (unsigned)res;
     }
-    if (res == -EAGAIN && op->state != ZK_OPS_CANCELLING && p->in_pipe > 0) {
-        if (splice_out(u, op, p, 1) < 0) sendfile_done(loop, u, op, -EAGAIN);
+    if (res == -EAGAIN && op->state != ZK_OPS_CANCELLING && sp->in_pipe > 0) {
+        if (splice_out(u, op, sp, 1) < 0) sendfile_done(loop, u, op, -EAGAIN);
     } else if (res < 0 && res != -ECANCELED) {
         sendfile_done(loop, u, op, res);
     } else if (op->state == ZK_OPS_CANCELLING) {
         sendfile_done(loop, u, op, -ECANCELED);
-    } else if (p->in_pipe > 0) { /* the socket took less than the pipe held, or the link broke */
-        if (splice_out(u, op, p, 0) < 0) sendfile_done(loop, u, op, -EAGAIN);
-    } else if (p->err) {
-        sendfile_done(loop, u, op, p->err);
-    } else if (p->short_in || res == -ECANCELED || op->priv64 >= op->u.file.len) {
+    } else if (sp->in_pipe > 0) { /* the socket took less than the pipe held, or the link broke */
+        if (splice_out(u, op, sp, 0) < 0) sendfile_done(loop, u, op, -EAGAIN);
+    } else if (sp->err) {
+        sendfile_done(loop, u, op, sp->err);
+    } else if (sp->short_in || res == -ECANCELED || sp->sent >= sp->want) {
         sendfile_done(loop, u, op, 0);
     } else if (splice_chunk(u, op) < 0) {
         sendfile_done(loop, u, op, -EAGAIN);
