@@ -65,7 +65,7 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
         free(u);
         return r;
     }
-    if ((r = zk__ur_sendfile_init(u)) < 0) {
+    if ((r = zk__ur_sendfile_init(u, o)) < 0) {
         io_uring_queue_exit(&u->ring);
         free(u);
         return r;
@@ -91,7 +91,7 @@ static void ur_fini(zk_loop_t *loop)
     if (!u) return;
     zk__ur_bufring_fini(u);
     io_uring_queue_exit(&u->ring);
-    zk__ur_sendfile_fini(u);
+    zk__ur_sendfile_fini(loop, u);
     if (u->pend != u->pend_keep) free(u->pend);
     free(u);
     loop->be = NULL;

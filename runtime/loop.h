@@ -26,6 +26,7 @@ typedef struct zk_loop_opts {
     unsigned entries;          /* io_uring SQ size / epoll batch; 0 = 1024 */
     unsigned buf_count;        /* provided receive buffers, power of two; 0 = 1024 */
     unsigned buf_size;         /* bytes per provided buffer; 0 = 8192 */
+    unsigned pipe_idle_ms;     /* io_uring sendfile: an idle pipe pair closes after; 0 = 10000 */
     int quiet;                 /* 1: do not log the backend choice to stderr */
 } zk_loop_opts_t;
 

@@ -66,10 +66,10 @@ void zk__ur_buf_put(zk_loop_t *loop, unsigned bid);
 
 /* ---- uring_sendfile.c ---- */
 
-/* The sendfile state and its pipe pool: 0 or -ENOMEM. fini closes the pipes and frees it;
- * abandon (a forked child) only closes the pipes. */
-int zk__ur_sendfile_init(zk_ur_t *u);
-void zk__ur_sendfile_fini(zk_ur_t *u);
+/* The sendfile state and its pipe pool (o->pipe_idle_ms): 0 or -ENOMEM. fini closes the pipes
+ * and frees it; abandon (a forked child) only closes the pipes. */
+int zk__ur_sendfile_init(zk_ur_t *u, const zk_loop_opts_t *o);
+void zk__ur_sendfile_fini(zk_loop_t *loop, zk_ur_t *u);
 void zk__ur_sendfile_abandon(zk_ur_t *u);
 /* ops->submit for ZK_OP_SENDFILE: 0 or -errno (the op then completes with it) */
 int zk__ur_sendfile_submit(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op);

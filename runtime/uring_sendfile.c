@@ -22,12 +22,14 @@
  * happen in io-wq instead of stalling the loop. */
 #define SENDFILE_INLINE_MAX (1u << 20)
 #define MAX_PIPES           1024
-#define PIPE_KEEP           8 /* idle pipe pairs kept open */
+#define PIPE_KEEP           8     /* idle pipe pairs kept open */
+#define PIPE_IDLE_MS        10000 /* and for this long (zk_loop_opts_t.pipe_idle_ms) */
 
 /* a pipe pair of the pool */
 typedef struct upipe {
     int r, w;
-    unsigned cap; /* this pipe's capacity */
+    unsigned cap;        /* this pipe's capacity */
+    uint64_t idle_since; /* loop time it went back to the pool */
 } upipe_t;
 
 /* A splice sendfile in flight: bytes move file -> pipe -> socket. It holds pipe pair `pipe` for
@@ -45,16 +47,26 @@ typedef struct usplice {
 
 struct zk_ur_sf {
     upipe_t pipes[MAX_PIPES];
-    usplice_t runs[MAX_PIPES];     /* runs[i] is the sendfile that holds pipes[i] */
-    uint16_t pipe_free[MAX_PIPES]; /* slots with an idle pipe pair */
+    usplice_t runs[MAX_PIPES]; /* runs[i] is the sendfile that holds pipes[i] */
+    /* slots with an idle pipe pair: a LIFO stack, so the bottom ones have been idle longest */
+    uint16_t pipe_free[MAX_PIPES];
     uint16_t pipe_dead[MAX_PIPES]; /* slots whose pair was closed */
     unsigned npipe_free, npipe_dead, npipes;
+    uint64_t idle_ns;
+    zk_timer_t trim; /* weak: armed while idle pairs are open */
 };
 
-int zk__ur_sendfile_init(zk_ur_t *u)
+static void pipes_trim(zk_loop_t *loop, zk_timer_t *t);
+
+int zk__ur_sendfile_init(zk_ur_t *u, const zk_loop_opts_t *o)
 {
     u->sf = calloc(1, sizeof *u->sf);
-    return u->sf ? 0 : -ENOMEM;
+    if (!u->sf) return -ENOMEM;
+    unsigned ms = o && o->pipe_idle_ms ? o->pipe_idle_ms : PIPE_IDLE_MS;
+    u->sf->idle_ns = (uint64_t)ms * ZK_MSEC;
+    zk_timer_init(&u->sf->trim, pipes_trim, u->sf);
+    u->sf->trim.weak = 1;
+    return 0;
 }
 
 void zk__ur_sendfile_abandon(zk_ur_t *u)
@@ -67,8 +79,9 @@ void zk__ur_sendfile_abandon(zk_ur_t *u)
     }
 }
 
-void zk__ur_sendfile_fini(zk_ur_t *u)
+void zk__ur_sendfile_fini(zk_loop_t *loop, zk_ur_t *u)
 {
+    if (u->sf) zk_timer_stop(loop, &u->sf->trim);
     zk__ur_sendfile_abandon(u);
     free(u->sf);
     u->sf = NULL;
@@ -113,8 +126,9 @@ static int pipe_get(zk_ur_sf_t *s)
 }
 
 /* Back to the pool: at most PIPE_KEEP idle pairs stay open, the others are closed (a burst of
- * large downloads must not keep hundreds of fds); a pipe with bytes stuck inside is closed. */
-static void pipe_put(zk_ur_sf_t *s, int idx, int dirty)
+ * large downloads must not keep hundreds of fds); a pipe with bytes stuck inside is closed. The
+ * kept ones close after idle_ns without use (pipes_trim()). */
+static void pipe_put(zk_loop_t *loop, zk_ur_sf_t *s, int idx, int dirty)
 {
     upipe_t *p = &s->pipes[idx];
     if (dirty || s->npipe_free >= PIPE_KEEP) {
@@ -122,7 +136,25 @@ static void pipe_put(zk_ur_sf_t *s, int idx, int dirty)
         s->pipe_dead[s->npipe_dead++] = (uint16_t)idx;
         return;
     }
+    p->idle_since = zk_loop_now(loop);
     s->pipe_free[s->npipe_free++] = (uint16_t)idx;
+    if (!zk_timer_armed(&s->trim)) zk_timer_start(loop, &s->trim, p->idle_since + s->idle_ns);
+}
+
+/* The weak timer: closes the pairs idle for idle_ns (the bottom of the stack), and waits for the
+ * next one to get there. */
+static void pipes_trim(zk_loop_t *loop, zk_timer_t *t)
+{
+    zk_ur_sf_t *s = t->data;
+    uint64_t now = zk_loop_now(loop);
+    unsigned n = 0;
+    while (n < s->npipe_free && s->pipes[s->pipe_free[n]].idle_since + s->idle_ns <= now) {
+        pipe_close(&s->pipes[s->pipe_free[n]]);
+        s->pipe_dead[s->npipe_dead++] = s->pipe_free[n++];
+    }
+    s->npipe_free -= n;
+    memmove(s->pipe_free, s->pipe_free + n, s->npipe_free * sizeof *s->pipe_free);
+    if (s->npipe_free) zk_timer_start(loop, t, s->pipes[s->pipe_free[0]].idle_since + s->idle_ns);
 }
 
 /* ---- splices ---- */
@@ -225,7 +257,7 @@ int zk__ur_sendfile_submit(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op)
     sp->pipe = (uint16_t)idx;
     sp->want = op->u.file.len < ZK_SENDFILE_MAX ? op->u.file.len : ZK_SENDFILE_MAX;
     if (op->u.file.len == 0) {
-        pipe_put(u->sf, idx, 0);
+        pipe_put(loop, u->sf, idx, 0);
         zk__defer(loop, op, 0);
         return 0;
     }
@@ -245,7 +277,7 @@ static void sendfile_done(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, int res)
 {
     usplice_t *sp = run_of(u, op);
     int sent = (int)sp->sent; /* at most ZK_SENDFILE_MAX */
-    pipe_put(u->sf, sp->pipe, sp->in_pipe > 0);
+    pipe_put(loop, u->sf, sp->pipe, sp->in_pipe > 0);
     zk__complete(loop, op, sent > 0 ? sent : res, 0);
 }
 

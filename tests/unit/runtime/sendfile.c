@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ZK_OP_SENDFILE: file -> socket, looping on short results; a reader thread checks the bytes. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -315,6 +316,113 @@ ZT_TEST(sendfile_over_2gib_counts)
     ZT_EQ_INT(sink.got, SF_BIG);
     zk_close(loop, a);
     close(b);
+    close(file);
+    zk_loop_free(loop);
+}
+
+/* Pipe pairs pooled by a burst of concurrent large sendfiles (io_uring splices through them) are
+ * closed once they have been idle for pipe_idle_ms: the process's pipe fds come back to what
+ * they were before the burst. */
+#define SFP_CONNS 12
+#define SFP_SIZE  (2 * 1024 * 1024 + 1) /* over the 1 MiB sent inline: spliced */
+
+static int sfp_count_pipes(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return -errno;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char link[64];
+        ssize_t len = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+        if (len >= 5 && memcmp(link, "pipe:", 5) == 0) n++;
+    }
+    closedir(d);
+    return n;
+}
+
+struct sfp_conn {
+    int a, b, file;
+    size_t done;
+    int res, finished;
+    zk_op_t op;
+    pthread_t th;
+    long got;
+};
+
+static void sfp_cb(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    struct sfp_conn *c = op->data;
+    c->res = res;
+    if (res > 0) c->done += (size_t)res;
+    if (res <= 0 || c->done == SFP_SIZE) {
+        c->finished = 1;
+        return;
+    }
+    zk_prep_sendfile(op, c->a, c->file, (int64_t)c->done, SFP_SIZE - c->done, sfp_cb, c);
+    zk_submit(loop, op);
+}
+
+static void *sfp_reader(void *arg)
+{
+    struct sfp_conn *c = arg;
+    static _Thread_local char buf[65536];
+    long got = 0;
+    while (got < SFP_SIZE) {
+        size_t want = SFP_SIZE - got < (long)sizeof(buf) ? (size_t)(SFP_SIZE - got) : sizeof(buf);
+        long n = rt_read_full(c->b, buf, want, 5000);
+        if (n <= 0) break;
+        got += n;
+    }
+    c->got = got;
+    return NULL;
+}
+
+static int sfp_all_finished(const struct sfp_conn *c)
+{
+    for (int i = 0; i < SFP_CONNS; i++)
+        if (!c[i].finished) return 0;
+    return 1;
+}
+
+ZT_TEST(sendfile_idle_pipes_closed)
+{
+    int base = sfp_count_pipes();
+    ZT_CHECK(base >= 0);
+    zk_loop_opts_t o = {.pipe_idle_ms = 200};
+    RT_LOOP_OPTS(loop, &o);
+    static unsigned char data[SFP_SIZE];
+    int file = sf_file(data, SFP_SIZE, 77);
+    ZT_CHECK(file >= 0);
+    static struct sfp_conn c[SFP_CONNS];
+    for (int i = 0; i < SFP_CONNS; i++) {
+        c[i].file = file;
+        ZT_EQ_INT(rt_pair(&c[i].a, &c[i].b), 0);
+    }
+    for (int i = 0; i < SFP_CONNS; i++) { /* all in flight at once: one pipe pair each */
+        zk_prep_sendfile(&c[i].op, c[i].a, file, 0, SFP_SIZE, sfp_cb, &c[i]);
+        ZT_EQ_INT(zk_submit(loop, &c[i].op), 0);
+    }
+    for (int i = 0; i < SFP_CONNS; i++)
+        ZT_EQ_INT(pthread_create(&c[i].th, NULL, sfp_reader, &c[i]), 0);
+    RT_RUN_UNTIL(loop, sfp_all_finished(c), 10000);
+    for (int i = 0; i < SFP_CONNS; i++) {
+        pthread_join(c[i].th, NULL);
+        if (c[i].res <= 0) ZT_FAIL("sendfile %d ended with %d", i, c[i].res);
+        ZT_EQ_INT(c[i].got, SFP_SIZE);
+    }
+    int after = sfp_count_pipes();
+    if (zk_loop_backend(loop) == ZK_BACKEND_URING && after <= base)
+        ZT_FAIL("no pipe pair pooled after the burst (%d pipe fds, %d before)", after, base);
+    ZT_EQ_INT(rt_run_for(loop, 600), 0); /* idle for three times pipe_idle_ms */
+    int idle = sfp_count_pipes();
+    if (idle != base)
+        ZT_FAIL("%d pipe fds still open after 600 ms idle (%d before the burst, %d after it)",
+                idle - base, base, after - base);
+    for (int i = 0; i < SFP_CONNS; i++) {
+        zk_close(loop, c[i].a);
+        close(c[i].b);
+    }
     close(file);
     zk_loop_free(loop);
 }
