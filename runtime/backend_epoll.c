@@ -129,7 +129,8 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
     }
     case ZK_OP_SENDFILE: {
         off_t off = op->u.file.off;
-        r = sendfile(op->fd, op->u.file.in_fd, &off, op->u.file.len);
+        size_t len = op->u.file.len < ZK_SENDFILE_MAX ? op->u.file.len : ZK_SENDFILE_MAX;
+        r = sendfile(op->fd, op->u.file.in_fd, &off, len);
         break;
     }
     case ZK_OP_POLL: { /* the edge flags may be stale: ask the fd itself */

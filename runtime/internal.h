@@ -129,4 +129,10 @@ void zk__tasks_run(zk_loop_t *loop);
 
 uint64_t zk__clock_ns(void);
 
+/* Test hook (tests/unit/runtime/cancel.c): while `on`, the io_uring backend's early flush of a
+ * full SQ (zk__ur_sqe_get()) is refused, the way the kernel refuses a submission it cannot take
+ * now (-EAGAIN; -EBUSY with an overflowing CQ on older kernels), so the SQ stays full. Returns 0,
+ * or -ENOTSUP on the epoll backend. */
+int zk__test_refuse_flush(zk_loop_t *loop, int on);
+
 #endif

@@ -25,12 +25,13 @@ typedef enum {
 int zk_backend_parse(const char *name, zk_backend_kind_t *out);
 
 typedef struct zk_loop_opts {
-    zk_backend_kind_t
-        backend;             /* overridden by the environment's ZOKIO_BACKEND=io_uring|epoll|auto */
+    /* overridden by the environment's ZOKIO_BACKEND=io_uring|epoll|auto */
+    zk_backend_kind_t backend;
     const char *backend_why; /* who chose `backend`, for zk_loop_backend_reason(); NULL: "config" */
     unsigned entries;        /* io_uring SQ size / epoll batch; 0 = 1024 */
     unsigned buf_count;      /* provided receive buffers, power of two; 0 = 1024 */
     unsigned buf_size;       /* bytes per provided buffer; 0 = 8192 */
+    unsigned pipe_idle_ms;   /* io_uring sendfile: an idle pipe pair closes after; 0 = 10000 */
     int quiet;               /* 1: do not log the backend choice to stderr */
 } zk_loop_opts_t;
 

@@ -37,11 +37,16 @@ typedef enum {
     ZK_OP_READ,     /* read(2) on a pollable fd (eventfd, pipe); res = bytes */
     ZK_OP_SHUTDOWN, /* res = 0 */
     ZK_OP_CLOSE,    /* res = 0 */
-    ZK_OP_SENDFILE, /* file -> socket zero copy; res = bytes moved (may be short) */
+    ZK_OP_SENDFILE, /* file -> socket zero copy; res = bytes moved (may be short, and at most
+                     * ZK_SENDFILE_MAX: a longer range takes several ops) */
     ZK_OP_TIMEOUT,  /* res = -ETIME when it fires */
     ZK_OP_POLL,     /* wait until fd is ready for u.poll_events (POLLIN / POLLOUT); res = revents */
     ZK_OP__COUNT
 } zk_op_type_t;
+
+/* The most one SENDFILE moves, so that its count fits the int result: the kernel's own cap on
+ * one read/write/sendfile/splice call (MAX_RW_COUNT, INT_MAX rounded down to a 4 KiB page). */
+#define ZK_SENDFILE_MAX ((size_t)0x7ffff000)
 
 /* op->flags: set by the caller before submit */
 #define ZK_OP_F_MULTISHOT 0x0001u /* ACCEPT, RECV: stay armed, complete once per result */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ZK_OP_SENDFILE: file -> socket, looping on short results; a reader thread checks the bytes. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +237,192 @@ ZT_TEST(sendfile_waits_for_room)
     free(got);
     zk_close(loop, a);
     close(b);
+    close(file);
+    zk_loop_free(loop);
+}
+
+/* A range past 2 GiB in one op: the op moves at most ZK_SENDFILE_MAX bytes and says how many
+ * (an int result cannot carry more), and the caller goes on from there. The file is sparse, on
+ * tmpfs: its holes cost neither disk nor page cache (about a second on loopback). */
+#define SF_BIG ((size_t)1 << 31 | (size_t)3 << 20)
+
+struct sf_sink {
+    int fd;
+    uint64_t got;
+    int err;
+};
+
+static void *sf_sink_main(void *arg)
+{
+    struct sf_sink *s = arg;
+    static char buf[1 << 20];
+    for (;;) {
+        ssize_t n = read(s->fd, buf, sizeof(buf));
+        if (n > 0) {
+            s->got += (uint64_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        s->err = n < 0 ? errno : 0;
+        return NULL;
+    }
+}
+
+/* a sparse file of n bytes on tmpfs; fd or -errno */
+static int sf_sparse(size_t n)
+{
+    char path[] = "/dev/shm/zk-sendfile-big-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return -errno;
+    unlink(path);
+    if (ftruncate(fd, (off_t)n) == 0 && pwrite(fd, "end", 3, (off_t)n - 3) == 3) return fd;
+    int e = -errno;
+    close(fd);
+    return e;
+}
+
+ZT_TEST(sendfile_over_2gib_counts)
+{
+    RT_LOOP(loop);
+    int file = sf_sparse(SF_BIG);
+    if (file < 0) ZT_SKIP("no sparse file on /dev/shm: %s", strerror(-file));
+    int a, b;
+    ZT_EQ_INT(rt_pair(&a, &b), 0);
+    fcntl(b, F_SETFL, fcntl(b, F_GETFL) & ~O_NONBLOCK); /* the sink blocks in read(2) */
+    struct sf_sink sink = {b, 0, 0};
+    pthread_t th;
+    ZT_EQ_INT(pthread_create(&th, NULL, sf_sink_main, &sink), 0);
+    struct sf_state s = {0, 0};
+    zk_op_t op;
+    uint64_t done = 0;
+    int ops = 0, first = 0;
+    while (done < SF_BIG) {
+        int calls = s.calls;
+        zk_prep_sendfile(&op, a, file, (int64_t)done, SF_BIG - done, sf_cb, &s);
+        ZT_EQ_INT(zk_submit(loop, &op), 0);
+        RT_RUN_UNTIL(loop, s.calls > calls, 10000);
+        if (!ops++) first = s.res;
+        if (s.res <= 0) break;
+        done += (uint64_t)s.res;
+    }
+    shutdown(a, SHUT_WR);
+    pthread_join(th, NULL);
+    if (s.res <= 0)
+        ZT_FAIL("sendfile of %zu bytes from %llu ended with %d (%s) after %d ops", SF_BIG - done,
+                (unsigned long long)done, s.res, s.res < 0 ? strerror(-s.res) : "no bytes", ops);
+    ZT_EQ_INT(done, SF_BIG);
+    ZT_CHECK(first > 0 && (uint64_t)first <= ZK_SENDFILE_MAX);
+    ZT_EQ_INT(sink.err, 0);
+    ZT_EQ_INT(sink.got, SF_BIG);
+    zk_close(loop, a);
+    close(b);
+    close(file);
+    zk_loop_free(loop);
+}
+
+/* Pipe pairs pooled by a burst of concurrent large sendfiles (io_uring splices through them) are
+ * closed once they have been idle for pipe_idle_ms: the process's pipe fds come back to what
+ * they were before the burst. */
+#define SFP_CONNS 12
+#define SFP_SIZE  (2 * 1024 * 1024 + 1) /* over the 1 MiB sent inline: spliced */
+
+static int sfp_count_pipes(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return -errno;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char link[64];
+        ssize_t len = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+        if (len >= 5 && memcmp(link, "pipe:", 5) == 0) n++;
+    }
+    closedir(d);
+    return n;
+}
+
+struct sfp_conn {
+    int a, b, file;
+    size_t done;
+    int res, finished;
+    zk_op_t op;
+    pthread_t th;
+    long got;
+};
+
+static void sfp_cb(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    struct sfp_conn *c = op->data;
+    c->res = res;
+    if (res > 0) c->done += (size_t)res;
+    if (res <= 0 || c->done == SFP_SIZE) {
+        c->finished = 1;
+        return;
+    }
+    zk_prep_sendfile(op, c->a, c->file, (int64_t)c->done, SFP_SIZE - c->done, sfp_cb, c);
+    zk_submit(loop, op);
+}
+
+static void *sfp_reader(void *arg)
+{
+    struct sfp_conn *c = arg;
+    static _Thread_local char buf[65536];
+    long got = 0;
+    while (got < SFP_SIZE) {
+        size_t want = SFP_SIZE - got < (long)sizeof(buf) ? (size_t)(SFP_SIZE - got) : sizeof(buf);
+        long n = rt_read_full(c->b, buf, want, 5000);
+        if (n <= 0) break;
+        got += n;
+    }
+    c->got = got;
+    return NULL;
+}
+
+static int sfp_all_finished(const struct sfp_conn *c)
+{
+    for (int i = 0; i < SFP_CONNS; i++)
+        if (!c[i].finished) return 0;
+    return 1;
+}
+
+ZT_TEST(sendfile_idle_pipes_closed)
+{
+    int base = sfp_count_pipes();
+    ZT_CHECK(base >= 0);
+    zk_loop_opts_t o = {.pipe_idle_ms = 200};
+    RT_LOOP_OPTS(loop, &o);
+    static unsigned char data[SFP_SIZE];
+    int file = sf_file(data, SFP_SIZE, 77);
+    ZT_CHECK(file >= 0);
+    static struct sfp_conn c[SFP_CONNS];
+    for (int i = 0; i < SFP_CONNS; i++) {
+        c[i].file = file;
+        ZT_EQ_INT(rt_pair(&c[i].a, &c[i].b), 0);
+    }
+    for (int i = 0; i < SFP_CONNS; i++) { /* all in flight at once: one pipe pair each */
+        zk_prep_sendfile(&c[i].op, c[i].a, file, 0, SFP_SIZE, sfp_cb, &c[i]);
+        ZT_EQ_INT(zk_submit(loop, &c[i].op), 0);
+    }
+    for (int i = 0; i < SFP_CONNS; i++)
+        ZT_EQ_INT(pthread_create(&c[i].th, NULL, sfp_reader, &c[i]), 0);
+    RT_RUN_UNTIL(loop, sfp_all_finished(c), 10000);
+    for (int i = 0; i < SFP_CONNS; i++) {
+        pthread_join(c[i].th, NULL);
+        if (c[i].res <= 0) ZT_FAIL("sendfile %d ended with %d", i, c[i].res);
+        ZT_EQ_INT(c[i].got, SFP_SIZE);
+    }
+    int after = sfp_count_pipes();
+    if (zk_loop_backend(loop) == ZK_BACKEND_URING && after <= base)
+        ZT_FAIL("no pipe pair pooled after the burst (%d pipe fds, %d before)", after, base);
+    ZT_EQ_INT(rt_run_for(loop, 600), 0); /* idle for three times pipe_idle_ms */
+    int idle = sfp_count_pipes();
+    if (idle != base)
+        ZT_FAIL("%d pipe fds still open after 600 ms idle (%d before the burst, %d after it)",
+                idle - base, base, after - base);
+    for (int i = 0; i < SFP_CONNS; i++) {
+        zk_close(loop, c[i].a);
+        close(c[i].b);
+    }
     close(file);
     zk_loop_free(loop);
 }
