@@ -242,7 +242,7 @@ static void ep_forget_fd(zk_loop_t *loop, int fd)
     cancel_queue(loop, &e->rq);
     cancel_queue(loop, &e->wq);
     for (zk_op_t *op = loop->starved.head, *next; op; op = next) {
-        next = op->next;
+        next = zk__op(op)->next;
         if (op->fd == fd) {
             zk__q_remove(&loop->starved, op);
             zk__defer(loop, op, -ECANCELED);

@@ -199,7 +199,7 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
     if (!sqe) return -EAGAIN;
     switch (op->type) {
     case ZK_OP_ACCEPT: /* readiness on the ring, then accept4(2) here: see accept_cqe() */
-        op->priv64 = 0;
+        zk__op(op)->word = 0;
         if ((op->flags & ZK_OP_F_MULTISHOT) && (u->feat & ZK_UR_MSHOT_ACCEPT))
             io_uring_prep_poll_multishot(sqe, op->fd, POLLIN);
         else
@@ -273,11 +273,11 @@ static void accept_cqe(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring
 {
     int res = cqe->res, more = cqe->flags & IORING_CQE_F_MORE;
     int mshot = (op->flags & ZK_OP_F_MULTISHOT) != 0; /* a one-shot poll is re-armed for it */
-    if (res >= 0 && !op->priv64) {
+    if (res >= 0 && !zk__op(op)->word) {
         int r = accept_drain(loop, op, mshot);
         if (r == 1) return;
         if (r < 0) { /* end the op with the listener's error once the poll is gone */
-            op->priv64 = (uint64_t)(int64_t)r;
+            zk__op(op)->word = (uint64_t)(int64_t)r;
             if (more) {
                 op->state = ZK_OPS_CANCELLING;
                 zk__ur_cancel_ud(u, (uint64_t)(uintptr_t)op);
@@ -285,8 +285,8 @@ static void accept_cqe(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring
         }
     }
     if (more) return;
-    if (op->priv64) {
-        zk__complete(loop, op, (int)(int64_t)op->priv64, 0);
+    if (zk__op(op)->word) {
+        zk__complete(loop, op, (int)(int64_t)zk__op(op)->word, 0);
     } else if (op->state == ZK_OPS_CANCELLING) {
         zk__complete(loop, op, -ECANCELED, 0);
     } else if (res < 0 && res != -ECANCELED) {

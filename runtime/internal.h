@@ -19,7 +19,29 @@ enum {
     ZK_OPS_DONE,       /* completed, sitting on the loop's done queue */
 };
 
-/* simple intrusive op queues through op->next / op->prev */
+/* What the loop keeps in an op (zk_op_t.loop_private). */
+typedef struct zk__op_priv {
+    zk_op_t *next, *prev; /* the queue it is on (a zk_opq_t, the deferred list) */
+    uint64_t
+        word;    /* per type: TIMEOUT 1 = absolute deadline; io_uring ACCEPT the error ending it */
+    int32_t res; /* a deferred completion's result */
+    uint16_t slot; /* per type: io_uring POOLBUF recv the buffer id, SENDFILE its splice run */
+} zk__op_priv_t;
+
+_Static_assert(sizeof(zk__op_priv_t) <= ZK_OP_PRIVATE_SIZE && _Alignof(zk__op_priv_t) <= 8,
+               "zk_op_t.loop_private is too small for zk__op_priv_t");
+
+static inline zk__op_priv_t *zk__op(zk_op_t *op)
+{
+    return (zk__op_priv_t *)(void *)op->loop_private.bytes;
+}
+
+static inline const zk__op_priv_t *zk__op_c(const zk_op_t *op)
+{
+    return (const zk__op_priv_t *)(const void *)op->loop_private.bytes;
+}
+
+/* simple intrusive op queues through zk__op(op)->next / ->prev */
 typedef struct zk_opq {
     zk_op_t *head, *tail;
 } zk_opq_t;

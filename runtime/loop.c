@@ -127,10 +127,10 @@ void zk__complete_buf(zk_loop_t *loop, zk_op_t *op, int res, int more, unsigned 
 void zk__defer(zk_loop_t *loop, zk_op_t *op, int res)
 {
     op->state = ZK_OPS_DONE;
-    op->res = res;
-    op->next = NULL;
+    zk__op(op)->res = res;
+    zk__op(op)->next = NULL;
     if (loop->done_tail)
-        loop->done_tail->next = op;
+        zk__op(loop->done_tail)->next = op;
     else
         loop->done_head = op;
     loop->done_tail = op;
@@ -141,8 +141,8 @@ static void run_deferred(zk_loop_t *loop)
     zk_op_t *op = loop->done_head;
     loop->done_head = loop->done_tail = NULL;
     while (op) {
-        zk_op_t *next = op->next;
-        zk__complete(loop, op, op->res, 0);
+        zk_op_t *next = zk__op(op)->next;
+        zk__complete(loop, op, zk__op(op)->res, 0);
         op = next;
     }
 }

@@ -93,14 +93,14 @@ void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data
 {
     prep(op, ZK_OP_TIMEOUT, -1, cb, data);
     op->u.timer.deadline = deadline;
-    op->priv64 = 1; /* absolute */
+    zk__op(op)->word = 1; /* absolute */
 }
 
 void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data)
 {
     prep(op, ZK_OP_TIMEOUT, -1, cb, data);
     op->u.timer.deadline = ns;
-    op->priv64 = 0; /* relative: resolved against the clock at submit */
+    zk__op(op)->word = 0; /* relative: resolved against the clock at submit */
 }
 
 static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
@@ -117,7 +117,7 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op)
     if (zk__op_counts(op)) zk__alive_hold(loop); /* until zk__complete() of the last result */
     if (op->type == ZK_OP_TIMEOUT) {
         uint64_t deadline = op->u.timer.deadline;
-        if (!op->priv64) deadline += loop->now;
+        if (!zk__op(op)->word) deadline += loop->now;
         op->u.timer.cb = timeout_fired;
         op->u.timer.data = op;
         op->u.timer.idx = 0;
@@ -145,7 +145,7 @@ int zk_cancel(zk_loop_t *loop, zk_op_t *op)
         return 0;
     }
     /* a recv waiting for a free provided buffer is in no backend queue: cancel it here */
-    for (zk_op_t *s = loop->starved.head; s; s = s->next)
+    for (zk_op_t *s = loop->starved.head; s; s = zk__op(s)->next)
         if (s == op) {
             zk__q_remove(&loop->starved, op);
             zk__defer(loop, op, -ECANCELED);
@@ -165,10 +165,10 @@ int zk_close(zk_loop_t *loop, int fd)
 
 void zk__q_push(zk_opq_t *q, zk_op_t *op)
 {
-    op->next = NULL;
-    op->prev = q->tail;
+    zk__op(op)->next = NULL;
+    zk__op(op)->prev = q->tail;
     if (q->tail)
-        q->tail->next = op;
+        zk__op(q->tail)->next = op;
     else
         q->head = op;
     q->tail = op;
@@ -183,13 +183,14 @@ zk_op_t *zk__q_pop(zk_opq_t *q)
 
 void zk__q_remove(zk_opq_t *q, zk_op_t *op)
 {
-    if (op->prev)
-        op->prev->next = op->next;
+    zk__op_priv_t *p = zk__op(op);
+    if (p->prev)
+        zk__op(p->prev)->next = p->next;
     else
-        q->head = op->next;
-    if (op->next)
-        op->next->prev = op->prev;
+        q->head = p->next;
+    if (p->next)
+        zk__op(p->next)->prev = p->prev;
     else
-        q->tail = op->prev;
-    op->next = op->prev = NULL;
+        q->tail = p->prev;
+    p->next = p->prev = NULL;
 }

@@ -57,6 +57,8 @@ typedef enum {
 #define ZK_OP_F_BUF  0x0200u /* op->bid / op->rbuf hold a provided buffer the caller must put */
 #define ZK_OP_F_OUT  (ZK_OP_F_MORE | ZK_OP_F_BUF)
 
+#define ZK_OP_PRIVATE_SIZE 32
+
 struct zk_op {
     zk_op_cb cb;
     void *data; /* the caller's */
@@ -91,12 +93,11 @@ struct zk_op {
     char *rbuf;
     uint16_t bid;
 
-    /* loop-private */
-    uint16_t priv16;
-    int32_t res;
-    zk_op_t *next;
-    zk_op_t *prev;
-    uint64_t priv64;
+    /* the loop's bookkeeping while the op is in flight (queue links, a deferred result, per-type
+     * state): laid out in runtime/internal.h (zk__op_priv_t), never read or written by callers */
+    struct {
+        _Alignas(8) unsigned char bytes[ZK_OP_PRIVATE_SIZE];
+    } loop_private;
 };
 
 /* Preparation helpers: they reset the op and fill it; flags may be OR-ed in afterwards. */

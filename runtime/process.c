@@ -85,7 +85,7 @@ static void sig_read_cb(zk_loop_t *loop, zk_op_t *op, int res)
         memcpy(&si, s->info, sizeof si);
         s->cb(loop, s, (int)si.ssi_signo);
     }
-    if (op->state == ZK_OPS_IDLE && s->fd >= 0 && !s->op.priv16) {
+    if (op->state == ZK_OPS_IDLE && s->fd >= 0 && !s->stopped) {
         zk_prep_read(&s->op, s->fd, s->info, sizeof(struct signalfd_siginfo), sig_read_cb, s);
         s->op.flags |= ZK_OP_F_INTERNAL;
         zk_submit(loop, &s->op);
@@ -112,7 +112,7 @@ int zk_signals_start(zk_loop_t *loop, zk_signals_t *s, const sigset_t *set, zk_s
 
 void zk_signals_stop(zk_loop_t *loop, zk_signals_t *s)
 {
-    s->op.priv16 = 1; /* no re-arm */
+    s->stopped = 1; /* no re-arm */
     sigprocmask(SIG_UNBLOCK, &s->set, NULL);
     if (zk_cancel(loop, &s->op) == -ENOENT && s->fd >= 0) {
         zk_close(loop, s->fd);

@@ -34,6 +34,7 @@ struct zk_signals {
     zk_signal_cb cb;
     void *data;
     int fd;
+    uint8_t stopped; /* zk_signals_stop() was called: no re-arm */
     sigset_t set;
     char info[128]; /* one struct signalfd_siginfo */
 };

@@ -74,7 +74,7 @@ int zk__ur_recv_prep(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring_s
     /* no buffer ring: hold a buffer from the user-space pool for the duration of the recv */
     int bid = zk__buf_take(loop);
     if (bid < 0) return bid;
-    op->priv16 = (uint16_t)bid;
+    zk__op(op)->slot = (uint16_t)bid;
     io_uring_prep_recv(sqe, op->fd, zk_buf_ptr(loop, (unsigned)bid), loop->buf_size, 0);
     return 0;
 }
@@ -100,7 +100,7 @@ void zk__ur_recv_cqe(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring_c
             bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
             u->posted--;
         } else if (!(u->feat & ZK_UR_BUFRING))
-            bid = op->priv16;
+            bid = zk__op(op)->slot;
         if (bid >= 0 && res <= 0) {
             zk__ur_buf_put(loop, (unsigned)bid); /* never handed out: buf_out unchanged */
             bid = -1;

@@ -33,8 +33,9 @@ typedef struct upipe {
 } upipe_t;
 
 /* A splice sendfile in flight: bytes move file -> pipe -> socket. It holds pipe pair `pipe` for
- * its whole run, and has slot `pipe` of runs[] for its state; the op keeps that index in priv16.
- * Counts are 64-bit; an op moves at most ZK_SENDFILE_MAX bytes, so its result fits an int. */
+ * its whole run, and has slot `pipe` of runs[] for its state; the op keeps that index in
+ * zk__op(op)->slot. Counts are 64-bit; an op moves at most ZK_SENDFILE_MAX bytes, so its result
+ * fits an int. */
 typedef struct usplice {
     uint64_t sent;    /* bytes the socket took */
     uint64_t want;    /* bytes this op moves: its length, capped at ZK_SENDFILE_MAX */
@@ -159,7 +160,7 @@ static void pipes_trim(zk_loop_t *loop, zk_timer_t *t)
 
 /* ---- splices ---- */
 
-static usplice_t *run_of(zk_ur_t *u, const zk_op_t *op) { return &u->sf->runs[op->priv16]; }
+static usplice_t *run_of(zk_ur_t *u, const zk_op_t *op) { return &u->sf->runs[zk__op_c(op)->slot]; }
 
 /* pipe -> socket for what sits in the pipe; after_full: the socket was full (the splice said
  * -EAGAIN, io-wq does not wait on a non-blocking socket), so wait for POLLOUT first */
@@ -251,7 +252,7 @@ int zk__ur_sendfile_submit(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op)
     if (op->u.file.len <= SENDFILE_INLINE_MAX && sf_inline(loop, u, op) >= 0) return 0;
     int idx = pipe_get(u->sf);
     if (idx < 0) return sf_inline(loop, u, op) >= 0 ? 0 : idx;
-    op->priv16 = (uint16_t)idx;
+    zk__op(op)->slot = (uint16_t)idx;
     usplice_t *sp = run_of(u, op);
     memset(sp, 0, sizeof *sp);
     sp->pipe = (uint16_t)idx;
