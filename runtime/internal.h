@@ -126,7 +126,6 @@ void zk__defer(zk_loop_t *loop, zk_op_t *op, int res);
 /* 1 when deferred completions or ready tasks are waiting (poll must not block) */
 int zk__has_work(const zk_loop_t *loop);
 
-/* provided buffers, user-space free stack (the epoll backend and the io_uring fallback) */
 /* An accept that failed for this one connection only (the listener itself is fine): -errno. */
 static inline int zk__accept_transient(int res)
 {
@@ -134,6 +133,10 @@ static inline int zk__accept_transient(int res)
            res == -EPERM;
 }
 
+/* provided buffers (bufpool.c): the region and the user-space free stack (the epoll backend and
+ * the io_uring fallback) */
+int zk__bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o); /* 0 or -errno */
+void zk__bufs_fini(zk_loop_t *loop);
 int zk__buf_take(zk_loop_t *loop); /* bid or -ENOBUFS */
 void zk__buf_release(zk_loop_t *loop, unsigned bid);
 

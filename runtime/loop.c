@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,74 +26,6 @@ const char *zk_loop_backend_reason(const zk_loop_t *loop) { return loop->reason;
 zk_backend_kind_t zk_loop_backend(const zk_loop_t *loop) { return loop->ops->kind; }
 unsigned zk_loop_alive(const zk_loop_t *loop) { return loop->alive; }
 void zk_loop_stop(zk_loop_t *loop) { loop->stopped = 1; }
-
-/* ---- provided buffers ---- */
-
-static int bufs_init(zk_loop_t *loop, const zk_loop_opts_t *o)
-{
-    unsigned n = o && o->buf_count ? o->buf_count : 1024;
-    unsigned sz = o && o->buf_size ? o->buf_size : 8192;
-    if (n & (n - 1) || n > 32768 || sz < 64) return -EINVAL;
-    loop->buf_count = n;
-    loop->buf_size = sz;
-    /* mmap: pages are only touched when a buffer is first used */
-    void *m =
-        mmap(NULL, (size_t)n * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) return -errno;
-    loop->bufs = m;
-    loop->buf_free = malloc(n * sizeof(uint16_t));
-    loop->buf_link = malloc(n * sizeof(uint16_t));
-    loop->buf_len = malloc(n * sizeof(uint32_t));
-    loop->buf_resident = calloc(n, 1);
-    if (!loop->buf_free || !loop->buf_link || !loop->buf_len || !loop->buf_resident) return -ENOMEM;
-    for (unsigned i = 0; i < n; i++)
-        loop->buf_free[i] = (uint16_t)(n - 1 - i);
-    loop->buf_nfree = n;
-    return 0;
-}
-
-char *zk_buf_ptr(zk_loop_t *loop, unsigned bid)
-{
-    return loop->bufs + (size_t)bid * loop->buf_size;
-}
-unsigned zk_buf_size(const zk_loop_t *loop) { return loop->buf_size; }
-unsigned zk_buf_free_count(const zk_loop_t *loop) { return loop->buf_count - loop->buf_out; }
-
-int zk__buf_take(zk_loop_t *loop)
-{
-    if (!loop->buf_nfree) return -ENOBUFS;
-    int bid = loop->buf_free[--loop->buf_nfree];
-    loop->buf_resident[bid] = 1;
-    return bid;
-}
-
-/* the free stack is LIFO: its top BUF_HOT buffers are the ones in use from moment to moment */
-#define BUF_HOT 32
-
-size_t zk_loop_trim(zk_loop_t *loop)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), given = 0;
-    if (!loop->bufs || loop->buf_size % page) return 0;
-    for (unsigned i = 0; i + BUF_HOT < loop->buf_nfree; i++) {
-        unsigned bid = loop->buf_free[i];
-        if (!loop->buf_resident[bid]) continue;
-        madvise(zk_buf_ptr(loop, bid), loop->buf_size, MADV_DONTNEED);
-        loop->buf_resident[bid] = 0;
-        given += loop->buf_size;
-    }
-    return given;
-}
-
-void zk__buf_release(zk_loop_t *loop, unsigned bid)
-{
-    loop->buf_free[loop->buf_nfree++] = (uint16_t)bid;
-}
-
-void zk_buf_put(zk_loop_t *loop, unsigned bid)
-{
-    loop->buf_out--;
-    loop->ops->buf_put(loop, bid);
-}
 
 /* ---- completions ---- */
 
@@ -260,7 +191,7 @@ int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *o)
     loop->heap_cap = 1024;
     loop->heap = malloc(loop->heap_cap * sizeof *loop->heap);
     if (!loop->heap) goto fail;
-    if ((r = bufs_init(loop, o)) < 0) goto fail;
+    if ((r = zk__bufs_init(loop, o)) < 0) goto fail;
     if ((r = backend_start(loop, o)) < 0) {
         loop->ops = NULL;
         goto fail;
@@ -285,11 +216,7 @@ void zk_loop_free(zk_loop_t *loop)
     if (!loop) return;
     if (loop->ops) loop->ops->fini(loop);
     if (loop->event_fd >= 0) close(loop->event_fd);
-    if (loop->bufs) munmap(loop->bufs, (size_t)loop->buf_count * loop->buf_size);
-    free(loop->buf_free);
-    free(loop->buf_resident);
-    free(loop->buf_link);
-    free(loop->buf_len);
+    zk__bufs_fini(loop);
     zk__timers_fini(loop);
     free(loop);
 }
