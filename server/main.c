@@ -39,14 +39,11 @@ static void usage(FILE *f)
             "Environment: ZOKIOD_BACKEND=io_uring|epoll|auto overrides the `backend` directive.\n");
 }
 
+/* The installed config (configure's --sysconfdir), or, when there is none, a checkout's. */
 static const char *default_conf(void)
 {
-    static char path[512];
-    if (!strcmp(ZOKIOD_PREFIX, "/usr"))
-        snprintf(path, sizeof path, "/etc/zokiod/zokiod.conf");
-    else
-        snprintf(path, sizeof path, "%s/etc/zokiod/zokiod.conf", ZOKIOD_PREFIX);
-    if (access(path, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0) return path;
+    if (access(ZOKIOD_CONF_PATH, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0)
+        return ZOKIOD_CONF_PATH;
     return "conf/zokiod.conf";
 }
 
