@@ -280,6 +280,37 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     return zh_head_emit(c, code, ret_text, &a);
 }
 
+/* The path under l's root (or alias directory) for the decoded request path `uri`, into fs (cap
+ * bytes, NUL-terminated): 0, or 414 when it does not fit. With `alias`, the first alias_cut bytes
+ * of the path ("/i/" of `location /i/ { alias /data/images/; }`, also in its nested locations)
+ * are replaced by the alias directory: "/i/top.gif" -> "/top.gif". */
+static int map_path(const zh_location_t *l, const char *uri, size_t len, char *fs, size_t cap,
+                    size_t *fs_len)
+{
+    if (!l->alias) {
+        if (len >= cap) return 414;
+        memcpy(fs, uri, len + 1);
+        *fs_len = len;
+        return 0;
+    }
+    size_t cut = l->alias_cut < len ? l->alias_cut : len;
+    const char *rest = uri + cut;
+    size_t rl = len - cut;
+    while (rl && *rest == '/') {
+        rest++;
+        rl--;
+    }
+    if (rl + 3 > cap) return 414;
+    size_t n = 0;
+    fs[n++] = '/';
+    memcpy(fs + n, rest, rl);
+    n += rl;
+    if (uri[len - 1] == '/' && fs[n - 1] != '/') fs[n++] = '/';
+    fs[n] = 0;
+    *fs_len = n;
+    return 0;
+}
+
 /* an error status, through the vhost's error_page when it has one for it */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
@@ -288,12 +319,13 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         if (ep->code != status) continue;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
-        char path[PATH_MAX_LEN];
-        size_t len;
+        char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
+        size_t len, fs_len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
-        const zh_site_t *site = &zh_location_match(vh, path, len)->site;
-        if (zh_file_get(&c->srv->fcache, site, path, len, time(NULL), &f) < 0) break;
+        const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
+        if (!l || map_path(l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
         return rc;
@@ -376,12 +408,24 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
     return rc;
 }
 
-int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
+/* routes the request: its normalized host (r->host) picks the server, whose server_name regex
+ * leaves its groups in r->srv_caps; NULL when a regex could not be run */
+static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
-    zh_str_t host = r->h[ZH_H_HOST];
-    const zh_vhost_t *vh = zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, host.p, host.len);
+    zh_str_t h = r->h[ZH_H_HOST];
+    if (h.p) {
+        long n = zh_host_normalize(h.p, h.len, c->w->host, sizeof c->w->host);
+        if (n >= 0) r->host = (zh_str_t){c->w->host, (uint32_t)n};
+    }
+    return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,
+                         &r->srv_caps);
+}
+
+int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
+{
     int head = method == HTTP_HEAD;
+    const zh_vhost_t *vh = pick_vhost(c, r);
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
@@ -391,29 +435,21 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     const char *query;
     zh_str_t target = origin_form(r->target);
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
-    char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
-    size_t len;
-    int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
+    char *path = c->w->uri, fs[PATH_MAX_LEN + 512];
+    size_t len, fs_len;
+    int st = zh_path_normalize(target.p, plen, path, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
+    r->uri = (zh_str_t){path, (uint32_t)len};
     /* a server-level `return` runs before any location is chosen, as in nginx */
-    const zh_location_t *l = vh->base.return_code ? &vh->base : zh_location_match(vh, path, len);
+    const zh_location_t *l = vh->base.return_code
+                                 ? &vh->base
+                                 : zh_location_match(vh, path, len, c->srv->md, &r->loc_caps);
+    if (!l) {
+        zh_errlog(c, "a regex could not be run on \"%s\" (PCRE2 match limit)", path);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
     c->loc = l;
     if (l->return_code) return do_return(c, r, l, head);
-    size_t fs_len = len;
-    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
-        const char *rest = path + l->prefix_len;
-        size_t rl = len - l->prefix_len;
-        while (rl && *rest == '/') {
-            rest++;
-            rl--;
-        }
-        fs[0] = '/';
-        memcpy(fs + 1, rest, rl);
-        fs_len = rl + 1;
-        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
-        fs[fs_len] = 0;
-    } else {
-        memcpy(fs, path, len + 1);
-    }
+    if ((st = map_path(l, path, len, fs, sizeof fs, &fs_len))) return send_error(c, vh, st, head);
     return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
 }

@@ -99,6 +99,7 @@ static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int 
     l->prefix_len = (uint32_t)strlen(prefix);
     l->exact = (uint8_t)exact;
     l->alias = alias != NULL;
+    l->alias_cut = l->prefix_len;
     l->autoindex = (uint8_t)autoindex;
     l->site.root_fd = root_fd(g, alias ? alias : root);
     l->site.root_path = alias ? alias : root;
