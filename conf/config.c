@@ -574,6 +574,7 @@ int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char 
 
 void zc_config_free(zc_config_t *c)
 {
+    zc_regexes_free(c);
     zc_arena_free(&c->arena);
     memset(c, 0, sizeof(*c));
 }

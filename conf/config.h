@@ -14,9 +14,10 @@
  * else conf_dir itself.
  *
  * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
- * own, else the ones written in http {}, else the defaults) and a location its effective root,
- * index, autoindex and headers (its own, else its server's). add_header and error_page inherit
- * only when the level has none of its own.
+ * own, else the ones written in http {}, else the defaults) and a location its effective root
+ * or alias, index, autoindex and headers (its own, else its enclosing location's, else its
+ * server's; `return` is not inherited). add_header and error_page inherit only when the level has
+ * none of its own.
  *
  * Defaults (nginx's unless said): worker_processes 1, worker_connections 512, daemon off (nginx:
  * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
@@ -34,6 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "conf/arena.h"
 
@@ -77,18 +83,45 @@ typedef struct zc_return {
     char *text; /* NULL when not given */
 } zc_return_t;
 
-/* `location [=|^~] PREFIX { ... }` (regex and named locations are refused; no nesting). */
+/* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
+ * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
+ * the config: zc_config_free() frees it. At most ZC_REGEX_GROUPS capture groups. */
+typedef struct zc_regex {
+    char *pattern;         /* as written, without the `~` / `~*` */
+    int caseless;          /* ~*, or a server name with an upper-case letter (as nginx) */
+    pcre2_code *code;      /* for server/gen.c to hand to http/ (which only matches it) */
+    uint32_t ngroups;      /* capture groups */
+    struct zc_regex *next; /* every regex of the config (freed by zc_config_free) */
+} zc_regex_t;
+
+#define ZC_REGEX_GROUPS 31
+
+/* The alias of a regex location: the whole path (nginx appends no part of the URI). */
+#define ZC_ALIAS_WHOLE ((size_t)-1)
+
+/* `location [=|^~] PREFIX { ... }`, `location ~|~* REGEX { ... }`, `location @NAME { ... }`,
+ * in a server or nested in another location (nginx's rules: a nested prefix starts with its
+ * parent's name; nothing nests in `=` or `@` locations; `@` ones only at the server level). */
 typedef struct zc_location {
-    char *prefix;
-    uint8_t exact; /* `location = /x` */
-    char *root;    /* effective root (own or the server's); NULL when alias is set */
-    char *alias;   /* NULL unless `alias` */
-    char **index;  /* effective index file names */
+    char *prefix;      /* the name: the prefix, the regex as written, or "@NAME" */
+    uint8_t exact;     /* `location = /x` */
+    uint8_t noregex;   /* `location ^~ /x` */
+    uint8_t named;     /* `location @x` */
+    zc_regex_t *regex; /* `location ~ RE` / `~* RE`; NULL for the others */
+    char *root;        /* effective root (own, an enclosing location's or the server's); NULL
+                        * when alias is set */
+    char *alias;       /* effective alias (own or an enclosing location's); NULL when none */
+    size_t alias_cut;  /* with alias: the length of the name of the location it was written in
+                        * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
+    char **index;      /* effective index file names */
     size_t nindex;
     int autoindex;        /* effective: 0 off, 1 on */
     zc_header_t *headers; /* effective add_header list */
     size_t nheaders;
-    zc_return_t ret;
+    zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
+    struct zc_location *parent; /* the enclosing location; NULL at the server level */
+    struct zc_location *locations; /* nested, in file order */
+    size_t nlocations;
     const char *file;
     int line;
 } zc_location_t;
@@ -107,7 +140,7 @@ typedef struct zc_server {
     size_t nerror_pages;
     zc_header_t *headers;
     size_t nheaders;
-    zc_location_t *locations; /* in file order; the longest matching prefix wins */
+    zc_location_t *locations; /* the server-level ones, in file order (http/route.c's order) */
     size_t nlocations;
     zc_return_t ret;                             /* server-level return */
     char *access_log;                            /* NULL = off; always combined format */
@@ -162,7 +195,8 @@ typedef struct zc_config {
     char *conf_file, *conf_dir, *prefix;
     int has_http; /* an http {} block was there (else http holds defaults and no server) */
     zc_http_t http;
-    zc_arena_t arena; /* private: owns everything above */
+    zc_regex_t *regexes; /* private: every compiled regex, freed with the config */
+    zc_arena_t arena;    /* private: owns everything above */
 } zc_config_t;
 
 /* Parses `file` (prefix may be NULL: see the top of this file) into *out. Returns 0, or -1 with

@@ -183,14 +183,6 @@ int zc_h_server_name(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 /* --- after http {} ------------------------------------------------------------------------ */
 
-static void inherit_location(zc_server_t *s, zc_location_t *l)
-{
-    if (l->root == NULL && l->alias == NULL) l->root = s->root;
-    if (l->nindex == 0) l->index = s->index, l->nindex = s->nindex;
-    if (l->autoindex < 0) l->autoindex = s->autoindex;
-    if (l->nheaders == 0) l->headers = s->headers, l->nheaders = s->nheaders;
-}
-
 static int inherit_server(zc_load_t *ld, size_t k)
 {
     const zc_server_t *h = &ld->http_level;
@@ -224,8 +216,7 @@ static int inherit_server(zc_load_t *ld, size_t k)
         l->line = s->line;
     }
     if (s->nnames == 0 && add_name(ld, s, "", 0) < 0) return -1;
-    for (size_t i = 0; i < s->nlocations; i++)
-        inherit_location(s, &s->locations[i]);
+    zc_locations_inherit(s);
     return 0;
 }
 

@@ -69,8 +69,9 @@ size_t zc_count(const zc_node_t *blk, const char *name, int args);
  * of memory). */
 void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed);
 
-/* server.c: handlers of server-level and shared directives; listen.c: zc_h_listen,
- * zc_h_server_name and zc_servers_finish (the checks across servers after http {}). */
+/* server.c: handlers of server-level and shared directives; location.c: zc_h_location;
+ * listen.c: zc_h_listen, zc_h_server_name and zc_servers_finish (the checks across servers after
+ * http {}). */
 int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_listen(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -84,6 +85,22 @@ int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+/* location.c: makes the settings of s's locations, nested ones too, effective (after s's own
+ * are). */
+void zc_locations_inherit(zc_server_t *s);
+
+/* regex.c: compiles `pattern` (caseless: PCRE2_CASELESS) for directive d, JIT-compiled when
+ * possible, and records it for zc_config_free(). NULL after an error naming FILE:LINE and PCRE2's
+ * message (nginx's "pcre2_compile() failed: ... in \"RE\""), or more than ZC_REGEX_GROUPS
+ * groups. */
+zc_regex_t *zc_regex_compile(zc_load_t *ld, const zc_node_t *d, const char *pattern, int caseless);
+
+/* 1 when the regex has a group named `name` (len bytes). */
+int zc_regex_has_name(const zc_regex_t *r, const char *name, size_t len);
+
+/* Frees the compiled code of every regex of c (the structs are in its arena). */
+void zc_regexes_free(zc_config_t *c);
 
 /* zc_config_load with an allocation budget for tests: the budget-th arena allocation and all
  * later ones fail (<0: no limit). */

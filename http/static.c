@@ -363,8 +363,42 @@ static zh_str_t origin_form(zh_str_t t)
     return t;
 }
 
+static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
+                      const char *query, size_t qlen, int head);
+
+/* nginx's index module: a directory request whose index file `name` exists under l is redirected
+ * internally to URI + name, whose own location answers (that of "/index.html" for `location = /`,
+ * as nginx does); f is that file under l, served as is when the location stays the same */
+static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                       zh_file_t *f, const char *name, const char *query, size_t qlen, int head)
+{
+    zh_fcache_t *fc = &c->srv->fcache;
+    char *uri = c->w->uri;
+    size_t len = r->uri.len, nl = strlen(name), fs_len;
+    const zh_location_t *to = l;
+    if (len + nl < sizeof c->w->uri) {
+        memcpy(uri + len, name, nl + 1);
+        r->uri.len = (uint32_t)(len += nl);
+        to = zh_location_match(vh, uri, len, c->srv->md, &r->loc_caps);
+    }
+    if (to == l) {
+        int rc = serve_file(c, r, f, head);
+        zh_file_unref(fc, f);
+        return rc;
+    }
+    zh_file_unref(fc, f);
+    if (!to) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    c->loc = to;
+    if (to->return_code) return do_return(c, r, to, head);
+    char fs[PATH_MAX_LEN + 512];
+    int st = map_path(to, uri, len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, vh, st, head);
+    return serve_path(c, r, vh, to, fs, fs_len, sizeof fs, uri, len, query, qlen, head);
+}
+
 /* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
-static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
                       char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
                       const char *query, size_t qlen, int head)
 {
@@ -381,6 +415,7 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
             rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
             if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
             fs[fs_len] = 0;
+            if (rc == 0) return serve_index(c, r, vh, l, f, *ix, query, qlen, head);
         }
         if (rc == -ENOENT || rc == -EISDIR) {
             if (!zh_dir_exists(&l->site, fs, fs_len)) {
@@ -396,13 +431,14 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
             if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
             return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
         }
-        if (rc < 0) return send_error(c, vh, errno_status(rc), head); /* logged above */
-    } else {
-        rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
-        if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
-        if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, vh, errno_status(rc), head); /* logged above */
     }
-    if (rc < 0) return send_error(c, vh, errno_status(rc), head);
+    rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
+    if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
+    if (rc < 0) {
+        zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, vh, errno_status(rc), head);
+    }
     rc = serve_file(c, r, f, head);
     zh_file_unref(fc, f);
     return rc;

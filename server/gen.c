@@ -91,15 +91,12 @@ static const zh_header_t *headers(zs_gen_t *g, const zc_header_t *h, size_t n)
     return out;
 }
 
-static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int exact,
-                         const char *root, const char *alias, char **index, size_t nindex,
-                         int autoindex, const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
+/* the settings a location shares with the server level */
+static int fill_settings(zs_gen_t *g, zh_location_t *l, const char *root, const char *alias,
+                         char **index, size_t nindex, int autoindex, const zc_header_t *hd,
+                         size_t nhd, const zc_return_t *ret)
 {
-    l->prefix = prefix;
-    l->prefix_len = (uint32_t)strlen(prefix);
-    l->exact = (uint8_t)exact;
     l->alias = alias != NULL;
-    l->alias_cut = l->prefix_len;
     l->autoindex = (uint8_t)autoindex;
     l->site.root_fd = root_fd(g, alias ? alias : root);
     l->site.root_path = alias ? alias : root;
@@ -113,28 +110,48 @@ static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int 
     return (!l->site.index || (nhd && !l->headers)) ? -ENOMEM : 0;
 }
 
+/* one level of locations (and, recursively, the levels nested in them) */
+static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
+                           const zh_location_t **out, uint32_t *nout)
+{
+    zh_location_t *locs = n ? keep(g, calloc(n, sizeof *locs)) : NULL;
+    if (n && !locs) return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const zc_location_t *c = &cl[i];
+        zh_location_t *l = &locs[i];
+        l->prefix = c->prefix;
+        l->prefix_len = (uint32_t)strlen(c->prefix);
+        l->exact = c->exact;
+        l->noregex = c->noregex;
+        l->named = c->named;
+        l->regex = c->regex ? c->regex->code : NULL;
+        l->alias_cut = (uint32_t)c->alias_cut;
+        int r = fill_settings(g, l, c->root, c->alias, c->index, c->nindex, c->autoindex,
+                              c->headers, c->nheaders, &c->ret);
+        if (r < 0) return r;
+        if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
+            return r;
+    }
+    *out = locs;
+    *nout = (uint32_t)n;
+    return 0;
+}
+
 static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhost_extra_t *x)
 {
     v->names = (const char *const *)s->names;
     v->nnames = (uint32_t)s->nnames;
-    int r = fill_location(g, &v->base, "", 0, s->root, NULL, s->index, s->nindex, s->autoindex,
-                          s->headers, s->nheaders, &s->ret);
+    v->base.prefix = "";
+    int r = fill_settings(g, &v->base, s->root, NULL, s->index, s->nindex, s->autoindex, s->headers,
+                          s->nheaders, &s->ret);
     if (r < 0) return r;
-    zh_location_t *locs = keep(g, calloc(s->nlocations + 1, sizeof *locs));
+    r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
+    if (r < 0) return r;
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
         neps += s->error_pages[i].ncodes;
-    if (neps) eps = keep(g, calloc(neps, sizeof *eps));
-    if (!locs || (neps && !eps)) return -ENOMEM;
-    for (size_t i = 0; i < s->nlocations; i++) {
-        const zc_location_t *cl = &s->locations[i];
-        r = fill_location(g, &locs[i], cl->prefix, cl->exact, cl->root, cl->alias, cl->index,
-                          cl->nindex, cl->autoindex, cl->headers, cl->nheaders, &cl->ret);
-        if (r < 0) return r;
-    }
-    v->locations = locs;
-    v->nlocations = (uint32_t)s->nlocations;
+    if (neps && !(eps = keep(g, calloc(neps, sizeof *eps)))) return -ENOMEM;
     neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
         for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
@@ -257,17 +274,27 @@ static int warn_root(const char *path)
     return 1;
 }
 
+/* the roots and aliases of locations (nested ones too) that differ from their parent's */
+static int warn_locations(const zc_server_t *s, const zc_location_t *l, size_t n)
+{
+    int w = 0;
+    for (size_t i = 0; i < n; i++) {
+        const zc_location_t *p = l[i].parent;
+        const char *own = l[i].alias ? l[i].alias : l[i].root;
+        const char *up = p ? (p->alias ? p->alias : p->root) : s->root;
+        if (own && (!up || strcmp(own, up))) w += warn_root(own);
+        w += warn_locations(s, l[i].locations, l[i].nlocations);
+    }
+    return w;
+}
+
 int zs_gen_warn_roots(const zc_config_t *conf)
 {
     int n = 0;
     for (size_t i = 0; i < conf->http.nservers; i++) {
         const zc_server_t *s = &conf->http.servers[i];
         n += warn_root(s->root);
-        for (size_t j = 0; j < s->nlocations; j++) {
-            const zc_location_t *l = &s->locations[j];
-            if (l->alias || (l->root && (!s->root || strcmp(l->root, s->root))))
-                n += warn_root(l->alias ? l->alias : l->root);
-        }
+        n += warn_locations(s, s->locations, s->nlocations);
     }
     return n;
 }

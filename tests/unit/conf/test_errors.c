@@ -244,18 +244,6 @@ ZT_TEST(errors_listen_and_names)
 ZT_TEST(errors_locations)
 {
     static const err_case_t cases[] = {
-        {TC_SERVER("location /a {\n  location /a/b { }\n}\n"),
-         "main.conf:5: nested location \"/a/b\" is not supported by zokiod"},
-        {TC_SERVER("location ~ \\.php$ { }\n"),
-         "main.conf:4: regex location \"\\.php$\" is not supported by zokiod"},
-        {TC_SERVER("location ~* \\.jpg { }\n"),
-         "main.conf:4: regex location \"\\.jpg\" is not supported by zokiod"},
-        {TC_SERVER("location ~\\.php { }\n"),
-         "main.conf:4: regex location \"\\.php\" is not supported by zokiod"},
-        {TC_SERVER("location @fallback { }\n"),
-         "main.conf:4: named location \"@fallback\" is not supported by zokiod"},
-        {TC_SERVER("error_page 404 @fallback;\n"),
-         "main.conf:4: named location \"@fallback\" is not supported by zokiod"},
         {TC_SERVER("error_page 404 = /x;\n"),
          "main.conf:4: \"=\" without a code in \"error_page\" is not supported by zokiod"},
         {TC_SERVER("location { }\n"),
@@ -263,6 +251,76 @@ ZT_TEST(errors_locations)
         {TC_SERVER("location \"\" { }\n"),
          "main.conf:4: invalid value \"\" in \"location\" directive"},
         {TC_SERVER("location /x;\n"), "main.conf:4: directive \"location\" has no opening \"{\""},
+        {TC_SERVER("location ~** /x { }\n"), "main.conf:4: invalid location modifier \"~**\""},
+        {TC_SERVER("location @x /x { }\n"), "main.conf:4: invalid location modifier \"@x\""},
+    };
+    RUN(cases);
+}
+
+/* nginx's messages (ngx_http_core_location), checked with nginx -t */
+ZT_TEST(errors_nested_locations)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location /a {\n  location /b { }\n}\n"),
+         "main.conf:5: location \"/b\" is outside location \"/a\""},
+        {TC_SERVER("location /a/ {\n  location /a { }\n}\n"),
+         "main.conf:5: location \"/a\" is outside location \"/a/\""},
+        {TC_SERVER("location /a {\n  location = /b { }\n}\n"),
+         "main.conf:5: location \"/b\" is outside location \"/a\""},
+        {TC_SERVER("location /a {\n  location /a/b {\n    location /a/c { }\n  }\n}\n"),
+         "main.conf:6: location \"/a/c\" is outside location \"/a/b\""},
+        {TC_SERVER("location ~ \\.php$ {\n  location /x { }\n}\n"),
+         "main.conf:5: location \"/x\" is outside location \"\\.php$\""},
+        {TC_SERVER("location = /a {\n  location /a/b { }\n}\n"),
+         "main.conf:5: location \"/a/b\" cannot be inside the exact location \"/a\""},
+        {TC_SERVER("location = /a {\n  location ~ x { }\n}\n"),
+         "main.conf:5: location \"x\" cannot be inside the exact location \"/a\""},
+        {TC_SERVER("location @a {\n  location /a/b { }\n}\n"),
+         "main.conf:5: location \"/a/b\" cannot be inside the named location \"@a\""},
+        {TC_SERVER("location @a {\n  location @b { }\n}\n"),
+         "main.conf:5: location \"@b\" cannot be inside the named location \"@a\""},
+        {TC_SERVER("location /a {\n  location @b { }\n}\n"),
+         "main.conf:5: named location \"@b\" can be on the server level only"},
+        {TC_SERVER("location ~ a {\n  location @b { }\n}\n"),
+         "main.conf:5: named location \"@b\" can be on the server level only"},
+    };
+    RUN(cases);
+}
+
+ZT_TEST(errors_duplicate_locations)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location /a { }\nlocation /a { }\n"), "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location = /a { }\nlocation =/a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location /a { }\nlocation ^~ /a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location ^~ /a { }\nlocation /a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location /a {\n  location /a/b { }\n  location /a/b { }\n}\n"),
+         "main.conf:6: duplicate location \"/a/b\""},
+    };
+    RUN(cases);
+}
+
+ZT_TEST(errors_bad_regex)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location ~ (foo { }\n"),
+         "main.conf:4: pcre2_compile() failed: missing closing parenthesis in \"(foo\""},
+        {TC_SERVER("\nlocation ~* \"a[\" { }\n"),
+         "main.conf:5: pcre2_compile() failed: missing terminating ] for character class in "
+         "\"a[\""},
+        {TC_SERVER("location ~ a)b { }\n"),
+         "main.conf:4: pcre2_compile() failed: unmatched closing parenthesis in \"a)b\" at "
+         "\")b\""},
+        {TC_SERVER("location /a {\n  location ~* \"x{2,1}\" { }\n}\n"),
+         "main.conf:5: pcre2_compile() failed: numbers out of order in {} quantifier in "
+         "\"x{2,1}\" at \"}\""},
+        {TC_SERVER("location ~ ((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))) "
+                   "{ }\n"),
+         "main.conf:4: regex \"((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))\" "
+         "has 32 capture groups: zokiod supports at most 31"},
     };
     RUN(cases);
 }
