@@ -96,6 +96,25 @@ typedef struct zc_regex {
 
 #define ZC_REGEX_GROUPS 31
 
+/* A root or alias with regex captures (`root /srv/$sub;`, `alias /data/$1;`): its text and
+ * references in order, to be expanded per request. "$1".."$9" are the groups of the last regex
+ * with groups that matched (the location's, else the server name's); "$name" / "${name}" a named
+ * group (?<name>...) that some regex of the config defines. The first part is text: the
+ * absolute path up to the first reference. */
+enum { ZC_TPL_TEXT, ZC_TPL_CAPTURE, ZC_TPL_NAMED };
+
+typedef struct zc_tpl_part {
+    int kind;         /* ZC_TPL_* */
+    const char *text; /* TEXT: the bytes; NAMED: the group's name (NUL-terminated) */
+    size_t len;       /* of text */
+    unsigned capture; /* CAPTURE: 1..9 */
+} zc_tpl_part_t;
+
+typedef struct zc_tpl {
+    zc_tpl_part_t *parts;
+    size_t nparts;
+} zc_tpl_t;
+
 /* The alias of a regex location: the whole path (nginx appends no part of the URI). */
 #define ZC_ALIAS_WHOLE ((size_t)-1)
 
@@ -103,17 +122,18 @@ typedef struct zc_regex {
  * in a server or nested in another location (nginx's rules: a nested prefix starts with its
  * parent's name; nothing nests in `=` or `@` locations; `@` ones only at the server level). */
 typedef struct zc_location {
-    char *prefix;      /* the name: the prefix, the regex as written, or "@NAME" */
-    uint8_t exact;     /* `location = /x` */
-    uint8_t noregex;   /* `location ^~ /x` */
-    uint8_t named;     /* `location @x` */
-    zc_regex_t *regex; /* `location ~ RE` / `~* RE`; NULL for the others */
-    char *root;        /* effective root (own, an enclosing location's or the server's); NULL
-                        * when alias is set */
-    char *alias;       /* effective alias (own or an enclosing location's); NULL when none */
-    size_t alias_cut;  /* with alias: the length of the name of the location it was written in
-                        * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
-    char **index;      /* effective index file names */
+    char *prefix;       /* the name: the prefix, the regex as written, or "@NAME" */
+    uint8_t exact;      /* `location = /x` */
+    uint8_t noregex;    /* `location ^~ /x` */
+    uint8_t named;      /* `location @x` */
+    zc_regex_t *regex;  /* `location ~ RE` / `~* RE`; NULL for the others */
+    char *root;         /* effective root (own, an enclosing location's or the server's); NULL
+                         * when alias is set */
+    char *alias;        /* effective alias (own or an enclosing location's); NULL when none */
+    zc_tpl_t *root_tpl; /* the effective root or alias, when it has captures; else NULL */
+    size_t alias_cut;   /* with alias: the length of the name of the location it was written in
+                         * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
+    char **index;       /* effective index file names */
     size_t nindex;
     int autoindex;        /* effective: 0 off, 1 on */
     zc_header_t *headers; /* effective add_header list */
@@ -129,10 +149,14 @@ typedef struct zc_location {
 typedef struct zc_server {
     zc_listen_t *listens; /* at least one */
     size_t nlistens;
-    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", "" ; at least one.
+    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", ""; at least one
+                   * unless the server has regex names ("": none given at all).
                    * ".example.com" is stored as "example.com" and "*.example.com". */
     size_t nnames;
+    zc_regex_t **name_regexes; /* `server_name ~RE`, in file order (not in names) */
+    size_t nname_regexes;
     char *root;
+    zc_tpl_t *root_tpl; /* root with captures (`root /srv/$sub;`); else NULL */
     char **index;
     size_t nindex;
     int autoindex;

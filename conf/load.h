@@ -17,15 +17,23 @@ enum {
     ZC_CTX_LOCATION = 1u << 4,
 };
 
+/* A named group a root or alias refers to: some regex of the config must define it. */
+typedef struct zc_pending_name {
+    const zc_node_t *d; /* the directive, for the message */
+    const char *name;
+} zc_pending_name_t;
+
 /* The state of one zc_config_load call. */
 typedef struct zc_load {
     zc_config_t *cfg;
     zc_arena_t *arena; /* &cfg->arena */
     char *err;
     size_t errlen;
-    zc_server_t http_level; /* root, index, add_header... written in http {}: servers inherit */
-    uint8_t *log_set;       /* per server: it has its own access_log */
-    int types_seen;         /* http {} has a types block (even an empty one) */
+    zc_server_t http_level;   /* root, index, add_header... written in http {}: servers inherit */
+    uint8_t *log_set;         /* per server: it has its own access_log */
+    int types_seen;           /* http {} has a types block (even an empty one) */
+    zc_pending_name_t *names; /* named groups used by root/alias templates (tpl.c) */
+    size_t nnames, capnames;
 } zc_load_t;
 
 /* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
@@ -98,6 +106,16 @@ zc_regex_t *zc_regex_compile(zc_load_t *ld, const zc_node_t *d, const char *patt
 
 /* 1 when the regex has a group named `name` (len bytes). */
 int zc_regex_has_name(const zc_regex_t *r, const char *name, size_t len);
+
+/* tpl.c: parses a root or alias value of directive d: NULL in *out when it has no '$', else its
+ * parts, the first one text (a relative value is taken under `dir`). "$1".."$9" are captures;
+ * "$name" / "${name}" named groups, checked by zc_tpl_check_names() once every regex is known. */
+int zc_tpl_parse(zc_load_t *ld, const zc_node_t *d, const char *text, const char *dir,
+                 zc_tpl_t **out);
+
+/* After http {}: every named group a template uses is defined by a regex of the config; else
+ * `variable "$name" in "root" directive is not supported by zokiod` at its directive. */
+int zc_tpl_check_names(zc_load_t *ld);
 
 /* Frees the compiled code of every regex of c (the structs are in its arena). */
 void zc_regexes_free(zc_config_t *c);

@@ -106,6 +106,7 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
         l->root = p ? p->root : s->root;
         l->alias = p ? p->alias : NULL;
         l->alias_cut = p ? p->alias_cut : 0;
+        l->root_tpl = p ? p->root_tpl : s->root_tpl;
     }
     if (l->nindex == 0) {
         l->index = p ? p->index : s->index;

@@ -19,6 +19,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
 
     s->listens = zc_calloc(ld, nlisten ? nlisten : 1, sizeof(zc_listen_t), &failed);
     s->names = zc_calloc(ld, nnames ? nnames : 1, sizeof(char *), &failed);
+    s->name_regexes = zc_calloc(ld, nnames ? nnames : 1, sizeof(zc_regex_t *), &failed);
     s->index = zc_calloc(ld, zc_count(blk, "index", 1), sizeof(char *), &failed);
     s->headers = zc_calloc(ld, zc_count(blk, "add_header", 0), sizeof(zc_header_t), &failed);
     s->error_pages =
@@ -44,22 +45,30 @@ int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 int zc_h_root(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     int alias = strcmp(d->name, "alias") == 0;
+    const char *arg = d->args[0];
+    zc_tpl_t *tpl;
     char *path;
 
     if (sc->loc != NULL && (alias ? sc->loc->root : sc->loc->alias) != NULL)
         return zc_err(ld, d,
                       "\"%s\" directive is duplicate, \"%s\" directive was specified earlier",
                       d->name, alias ? "root" : "alias");
-    if (alias && sc->loc->regex != NULL)
-        return zc_err(ld, d, "\"alias\" in a regex location is not supported by zokiod yet");
-    if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
+    if (arg[0] == '\0') return zc_invalid(ld, d, arg);
+    /* regex captures may be used ($1..$9, named groups), expanded per request */
+    if (zc_tpl_parse(ld, d, arg, ld->cfg->prefix, &tpl) < 0) return -1;
+    if ((path = zc_path_join(ld->arena, ld->cfg->prefix, arg)) == NULL) return zc_oom(ld);
     if (alias) {
         sc->loc->alias = path;
-        sc->loc->alias_cut = strlen(sc->loc->prefix);
-    } else if (sc->loc != NULL)
+        sc->loc->root_tpl = tpl;
+        /* nginx replaces the location's name with the alias, or the whole path in a regex one */
+        sc->loc->alias_cut = sc->loc->regex ? ZC_ALIAS_WHOLE : strlen(sc->loc->prefix);
+    } else if (sc->loc != NULL) {
         sc->loc->root = path;
-    else
+        sc->loc->root_tpl = tpl;
+    } else {
         sc->srv->root = path;
+        sc->srv->root_tpl = tpl;
+    }
     return 0;
 }
 

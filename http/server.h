@@ -8,6 +8,7 @@
 
 #include "http/mime.h"
 #include "http/regex.h"
+#include "http/tpl.h"
 #include "runtime/loop.h"
 
 /* One document root. Everything here is owned by the caller and must outlive the server. */
@@ -32,6 +33,8 @@ typedef struct zh_error_page {
     const char *uri;
 } zh_error_page_t;
 
+#define ZH_ALIAS_WHOLE UINT32_MAX
+
 /* A location (or the server level itself: prefix ""). Settings are effective (inherited from the
  * server and from enclosing locations, as nginx merges them). */
 typedef struct zh_location {
@@ -43,11 +46,16 @@ typedef struct zh_location {
     uint8_t alias;           /* site.root_fd is an alias directory: alias_cut bytes of the path are
                               * replaced by it */
     uint8_t autoindex;       /* HTML listing of directories without an index file */
-    uint32_t alias_cut;      /* the length of the name of the location `alias` was written in */
+    uint32_t alias_cut;      /* the length of the name of the location `alias` was written in,
+                              * ZH_ALIAS_WHOLE in a regex location (the alias is the whole path) */
     const pcre2_code *regex; /* `location ~ RE` / `location ~* RE` (compiled at load); else NULL */
     const struct zh_location *locations; /* nested locations, in file order */
     uint32_t nlocations;
     zh_site_t site; /* document root (or alias) fd, types, index files */
+    /* a root or alias with captures (or an alias in a regex location): site.root_fd is the
+     * directory its text names before the first capture, and this the rest ("/$sub" of
+     * "/srv/$sub"), expanded per request and put before the path: files stay beneath root_fd */
+    const zh_tpl_t *root_tpl;
     const zh_header_t *headers;
     uint32_t nheaders;
     int return_code;         /* `return CODE [TEXT|URL]`; 0 = none */

@@ -283,31 +283,30 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
 /* The path under l's root (or alias directory) for the decoded request path `uri`, into fs (cap
  * bytes, NUL-terminated): 0, or 414 when it does not fit. With `alias`, the first alias_cut bytes
  * of the path ("/i/" of `location /i/ { alias /data/images/; }`, also in its nested locations)
- * are replaced by the alias directory: "/i/top.gif" -> "/top.gif". */
-static int map_path(const zh_location_t *l, const char *uri, size_t len, char *fs, size_t cap,
-                    size_t *fs_len)
+ * are replaced by the alias directory: "/i/top.gif" -> "/top.gif"; in a regex location the alias
+ * is the whole path. A root or alias with captures starts with their expansion ("/foo" of
+ * `root /srv/$sub;`, root_fd being /srv). */
+static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, size_t len,
+                    char *fs, size_t cap, size_t *fs_len)
 {
+    zh_sink_t s = ZH_SINK(fs, cap);
+    if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, &s);
     if (!l->alias) {
-        if (len >= cap) return 414;
-        memcpy(fs, uri, len + 1);
-        *fs_len = len;
-        return 0;
+        zh_sink_put(&s, uri, len);
+    } else if (l->alias_cut != ZH_ALIAS_WHOLE) {
+        size_t cut = l->alias_cut < len ? l->alias_cut : len;
+        const char *rest = uri + cut;
+        size_t rl = len - cut;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
+        }
+        if (!s.written || fs[s.written - 1] != '/') ZH_SINK_LIT(&s, "/");
+        zh_sink_put(&s, rest, rl);
     }
-    size_t cut = l->alias_cut < len ? l->alias_cut : len;
-    const char *rest = uri + cut;
-    size_t rl = len - cut;
-    while (rl && *rest == '/') {
-        rest++;
-        rl--;
-    }
-    if (rl + 3 > cap) return 414;
-    size_t n = 0;
-    fs[n++] = '/';
-    memcpy(fs + n, rest, rl);
-    n += rl;
-    if (uri[len - 1] == '/' && fs[n - 1] != '/') fs[n++] = '/';
-    fs[n] = 0;
-    *fs_len = n;
+    if (uri[len - 1] == '/' && (!s.written || fs[s.written - 1] != '/')) ZH_SINK_LIT(&s, "/");
+    if (!zh_sink_ok(&s)) return 414;
+    *fs_len = zh_sink_end(&s);
     return 0;
 }
 
@@ -324,7 +323,7 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
         const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
-        if (!l || map_path(l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (!l || map_path(&c->w->req, l, path, len, fs, sizeof fs, &fs_len)) break;
         if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
@@ -382,7 +381,7 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         r->uri.len = (uint32_t)(len += nl);
         to = zh_location_match(vh, uri, len, c->srv->md, &r->loc_caps);
     }
-    if (to == l) {
+    if (to == l && !l->root_tpl) { /* the same file: no captures in its path could change */
         int rc = serve_file(c, r, f, head);
         zh_file_unref(fc, f);
         return rc;
@@ -392,7 +391,7 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
     c->loc = to;
     if (to->return_code) return do_return(c, r, to, head);
     char fs[PATH_MAX_LEN + 512];
-    int st = map_path(to, uri, len, fs, sizeof fs, &fs_len);
+    int st = map_path(r, to, uri, len, fs, sizeof fs, &fs_len);
     if (st) return send_error(c, vh, st, head);
     return serve_path(c, r, vh, to, fs, fs_len, sizeof fs, uri, len, query, qlen, head);
 }
@@ -486,6 +485,7 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
     }
     c->loc = l;
     if (l->return_code) return do_return(c, r, l, head);
-    if ((st = map_path(l, path, len, fs, sizeof fs, &fs_len))) return send_error(c, vh, st, head);
+    if ((st = map_path(r, l, path, len, fs, sizeof fs, &fs_len)))
+        return send_error(c, vh, st, head);
     return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
 }

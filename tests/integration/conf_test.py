@@ -714,7 +714,8 @@ def t_check_unsupported_nginx_directive_other():
 
 @test(zokiod_only=True)
 def t_check_location_errors():
-    """Regex, nesting and duplicate errors name FILE:LINE with nginx's words (and PCRE2's)."""
+    """Regex, nesting, duplicate and capture errors name FILE:LINE with nginx's words (and
+    PCRE2's)."""
     srv = "events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n%s    }\n}\n"
     for body, line, pattern in [
         ("        location ~ \\.(png|jpg$ { }\n", 5,
@@ -732,6 +733,11 @@ def t_check_location_errors():
          r'^location "/e/x" cannot be inside the exact location "/e"$'),
         ("        location /d { }\n        location ^~ /d { }\n", 6,
          r'^duplicate location "/d"$'),
+        ("        server_name ok.test ~^(?<sub>[a-z+)\\.test$;\n", 5,
+         r'^pcre2_compile\(\) failed: missing terminating \] for character class in '
+         r'"\^\(\?<sub>\[a-z\+\)\\\.test\$"$'),
+        ("        server_name ~^(?<sub>[a-z]+)\\.test$;\n        root /srv/$sbu;\n", 6,
+         r'^variable "\$sbu" in "root" directive is not supported by zokiod$'),
     ]:
         conf_error(srv.replace("%s", body), line, pattern,
                    what="%s: " % body.strip().splitlines()[-1])
@@ -1490,6 +1496,131 @@ def t_location_kinds_like_nginx():
         if want[0] != 200:  # the error pages' text names the server
             want, got = want[:2], got[:2]
         eq(got, want, "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+
+
+# --- regex server names, captures in root and alias (issue 9) ---------------------------------------
+
+RX_NAMES = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        server_name dflt.test;
+        root dflt;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>.+)\.sites\.test$;
+        root sites/$sub;
+        location ~ ^/u/(?<user>[a-z]+)/(.*)$ { alias users/$user/$2; }
+        location /img/ { alias img/$sub/; }
+        location ~ ^/one\.png$ { alias one/logo.png; }
+        location ~ ^/dl/([^/]+)/ { root dl/$1; }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name exact.sites.test;
+        root exact;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name *.w.sites.test;
+        root wild;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name mail.*;
+        root mail;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(\w+)\.num\.test$ ~^OTHER\.(?<x>\w+)\.test$;
+        root num/$1;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^second\.sites\.test$;
+        root never;
+    }
+}
+"""
+
+RX_FILES = {
+    "dflt/index.html": "dflt\n", "exact/index.html": "exact\n", "wild/index.html": "wild\n",
+    "mail/index.html": "mail\n", "never/index.html": "WRONG: never\n",
+    "sites/foo/index.html": "site foo\n", "sites/foo/page.html": "foo page\n",
+    "sites/a.b/index.html": "site a.b\n", "users/bob/x.txt": "bob x\n",
+    "img/foo/a.png": "img foo a\n", "img/foo/index.html": "img foo index\n",
+    "one/logo.png": "logo\n", "dl/pkg/dl/pkg/file.txt": "dl pkg file\n",
+    "num/42/index.html": "num 42\n", "num/abc/index.html": "num abc\n",
+}
+
+# (Host, path, status, body or None), as nginx 1.22 answers (t_regex_server_names_like_nginx)
+RX_CASES = [
+    ("foo.sites.test", "/", 200, "site foo\n"),  # root sites/$sub
+    ("FOO.Sites.Test:8080", "/page.html", 200, "foo page\n"),  # matched lower-cased
+    ("a.b.sites.test", "/", 200, "site a.b\n"),
+    ("bar.sites.test", "/", 404, None),  # no sites/bar
+    ("exact.sites.test", "/", 200, "exact\n"),  # an exact name beats an earlier regex
+    ("x.w.sites.test", "/", 200, "wild\n"),  # so does a leading wildcard
+    ("mail.sites.test", "/", 200, "mail\n"),  # and a trailing one
+    ("second.sites.test", "/", 404, None),  # the first matching regex in file order
+    ("foo.sites.test", "/u/bob/x.txt", 200, "bob x\n"),  # alias users/$user/$2 (location's)
+    ("foo.sites.test", "/img/a.png", 200, "img foo a\n"),  # alias img/$sub/ (server's)
+    ("foo.sites.test", "/img/", 200, "img foo index\n"),
+    ("foo.sites.test", "/one.png", 200, "logo\n"),  # an alias in a regex location: the file
+    ("foo.sites.test", "/dl/pkg/file.txt", 200, "dl pkg file\n"),  # root dl/$1
+    ("42.num.test", "/", 200, "num 42\n"),  # root num/$1
+    ("other.abc.test", "/", 200, "num abc\n"),  # an upper-case regex is caseless
+    ("unknown.test", "/", 200, "dflt\n"),
+    ("sites.test", "/", 200, "dflt\n"),
+]
+
+
+def rx_setup(inst):
+    inst.write_conf(RX_NAMES)
+    for rel, text in RX_FILES.items():
+        inst.put(rel, text)
+
+
+def rx_names():
+    def setup():
+        inst = Inst("rxnames")
+        rx_setup(inst)
+        return inst.start()
+
+    return fixture("rx_names", setup)
+
+
+def rx_answer(port, host, path):
+    r = get(port, path, host)
+    return r.status, r.text()
+
+
+@test()
+def t_regex_server_names_and_captures():
+    port = rx_names().port
+    for host, path, st, body in RX_CASES:
+        got = rx_answer(port, host, path)
+        eq(got[0], st, "Host %s, GET %s: status" % (host, path))
+        if body is not None:
+            eq(got[1], body, "Host %s, GET %s: body" % (host, path))
+
+
+@test()
+def t_regex_server_names_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = rx_names().port
+    ng = NginxInst("nginx-rx")
+    rx_setup(ng)
+    ng.start()
+    for host, path, _st, _body in RX_CASES:
+        want, got = rx_answer(ng.port, host, path), rx_answer(port, host, path)
+        if want[0] != 200:
+            want, got = want[:1], got[:1]
+        eq(got, want, "Host %s, GET %s: (status, body) of zokiod vs nginx" % (host, path))
 
 
 def listing():

@@ -529,6 +529,81 @@ ZT_TEST(config_location_kinds_and_nesting)
     zc_config_free(&c);
 }
 
+ZT_TEST(config_regex_server_names_and_capture_roots)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c,
+              "http {\n"
+              "  root /www/$host_part;\n"
+              "  server {\n"
+              "    listen 80;\n"
+              "    server_name a.test ~^(?<sub>[a-z]+)\\.example\\.com$ ~^WWW\\.(.+)$ *.b.test;\n"
+              "    root sites/$sub/${sub}x$1;\n"
+              "    location ~ ^/u/(?<user>\\w+)/(.*)$ { alias /users/$user/$2; }\n"
+              "    location /img/ {\n"
+              "      alias img/$sub/;\n"
+              "      location /img/x/ { }\n"
+              "    }\n"
+              "    location ~ \\.png$ { alias /data/one.png; }\n"
+              "    location /plain/ { root $1; }\n"
+              "  }\n"
+              "  server { listen 80; server_name ~^(?<host_part>.+)$; }\n"
+              "  server { listen 81; }\n"
+              "}\n") < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_INT(s->nnames, 2); /* regexes are apart */
+    ZT_EQ_STR(s->names[0], "a.test");
+    ZT_EQ_STR(s->names[1], "*.b.test");
+    ZT_EQ_INT(s->nname_regexes, 2);
+    ZT_EQ_STR(s->name_regexes[0]->pattern, "^(?<sub>[a-z]+)\\.example\\.com$");
+    ZT_EQ_INT(s->name_regexes[0]->caseless, 0);
+    ZT_EQ_INT(s->name_regexes[1]->caseless, 1); /* an upper-case letter: caseless, as nginx */
+    /* the root: text made absolute, then the references */
+    snprintf(want, sizeof(want), "%s/sites/", tc_dir());
+    zc_tpl_t *t = s->root_tpl;
+    ZT_CHECK(t != NULL);
+    ZT_EQ_INT(t->nparts, 6);
+    ZT_EQ_INT(t->parts[0].kind, ZC_TPL_TEXT);
+    ZT_EQ_INT(t->parts[0].len, strlen(want));
+    ZT_CHECK(!memcmp(t->parts[0].text, want, strlen(want)));
+    ZT_EQ_INT(t->parts[1].kind, ZC_TPL_NAMED);
+    ZT_EQ_STR(t->parts[1].text, "sub");
+    ZT_EQ_INT(t->parts[2].kind, ZC_TPL_TEXT);
+    ZT_CHECK(t->parts[2].len == 1 && t->parts[2].text[0] == '/');
+    ZT_EQ_INT(t->parts[3].kind, ZC_TPL_NAMED); /* ${sub} */
+    ZT_EQ_STR(t->parts[3].text, "sub");
+    ZT_EQ_INT(t->parts[4].kind, ZC_TPL_TEXT); /* "x" then $1 */
+    ZT_EQ_INT(t->parts[4].len, 1);
+    ZT_EQ_INT(t->parts[5].kind, ZC_TPL_CAPTURE);
+    ZT_EQ_INT(t->parts[5].capture, 1);
+    zc_location_t *l = s->locations;
+    ZT_EQ_INT(l[0].alias_cut, ZC_ALIAS_WHOLE); /* a regex location's alias is the whole path */
+    ZT_EQ_INT(l[0].root_tpl->nparts, 4);
+    ZT_EQ_STR(l[0].root_tpl->parts[1].text, "user");
+    ZT_EQ_INT(l[0].root_tpl->parts[3].capture, 2);
+    ZT_EQ_INT(l[1].alias_cut, 5);
+    ZT_CHECK(l[1].root_tpl != NULL && l[1].locations[0].root_tpl == l[1].root_tpl);
+    ZT_EQ_STR(l[1].locations[0].alias, l[1].alias);
+    ZT_EQ_INT(l[2].alias_cut, ZC_ALIAS_WHOLE);
+    ZT_CHECK(l[2].root_tpl == NULL);               /* no capture: a plain path */
+    snprintf(want, sizeof(want), "%s/", tc_dir()); /* `root $1;` under the prefix */
+    ZT_EQ_INT(l[3].root_tpl->nparts, 2);
+    ZT_EQ_INT(l[3].root_tpl->parts[0].len, strlen(want));
+    ZT_CHECK(!memcmp(l[3].root_tpl->parts[0].text, want, strlen(want)));
+    ZT_EQ_INT(l[3].root_tpl->parts[1].capture, 1);
+    /* a server with only a regex name has no "" name; the http-level root goes down */
+    ZT_EQ_INT(c.http.servers[1].nnames, 0);
+    ZT_EQ_INT(c.http.servers[1].nname_regexes, 1);
+    ZT_EQ_STR(c.http.servers[1].root, "/www/$host_part");
+    ZT_CHECK(c.http.servers[1].root_tpl != NULL);
+    ZT_EQ_INT(c.http.servers[2].nnames, 1);
+    ZT_EQ_STR(c.http.servers[2].names[0], "");
+    zc_config_free(&c);
+}
+
 ZT_TEST(config_inheritance_from_http)
 {
     zc_config_t c;

@@ -213,8 +213,8 @@ ZT_TEST(errors_listen_and_names)
          "supported by zokiod"},
         {"http { server { listen unix:/tmp/s; } }",
          "main.conf:1: unix domain socket \"unix:/tmp/s\" is not supported by zokiod"},
-        {"http { server { server_name ~^www\\d+$; } }",
-         "main.conf:1: regex server name \"~^www\\d+$\" is not supported by zokiod"},
+        {"http { server { server_name ~^www\\d+$ ~^(www; } }",
+         "main.conf:1: pcre2_compile() failed: missing closing parenthesis in \"^(www\""},
         {"http { server { server_name w*w.example.com; } }",
          "main.conf:1: invalid server name or wildcard \"w*w.example.com\""},
         {"http { server { server_name *example.com; } }",
@@ -382,6 +382,31 @@ ZT_TEST(errors_variables)
         {"http { access_log logs/$host.log; }",
          "main.conf:1: variable \"$host\" in \"access_log\" directive is not supported by "
          "zokiod"},
+    };
+    RUN(cases);
+}
+
+/* root and alias take regex captures: $1..$9, and named groups some regex of the config has */
+ZT_TEST(errors_capture_variables)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("root /srv/$sub;\n"),
+         "main.conf:4: variable \"$sub\" in \"root\" directive is not supported by zokiod"},
+        {TC_SERVER("server_name ~^(?<sub>.+)$;\nlocation / {\n  alias /srv/${subx}/;\n}\n"),
+         "main.conf:6: variable \"$subx\" in \"alias\" directive is not supported by zokiod"},
+        {TC_SERVER("root /srv/$0;\n"),
+         "main.conf:4: variable \"$0\" in \"root\" directive is not supported by zokiod"},
+        {TC_SERVER("root /srv/$;\n"), "main.conf:4: invalid variable name"},
+        {TC_SERVER("root /srv/$/x;\n"), "main.conf:4: invalid variable name"},
+        {TC_SERVER("root /srv/${a;\n"),
+         "main.conf:4: the closing bracket in \"a\" variable is missing"},
+        /* the check waits for the end of http {}: a later error comes first */
+        {TC_SERVER("root /srv/$host;\nlisten x:y;\n"),
+         "main.conf:5: invalid port in \"x:y\" of the \"listen\" directive"},
+        {TC_SERVER("index $1.html;\n"),
+         "main.conf:4: variable \"$1\" in \"index\" directive is not supported by zokiod"},
+        {TC_SERVER("server_name ~(?<a>x)$ $a;\n"),
+         "main.conf:4: variable \"$a\" in \"server_name\" directive is not supported by zokiod"},
     };
     RUN(cases);
 }

@@ -9,6 +9,7 @@
 #include "http/regex.h"
 #include "http/request.h"
 #include "http/route.h"
+#include "http/tpl.h"
 
 /* --- building locations and servers as server/gen.c would ----------------------------------- */
 
@@ -438,6 +439,44 @@ ZT_TEST(route_request_captures_location_then_server)
     ZT_CHECK(zh_capture_named(&r, "dom", 3, &p, &n) == 1 && n == 3 && !memcmp(p, "img", 3));
     ZT_CHECK(zh_capture_named(&r, "sub", 3, &p, &n) == 1 && n == 3 && !memcmp(p, "foo", 3));
     ZT_EQ_INT(zh_capture_named(&r, "nope", 4, &p, &n), 0);
+    pcre2_match_data_free(md);
+    free_codes();
+}
+
+/* --- root/alias templates: zh_tpl_expand() ---------------------------------------------------- */
+
+ZT_TEST(route_tpl_expand_captures)
+{
+    pcre2_match_data *md = zh_regex_match_data();
+    zh_req_t r;
+    memset(&r, 0, sizeof r);
+    /* root /srv/$sub/${sub}-$1$2x: root_fd is /srv, the template the rest */
+    static const zh_tpl_part_t parts[] = {
+        {ZH_TPL_TEXT, 0, 1, "/"},     {ZH_TPL_NAMED, 0, 3, "sub"}, {ZH_TPL_TEXT, 0, 1, "/"},
+        {ZH_TPL_NAMED, 0, 3, "sub"},  {ZH_TPL_TEXT, 0, 1, "-"},    {ZH_TPL_CAPTURE, 1, 0, NULL},
+        {ZH_TPL_CAPTURE, 2, 0, NULL}, {ZH_TPL_TEXT, 0, 1, "x"},
+    };
+    const zh_tpl_t t = {parts, sizeof parts / sizeof parts[0]};
+    char buf[64];
+    zh_sink_t s = ZH_SINK(buf, sizeof buf);
+    zh_tpl_expand(&t, &r, &s); /* nothing matched: every capture is empty */
+    zh_sink_end(&s);
+    ZT_EQ_STR(buf, "//-x");
+    pcre2_code *srv = compile("^(?<sub>[a-z]+)\\.example\\.com$", 0);
+    ZT_EQ_INT(zh_regex_match(srv, md, "foo.example.com", 15, &r.srv_caps), 1);
+    s = ZH_SINK(buf, sizeof buf);
+    zh_tpl_expand(&t, &r, &s);
+    zh_sink_end(&s);
+    ZT_EQ_STR(buf, "/foo/foo-foox"); /* $1 is the server name's group; it has no $2 */
+    pcre2_code *loc = compile("^/(\\w+)/(\\w+)", 0);
+    ZT_EQ_INT(zh_regex_match(loc, md, "/ab/cd/e", 8, &r.loc_caps), 1);
+    s = ZH_SINK(buf, sizeof buf);
+    zh_tpl_expand(&t, &r, &s);
+    zh_sink_end(&s);
+    ZT_EQ_STR(buf, "/foo/foo-abcdx"); /* $1, $2: the location's */
+    s = ZH_SINK(buf, 8);              /* too small: measured all the same */
+    zh_tpl_expand(&t, &r, &s);
+    ZT_CHECK(!zh_sink_ok(&s) && s.need == 14);
     pcre2_match_data_free(md);
     free_codes();
 }
