@@ -72,7 +72,8 @@ typedef struct zc_error_page {
     int *codes; /* 300..599 */
     size_t ncodes;
     int response; /* `=RESPONSE`: the status to send instead; 0 = the original code */
-    char *uri;    /* a local URI ("/50x.html") or an absolute URL (a 302 redirect, as nginx) */
+    char *uri;    /* a local URI ("/50x.html"), an absolute URL (a 302 redirect, as nginx) or
+                   * "@name" (that named location of the server answers) */
 } zc_error_page_t;
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is

@@ -140,9 +140,9 @@ int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
             return zc_err(ld, d, "value \"%s\" must be between 300 and 599", d->args[i]);
         e->codes[e->ncodes++] = (int)v;
     }
-    if (uri[0] == '@')
-        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", uri);
-    if (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
+    /* "@name": a named location of the server answers (none of that name: 500, as nginx) */
+    if (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
+        strncmp(uri, "https://", 8) != 0)
         return zc_invalid(ld, d, uri);
     if (zc_no_vars(ld, d, uri, NULL) < 0) return -1;
     e->uri = (char *)uri;

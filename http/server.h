@@ -27,7 +27,8 @@ typedef struct zh_header {
 } zh_header_t;
 
 /* `error_page CODE URI`: an error response with `code` serves the local file `uri` instead
- * (with status `response`, or `code` when 0); an absolute URL redirects with 302. */
+ * (with status `response`, or `code` when 0); an absolute URL redirects with 302; "@name": the
+ * server's named location answers the request (zh_location_named()), with that status. */
 typedef struct zh_error_page {
     int code, response;
     const char *uri;

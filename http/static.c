@@ -157,6 +157,7 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigne
 
 static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
 {
+    if (r->err_status) return send_full(c, f, head, r->err_status); /* an error page */
     zh_cond_t cond = {
         .if_match = r->h[ZH_H_IF_MATCH].p,
         .if_match_len = r->h[ZH_H_IF_MATCH].len,
@@ -258,6 +259,8 @@ static void ret_text(zh_sink_t *b, const void *arg)
     if (!a->head) expand_vars(b, a);
 }
 
+static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
+
 /* `return CODE [TEXT|URL]` */
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
@@ -272,7 +275,11 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (a.text && !*a.text) a.text = NULL;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
-    if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
+    if (r->err_status) code = r->err_status; /* in an error_page's named location, as nginx */
+    /* an error without text goes through error_page, as nginx's special responses do */
+    if (!l->return_text)
+        return code >= 300 ? send_error(c, c->vhost, code, head)
+                           : zh_resp_error(c, code, head, NULL, NULL, 0);
     zh_sink_t m = ZH_SINK(NULL, 0);
     if (a.text) expand_vars(&m, &a);
     a.len = m.need;
@@ -310,20 +317,50 @@ static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, 
     return 0;
 }
 
-/* an error status, through the vhost's error_page when it has one for it */
+static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
+                      const char *query, size_t qlen, int head);
+
+/* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
+ * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
+ * a `return` in it keeps its own status only for a redirect */
+static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
+                            const zh_error_page_t *ep, int status, int head)
+{
+    const zh_location_t *l = zh_location_named(vh, ep->uri, strlen(ep->uri));
+    if (!l) {
+        zh_errlog(c, "could not find named location \"%s\"", ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
+    r->err_status = (uint16_t)(ep->response ? ep->response : status);
+    c->loc = l;
+    if (l->return_code) return do_return(c, r, l, head);
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return zh_resp_error(c, st, head, NULL, NULL, 0);
+    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, r->uri.p, r->uri.len, r->args.p,
+                      r->args.len, head);
+}
+
+/* an error status, through the vhost's error_page when it has one for it (not for the errors of
+ * an error page's own answer: nginx's recursive_error_pages is off) */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
-    for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
+    zh_req_t *r = &c->w->req;
+    for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
+        if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
         char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
         size_t len, fs_len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
         const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
-        if (!l || map_path(&c->w->req, l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
         if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
@@ -340,7 +377,7 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, 200);
+    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
@@ -361,10 +398,6 @@ static zh_str_t origin_form(zh_str_t t)
     }
     return t;
 }
-
-static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
-                      const char *query, size_t qlen, int head);
 
 /* nginx's index module: a directory request whose index file `name` exists under l is redirected
  * internally to URI + name, whose own location answers (that of "/index.html" for `location = /`,
@@ -470,6 +503,7 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
     const char *query;
     zh_str_t target = origin_form(r->target);
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
+    r->args = (zh_str_t){query, (uint32_t)qlen};
     char *path = c->w->uri, fs[PATH_MAX_LEN + 512];
     size_t len, fs_len;
     int st = zh_path_normalize(target.p, plen, path, sizeof c->w->uri, &len);

@@ -1623,6 +1623,105 @@ def t_regex_server_names_like_nginx():
         eq(got, want, "Host %s, GET %s: (status, body) of zokiod vs nginx" % (host, path))
 
 
+# --- error_page ... @name (issue 9) -----------------------------------------------------------------
+
+EP_NAMED = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ep.test;
+        root html;
+        error_page 404 @fallback;
+        error_page 403 @text;
+        error_page 410 =200 @ok;
+        error_page 418 @redir;
+        error_page 415 @nope;
+
+        location /forbid/ { return 403; }
+        location /gone/ { return 410; }
+        location /teapot/ { return 418; }
+        location /nope/ { return 415; }
+        location @fallback { root fb; add_header X-Loc fallback always; }
+        location @text { add_header X-Loc text always; return 200 "text page\n"; }
+        location @ok { return 200 "ok\n"; }
+        location @redir { return 302 http://example.com/elsewhere; }
+    }
+}
+"""
+
+EP_FILES = {"html/index.html": "index\n", "fb/missing.txt": "fallback file\n",
+            "fb/sub/index.html": "WRONG: fb/sub/index.html\n", "fb/gone/x": "WRONG: fb/gone/x\n"}
+
+# (path, status, X-Loc, body or None, Location or None), as nginx 1.22 answers
+EP_CASES = [
+    ("/index.html", 200, None, "index\n", None),
+    ("/missing.txt", 404, "fallback", "fallback file\n", None),  # the file, with the 404
+    ("/missing.txt?q=1", 404, "fallback", "fallback file\n", None),
+    ("/nowhere", 404, "fallback", None, None),  # not there either: a plain 404, no second try
+    ("/forbid/x", 403, "text", "text page\n", None),  # `return 200 TEXT` keeps the 403
+    ("/gone/x", 200, None, "ok\n", None),  # =200
+    ("/teapot/", 302, None, None, "http://example.com/elsewhere"),  # a redirect stays one
+    ("/nope/x", 500, None, None, None),  # no such named location
+    # fb/sub/index.html exists: the index module redirects to /sub/index.html, which the server
+    # level answers from html/ (a 404, without error_page a second time)
+    ("/sub/", 404, None, None, None),
+]
+
+
+def ep_setup(inst):
+    inst.write_conf(EP_NAMED)
+    for rel, text in EP_FILES.items():
+        inst.put(rel, text)
+
+
+def ep_named():
+    def setup():
+        inst = Inst("epnamed")
+        ep_setup(inst)
+        return inst.start()
+
+    return fixture("ep_named", setup)
+
+
+def ep_answer(port, path):
+    r = get(port, path, "ep.test")
+    xloc = r.all("x-loc")
+    loc = r.get("location")
+    return r.status, xloc[0] if xloc else None, r.text(), loc
+
+
+@test()
+def t_error_page_named_location():
+    port = ep_named().port
+    for path, st, xloc, body, loc in EP_CASES:
+        got = ep_answer(port, path)
+        eq(got[:2], (st, xloc), "GET %s: (status, X-Loc)" % path)
+        if body is not None:
+            eq(got[2], body, "GET %s: body" % path)
+        if loc is not None:
+            eq(got[3], loc, "GET %s: Location" % path)
+    r = get(port, "/missing.txt", "ep.test", method="HEAD")
+    eq((r.status, r.all("x-loc")), (404, ["fallback"]), "HEAD /missing.txt")
+
+
+@test()
+def t_error_page_named_location_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = ep_named().port
+    ng = NginxInst("nginx-ep")
+    ep_setup(ng)
+    ng.start()
+    for path, _st, _xloc, _body, _loc in EP_CASES:
+        want, got = ep_answer(ng.port, path), ep_answer(port, path)
+        if not (want[2].startswith("<html>") or want[0] in (301, 302)):  # generated pages differ
+            eq(got[:3], want[:3], "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+        else:
+            eq(got[:2], want[:2], "GET %s: (status, X-Loc) of zokiod vs nginx" % path)
+
+
 def listing():
     r = get(locations().port, "/list/")
     status(r, 200, "autoindex on: GET /list/")

@@ -604,6 +604,22 @@ ZT_TEST(config_regex_server_names_and_capture_roots)
     zc_config_free(&c);
 }
 
+ZT_TEST(config_error_page_named_location)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, TC_SERVER("error_page 404 @fallback;\nerror_page 403 =200 @ok;\n"
+                            "location @fallback { }\n")) < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_INT(s->nerror_pages, 2);
+    ZT_EQ_STR(s->error_pages[0].uri, "@fallback");
+    ZT_EQ_INT(s->error_pages[0].response, 0);
+    ZT_EQ_STR(s->error_pages[1].uri, "@ok"); /* no such location: a 500 when used, as nginx */
+    ZT_EQ_INT(s->error_pages[1].response, 200);
+    zc_config_free(&c);
+}
+
 ZT_TEST(config_inheritance_from_http)
 {
     zc_config_t c;
