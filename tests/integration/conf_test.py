@@ -1334,7 +1334,10 @@ http {
         location = / { add_header X-Loc exact-root always; }
         location = /ix/ { root ixroot; add_header X-Loc ix-exact always; }
         location / { add_header X-Loc root always; }
-        location ^~ /static/ { add_header X-Loc static always; }
+        location ^~ /static/ {
+            add_header X-Loc static always;
+            location ~ \.gif$ { add_header X-Loc static-gif always; }
+        }
         location ~* \.(css|js|png)$ { root assets; add_header X-Loc assets always; }
         location /docs/ {
             add_header X-Loc docs always;
@@ -1371,6 +1374,7 @@ LOC_FILES = {
     "html/index.html": "root index\n", "html/page.html": "page\n",
     "ixroot/ix/index.html": "ixroot ix index\n", "html/ix/index.html": "html ix index\n",
     "html/static/a.png": "static png\n", "html/static/s.txt": "static txt\n",
+    "html/static/i.gif": "static gif\n",
     "html/a.png": "WRONG: html/a.png\n", "assets/a.png": "assets png\n",
     "assets/A.PNG": "assets PNG\n", "assets/b.PNG": "assets b.PNG\n",
     "assets/docs/a.png": "assets docs png\n", "assets/docs/raw/x.png": "assets raw png\n",
@@ -1397,6 +1401,7 @@ LOC_CASES = [
     ("/page.html", 200, "root", "page\n"),
     ("/static/a.png", 200, "static", "static png\n"),  # ^~ stops the regexes
     ("/static/s.txt", 200, "static", "static txt\n"),
+    ("/static/i.gif", 200, "static-gif", "static gif\n"),  # ^~ does not stop nested regexes
     ("/Static/a.png", 404, "assets", None),  # prefixes are case-sensitive
     ("/a.png", 200, "assets", "assets png\n"),  # a regex beats the prefix /
     ("/A.PNG", 200, "assets", "assets PNG\n"),  # ~* ignores case; the first regex wins

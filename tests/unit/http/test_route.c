@@ -68,7 +68,9 @@ static void nest(zh_location_t *parent, zh_location_t *kids, unsigned n)
 /* The acceptance config of issue 9 and more:
  *   location = / { }                          exact-root
  *   location / { }                            root
- *   location ^~ /static/ { }                  static
+ *   location ^~ /static/ {                    static
+ *       location ~ \.gif$ { }                  static-gif
+ *   }
  *   location ~* \.(css|js|png)$ { }           assets
  *   location /docs/ {                         docs
  *       location ~ \.md$ { }                  docs-md
@@ -121,6 +123,9 @@ static zh_vhost_t site(void)
     zh_location_t *u = level(1);
     loc(&u[0], "user9", "~", "/9+$");
     nest(&l[6], u, 1);
+    zh_location_t *st = level(1);
+    loc(&st[0], "static-gif", "~", "\\.gif$");
+    nest(&l[2], st, 1);
     vh.locations = l;
     vh.nlocations = 17;
     return vh;
