@@ -420,7 +420,10 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return rc;
     }
     zh_file_unref(fc, f);
-    if (!to) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (!to) {
+        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
     c->loc = to;
     if (to->return_code) return do_return(c, r, to, head);
     char fs[PATH_MAX_LEN + 512];
@@ -514,7 +517,7 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
                                  ? &vh->base
                                  : zh_location_match(vh, path, len, c->srv->md, &r->loc_caps);
     if (!l) {
-        zh_errlog(c, "a regex could not be run on \"%s\" (PCRE2 match limit)", path);
+        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", path);
         return zh_resp_error(c, 500, head, NULL, NULL, 0);
     }
     c->loc = l;
