@@ -157,6 +157,7 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigne
 
 static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
 {
+    if (r->err_status) return send_full(c, f, head, r->err_status); /* an error page */
     zh_cond_t cond = {
         .if_match = r->h[ZH_H_IF_MATCH].p,
         .if_match_len = r->h[ZH_H_IF_MATCH].len,
@@ -258,6 +259,8 @@ static void ret_text(zh_sink_t *b, const void *arg)
     if (!a->head) expand_vars(b, a);
 }
 
+static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
+
 /* `return CODE [TEXT|URL]` */
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
@@ -272,7 +275,11 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (a.text && !*a.text) a.text = NULL;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
-    if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
+    if (r->err_status) code = r->err_status; /* in an error_page's named location, as nginx */
+    /* an error without text goes through error_page, as nginx's special responses do */
+    if (!l->return_text)
+        return code >= 300 ? send_error(c, c->vhost, code, head)
+                           : zh_resp_error(c, code, head, NULL, NULL, 0);
     zh_sink_t m = ZH_SINK(NULL, 0);
     if (a.text) expand_vars(&m, &a);
     a.len = m.need;
@@ -280,20 +287,81 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     return zh_head_emit(c, code, ret_text, &a);
 }
 
-/* an error status, through the vhost's error_page when it has one for it */
+/* The path under l's root (or alias directory) for the decoded request path `uri`, into fs (cap
+ * bytes, NUL-terminated): 0, or 414 when it does not fit. With `alias`, the first alias_cut bytes
+ * of the path ("/i/" of `location /i/ { alias /data/images/; }`, also in its nested locations)
+ * are replaced by the alias directory: "/i/top.gif" -> "/top.gif"; in a regex location the alias
+ * is the whole path. A root or alias with captures starts with their expansion ("/foo" of
+ * `root /srv/$sub;`, root_fd being /srv). */
+static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, size_t len,
+                    char *fs, size_t cap, size_t *fs_len)
+{
+    zh_sink_t s = ZH_SINK(fs, cap);
+    if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, &s);
+    if (!l->alias) {
+        zh_sink_put(&s, uri, len);
+    } else if (l->alias_cut != ZH_ALIAS_WHOLE) {
+        size_t cut = l->alias_cut < len ? l->alias_cut : len;
+        const char *rest = uri + cut;
+        size_t rl = len - cut;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
+        }
+        if (!s.written || fs[s.written - 1] != '/') ZH_SINK_LIT(&s, "/");
+        zh_sink_put(&s, rest, rl);
+    }
+    if (uri[len - 1] == '/' && (!s.written || fs[s.written - 1] != '/')) ZH_SINK_LIT(&s, "/");
+    if (!zh_sink_ok(&s)) return 414;
+    *fs_len = zh_sink_end(&s);
+    return 0;
+}
+
+static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
+                      const char *query, size_t qlen, int head);
+
+/* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
+ * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
+ * a `return` in it keeps its own status only for a redirect */
+static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
+                            const zh_error_page_t *ep, int status, int head)
+{
+    const zh_location_t *l = zh_location_named(vh, ep->uri, strlen(ep->uri));
+    if (!l) {
+        zh_errlog(c, "could not find named location \"%s\"", ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
+    r->err_status = (uint16_t)(ep->response ? ep->response : status);
+    c->loc = l;
+    if (l->return_code) return do_return(c, r, l, head);
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return zh_resp_error(c, st, head, NULL, NULL, 0);
+    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, r->uri.p, r->uri.len, r->args.p,
+                      r->args.len, head);
+}
+
+/* an error status, through the vhost's error_page when it has one for it (not for the errors of
+ * an error page's own answer: nginx's recursive_error_pages is off) */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
-    for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
+    zh_req_t *r = &c->w->req;
+    for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
-        char path[PATH_MAX_LEN];
-        size_t len;
+        if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
+        char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
+        size_t len, fs_len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
-        const zh_site_t *site = &zh_location_match(vh, path, len)->site;
-        if (zh_file_get(&c->srv->fcache, site, path, len, time(NULL), &f) < 0) break;
+        const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
+        if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
         return rc;
@@ -309,7 +377,7 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, 200);
+    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
@@ -331,8 +399,41 @@ static zh_str_t origin_form(zh_str_t t)
     return t;
 }
 
+/* nginx's index module: a directory request whose index file `name` exists under l is redirected
+ * internally to URI + name, whose own location answers (that of "/index.html" for `location = /`,
+ * as nginx does); f is that file under l, served as is when the location stays the same */
+static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                       zh_file_t *f, const char *name, const char *query, size_t qlen, int head)
+{
+    zh_fcache_t *fc = &c->srv->fcache;
+    char *uri = c->w->uri;
+    size_t len = r->uri.len, nl = strlen(name), fs_len;
+    const zh_location_t *to = l;
+    if (len + nl < sizeof c->w->uri) {
+        memcpy(uri + len, name, nl + 1);
+        r->uri.len = (uint32_t)(len += nl);
+        to = zh_location_match(vh, uri, len, c->srv->md, &r->loc_caps);
+    }
+    if (to == l && !l->root_tpl) { /* the same file: no captures in its path could change */
+        int rc = serve_file(c, r, f, head);
+        zh_file_unref(fc, f);
+        return rc;
+    }
+    zh_file_unref(fc, f);
+    if (!to) {
+        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    c->loc = to;
+    if (to->return_code) return do_return(c, r, to, head);
+    char fs[PATH_MAX_LEN + 512];
+    int st = map_path(r, to, uri, len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, vh, st, head);
+    return serve_path(c, r, vh, to, fs, fs_len, sizeof fs, uri, len, query, qlen, head);
+}
+
 /* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
-static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
                       char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
                       const char *query, size_t qlen, int head)
 {
@@ -349,6 +450,7 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
             rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
             if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
             fs[fs_len] = 0;
+            if (rc == 0) return serve_index(c, r, vh, l, f, *ix, query, qlen, head);
         }
         if (rc == -ENOENT || rc == -EISDIR) {
             if (!zh_dir_exists(&l->site, fs, fs_len)) {
@@ -364,24 +466,37 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
             if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
             return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
         }
-        if (rc < 0) return send_error(c, vh, errno_status(rc), head); /* logged above */
-    } else {
-        rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
-        if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
-        if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, vh, errno_status(rc), head); /* logged above */
     }
-    if (rc < 0) return send_error(c, vh, errno_status(rc), head);
+    rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
+    if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
+    if (rc < 0) {
+        zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, vh, errno_status(rc), head);
+    }
     rc = serve_file(c, r, f, head);
     zh_file_unref(fc, f);
     return rc;
 }
 
-int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
+/* routes the request: its normalized host (r->host) picks the server, whose server_name regex
+ * leaves its groups in r->srv_caps; NULL when a regex could not be run */
+static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
-    zh_str_t host = r->h[ZH_H_HOST];
-    const zh_vhost_t *vh = zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, host.p, host.len);
+    zh_str_t h = r->h[ZH_H_HOST];
+    if (h.p) {
+        long n = zh_host_normalize(h.p, h.len, c->w->host, sizeof c->w->host);
+        if (n >= 0) r->host = (zh_str_t){c->w->host, (uint32_t)n};
+    }
+    return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,
+                         &r->srv_caps);
+}
+
+int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
+{
     int head = method == HTTP_HEAD;
+    const zh_vhost_t *vh = pick_vhost(c, r);
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
@@ -391,29 +506,23 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     const char *query;
     zh_str_t target = origin_form(r->target);
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
-    char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
-    size_t len;
-    int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
+    r->args = (zh_str_t){query, (uint32_t)qlen};
+    char *path = c->w->uri, fs[PATH_MAX_LEN + 512];
+    size_t len, fs_len;
+    int st = zh_path_normalize(target.p, plen, path, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
+    r->uri = (zh_str_t){path, (uint32_t)len};
     /* a server-level `return` runs before any location is chosen, as in nginx */
-    const zh_location_t *l = vh->base.return_code ? &vh->base : zh_location_match(vh, path, len);
+    const zh_location_t *l = vh->base.return_code
+                                 ? &vh->base
+                                 : zh_location_match(vh, path, len, c->srv->md, &r->loc_caps);
+    if (!l) {
+        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", path);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
     c->loc = l;
     if (l->return_code) return do_return(c, r, l, head);
-    size_t fs_len = len;
-    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
-        const char *rest = path + l->prefix_len;
-        size_t rl = len - l->prefix_len;
-        while (rl && *rest == '/') {
-            rest++;
-            rl--;
-        }
-        fs[0] = '/';
-        memcpy(fs + 1, rest, rl);
-        fs_len = rl + 1;
-        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
-        fs[fs_len] = 0;
-    } else {
-        memcpy(fs, path, len + 1);
-    }
+    if ((st = map_path(r, l, path, len, fs, sizeof fs, &fs_len)))
+        return send_error(c, vh, st, head);
     return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
 }

@@ -4,10 +4,11 @@
 # that are missing. Works from a bare `debootstrap --variant=minbase` system (no compiler, make
 # or curl). Needs root only when something is missing.
 
-# Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
+# Build: gcc make libc6-dev liburing-dev libpcre2-dev (regex locations and server names)
+# libmbedtls-dev node-llhttp (llhttp's C sources).
 # Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
 # systemd (systemd-analyze checks the shipped unit), slowhttptest (slow-client attacks).
-PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
+PKGS="gcc make libc6-dev liburing-dev libpcre2-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
 util-linux systemd slowhttptest"
 
 missing=""
