@@ -61,10 +61,13 @@ typedef struct zc_listen {
     int line;
 } zc_listen_t;
 
+struct zc_tpl;
+
 /* `add_header NAME VALUE [always]` */
 typedef struct zc_header {
     char *name, *value;
-    uint8_t always; /* also on error responses (nginx: only 2xx/3xx without it) */
+    struct zc_tpl *tpl; /* the value with variables; NULL when it has none */
+    uint8_t always;     /* also on error responses (nginx: only 2xx/3xx without it) */
 } zc_header_t;
 
 /* `error_page CODE... [=RESPONSE] URI` */
@@ -77,8 +80,8 @@ typedef struct zc_error_page {
 } zc_error_page_t;
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
- * the Location URL; else it is the response body. The only variables accepted in it are
- * $scheme, $host and $request_uri (expanded per request by http/static.c). */
+ * the Location URL; else it is the response body. Its variables are expanded per request; it is
+ * also one of the block's rewrite directives (zc_rw_t), which is how http/ runs it. */
 typedef struct zc_return {
     int code;   /* 0 = no return directive; else 0..999 (444: close without a response) */
     char *text; /* NULL when not given */
@@ -97,24 +100,95 @@ typedef struct zc_regex {
 
 #define ZC_REGEX_GROUPS 31
 
-/* A root or alias with regex captures (`root /srv/$sub;`, `alias /data/$1;`): its text and
+/* A value with variables (`root /srv/$sub;`, `add_header X-Uri $uri;`): its text and
  * references in order, to be expanded per request. "$1".."$9" are the groups of the last regex
- * with groups that matched (the location's, else the server name's); "$name" / "${name}" a named
- * group (?<name>...) that some regex of the config defines. The first part is text: the
- * absolute path up to the first reference. */
-enum { ZC_TPL_TEXT, ZC_TPL_CAPTURE, ZC_TPL_NAMED };
+ * with groups that matched (a rewrite's, the location's, else the server name's); "$name" /
+ * "${name}" a named group (?<name>...) that some regex of the config defines, else one of
+ * nginx's variables (conf/vars.c), else a `set` variable; anything else is an error
+ * (`unknown "name" variable`) once http {} has been read. A root or alias starts with text:
+ * the absolute path up to the first reference. */
+enum {
+    ZC_TPL_TEXT,
+    ZC_TPL_CAPTURE,
+    ZC_TPL_NAMED,
+    ZC_TPL_VAR,  /* capture: a ZC_VAR_* (conf/vars.c) */
+    ZC_TPL_HTTP, /* capture: a ZC_HDR_* header ($http_NAME); text: NAME */
+    ZC_TPL_ARG,  /* text: NAME of $arg_NAME (NUL-terminated) */
+    ZC_TPL_USER, /* capture: the index of a `set` variable in zc_http_t.vars */
+};
+
+/* nginx variables with a fixed name, in http/vars.h's order (zh_var_id_t) */
+enum {
+    ZC_VAR_URI = 1,
+    ZC_VAR_ARGS,
+    ZC_VAR_QUERY_STRING,
+    ZC_VAR_IS_ARGS,
+    ZC_VAR_HOST,
+    ZC_VAR_REMOTE_ADDR,
+    ZC_VAR_REQUEST_URI,
+    ZC_VAR_SCHEME,
+    ZC_VAR_SERVER_NAME,
+    ZC_VAR_DOCUMENT_ROOT,
+    ZC_VAR_REQUEST_METHOD,
+    ZC_VAR_CONNECTION_REQUESTS,
+    ZC_VAR__COUNT
+};
+
+/* the request headers $http_NAME can read (the ones zokiod keeps), in http/request.h's order */
+enum {
+    ZC_HDR_HOST,
+    ZC_HDR_RANGE,
+    ZC_HDR_IF_RANGE,
+    ZC_HDR_IF_MATCH,
+    ZC_HDR_IF_NONE_MATCH,
+    ZC_HDR_IF_MODIFIED_SINCE,
+    ZC_HDR_IF_UNMODIFIED_SINCE,
+    ZC_HDR_EXPECT,
+    ZC_HDR_TRANSFER_ENCODING,
+    ZC_HDR_REFERER,
+    ZC_HDR_USER_AGENT,
+    ZC_HDR__COUNT
+};
+
+/* `set` variables of one configuration: at most this many names */
+#define ZC_USER_VARS_MAX 64
 
 typedef struct zc_tpl_part {
     int kind;         /* ZC_TPL_* */
-    const char *text; /* TEXT: the bytes; NAMED: the group's name (NUL-terminated) */
+    const char *text; /* TEXT: the bytes; NAMED, ARG: the name (NUL-terminated) */
     size_t len;       /* of text */
-    unsigned capture; /* CAPTURE: 1..9 */
+    unsigned capture; /* CAPTURE: 1..9; VAR, HTTP, USER: see above */
 } zc_tpl_part_t;
 
 typedef struct zc_tpl {
     zc_tpl_part_t *parts;
     size_t nparts;
 } zc_tpl_t;
+
+/* One directive of nginx's rewrite module in a server or location, in file order. */
+enum { ZC_RW_SET = 1, ZC_RW_REWRITE, ZC_RW_RETURN };
+enum { ZC_RWF_NONE, ZC_RWF_LAST, ZC_RWF_BREAK, ZC_RWF_REDIRECT, ZC_RWF_PERMANENT };
+
+typedef struct zc_rw {
+    int op;             /* ZC_RW_* */
+    int flag;           /* REWRITE: ZC_RWF_* */
+    int absolute;       /* REWRITE: the replacement starts with http://, https:// or $scheme */
+    int no_args;        /* REWRITE: it ended with '?' (taken off): the request's args are dropped */
+    unsigned var;       /* SET: index in zc_http_t.vars */
+    int code;           /* RETURN: the status */
+    zc_regex_t *regex;  /* REWRITE */
+    struct zc_tpl *val; /* SET value, REWRITE replacement, RETURN text (NULL: no text) */
+    struct zc_rw *next; /* the next one of the block */
+} zc_rw_t;
+
+/* `try_files FILE... URI | =CODE | @NAME` */
+typedef struct zc_try {
+    struct zc_tpl **files; /* values (a trailing '/' taken off: dir[i] is 1) */
+    uint8_t *dir;
+    size_t nfiles;
+    int code;           /* `=CODE`; 0 for a URI or a named location */
+    struct zc_tpl *uri; /* the fallback URI or "@name" */
+} zc_try_t;
 
 /* The alias of a regex location: the whole path (nginx appends no part of the URI). */
 #define ZC_ALIAS_WHOLE ((size_t)-1)
@@ -140,6 +214,9 @@ typedef struct zc_location {
     zc_header_t *headers; /* effective add_header list */
     size_t nheaders;
     zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
+    zc_rw_t *rw;                /* its own set/rewrite/return, in order (not inherited) */
+    zc_try_t *try_files;        /* its own (nginx does not inherit try_files) */
+    int internal;               /* `internal` */
     struct zc_location *parent; /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
@@ -168,6 +245,8 @@ typedef struct zc_server {
     zc_location_t *locations; /* the server-level ones, in file order (http/route.c's order) */
     size_t nlocations;
     zc_return_t ret;                             /* server-level return */
+    zc_rw_t *rw;                                 /* server-level set/rewrite/return, in order */
+    zc_try_t *try_files;                         /* for requests no location takes */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols;                      /* ZC_TLSv1_2 | ZC_TLSv1_3 (default both) */
@@ -206,6 +285,8 @@ typedef struct zc_http {
     int server_tokens;
     zc_server_t *servers; /* in file order */
     size_t nservers;
+    char *vars[ZC_USER_VARS_MAX]; /* the names of `set` variables, without '$' */
+    size_t nvars;
 } zc_http_t;
 
 typedef struct zc_config {

@@ -17,10 +17,12 @@ enum {
     ZC_CTX_LOCATION = 1u << 4,
 };
 
-/* A named group a root or alias refers to: some regex of the config must define it. */
+/* A "$name" a value refers to: resolved once http {} has been read (a regex group, one of
+ * nginx's variables, a `set` one), else an error. */
 typedef struct zc_pending_name {
     const zc_node_t *d; /* the directive, for the message */
     const char *name;
+    zc_tpl_part_t *part; /* where its reference is */
 } zc_pending_name_t;
 
 /* The state of one zc_config_load call. */
@@ -113,9 +115,25 @@ int zc_regex_has_name(const zc_regex_t *r, const char *name, size_t len);
 int zc_tpl_parse(zc_load_t *ld, const zc_node_t *d, const char *text, const char *dir,
                  zc_tpl_t **out);
 
-/* After http {}: every named group a template uses is defined by a regex of the config; else
- * `variable "$name" in "root" directive is not supported by zokiod` at its directive. */
+/* After http {}: resolves every "$name" a value uses: a named group of some regex of the config,
+ * else one of nginx's variables zokiod has, else a `set` variable; else `unknown "name"
+ * variable` at its directive. */
 int zc_tpl_check_names(zc_load_t *ld);
+
+/* A value of directive d with variables (no path handling): always a template, a single text
+ * part when it has no '$'. NULL after an error. */
+zc_tpl_t *zc_tpl_value(zc_load_t *ld, const zc_node_t *d, const char *text);
+
+/* vars.c: the rewrite module and try_files: set, rewrite, try_files, internal; return's
+ * directive for the block (zc_rw_add()); and what a "$name" is (zc_var_resolve()). */
+int zc_h_set(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_rewrite(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_try_files(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_internal(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+zc_rw_t *zc_rw_add(zc_load_t *ld, zc_scope_t *sc);
+/* 0 with *part's kind and reference set for nginx variable `name`, -1 when zokiod has none of
+ * that name (*why then says whether it is a header zokiod does not keep) */
+int zc_var_resolve(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int *unsupported);
 
 /* Frees the compiled code of every regex of c (the structs are in its arena). */
 void zc_regexes_free(zc_config_t *c);

@@ -72,13 +72,10 @@ static const char *const prefixes[] = {
 };
 
 static const char *const names[] = {
-    "rewrite",
     "rewrite_log",
-    "try_files",
     "upstream",
     "map",
     "if",
-    "set",
     "break",
     "expires",
     "charset",
@@ -108,7 +105,6 @@ static const char *const names[] = {
     "satisfy",
     "allow",
     "deny",
-    "internal",
     "etag",
     "if_modified_since",
     "ignore_invalid_headers",

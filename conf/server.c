@@ -107,7 +107,8 @@ int zc_h_add_header(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         if (!is_tchar((unsigned char)*p)) return zc_invalid(ld, d, name);
     if (strpbrk(value, "\r\n") != NULL) return zc_invalid(ld, d, value);
     if (d->nargs == 3 && strcmp(d->args[2], "always") != 0) return zc_invalid(ld, d, d->args[2]);
-    if (zc_no_vars(ld, d, name, NULL) < 0 || zc_no_vars(ld, d, value, NULL) < 0) return -1;
+    if (zc_no_vars(ld, d, name, NULL) < 0) return -1;
+    if (strchr(value, '$') != NULL && (h->tpl = zc_tpl_value(ld, d, value)) == NULL) return -1;
     h->name = (char *)name;
     h->value = (char *)value;
     h->always = d->nargs == 3;
@@ -151,7 +152,6 @@ int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    static const char *const vars[] = {"$scheme", "$host", "$request_uri", NULL};
     zc_return_t *r = sc->loc ? &sc->loc->ret : &sc->srv->ret;
     const char *a = d->args[0];
     uint64_t code;
@@ -167,7 +167,11 @@ int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     } else {
         return zc_err(ld, d, "invalid return code \"%s\"", a);
     }
-    if (r->text != NULL && zc_no_vars(ld, d, r->text, vars) < 0) return -1;
+    zc_rw_t *w = zc_rw_add(ld, sc);
+    if (w == NULL) return -1;
+    w->op = ZC_RW_RETURN;
+    w->code = r->code;
+    if (r->text != NULL && (w->val = zc_tpl_value(ld, d, r->text)) == NULL) return -1;
     return 0;
 }
 

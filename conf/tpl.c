@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod conf: root and alias values with regex captures ($1..$9, named groups), parsed into
- * parts; a named group must be defined by some regex of the config, which is known only once
- * http {} has been read (zc_tpl_check_names()). */
+/* zokiod conf: values with variables (root, alias, add_header, return, set, rewrite,
+ * try_files), parsed into parts; what a "$name" is (a regex's named group, an nginx variable, a
+ * `set` one) is known only once http {} has been read (zc_tpl_check_names()). */
 #include <string.h>
 
 #include "conf/load.h"
@@ -18,13 +18,17 @@ static zc_tpl_part_t *add_part(zc_load_t *ld, zc_tpl_t *t, size_t *cap, int kind
     return p;
 }
 
-/* remembers that group `name` must exist by the end of http {} */
-static int need_name(zc_load_t *ld, const zc_node_t *d, const char *name)
+/* remembers that "$name" must be resolved by the end of http {} (the parts no longer move) */
+static int need_names(zc_load_t *ld, const zc_node_t *d, zc_tpl_t *t)
 {
-    zc_pending_name_t *p = ZC_PUSH(ld->arena, ld->names, ld->nnames, ld->capnames);
-    if (p == NULL) return zc_oom(ld);
-    p->d = d;
-    p->name = name;
+    for (size_t i = 0; i < t->nparts; i++) {
+        if (t->parts[i].kind != ZC_TPL_NAMED) continue;
+        zc_pending_name_t *p = ZC_PUSH(ld->arena, ld->names, ld->nnames, ld->capnames);
+        if (p == NULL) return zc_oom(ld);
+        p->d = d;
+        p->name = t->parts[i].text;
+        p->part = &t->parts[i];
+    }
     return 0;
 }
 
@@ -78,15 +82,34 @@ int zc_tpl_parse(zc_load_t *ld, const zc_node_t *d, const char *text, const char
             if ((name = zc_arena_strndup(ld->arena, v.name, v.nlen)) == NULL ||
                 add_part(ld, t, &cap, ZC_TPL_NAMED, name, v.nlen) == NULL)
                 return zc_oom(ld);
-            if (need_name(ld, d, name) < 0) return -1;
         }
         lit = p + n;
     }
     if (*lit != '\0' && add_part(ld, t, &cap, ZC_TPL_TEXT, lit, strlen(lit)) == NULL)
         return zc_oom(ld);
-    if (text[0] != '/' && make_absolute(ld, t, &cap, dir) < 0) return -1;
+    if (dir != NULL && text[0] != '/' && make_absolute(ld, t, &cap, dir) < 0) return -1;
+    if (need_names(ld, d, t) < 0) return -1;
     *out = t;
     return 0;
+}
+
+zc_tpl_t *zc_tpl_value(zc_load_t *ld, const zc_node_t *d, const char *text)
+{
+    zc_tpl_t *t;
+    size_t cap = 0;
+
+    if (zc_tpl_parse(ld, d, text, NULL, &t) < 0) return NULL;
+    if (t != NULL) return t;
+    if ((t = zc_arena_alloc(ld->arena, sizeof(*t))) == NULL) {
+        zc_oom(ld);
+        return NULL;
+    }
+    memset(t, 0, sizeof(*t));
+    if (*text != '\0' && add_part(ld, t, &cap, ZC_TPL_TEXT, text, strlen(text)) == NULL) {
+        zc_oom(ld);
+        return NULL;
+    }
+    return t;
 }
 
 int zc_tpl_check_names(zc_load_t *ld)
@@ -94,12 +117,16 @@ int zc_tpl_check_names(zc_load_t *ld)
     for (size_t i = 0; i < ld->nnames; i++) {
         const zc_pending_name_t *p = &ld->names[i];
         const zc_regex_t *r = ld->cfg->regexes;
+        int unsupported = 0;
         while (r != NULL && !zc_regex_has_name(r, p->name, strlen(p->name)))
             r = r->next;
-        if (r == NULL) /* no regex defines it: some other nginx variable */
+        if (r != NULL) continue; /* a named group */
+        if (zc_var_resolve(ld, p->name, p->part, &unsupported) == 0) continue;
+        if (unsupported)
             return zc_err(ld, p->d,
                           "variable \"$%s\" in \"%s\" directive is not supported by zokiod",
                           p->name, p->d->name);
+        return zc_err(ld, p->d, "unknown \"%s\" variable", p->name);
     }
     return 0;
 }

@@ -63,10 +63,8 @@ static void maybe_idle(zh_conn_t *c)
     if (c->w && !zh_out_pending(c) && !c->w->req.started) zh_out_release(c);
 }
 
-/* hands the access log one record for the request just answered */
-static void log_access(zh_conn_t *c)
+const char *zh_conn_peer(zh_conn_t *c)
 {
-    zh_server_t *s = c->srv;
     if (!c->peer[0]) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
@@ -76,6 +74,14 @@ static void log_access(zh_conn_t *c)
                                          : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
         if (!a || !inet_ntop(ss.ss_family, a, c->peer, sizeof c->peer)) strcpy(c->peer, "-");
     }
+    return c->peer;
+}
+
+/* hands the access log one record for the request just answered */
+static void log_access(zh_conn_t *c)
+{
+    zh_server_t *s = c->srv;
+    zh_conn_peer(c);
     char line[ZH_ARENA_SIZE + 64];
     const zh_req_t *r = &c->w->req;
     int n = !r->target.len ? 0 /* refused before its target was read: "" as nginx */

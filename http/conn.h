@@ -45,4 +45,8 @@ typedef struct zh_conn {
 
 zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);
 
+/* The client's address as text ("-" when unknown), found once per connection: $remote_addr and
+ * the access log. */
+const char *zh_conn_peer(zh_conn_t *c);
+
 #endif

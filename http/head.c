@@ -5,6 +5,7 @@
 
 #include "http/errlog.h"
 #include "http/head.h"
+#include "http/vars.h"
 #include "http/status.h"
 #include "http/out.h"
 
@@ -43,7 +44,7 @@ static void common(zh_sink_t *b, const void *arg)
     /* add_header: on success and redirect responses, or on every one with `always` */
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
         const zh_header_t *hd = &c->loc->headers[i];
-        if (h->status < 400 || hd->always) zh_head_field(b, hd->name, hd->value, strlen(hd->value));
+        if (h->status < 400 || hd->always) zh_header_put(b, hd, c->w ? &c->w->req : NULL);
     }
     if (h->fn) h->fn(b, h->arg);
 }

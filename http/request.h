@@ -54,6 +54,8 @@ typedef struct zh_req {
     zh_captures_t srv_caps; /* of the `server_name ~RE` that chose the server (subject: host) */
     zh_captures_t loc_caps; /* of the regex location that matched (subject: uri); read both
                              * through zh_capture() / zh_capture_named() (http/regex.h) */
+    struct zh_vars *vars;   /* `set` values and rewritten URIs while routed (http/vars.h) */
+    uint8_t internal;       /* reached by an internal redirect (nginx's r->internal) */
 } zh_req_t;
 
 /* the arena a request's strings are copied into; it belongs to the connection */

@@ -8,6 +8,7 @@
 
 #include "http/mime.h"
 #include "http/regex.h"
+#include "http/rewrite.h"
 #include "http/tpl.h"
 #include "runtime/loop.h"
 
@@ -23,7 +24,8 @@ typedef struct zh_site {
 /* `add_header NAME VALUE [always]` */
 typedef struct zh_header {
     const char *name, *value;
-    uint8_t always; /* also on 4xx/5xx responses */
+    uint8_t always;      /* also on 4xx/5xx responses */
+    const zh_tpl_t *tpl; /* the value with variables (expanded per response); NULL: value */
 } zh_header_t;
 
 /* `error_page CODE URI`: an error response with `code` serves the local file `uri` instead
@@ -61,6 +63,11 @@ typedef struct zh_location {
     uint32_t nheaders;
     int return_code;         /* `return CODE [TEXT|URL]`; 0 = none */
     const char *return_text; /* Location for 301/302/303/307/308, else the body; may be NULL */
+    const zh_rw_t *rw;       /* its own `set`, `rewrite`, `return`, in file order (http/rewrite.h;
+                              * `return` is there too); not inherited, as nginx */
+    uint32_t nrw;
+    const zh_try_t *try_files; /* its own `try_files`; NULL: none */
+    uint8_t internal;          /* `internal`: a direct request gets 404 */
 } zh_location_t;
 
 /* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);

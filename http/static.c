@@ -17,6 +17,7 @@
 #include "http/route.h"
 #include "http/out.h"
 #include "http/response.h"
+#include "http/vars.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -200,42 +201,20 @@ static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *
 }
 
 typedef struct {
-    const zh_conn_t *c;
-    const zh_req_t *r;
-    const char *text;
-    size_t len; /* of the expansion (measured first) */
+    const char *text; /* expanded by the rewrite phase (zh_rewrite_run()) */
+    size_t len;
     int head;
+    const char *ctype;
 } ret_t;
 
-/* the `return` text with $scheme, $host and $request_uri (the only variables the config
- * allows) expanded */
-static void expand_vars(zh_sink_t *b, const ret_t *a)
+/* a value for a header line: a CR or LF a variable brought is written as %0D / %0A */
+static void put_header_value(zh_sink_t *b, const char *p, size_t n)
 {
-    static const char *const names[] = {"$scheme", "$host", "$request_uri"};
-    for (const char *t = a->text; *t;) {
-        int hit = -1;
-        for (int i = 0; i < 3 && hit < 0; i++)
-            if (!strncmp(t, names[i], strlen(names[i]))) hit = i;
-        if (hit < 0) {
-            zh_sink_put(b, t++, 1);
-            continue;
-        }
-        t += strlen(names[hit]);
-        if (hit == 0) {
-            ZH_SINK_LIT(b, "http");
-        } else if (hit == 1) { /* the Host header without its port, else the server's name */
-            zh_str_t h = a->r->h[ZH_H_HOST];
-            const zh_vhost_t *vh = a->c->vhost;
-            const char *colon = h.p ? memchr(h.p, ':', h.len) : NULL;
-            const char *v = h.p ? h.p : (vh && vh->nnames ? vh->names[0] : "");
-            size_t vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
-            for (size_t i = 0; i < vl; i++) {
-                char ch = (char)tolower((unsigned char)v[i]);
-                zh_sink_put(b, &ch, 1);
-            }
-        } else {
-            zh_sink_put(b, a->r->target.p, a->r->target.len);
-        }
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\r' || p[i] == '\n')
+            zh_sink_put(b, p[i] == '\r' ? "%0D" : "%0A", 3);
+        else
+            zh_sink_put(b, p + i, 1);
     }
 }
 
@@ -243,8 +222,8 @@ static void ret_location(zh_sink_t *b, const void *arg)
 {
     const ret_t *a = arg;
     ZH_SINK_LIT(b, "Location: ");
-    if (a->text)
-        expand_vars(b, a);
+    if (a->len)
+        put_header_value(b, a->text, a->len);
     else
         ZH_SINK_LIT(b, "/");
     ZH_SINK_LIT(b, "\r\n");
@@ -253,36 +232,41 @@ static void ret_location(zh_sink_t *b, const void *arg)
 static void ret_text(zh_sink_t *b, const void *arg)
 {
     const ret_t *a = arg;
-    ZH_SINK_LIT(b, "Content-Type: text/plain\r\nContent-Length: ");
+    ZH_SINK_LIT(b, "Content-Type: ");
+    zh_sink_str(b, a->ctype);
+    ZH_SINK_LIT(b, "\r\nContent-Length: ");
     zh_sink_u64(b, a->len);
     ZH_SINK_LIT(b, "\r\n\r\n");
-    if (!a->head) expand_vars(b, a);
+    if (!a->head) zh_sink_put(b, a->text, a->len);
 }
 
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
 
-/* `return CODE [TEXT|URL]` */
-static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
+/* `return CODE [TEXT|URL]`, its text expanded (NULL: none) */
+static int do_return(zh_conn_t *c, const zh_req_t *r, int code, const char *text, size_t len,
+                     int head)
 {
-    int code = l->return_code;
     if (code == 444) { /* nginx's "close the connection without a response" */
         c->close_after = 1;
         c->resp_status = 444;
         c->resp_bytes = 0;
         return 0;
     }
-    ret_t a = {c, r, l->return_text, 0, head};
-    if (a.text && !*a.text) a.text = NULL;
+    /* the type of the URI's extension, else default_type, as nginx's return */
+    const zh_site_t *site = c->loc ? &c->loc->site : NULL;
+    const char *t =
+        site && site->mime && r->uri.p ? zh_mime_lookup_n(site->mime, r->uri.p, r->uri.len) : NULL;
+    ret_t a = {text, text ? len : 0, head,
+               t                            ? t
+               : site && site->default_type ? site->default_type
+                                            : "text/plain"};
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
     if (r->err_status) code = r->err_status; /* in an error_page's named location, as nginx */
     /* an error without text goes through error_page, as nginx's special responses do */
-    if (!l->return_text)
+    if (!text)
         return code >= 300 ? send_error(c, c->vhost, code, head)
                            : zh_resp_error(c, code, head, NULL, NULL, 0);
-    zh_sink_t m = ZH_SINK(NULL, 0);
-    if (a.text) expand_vars(&m, &a);
-    a.len = m.need;
     c->resp_bytes = head ? 0 : a.len;
     return zh_head_emit(c, code, ret_text, &a);
 }
@@ -321,6 +305,10 @@ static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_
                       char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
                       const char *query, size_t qlen, int head);
 
+static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *named,
+                 int head);
+static int uri_changed(zh_conn_t *c, zh_req_t *r);
+
 /* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
  * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
  * a `return` in it keeps its own status only for a redirect */
@@ -334,14 +322,7 @@ static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
     }
     if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
     r->err_status = (uint16_t)(ep->response ? ep->response : status);
-    c->loc = l;
-    if (l->return_code) return do_return(c, r, l, head);
-    char fs[PATH_MAX_LEN + 512];
-    size_t fs_len;
-    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
-    if (st) return zh_resp_error(c, st, head, NULL, NULL, 0);
-    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, r->uri.p, r->uri.len, r->args.p,
-                      r->args.len, head);
+    return route(c, r, vh, l, head);
 }
 
 /* an error status, through the vhost's error_page when it has one for it (not for the errors of
@@ -406,30 +387,31 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
                        zh_file_t *f, const char *name, const char *query, size_t qlen, int head)
 {
     zh_fcache_t *fc = &c->srv->fcache;
-    char *uri = c->w->uri;
-    size_t len = r->uri.len, nl = strlen(name), fs_len;
+    size_t len = r->uri.len, nl = strlen(name);
+    char *uri = zh_vars_alloc(r->vars, len + nl);
     const zh_location_t *to = l;
-    if (len + nl < sizeof c->w->uri) {
+    (void)query;
+    (void)qlen;
+    if (uri) {
+        memcpy(uri, r->uri.p, len);
         memcpy(uri + len, name, nl + 1);
-        r->uri.len = (uint32_t)(len += nl);
-        to = zh_location_match(vh, uri, len, c->srv->md, &r->loc_caps);
+        r->uri = (zh_str_t){uri, (uint32_t)(len + nl)};
+        to = zh_location_match(vh, uri, len + nl, c->srv->md, &r->loc_caps);
     }
-    if (to == l && !l->root_tpl) { /* the same file: no captures in its path could change */
+    /* the same file: no captures in its path could change, nothing to run before it */
+    if (to == l && !l->root_tpl && !l->nrw && !l->try_files && !vh->base.nrw) {
         int rc = serve_file(c, r, f, head);
         zh_file_unref(fc, f);
         return rc;
     }
     zh_file_unref(fc, f);
     if (!to) {
-        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", uri);
+        zh_errlog(c, "a regex could not be run on \"%.*s\" (a PCRE2 limit)", (int)r->uri.len,
+                  r->uri.p);
         return zh_resp_error(c, 500, head, NULL, NULL, 0);
     }
-    c->loc = to;
-    if (to->return_code) return do_return(c, r, to, head);
-    char fs[PATH_MAX_LEN + 512];
-    int st = map_path(r, to, uri, len, fs, sizeof fs, &fs_len);
-    if (st) return send_error(c, vh, st, head);
-    return serve_path(c, r, vh, to, fs, fs_len, sizeof fs, uri, len, query, qlen, head);
+    if (uri_changed(c, r)) return send_error(c, vh, 500, head);
+    return route(c, r, vh, NULL, head); /* nginx's internal redirect */
 }
 
 /* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
@@ -479,6 +461,136 @@ static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_
     return rc;
 }
 
+/* nginx's "rewrite or internal redirection cycle": at most 10 URI changes */
+static int uri_changed(zh_conn_t *c, zh_req_t *r)
+{
+    r->internal = 1;
+    if (--r->vars->uri_changes > 0) return 0;
+    zh_errlog(c, "rewrite or internal redirection cycle while processing \"%.*s\"", (int)r->uri.len,
+              r->uri.p);
+    return -1;
+}
+
+/* the answer of a rewrite phase that stops the request there */
+static int rw_answer(zh_conn_t *c, zh_req_t *r, zh_rw_result_t rc, const zh_rw_out_t *o, int head)
+{
+    if (rc == ZH_RW_DO_RETURN)
+        return do_return(c, r, o->ret->code, o->len ? o->text : NULL, o->len, head);
+    if (rc == ZH_RW_DO_REDIRECT) return do_return(c, r, o->code, o->text, o->len, head);
+    zh_errlog(c, "a rewrite of \"%.*s\" failed (a PCRE2 limit, or values over %d bytes)",
+              (int)r->uri.len, r->uri.p, ZH_VARS_BUF);
+    return send_error(c, c->vhost, 500, head);
+}
+
+enum { TRY_FILE, TRY_REDIRECT, TRY_NAMED, TRY_CODE, TRY_FAIL };
+
+/* `try_files`: TRY_FILE with r->uri set to what was found (answered in l); else the fallback:
+ * r->uri and r->args changed (TRY_REDIRECT), *named set (TRY_NAMED), or *code (TRY_CODE) */
+static int try_files(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                     const zh_location_t **named, int *code)
+{
+    const zh_try_t *t = l->try_files;
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    for (uint32_t i = 0; i < t->nfiles; i++) {
+        const char *name;
+        long n = zh_rewrite_expand(r, &t->files[i], &name);
+        if (n < 0) return TRY_FAIL;
+        if (n == 0 || map_path(r, l, name, (size_t)n, fs, sizeof fs, &fs_len)) continue;
+        int found;
+        if (t->dir[i]) {
+            found = zh_dir_exists(&l->site, fs, fs_len);
+        } else {
+            zh_file_t *f;
+            found = fs[fs_len - 1] != '/' &&
+                    zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) == 0;
+            if (found) zh_file_unref(&c->srv->fcache, f);
+        }
+        if (found) {
+            r->uri = (zh_str_t){name, (uint32_t)n};
+            return TRY_FILE;
+        }
+    }
+    if (t->code) {
+        *code = t->code;
+        return TRY_CODE;
+    }
+    const char *u;
+    long n = zh_rewrite_expand(r, &t->uri, &u);
+    if (n < 0) return TRY_FAIL;
+    if (n && u[0] == '@') {
+        *named = zh_location_named(vh, u, (size_t)n);
+        if (!*named) zh_errlog(c, "could not find named location \"%s\"", u);
+        return *named ? TRY_NAMED : TRY_FAIL;
+    }
+    r->args = (zh_str_t){NULL, 0}; /* nginx's ngx_http_split_args(): "/x" has none */
+    zh_rewrite_set_uri(r, u, (size_t)n);
+    return TRY_REDIRECT;
+}
+
+/* the content of location l for r->uri: its file, index or listing */
+static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                   int head)
+{
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, vh, st, head);
+    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, r->uri.p, r->uri.len, r->args.p,
+                      r->args.len, head);
+}
+
+/* nginx's phases from the server's rewrites (or from the location `named`, an internal
+ * redirect to @name): server rewrite, find location (`internal`), location rewrite (again from
+ * find location when it changed the URI), try_files (an internal redirect starts over), then
+ * the content */
+static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *named,
+                 int head)
+{
+    pcre2_match_data *md = c->srv->md;
+    const zh_location_t *l = named;
+    int server_phase = named == NULL;
+    zh_rw_out_t o;
+    zh_rw_result_t rc;
+    for (;;) {
+        if (server_phase) {
+            c->loc = r->vars->loc = &vh->base;
+            rc = zh_rewrite_run(r, vh->base.rw, vh->base.nrw, md, 1, &o);
+            if (rc != ZH_RW_GO_ON) return rw_answer(c, r, rc, &o, head);
+            server_phase = 0;
+        }
+        if (!l) {
+            if (r->uri.len == 0 || r->uri.p[0] != '/') { /* a rewrite to "x": no location */
+                l = &vh->base;
+            } else if (!(l = zh_location_match(vh, r->uri.p, r->uri.len, md, &r->loc_caps))) {
+                zh_errlog(c, "a regex could not be run on \"%.*s\" (a PCRE2 limit)",
+                          (int)r->uri.len, r->uri.p);
+                return zh_resp_error(c, 500, head, NULL, NULL, 0);
+            }
+            if (l->internal && !r->internal) return send_error(c, vh, 404, head);
+        }
+        c->loc = r->vars->loc = l;
+        rc = l == &vh->base ? ZH_RW_GO_ON : zh_rewrite_run(r, l->rw, l->nrw, md, 0, &o);
+        if (rc == ZH_RW_RESEARCH) {
+            if (uri_changed(c, r)) return send_error(c, vh, 500, head);
+            l = NULL;
+            continue;
+        }
+        if (rc != ZH_RW_GO_ON && rc != ZH_RW_STAY) return rw_answer(c, r, rc, &o, head);
+        if (!l->try_files) return content(c, r, vh, l, head);
+        const zh_location_t *to = NULL;
+        int code = 0;
+        switch (try_files(c, r, vh, l, &to, &code)) {
+        case TRY_FILE: return content(c, r, vh, l, head);
+        case TRY_CODE: return send_error(c, vh, code, head);
+        case TRY_FAIL: return send_error(c, vh, 500, head);
+        case TRY_NAMED: l = to; break;
+        default: l = NULL, server_phase = 1; break;
+        }
+        if (uri_changed(c, r)) return send_error(c, vh, 500, head);
+    }
+}
+
 /* routes the request: its normalized host (r->host) picks the server, whose server_name regex
  * leaves its groups in r->srv_caps; NULL when a regex could not be run */
 static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
@@ -493,6 +605,8 @@ static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
                          &r->srv_caps);
 }
 
+static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, int head);
+
 int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
 {
     int head = method == HTTP_HEAD;
@@ -502,27 +616,33 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
     c->resp_bytes = 0;
     if (!vh) return zh_resp_error(c, 500, head, NULL, NULL, 0);
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
+    zh_vars_t vars;
+    vars.used = 0;
+    memset(vars.user, 0, sizeof vars.user);
+    r->vars = &vars;
+    int rc = handle(c, r, vh, method, head);
+    r->vars = NULL;
+    return rc;
+}
+
+/* the request with its variables ready (r->vars) */
+static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, int head)
+{
     size_t plen, qlen;
     const char *query;
     zh_str_t target = origin_form(r->target);
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
     r->args = (zh_str_t){query, (uint32_t)qlen};
-    char *path = c->w->uri, fs[PATH_MAX_LEN + 512];
-    size_t len, fs_len;
+    char *path = c->w->uri;
+    size_t len;
     int st = zh_path_normalize(target.p, plen, path, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
     r->uri = (zh_str_t){path, (uint32_t)len};
-    /* a server-level `return` runs before any location is chosen, as in nginx */
-    const zh_location_t *l = vh->base.return_code
-                                 ? &vh->base
-                                 : zh_location_match(vh, path, len, c->srv->md, &r->loc_caps);
-    if (!l) {
-        zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", path);
-        return zh_resp_error(c, 500, head, NULL, NULL, 0);
-    }
-    c->loc = l;
-    if (l->return_code) return do_return(c, r, l, head);
-    if ((st = map_path(r, l, path, len, fs, sizeof fs, &fs_len)))
-        return send_error(c, vh, st, head);
-    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
+    zh_vars_t *vars = r->vars;
+    vars->remote_addr = zh_conn_peer(c);
+    vars->method = llhttp_method_name((llhttp_method_t)method);
+    vars->conn_requests = c->requests;
+    vars->server_name = vh->nnames ? vh->names[0] : "";
+    vars->uri_changes = ZH_URI_CHANGES;
+    return route(c, r, vh, NULL, head);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: values with references to the request's regex captures (`root /srv/$sub;`,
- * `alias /data/$1;`), expanded per request. server/gen.c fills them from conf/'s parsed values
- * (http/ never parses config text); the variables engine can add kinds of parts. */
+/* zokiod http: values with references to the request's regex captures and variables
+ * (`root /srv/$sub;`, `add_header X-Uri $uri;`), expanded per request. server/gen.c fills them
+ * from conf/'s parsed values (http/ never parses config text). */
 #ifndef ZH_TPL_H
 #define ZH_TPL_H
 
@@ -15,6 +15,10 @@ typedef enum {
     ZH_TPL_TEXT,    /* s, len: bytes as they are */
     ZH_TPL_CAPTURE, /* n: $1..$9, zh_capture() */
     ZH_TPL_NAMED,   /* s, len: the name of a group (?<name>...), zh_capture_named() */
+    ZH_TPL_VAR,     /* n: a variable with a fixed name, zh_var_id_t (http/vars.h) */
+    ZH_TPL_HTTP,    /* n: a request header zokiod keeps, ZH_H_* ($http_NAME) */
+    ZH_TPL_ARG,     /* s, len: the name of a query argument ($arg_NAME) */
+    ZH_TPL_USER,    /* n: the index of a `set` variable (r->vars->user[n]) */
 } zh_tpl_kind_t;
 
 typedef struct zh_tpl_part {
@@ -29,8 +33,12 @@ typedef struct zh_tpl {
     uint32_t nparts;
 } zh_tpl_t;
 
-/* Appends the value of t for request r to out: an undefined capture adds nothing, as nginx
- * substitutes an empty string. */
+/* Appends the value of t for request r to out: an undefined capture or variable adds nothing, as
+ * nginx substitutes an empty string. */
 void zh_tpl_expand(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out);
+
+/* zh_tpl_expand() with the values of captures escaped by zh_args_escape() (http/path.h), as
+ * nginx's rewrite does in a query or a redirect when the request's path had escapes or '+'. */
+void zh_tpl_expand_esc(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out, int esc_caps);
 
 #endif

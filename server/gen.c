@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/timer.h"
+#include "http/vars.h"
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
@@ -82,13 +83,102 @@ static const char *const *index_list(zs_gen_t *g, char **names, size_t n)
     return list;
 }
 
+/* conf/'s parts of a value with variables as http/'s (the ZC_VAR_* and ZC_HDR_* orders are
+ * http/'s zh_var_id_t and ZH_H_* orders) */
+static void tpl_parts(zh_tpl_part_t *out, const zc_tpl_part_t *in, size_t n)
+{
+    static const uint8_t kinds[] = {
+        [ZC_TPL_TEXT] = ZH_TPL_TEXT,   [ZC_TPL_CAPTURE] = ZH_TPL_CAPTURE,
+        [ZC_TPL_NAMED] = ZH_TPL_NAMED, [ZC_TPL_VAR] = ZH_TPL_VAR,
+        [ZC_TPL_HTTP] = ZH_TPL_HTTP,   [ZC_TPL_ARG] = ZH_TPL_ARG,
+        [ZC_TPL_USER] = ZH_TPL_USER,
+    };
+    _Static_assert((int)ZC_VAR__COUNT == (int)ZH_VAR__COUNT, "variable ids differ");
+    _Static_assert((int)ZC_HDR__COUNT == (int)ZH_H__COUNT, "header ids differ");
+    _Static_assert((int)ZC_USER_VARS_MAX == (int)ZH_USER_VARS_MAX, "set variables differ");
+    for (size_t i = 0; i < n; i++) {
+        out[i].kind = kinds[in[i].kind];
+        out[i].n = (uint8_t)in[i].capture;
+        out[i].s = in[i].text;
+        out[i].len = (uint32_t)in[i].len;
+    }
+}
+
+/* a value with variables, as http/ expands it; an empty value for NULL */
+static int make_tpl(zs_gen_t *g, const zc_tpl_t *in, zh_tpl_t *t)
+{
+    t->parts = NULL;
+    t->nparts = 0;
+    if (!in || !in->nparts) return 0;
+    zh_tpl_part_t *parts = keep(g, calloc(in->nparts, sizeof *parts));
+    if (!parts) return -ENOMEM;
+    tpl_parts(parts, in->parts, in->nparts);
+    t->parts = parts;
+    t->nparts = (uint32_t)in->nparts;
+    return 0;
+}
+
+static const zh_tpl_t *new_tpl(zs_gen_t *g, const zc_tpl_t *in)
+{
+    zh_tpl_t *t = keep(g, calloc(1, sizeof *t));
+    return t && make_tpl(g, in, t) == 0 ? t : NULL;
+}
+
 static const zh_header_t *headers(zs_gen_t *g, const zc_header_t *h, size_t n)
 {
     if (!n) return NULL;
     zh_header_t *out = keep(g, calloc(n, sizeof *out));
-    for (size_t i = 0; out && i < n; i++)
-        out[i] = (zh_header_t){h[i].name, h[i].value, h[i].always};
+    for (size_t i = 0; out && i < n; i++) {
+        out[i] = (zh_header_t){h[i].name, h[i].value, h[i].always, NULL};
+        if (h[i].tpl && !(out[i].tpl = new_tpl(g, h[i].tpl))) return NULL;
+    }
     return out;
+}
+
+/* the rewrite module's directives of a block, in order */
+static int build_rw(zs_gen_t *g, zh_location_t *l, const zc_rw_t *rw)
+{
+    size_t n = 0;
+    for (const zc_rw_t *w = rw; w; w = w->next)
+        n++;
+    if (!n) return 0;
+    zh_rw_t *out = keep(g, calloc(n, sizeof *out));
+    if (!out) return -ENOMEM;
+    n = 0;
+    for (const zc_rw_t *w = rw; w; w = w->next, n++) {
+        zh_rw_t *o = &out[n];
+        o->op = w->op == ZC_RW_SET       ? ZH_RW_SET
+                : w->op == ZC_RW_REWRITE ? ZH_RW_REWRITE
+                                         : ZH_RW_RETURN;
+        o->flag = (uint8_t)w->flag; /* ZC_RWF_* is ZH_RW_NONE.. in the same order */
+        o->absolute = (uint8_t)w->absolute;
+        o->no_args = (uint8_t)w->no_args;
+        o->has_text = w->val != NULL;
+        o->var = (uint8_t)w->var;
+        o->code = w->code;
+        o->re = w->regex ? w->regex->code : NULL;
+        if (make_tpl(g, w->val, &o->val) < 0) return -ENOMEM;
+    }
+    l->rw = out;
+    l->nrw = (uint32_t)n;
+    return 0;
+}
+
+static int build_try(zs_gen_t *g, zh_location_t *l, const zc_try_t *t)
+{
+    if (!t) return 0;
+    zh_try_t *o = keep(g, calloc(1, sizeof *o));
+    zh_tpl_t *files = keep(g, calloc(t->nfiles ? t->nfiles : 1, sizeof *files));
+    if (!o || !files) return -ENOMEM;
+    for (size_t i = 0; i < t->nfiles; i++)
+        if (make_tpl(g, t->files[i], &files[i]) < 0) return -ENOMEM;
+    o->files = files;
+    o->dir = t->dir;
+    o->nfiles = (uint32_t)t->nfiles;
+    o->code = t->code;
+    if (make_tpl(g, t->uri, &o->uri) < 0) return -ENOMEM;
+    l->try_files = o;
+    return 0;
 }
 
 /* The directory a root or alias with captures names before its first capture: its text (absolute)
@@ -114,14 +204,7 @@ static int fill_root_tpl(zs_gen_t *g, zh_location_t *l, const char *path, const 
     zh_tpl_part_t *parts = keep(g, calloc(n, sizeof *parts));
     zh_tpl_t *t = keep(g, calloc(1, sizeof *t));
     if (!base || !parts || !t) return -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        parts[i].kind = in[i].kind == ZC_TPL_TEXT      ? ZH_TPL_TEXT
-                        : in[i].kind == ZC_TPL_CAPTURE ? ZH_TPL_CAPTURE
-                                                       : ZH_TPL_NAMED;
-        parts[i].n = (uint8_t)in[i].capture;
-        parts[i].s = in[i].text;
-        parts[i].len = (uint32_t)in[i].len;
-    }
+    tpl_parts(parts, in, n);
     parts[0].s += k;
     parts[0].len -= (uint32_t)k;
     t->parts = parts;
@@ -135,8 +218,10 @@ static int fill_root_tpl(zs_gen_t *g, zh_location_t *l, const char *path, const 
 /* the settings a location shares with the server level */
 static int fill_settings(zs_gen_t *g, zh_location_t *l, const char *root, const char *alias,
                          const zc_tpl_t *tpl, char **index, size_t nindex, int autoindex,
-                         const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
+                         const zc_header_t *hd, size_t nhd, const zc_return_t *ret,
+                         const zc_rw_t *rw, const zc_try_t *try_files)
 {
+    if (build_rw(g, l, rw) < 0 || build_try(g, l, try_files) < 0) return -ENOMEM;
     l->alias = alias != NULL;
     l->autoindex = (uint8_t)autoindex;
     if (tpl || (alias && l->alias_cut == ZH_ALIAS_WHOLE)) {
@@ -172,7 +257,8 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         l->regex = c->regex ? c->regex->code : NULL;
         l->alias_cut = c->alias_cut == ZC_ALIAS_WHOLE ? ZH_ALIAS_WHOLE : (uint32_t)c->alias_cut;
         int r = fill_settings(g, l, c->root, c->alias, c->root_tpl, c->index, c->nindex,
-                              c->autoindex, c->headers, c->nheaders, &c->ret);
+                              c->autoindex, c->headers, c->nheaders, &c->ret, c->rw, c->try_files);
+        l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
@@ -194,7 +280,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     v->nregexes = (uint32_t)s->nname_regexes;
     v->base.prefix = "";
     int r = fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex,
-                          s->autoindex, s->headers, s->nheaders, &s->ret);
+                          s->autoindex, s->headers, s->nheaders, &s->ret, s->rw, s->try_files);
     if (r < 0) return r;
     r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;

@@ -737,7 +737,7 @@ def t_check_location_errors():
          r'^pcre2_compile\(\) failed: missing terminating \] for character class in '
          r'"\^\(\?<sub>\[a-z\+\)\\\.test\$"$'),
         ("        server_name ~^(?<sub>[a-z]+)\\.test$;\n        root /srv/$sbu;\n", 6,
-         r'^variable "\$sbu" in "root" directive is not supported by zokiod$'),
+         r'^unknown "sbu" variable$'),
     ]:
         conf_error(srv.replace("%s", body), line, pattern,
                    what="%s: " % body.strip().splitlines()[-1])

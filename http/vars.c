@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: nginx's variables of a request (see vars.h). */
+#include "http/vars.h"
+
+#include <stdio.h>
+#include <strings.h>
+
+#include "http/head.h"
+#include "http/server.h"
+
+char *zh_vars_alloc(zh_vars_t *v, size_t n)
+{
+    if (n + 1 > sizeof v->buf - v->used) return NULL;
+    char *p = v->buf + v->used;
+    v->used += (uint32_t)(n + 1);
+    p[n] = 0;
+    return p;
+}
+
+int zh_arg_find(const char *args, size_t alen, const char *name, size_t nlen, const char **p,
+                size_t *len)
+{
+    const char *a = args, *end = args + alen;
+    while (a && a < end) {
+        const char *amp = memchr(a, '&', (size_t)(end - a)), *stop = amp ? amp : end;
+        if ((size_t)(stop - a) > nlen && a[nlen] == '=' && !strncasecmp(a, name, nlen)) {
+            *p = a + nlen + 1;
+            *len = (size_t)(stop - *p);
+            return 1;
+        }
+        if ((size_t)(stop - a) == nlen && !strncasecmp(a, name, nlen)) { /* "?x": empty */
+            *p = a + nlen;
+            *len = 0;
+            return 1;
+        }
+        a = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+static void put_str(zh_sink_t *out, const char *s)
+{
+    if (s) zh_sink_str(out, s);
+}
+
+/* the location's root or alias directory, as nginx's $document_root */
+static void document_root(const zh_req_t *r, const zh_location_t *l, zh_sink_t *out)
+{
+    if (!l) return;
+    const char *root = l->site.root_path;
+    if (root && !(l->root_tpl && root[0] == '/' && root[1] == 0)) zh_sink_str(out, root);
+    if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, out);
+}
+
+void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
+{
+    const zh_vars_t *v = r->vars;
+    switch (id) {
+    case ZH_VAR_URI: zh_sink_put(out, r->uri.p, r->uri.len); break;
+    case ZH_VAR_ARGS:
+    case ZH_VAR_QUERY_STRING: zh_sink_put(out, r->args.p, r->args.len); break;
+    case ZH_VAR_IS_ARGS:
+        if (r->args.len) ZH_SINK_LIT(out, "?");
+        break;
+    case ZH_VAR_HOST:
+        if (r->host.p)
+            zh_sink_put(out, r->host.p, r->host.len);
+        else if (v)
+            put_str(out, v->server_name);
+        break;
+    case ZH_VAR_REMOTE_ADDR:
+        if (v) put_str(out, v->remote_addr);
+        break;
+    case ZH_VAR_REQUEST_URI: zh_sink_put(out, r->target.p, r->target.len); break;
+    case ZH_VAR_SCHEME: ZH_SINK_LIT(out, "http"); break;
+    case ZH_VAR_SERVER_NAME:
+        if (v) put_str(out, v->server_name);
+        break;
+    case ZH_VAR_DOCUMENT_ROOT:
+        if (v) document_root(r, v->loc, out);
+        break;
+    case ZH_VAR_REQUEST_METHOD:
+        if (v) put_str(out, v->method);
+        break;
+    case ZH_VAR_CONNECTION_REQUESTS:
+        if (v) zh_sink_u64(out, v->conn_requests);
+        break;
+    default: break;
+    }
+}
+
+void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
+{
+    if (!hd->tpl) {
+        zh_head_field(b, hd->name, hd->value, strlen(hd->value));
+        return;
+    }
+    char v[ZH_VARS_BUF];
+    zh_sink_t s = ZH_SINK(v, sizeof v);
+    if (r) zh_tpl_expand(hd->tpl, r, &s);
+    size_t n = s.written;
+    if (!n) return;
+    zh_sink_str(b, hd->name);
+    ZH_SINK_LIT(b, ": ");
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '\r' || v[i] == '\n')
+            zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);
+        else
+            zh_sink_put(b, v + i, 1);
+    }
+    ZH_SINK_LIT(b, "\r\n");
+}
