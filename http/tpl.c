@@ -6,14 +6,14 @@
 #include "http/request.h"
 #include "http/vars.h"
 
-/* nginx's NGX_ESCAPE_ARGS: controls, space, '#', '%', '&', '+', ';', '?', DEL and 8-bit bytes */
+/* what nginx 1.22 escapes in a capture copied into a redirect (checked against it): controls,
+ * space, '"', '#', '%', DEL and 8-bit bytes; '+', '&', ';', '?' and the rest stay */
 static void put_args_escaped(zh_sink_t *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch <= ' ' || ch >= 0x7f || ch == '#' || ch == '%' || ch == '&' || ch == '+' ||
-            ch == ';' || ch == '?') {
+        if (ch <= ' ' || ch >= 0x7f || ch == '"' || ch == '#' || ch == '%') {
             char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
             zh_sink_put(out, e, 3);
         } else {

@@ -37,8 +37,8 @@ typedef struct zh_tpl {
  * nginx substitutes an empty string. */
 void zh_tpl_expand(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out);
 
-/* zh_tpl_expand() with the values of captures escaped by zh_args_escape() (http/path.h), as
- * nginx's rewrite does in a query or a redirect when the request's path had escapes or '+'. */
+/* zh_tpl_expand() with the values of captures escaped as nginx's rewrite does in a redirect when
+ * the request's path had escapes or '+' (controls, space, '"', '#', '%', DEL, 8-bit bytes). */
 void zh_tpl_expand_esc(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out, int esc_caps);
 
 #endif

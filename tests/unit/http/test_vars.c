@@ -149,6 +149,9 @@ ZT_TEST(vars_capture_escaping)
     zh_tpl_t t = {parts, 3};
     ZT_EQ_STR(expand(&t, &r, 0), "a b|/a b/c.html");
     ZT_EQ_STR(expand(&t, &r, 1), "a%20b|/a b/c.html");
+    r.uri = S("/\"#%+&;?<>\x7f\xc3\xa9\t/");
+    ZT_EQ_INT(zh_regex_match(re, md, r.uri.p, r.uri.len, &r.loc_caps), 1);
+    ZT_EQ_STR(expand(&t, &r, 1), "%22%23%25+&;?<>%7F%C3%A9%09|/\"#%+&;?<>\x7f\xc3\xa9\t/");
     pcre2_match_data_free(md);
     pcre2_code_free(re);
 }
