@@ -74,9 +74,10 @@ typedef struct zc_header {
 typedef struct zc_error_page {
     int *codes; /* 300..599 */
     size_t ncodes;
-    int response; /* `=RESPONSE`: the status to send instead; 0 = the original code */
-    char *uri;    /* a local URI ("/50x.html"), an absolute URL (a 302 redirect, as nginx) or
-                   * "@name" (that named location of the server answers) */
+    int response;       /* `=RESPONSE`: the status to send instead; 0 = the original code */
+    char *uri;          /* a local URI ("/50x.html"), an absolute URL (a 302 redirect, as nginx) or
+                         * "@name" (that named location of the server answers) */
+    struct zc_tpl *tpl; /* the URI with variables, expanded per request; NULL: none */
 } zc_error_page_t;
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
@@ -210,8 +211,9 @@ typedef struct zc_location {
                          * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
     char **index;       /* effective index file names */
     size_t nindex;
-    int autoindex;        /* effective: 0 off, 1 on */
-    zc_header_t *headers; /* effective add_header list */
+    struct zc_tpl **index_tpl; /* per index name, its variables (NULL: none has any) */
+    int autoindex;             /* effective: 0 off, 1 on */
+    zc_header_t *headers;      /* effective add_header list */
     size_t nheaders;
     zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
     zc_rw_t *rw;                /* its own set/rewrite/return, in order (not inherited) */
@@ -237,6 +239,7 @@ typedef struct zc_server {
     zc_tpl_t *root_tpl; /* root with captures (`root /srv/$sub;`); else NULL */
     char **index;
     size_t nindex;
+    struct zc_tpl **index_tpl; /* per index name, its variables (NULL: none has any) */
     int autoindex;
     zc_error_page_t *error_pages;
     size_t nerror_pages;

@@ -210,7 +210,7 @@ static int inherit_server(zc_load_t *ld, size_t k)
     }
     if (s->root == NULL && (s->root = zc_path_join(ld->arena, ld->cfg->prefix, "html")) == NULL)
         return zc_oom(ld);
-    if (s->nindex == 0) s->index = h->index, s->nindex = h->nindex;
+    if (s->nindex == 0) s->index = h->index, s->nindex = h->nindex, s->index_tpl = h->index_tpl;
     if (s->nindex == 0) {
         int failed = 0;
         if ((s->index = zc_calloc(ld, 1, sizeof(char *), &failed)) == NULL ||

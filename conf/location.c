@@ -111,6 +111,7 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
     if (l->nindex == 0) {
         l->index = p ? p->index : s->index;
         l->nindex = p ? p->nindex : s->nindex;
+        l->index_tpl = p ? p->index_tpl : s->index_tpl;
     }
     if (l->autoindex < 0) l->autoindex = p ? p->autoindex : s->autoindex;
     if (l->nheaders == 0) {

@@ -76,11 +76,21 @@ int zc_h_index(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     char **arr = sc->loc ? sc->loc->index : sc->srv->index;
     size_t *n = sc->loc ? &sc->loc->nindex : &sc->srv->nindex;
+    zc_tpl_t ***tpls = sc->loc ? &sc->loc->index_tpl : &sc->srv->index_tpl;
+    int failed = 0;
 
     for (size_t i = 0; i < d->nargs; i++) {
         if (d->args[i][0] == '\0')
             return zc_err(ld, d, "index \"\" in \"index\" directive is invalid");
-        if (zc_no_vars(ld, d, d->args[i], NULL) < 0) return -1;
+        if (strchr(d->args[i], '$') != NULL || *tpls != NULL) { /* parallel to arr from here */
+            zc_tpl_t **t = zc_calloc(ld, *n + d->nargs, sizeof(*t), &failed);
+            if (failed) return zc_oom(ld);
+            if (*tpls != NULL) memcpy(t, *tpls, *n * sizeof(*t));
+            *tpls = t;
+            if (strchr(d->args[i], '$') != NULL &&
+                (t[*n] = zc_tpl_value(ld, d, d->args[i])) == NULL)
+                return -1;
+        }
         arr[(*n)++] = d->args[i];
     }
     return 0;
@@ -145,7 +155,7 @@ int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     if (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
         strncmp(uri, "https://", 8) != 0)
         return zc_invalid(ld, d, uri);
-    if (zc_no_vars(ld, d, uri, NULL) < 0) return -1;
+    if (strchr(uri, '$') != NULL && (e->tpl = zc_tpl_value(ld, d, uri)) == NULL) return -1;
     e->uri = (char *)uri;
     return 0;
 }

@@ -34,6 +34,7 @@ typedef struct zh_header {
 typedef struct zh_error_page {
     int code, response;
     const char *uri;
+    const zh_tpl_t *tpl; /* uri with variables, expanded per request; NULL: uri as it is */
 } zh_error_page_t;
 
 #define ZH_ALIAS_WHOLE UINT32_MAX
@@ -67,6 +68,8 @@ typedef struct zh_location {
                               * `return` is there too); not inherited, as nginx */
     uint32_t nrw;
     const zh_try_t *try_files; /* its own `try_files`; NULL: none */
+    const zh_tpl_t *index_tpl; /* per site.index name, its variables (no parts: the name as it
+                                * is); NULL when no name has any */
     uint8_t internal;          /* `internal`: a direct request gets 404 */
 } zh_location_t;
 

@@ -331,14 +331,17 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
     zh_req_t *r = &c->w->req;
     for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
-        const zh_error_page_t *ep = &vh->error_pages[i];
+        zh_error_page_t ep_v = vh->error_pages[i];
+        const zh_error_page_t *ep = &ep_v;
         if (ep->code != status) continue;
+        if (ep->tpl && r->vars && zh_rewrite_expand(r, ep->tpl, &ep_v.uri) < 0) break;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
         if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
         char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
         size_t len, fs_len;
-        if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
+        size_t ul = strcspn(ep->uri, "?"); /* "/err.html?from=$uri": the path */
+        if (zh_path_normalize(ep->uri, ul, path, sizeof path, &len)) break;
         zh_file_t *f;
         const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
         if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
@@ -426,13 +429,16 @@ static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_
     if (fs[fs_len - 1] == '/') {
         rc = -ENOENT;
         for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
-            size_t il = strlen(*ix);
+            const char *name = *ix;
+            const zh_tpl_t *t = l->index_tpl ? &l->index_tpl[ix - l->site.index] : NULL;
+            if (t && t->nparts && zh_rewrite_expand(r, t, &name) <= 0) continue;
+            size_t il = strlen(name);
             if (fs_len + il >= fs_cap) continue;
-            memcpy(fs + fs_len, *ix, il + 1);
+            memcpy(fs + fs_len, name, il + 1);
             rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
             if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
             fs[fs_len] = 0;
-            if (rc == 0) return serve_index(c, r, vh, l, f, *ix, query, qlen, head);
+            if (rc == 0) return serve_index(c, r, vh, l, f, name, query, qlen, head);
         }
         if (rc == -ENOENT || rc == -EISDIR) {
             if (!zh_dir_exists(&l->site, fs, fs_len)) {

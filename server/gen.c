@@ -219,8 +219,15 @@ static int fill_root_tpl(zs_gen_t *g, zh_location_t *l, const char *path, const 
 static int fill_settings(zs_gen_t *g, zh_location_t *l, const char *root, const char *alias,
                          const zc_tpl_t *tpl, char **index, size_t nindex, int autoindex,
                          const zc_header_t *hd, size_t nhd, const zc_return_t *ret,
-                         const zc_rw_t *rw, const zc_try_t *try_files)
+                         const zc_rw_t *rw, const zc_try_t *try_files, zc_tpl_t *const *index_tpl)
 {
+    if (index_tpl) {
+        zh_tpl_t *it = keep(g, calloc(nindex ? nindex : 1, sizeof *it));
+        if (!it) return -ENOMEM;
+        for (size_t i = 0; i < nindex; i++)
+            if (make_tpl(g, index_tpl[i], &it[i]) < 0) return -ENOMEM;
+        l->index_tpl = it;
+    }
     if (build_rw(g, l, rw) < 0 || build_try(g, l, try_files) < 0) return -ENOMEM;
     l->alias = alias != NULL;
     l->autoindex = (uint8_t)autoindex;
@@ -256,8 +263,9 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         l->named = c->named;
         l->regex = c->regex ? c->regex->code : NULL;
         l->alias_cut = c->alias_cut == ZC_ALIAS_WHOLE ? ZH_ALIAS_WHOLE : (uint32_t)c->alias_cut;
-        int r = fill_settings(g, l, c->root, c->alias, c->root_tpl, c->index, c->nindex,
-                              c->autoindex, c->headers, c->nheaders, &c->ret, c->rw, c->try_files);
+        int r =
+            fill_settings(g, l, c->root, c->alias, c->root_tpl, c->index, c->nindex, c->autoindex,
+                          c->headers, c->nheaders, &c->ret, c->rw, c->try_files, c->index_tpl);
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
@@ -279,8 +287,9 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     v->regexes = res;
     v->nregexes = (uint32_t)s->nname_regexes;
     v->base.prefix = "";
-    int r = fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex,
-                          s->autoindex, s->headers, s->nheaders, &s->ret, s->rw, s->try_files);
+    int r =
+        fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex, s->autoindex,
+                      s->headers, s->nheaders, &s->ret, s->rw, s->try_files, s->index_tpl);
     if (r < 0) return r;
     r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;
@@ -293,7 +302,13 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     for (size_t i = 0; i < s->nerror_pages; i++)
         for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
             eps[neps++] = (zh_error_page_t){s->error_pages[i].codes[j], s->error_pages[i].response,
-                                            s->error_pages[i].uri};
+                                            s->error_pages[i].uri, NULL};
+    for (size_t i = 0, k = 0; i < s->nerror_pages; i++) {
+        const zh_tpl_t *t = s->error_pages[i].tpl ? new_tpl(g, s->error_pages[i].tpl) : NULL;
+        if (s->error_pages[i].tpl && !t) return -ENOMEM;
+        for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
+            eps[k++].tpl = t;
+    }
     v->error_pages = eps;
     v->nerror_pages = (uint32_t)neps;
     x->access_log_path = s->access_log;

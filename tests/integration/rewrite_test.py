@@ -93,6 +93,13 @@ http {
         location /root/ {
             root html/$arg_site;
         }
+        location /lang/ {
+            index index.$arg_lang.html index.html;
+        }
+        error_page 410 /errors/$arg_e.html?from=$uri;
+        location /gone410/ {
+            return 410;
+        }
     }
 }
 """
@@ -111,6 +118,9 @@ SPA_FILES = {
     "html/api/real.json": "{}\n",
     "html/code/here.txt": "here\n",
     "html/one/root/f.txt": "site one\n",
+    "html/lang/index.html": "lang default\n",
+    "html/lang/index.en.html": "lang en\n",
+    "html/errors/x.html": "error page x\n",
 }
 
 # (path, extra headers); every one is asked of zokiod and nginx
@@ -136,6 +146,7 @@ SPA_REQUESTS = [
     ("/static/a.txt?a=1&b=2", ()), ("/static/", ()),
     ("/code/here.txt", ()), ("/code/none", ()),
     ("/root/f.txt?site=one", ()), ("/root/f.txt?site=two", ()),
+    ("/lang/", ()), ("/lang/?lang=en", ()), ("/lang/?lang=fr", ()), ("/lang/?lang=../x", ()),
     ("/a%20b", ()), ("/%7Eu/x", ()), ("/x/../app.css", ()), ("/x?a=1&A=2", ()),
     ("/?a=", ()), ("/?a", ()),
     ("/app.css", (("If-None-Match", "nope"),)), ("/app.css", (("Range", "bytes=0-3"),)),
@@ -254,6 +265,15 @@ def t_rewrite_flags():
        "break: the same location, the new URI, the rest of the block skipped")
     got = zk("/named/page")
     eq((got[0], got[2]), (200, b"static page\n"), "a named capture in the replacement")
+
+
+@test()
+def t_variables_in_index_and_error_page():
+    eq(zk("/lang/?lang=en")[2], b"lang en\n", "index index.$arg_lang.html")
+    eq(zk("/lang/?lang=fr")[2], b"lang default\n", "the next index name")
+    r = ct.get(spa().port, "/gone410/?e=x", "spa.test")
+    eq((r.status, r.body), (410, b"error page x\n"), "error_page 410 /errors/$arg_e.html")
+    eq(zk("/gone410/?e=nope")[0], 410, "an error page that does not exist")
 
 
 @test()

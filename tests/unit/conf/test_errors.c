@@ -395,8 +395,8 @@ ZT_TEST(errors_capture_variables)
         /* the check waits for the end of http {}: a later error comes first */
         {TC_SERVER("root /srv/$host;\nlisten x:y;\n"),
          "main.conf:5: invalid port in \"x:y\" of the \"listen\" directive"},
-        {TC_SERVER("index $1.html;\n"),
-         "main.conf:4: variable \"$1\" in \"index\" directive is not supported by zokiod"},
+        {TC_SERVER("index $nosuch.html;\n"), "main.conf:4: unknown \"nosuch\" variable"},
+        {TC_SERVER("error_page 404 /e/$nosuch;\n"), "main.conf:4: unknown \"nosuch\" variable"},
         {TC_SERVER("server_name ~(?<a>x)$ $a;\n"),
          "main.conf:4: variable \"$a\" in \"server_name\" directive is not supported by zokiod"},
     };
