@@ -50,7 +50,8 @@ static zh_rw_result_t do_rewrite(zh_req_t *r, const zh_rw_t *w, int server_level
 {
     int redirect = w->absolute || w->flag == ZH_RW_REDIRECT || w->flag == ZH_RW_PERMANENT;
     const char *v;
-    long n = expand_esc(r, &w->val, &v, redirect && quoted_path(r));
+    int esc = !quoted_path(r) ? 0 : redirect ? ZH_ESC_PATH | ZH_ESC_ARGS : ZH_ESC_ARGS;
+    long n = expand_esc(r, &w->val, &v, esc);
     if (n < 0) return ZH_RW_FAIL;
     const char *q = memchr(v, '?', (size_t)n);
     if (!w->no_args && r->args.len) { /* the request's args follow, after '?' or '&' */

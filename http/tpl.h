@@ -37,8 +37,10 @@ typedef struct zh_tpl {
  * nginx substitutes an empty string. */
 void zh_tpl_expand(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out);
 
-/* zh_tpl_expand() with the values of captures escaped as nginx's rewrite does in a redirect when
- * the request's path had escapes or '+' (controls, space, '"', '#', '%', DEL, 8-bit bytes). */
-void zh_tpl_expand_esc(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out, int esc_caps);
+/* zh_tpl_expand() with the values of captures escaped as nginx's rewrite does when the request's
+ * path had escapes or '+': ZH_ESC_PATH those before the first '?' of the text (a redirect's
+ * path), ZH_ESC_ARGS those after it (the query); see tpl.c for the bytes. */
+enum { ZH_ESC_PATH = 1, ZH_ESC_ARGS = 2 };
+void zh_tpl_expand_esc(const zh_tpl_t *t, const struct zh_req *r, zh_sink_t *out, int esc);
 
 #endif

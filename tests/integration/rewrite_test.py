@@ -78,6 +78,9 @@ http {
         location /keep/ {
             rewrite ^/keep/(.*)$ /static/$1?k=1 last;
         }
+        location /qa/ {
+            rewrite ^/qa/(.*)$ /static/a.txt?v=$1 last;
+        }
         location /drop/ {
             rewrite ^/drop/(.*)$ /static/$1? last;
         }
@@ -133,6 +136,9 @@ SPA_REQUESTS = [
     ("/old/page", ()), ("/old/page?a=1", ()), ("/old/", ()),
     ("/old/a%20b", ()), ("/old/a+b", ()), ("/old/a/b?x=%20", ()), ("/old/%C3%A9", ()),
     ("/keep/a%20b.txt", ()), ("/go?x=a%20b", ()),
+    ("/qa/a%20b%23c&d+e", ()), ("/qa/plain", ()), ("/qa/a+b", ()),
+    ("/qa/a%22b%25c%3Cd%3Ee%5Cf%5Eg%60h%7Bi%7Cj%7Dk%7Fl%27m%21n%24o%28p%2Aq%2Cr%3As%3Dt%40u%5Bv"
+     "%5Dw%7Ex%3By%3Fz%C3%A9%09", ()),
     ("/old/a%22b%25c%3Cd%3Ee%5Cf%5Eg%60h%7Bi%7Cj%7Dk%7Fl%27m%21n%24o%28p%2Aq%2Cr%3As%3Dt%40u", ()),
     ("/old/a%2B%26%3B%3F%23x", ()), ("/old/a%09b", ()),
     ("/legacy/app.css", ()), ("/legacy/x", ()), ("/gone/x?y=1", ()),

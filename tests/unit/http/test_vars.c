@@ -148,10 +148,16 @@ ZT_TEST(vars_capture_escaping)
         {ZH_TPL_CAPTURE, 1, 0, NULL}, {ZH_TPL_TEXT, 0, 1, "|"}, {ZH_TPL_VAR, ZH_VAR_URI, 0, NULL}};
     zh_tpl_t t = {parts, 3};
     ZT_EQ_STR(expand(&t, &r, 0), "a b|/a b/c.html");
-    ZT_EQ_STR(expand(&t, &r, 1), "a%20b|/a b/c.html");
+    ZT_EQ_STR(expand(&t, &r, ZH_ESC_PATH), "a%20b|/a b/c.html");
     r.uri = S("/\"#%+&;?<>\x7f\xc3\xa9\t/");
     ZT_EQ_INT(zh_regex_match(re, md, r.uri.p, r.uri.len, &r.loc_caps), 1);
-    ZT_EQ_STR(expand(&t, &r, 1), "%22%23%25+&;?<>%7F%C3%A9%09|/\"#%+&;?<>\x7f\xc3\xa9\t/");
+    ZT_EQ_STR(expand(&t, &r, ZH_ESC_PATH),
+              "%22%23%25+&;?<>%7F%C3%A9%09|/\"#%+&;?<>\x7f\xc3\xa9\t/");
+    /* after a '?' of the text: the query's set */
+    zh_tpl_part_t q[] = {{ZH_TPL_TEXT, 0, 3, "?v="}, {ZH_TPL_CAPTURE, 1, 0, NULL}};
+    zh_tpl_t tq = {q, 2};
+    ZT_EQ_STR(expand(&tq, &r, ZH_ESC_ARGS), "?v=%22%23%25%2B%26%3B%3F%3C%3E%7F%C3%A9%09");
+    ZT_EQ_STR(expand(&t, &r, ZH_ESC_ARGS), "\"#%+&;?<>\x7f\xc3\xa9\t|/\"#%+&;?<>\x7f\xc3\xa9\t/");
     pcre2_match_data_free(md);
     pcre2_code_free(re);
 }
