@@ -82,6 +82,7 @@ static const spec_t specs[] = {
     {"rewrite", ZC_CTX_SERVER | ZC_CTX_LOCATION, 0, 2, 3, zc_h_rewrite},
     {"try_files", ZC_CTX_SERVER | ZC_CTX_LOCATION, ONCE, 2, MANY, zc_h_try_files},
     {"internal", ZC_CTX_LOCATION, ONCE, 0, 0, zc_h_internal},
+    {"break", ZC_CTX_SERVER | ZC_CTX_LOCATION, 0, 0, 0, zc_h_break},
     {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},

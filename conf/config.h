@@ -167,7 +167,7 @@ typedef struct zc_tpl {
 } zc_tpl_t;
 
 /* One directive of nginx's rewrite module in a server or location, in file order. */
-enum { ZC_RW_SET = 1, ZC_RW_REWRITE, ZC_RW_RETURN };
+enum { ZC_RW_SET = 1, ZC_RW_REWRITE, ZC_RW_RETURN, ZC_RW_BREAK };
 enum { ZC_RWF_NONE, ZC_RWF_LAST, ZC_RWF_BREAK, ZC_RWF_REDIRECT, ZC_RWF_PERMANENT };
 
 typedef struct zc_rw {

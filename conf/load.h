@@ -130,6 +130,7 @@ int zc_h_set(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_rewrite(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_try_files(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_internal(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_break(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 zc_rw_t *zc_rw_add(zc_load_t *ld, zc_scope_t *sc);
 /* 0 with *part's kind and reference set for nginx variable `name`, -1 when zokiod has none of
  * that name (*why then says whether it is a header zokiod does not keep) */

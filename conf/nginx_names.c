@@ -76,7 +76,6 @@ static const char *const names[] = {
     "upstream",
     "map",
     "if",
-    "break",
     "expires",
     "charset",
     "charset_map",

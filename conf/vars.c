@@ -195,3 +195,15 @@ int zc_h_internal(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     sc->loc->internal = 1;
     return 0;
 }
+
+/* `break;`: the block's later rewrite directives do not run, and a URI a rewrite without a flag
+ * changed is answered in this location (nginx's ngx_http_script_break_code) */
+int zc_h_break(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    zc_rw_t *w = zc_rw_add(ld, sc);
+
+    (void)d;
+    if (w == NULL) return -1;
+    w->op = ZC_RW_BREAK;
+    return 0;
+}

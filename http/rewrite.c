@@ -83,7 +83,9 @@ zh_rw_result_t zh_rewrite_run(zh_req_t *r, const zh_rw_t *rw, uint32_t n, pcre2_
     int changed = 0;
     for (uint32_t i = 0; i < n; i++) {
         const zh_rw_t *w = &rw[i];
-        if (w->op == ZH_RW_SET) {
+        if (w->op == ZH_RW_STOP) {
+            return changed && !server_level ? ZH_RW_STAY : ZH_RW_GO_ON;
+        } else if (w->op == ZH_RW_SET) {
             const char *v;
             long len = zh_rewrite_expand(r, &w->val, &v);
             if (len < 0) return ZH_RW_FAIL;

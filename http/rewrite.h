@@ -12,14 +12,14 @@
 
 struct zh_req;
 
-enum { ZH_RW_SET = 1, ZH_RW_REWRITE, ZH_RW_RETURN };
+enum { ZH_RW_SET = 1, ZH_RW_REWRITE, ZH_RW_RETURN, ZH_RW_STOP /* `break;` */ };
 
 /* rewrite flags */
 enum { ZH_RW_NONE, ZH_RW_LAST, ZH_RW_BREAK, ZH_RW_REDIRECT, ZH_RW_PERMANENT };
 
 /* One directive of the rewrite module. Everything is owned by the configuration generation. */
 typedef struct zh_rw {
-    uint8_t op;       /* ZH_RW_SET, ZH_RW_REWRITE, ZH_RW_RETURN */
+    uint8_t op;       /* ZH_RW_SET, ZH_RW_REWRITE, ZH_RW_RETURN, ZH_RW_STOP */
     uint8_t flag;     /* REWRITE: ZH_RW_* flag */
     uint8_t absolute; /* REWRITE: the replacement starts with http://, https:// or $scheme */
     uint8_t no_args;  /* REWRITE: it ended with '?' (taken off): the request's args are dropped */

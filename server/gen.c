@@ -147,7 +147,8 @@ static int build_rw(zs_gen_t *g, zh_location_t *l, const zc_rw_t *rw)
     n = 0;
     for (const zc_rw_t *w = rw; w; w = w->next, n++) {
         zh_rw_t *o = &out[n];
-        o->op = w->op == ZC_RW_SET       ? ZH_RW_SET
+        o->op = w->op == ZC_RW_BREAK     ? ZH_RW_STOP
+                : w->op == ZC_RW_SET     ? ZH_RW_SET
                 : w->op == ZC_RW_REWRITE ? ZH_RW_REWRITE
                                          : ZH_RW_RETURN;
         o->flag = (uint8_t)w->flag; /* ZC_RWF_* is ZH_RW_NONE.. in the same order */

@@ -78,6 +78,15 @@ http {
         location /keep/ {
             rewrite ^/keep/(.*)$ /static/$1?k=1 last;
         }
+        location /stop/ {
+            add_header X-Stop $uri;
+            rewrite ^/stop/(.*)$ /static/$1;
+            break;
+            return 403;
+        }
+        location /n/ {
+            rewrite ^/n/x(.*)$ /n/$1 last;
+        }
         location /qa/ {
             rewrite ^/qa/(.*)$ /static/a.txt?v=$1 last;
         }
@@ -144,8 +153,10 @@ SPA_REQUESTS = [
     ("/legacy/app.css", ()), ("/legacy/x", ()), ("/gone/x?y=1", ()),
     ("/api/real.json", ()), ("/api/missing", ()), ("/api/missing?q=7", ()),
     ("/internal/secret.txt", ()), ("/to-internal/secret.txt", ()),
+    ("/n/" + "x" * 9, ()), ("/n/" + "x" * 10, ()), ("/n/" + "x" * 11, ()),
+    ("/n/" + "x" * 9 + "/", ()),
     ("/to-internal/nothing", ()), ("/loop/x", ()),
-    ("/brk/a.txt", ()), ("/brk/none", ()), ("/go", ()), ("/go?x=5", ()),
+    ("/brk/a.txt", ()), ("/brk/none", ()), ("/stop/a.txt", ()), ("/stop/none", ()), ("/go", ()), ("/go?x=5", ()),
     ("/ret/", ()), ("/ret/x?who=bob", ()), ("/ret/x?who=a%20b&a=2", ()),
     ("/keep/a.txt", ()), ("/keep/a.txt?z=9", ()), ("/drop/a.txt?z=9", ()),
     ("/named/page", ()), ("/named/page?a=b", ()), ("/named/Page", ()),
@@ -269,6 +280,9 @@ def t_rewrite_flags():
     got = zk("/brk/a.txt")
     eq((got[0], got[2], hdr(got, "x-brk")), (200, b"static a\n", "/static/a.txt"),
        "break: the same location, the new URI, the rest of the block skipped")
+    got = zk("/stop/a.txt")
+    eq((got[0], got[2], hdr(got, "x-stop")), (200, b"static a\n", "/static/a.txt"),
+       "`break;` after a rewrite without a flag")
     got = zk("/named/page")
     eq((got[0], got[2]), (200, b"static page\n"), "a named capture in the replacement")
 
@@ -335,6 +349,7 @@ CONF_ERRORS = [
     ("try_files $uri =x;", 'invalid code "x"'),
     ("try_files $nope /index.html;", 'unknown "nope" variable'),
     ("internal;", '"internal" directive is not allowed here'),
+    ("break 1;", 'invalid number of arguments in "break" directive'),
     ("return 200 $undefined_thing;", 'unknown "undefined_thing" variable'),
     ("add_header X-A $nope;", 'unknown "nope" variable'),
 ]
