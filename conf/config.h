@@ -151,6 +151,11 @@ enum {
     ZC_HDR__COUNT
 };
 
+/* headers other than ZC_HDR_* that $http_NAME may read: at most this many names, of at most
+ * ZC_WANT_HEADER_LEN bytes */
+#define ZC_WANT_HEADERS_MAX 8
+#define ZC_WANT_HEADER_LEN  31
+
 /* `set` variables of one configuration: at most this many names */
 #define ZC_USER_VARS_MAX 64
 
@@ -290,6 +295,9 @@ typedef struct zc_http {
     size_t nservers;
     char *vars[ZC_USER_VARS_MAX]; /* the names of `set` variables, without '$' */
     size_t nvars;
+    char *want_headers[ZC_WANT_HEADERS_MAX]; /* other headers $http_NAME reads: "x-forwarded-for"
+                                              * (ZC_TPL_HTTP ZC_HDR__COUNT + i) */
+    size_t nwant_headers;
 } zc_http_t;
 
 typedef struct zc_config {

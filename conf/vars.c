@@ -30,6 +30,34 @@ static const char *const hdr_names[] = {
     "user_agent",
 };
 
+/* $http_NAME of another header: kept when requests are parsed (zc_http_t.want_headers) */
+static int want_header(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int *unsupported)
+{
+    zc_http_t *h = &ld->cfg->http;
+    size_t len = strlen(name), i;
+    char *hdr;
+
+    if (len == 0 || len > ZC_WANT_HEADER_LEN) {
+        *unsupported = 1;
+        return -1;
+    }
+    if ((hdr = zc_arena_strndup(ld->arena, name, len)) == NULL) return zc_oom(ld);
+    for (char *c = hdr; *c; c++)
+        *c = *c == '_' ? '-' : (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+    for (i = 0; i < h->nwant_headers && strcmp(h->want_headers[i], hdr) != 0; i++)
+        ;
+    if (i == h->nwant_headers) {
+        if (i == ZC_WANT_HEADERS_MAX) {
+            *unsupported = 1;
+            return -1;
+        }
+        h->want_headers[h->nwant_headers++] = hdr;
+    }
+    part->kind = ZC_TPL_HTTP;
+    part->capture = (unsigned)(ZC_HDR__COUNT + i);
+    return 0;
+}
+
 static int builtin(const char *name)
 {
     for (size_t i = 0; i < sizeof var_names / sizeof var_names[0]; i++)
@@ -55,8 +83,7 @@ int zc_var_resolve(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int *un
                 part->capture = (unsigned)i;
                 return 0;
             }
-        *unsupported = 1; /* a header zokiod does not keep */
-        return -1;
+        return want_header(ld, name + 5, part, unsupported);
     }
     if (strncmp(name, "arg_", 4) == 0 && name[4] != '\0') {
         part->kind = ZC_TPL_ARG;

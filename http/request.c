@@ -103,6 +103,11 @@ static int on_header_field_complete(llhttp_t *p)
             r->cur = (int16_t)kept[i].id;
             break;
         }
+    const zh_limits_t *lim = ctx(p)->lim;
+    for (uint32_t i = 0; r->cur < 0 && i < lim->nwant_headers; i++) /* $http_NAME */
+        if (strlen(lim->want_headers[i]) == r->field_len &&
+            !memcmp(lim->want_headers[i], r->field, r->field_len))
+            r->cur = (int16_t)(ZH_H__COUNT + i);
     if (r->cur == ZH_H_HOST && ++r->host_count > 1) return fail(p, 400);
     if (r->cur >= 0 && r->h[r->cur].p) {
         /* a repeated list header (e.g. two If-None-Match lines): keep the first only, except

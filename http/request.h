@@ -31,9 +31,13 @@ enum {
     ZH_H__COUNT
 };
 
+/* headers kept because the config reads them ($http_NAME, zh_limits_t.want_headers): after the
+ * ZH_H_* ones in zh_req_t.h */
+#define ZH_XH_MAX 8
+
 typedef struct zh_req {
     zh_str_t target;
-    zh_str_t h[ZH_H__COUNT];
+    zh_str_t h[ZH_H__COUNT + ZH_XH_MAX];
     uint32_t nheaders, header_bytes;
     int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
     uint8_t host_count;

@@ -122,6 +122,10 @@ typedef struct zh_limits {
     uint32_t cache_max_file;     /* files up to this size are served from memory */
     uint64_t cache_max_bytes;    /* memory for cached files per worker (contents and entries) */
     uint32_t cache_max_entries;  /* cached files per worker; the least recently used go first */
+    /* more request headers to keep for $http_NAME (lower-case, '-' for '_'; at most ZH_XH_MAX,
+     * at most 31 bytes each: request.c compares 32); owned by the caller */
+    const char *const *want_headers;
+    uint32_t nwant_headers;
 } zh_limits_t;
 
 /* nginx-like defaults: 1 MiB body, 8 KiB target and headers, 100 fields, 1000 requests,

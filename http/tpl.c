@@ -53,7 +53,7 @@ void zh_tpl_expand_esc(const zh_tpl_t *t, const zh_req_t *r, zh_sink_t *out, int
             break;
         case ZH_TPL_VAR: zh_var_put(r, p->n, out); break;
         case ZH_TPL_HTTP:
-            if (p->n < ZH_H__COUNT) zh_sink_put(out, r->h[p->n].p, r->h[p->n].len);
+            if (p->n < ZH_H__COUNT + ZH_XH_MAX) zh_sink_put(out, r->h[p->n].p, r->h[p->n].len);
             break;
         case ZH_TPL_ARG:
             if (zh_arg_find(r->args.p, r->args.len, p->s, p->len, &v, &n)) zh_sink_put(out, v, n);

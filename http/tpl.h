@@ -16,7 +16,8 @@ typedef enum {
     ZH_TPL_CAPTURE, /* n: $1..$9, zh_capture() */
     ZH_TPL_NAMED,   /* s, len: the name of a group (?<name>...), zh_capture_named() */
     ZH_TPL_VAR,     /* n: a variable with a fixed name, zh_var_id_t (http/vars.h) */
-    ZH_TPL_HTTP,    /* n: a request header zokiod keeps, ZH_H_* ($http_NAME) */
+    ZH_TPL_HTTP,    /* n: a request header: ZH_H_*, or ZH_H__COUNT + i for the config's
+                     * zh_limits_t.want_headers[i] ($http_NAME) */
     ZH_TPL_ARG,     /* s, len: the name of a query argument ($arg_NAME) */
     ZH_TPL_USER,    /* n: the index of a `set` variable (r->vars->user[n]) */
 } zh_tpl_kind_t;

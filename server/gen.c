@@ -358,6 +358,9 @@ static void build_limits(zs_gen_t *g)
     const zc_http_t *h = &g->conf.http;
     zh_limits_t *l = &g->lim;
     zh_limits_default(l);
+    _Static_assert(ZC_WANT_HEADERS_MAX <= ZH_XH_MAX, "$http_NAME headers");
+    l->want_headers = (const char *const *)h->want_headers;
+    l->nwant_headers = (uint32_t)h->nwant_headers;
     l->max_body = h->client_max_body_size ? h->client_max_body_size : UINT64_MAX;
     if (h->large_header_buffers_size) {
         l->max_target = (uint32_t)MIN(h->large_header_buffers_size, 8192);

@@ -84,6 +84,10 @@ http {
             break;
             return 403;
         }
+        location /hdr/ {
+            add_header X-Hdr "$http_x_forwarded_proto|$http_user_agent|$http_X_Custom_ID";
+            return 200 "$http_accept_language|$http_cookie\n";
+        }
         location /n/ {
             rewrite ^/n/x(.*)$ /n/$1 last;
         }
@@ -170,6 +174,9 @@ SPA_REQUESTS = [
     ("/dashboard", (("Range", "bytes=0-3"),)),
     ("/", (("Host", None),)),  # no Host: HTTP/1.0 below
     ("/other-host", (("Host", "Other.Test:8080"),)),
+    ("/hdr/", ()), ("/hdr/", (("X-Forwarded-Proto", "https"), ("Accept-Language", "fr, en"),
+                              ("User-Agent", "t/1"), ("Cookie", "a=1"), ("x-custom-id", "42"))),
+    ("/hdr/", (("X-Forwarded-Proto", "a"), ("X-Forwarded-Proto", "b"))),
     ("/app.css", (("Method", "HEAD"),)), ("/dashboard", (("Method", "HEAD"),)),
     ("/old/x", (("Method", "HEAD"),)),
 ]
