@@ -624,7 +624,7 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
     zh_vars_t vars;
     vars.used = 0;
-    memset(vars.user, 0, sizeof vars.user);
+    vars.user_set = 0;
     r->vars = &vars;
     int rc = handle(c, r, vh, method, head);
     r->vars = NULL;
@@ -645,7 +645,8 @@ static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, i
     if (st) return send_error(c, vh, st, head);
     r->uri = (zh_str_t){path, (uint32_t)len};
     zh_vars_t *vars = r->vars;
-    vars->remote_addr = zh_conn_peer(c);
+    vars->conn = c;
+    vars->remote_addr = NULL;
     vars->method = llhttp_method_name((llhttp_method_t)method);
     vars->conn_requests = c->requests;
     vars->server_name = vh->nnames ? vh->names[0] : "";

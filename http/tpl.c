@@ -59,7 +59,7 @@ void zh_tpl_expand_esc(const zh_tpl_t *t, const zh_req_t *r, zh_sink_t *out, int
             if (zh_arg_find(r->args.p, r->args.len, p->s, p->len, &v, &n)) zh_sink_put(out, v, n);
             break;
         case ZH_TPL_USER:
-            if (r->vars && p->n < ZH_USER_VARS_MAX)
+            if (r->vars && p->n < ZH_USER_VARS_MAX && (r->vars->user_set >> p->n & 1))
                 zh_sink_put(out, r->vars->user[p->n].p, r->vars->user[p->n].len);
             break;
         }

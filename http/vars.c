@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "http/conn.h"
 #include "http/head.h"
 #include "http/server.h"
 
@@ -69,7 +70,8 @@ void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
             put_str(out, v->server_name);
         break;
     case ZH_VAR_REMOTE_ADDR:
-        if (v) put_str(out, v->remote_addr);
+        if (v)
+            put_str(out, v->remote_addr ? v->remote_addr : v->conn ? zh_conn_peer(v->conn) : NULL);
         break;
     case ZH_VAR_REQUEST_URI: zh_sink_put(out, r->target.p, r->target.len); break;
     case ZH_VAR_SCHEME: ZH_SINK_LIT(out, "http"); break;

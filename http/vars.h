@@ -37,13 +37,15 @@ typedef enum {
 #define ZH_VARS_BUF 8192
 
 typedef struct zh_vars {
-    const char *remote_addr; /* NUL-terminated; filled by the caller */
+    struct zh_conn *conn;    /* $remote_addr is asked of it (once per connection) when used */
+    const char *remote_addr; /* NULL: ask conn; else the address (NUL-terminated) */
     const char *method;      /* NUL-terminated */
     uint32_t conn_requests;
     const char *server_name; /* NUL-terminated */
     const void *loc;         /* the zh_location_t being answered ($document_root) */
     int uri_changes;         /* internal redirects and rewrites left (nginx's 10, then 500) */
-    zh_str_t user[ZH_USER_VARS_MAX]; /* `set` values; p NULL: not set yet (empty) */
+    uint64_t user_set;       /* bit i: user[i] was set by this request */
+    zh_str_t user[ZH_USER_VARS_MAX]; /* `set` values (unset: empty) */
     uint32_t used;
     char buf[ZH_VARS_BUF];
 } zh_vars_t;

@@ -86,6 +86,7 @@ http {
         }
         location /hdr/ {
             add_header X-Hdr "$http_x_forwarded_proto|$http_user_agent|$http_X_Custom_ID";
+            add_header X-Conn "$remote_addr $connection_requests $request_method $server_name";
             return 200 "$http_accept_language|$http_cookie\n";
         }
         location /n/ {
@@ -301,6 +302,16 @@ def t_variables_in_index_and_error_page():
     r = ct.get(spa().port, "/gone410/?e=x", "spa.test")
     eq((r.status, r.body), (410, b"error page x\n"), "error_page 410 /errors/$arg_e.html")
     eq(zk("/gone410/?e=nope")[0], 410, "an error page that does not exist")
+
+
+@test()
+def t_connection_variables():
+    """$remote_addr and $connection_requests over one keep-alive connection"""
+    with ct.Conn(spa().port) as c:
+        for n in (1, 2, 3):
+            c.send(ct.req("/hdr/", host="spa.test"))
+            r = c.response()
+            eq(r.get("x-conn"), "127.0.0.1 %d GET spa.test" % n, "request %d" % n)
 
 
 @test()

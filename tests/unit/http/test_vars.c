@@ -110,6 +110,8 @@ ZT_TEST(vars_template_parts)
     zh_vars_t v;
     req_init(&r, &v);
     v.user[2] = S("set-value");
+    v.user_set = 1u << 2;
+    v.user[5] = S("stale"); /* not set by this request: empty */
     zh_tpl_part_t parts[] = {
         {ZH_TPL_TEXT, 0, 1, "<"},
         {ZH_TPL_ARG, 0, 4, "name"},
