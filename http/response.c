@@ -9,8 +9,10 @@
 #include "http/status.h"
 #include "http/out.h"
 #include "http/response.h"
+#include "http/vars.h"
 
 typedef struct {
+    zh_conn_t *c;
     const char *name, *value;
     size_t vlen;
     zh_head_fn extra; /* more header lines, or NULL */
@@ -23,7 +25,10 @@ typedef struct {
 static void err_fields(zh_sink_t *b, const void *arg)
 {
     const err_t *e = arg;
-    if (e->name) zh_head_field(b, e->name, e->value, e->vlen);
+    if (e->name && !strcmp(e->name, "Location"))
+        zh_location_field(b, e->c, e->value, e->vlen); /* made absolute, as nginx */
+    else if (e->name)
+        zh_head_field(b, e->name, e->value, e->vlen);
     if (e->extra) e->extra(b, e->extra_arg);
     if (e->blen) {
         ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
@@ -56,12 +61,12 @@ static int resp_error(zh_conn_t *c, int status, int head, err_t *e)
 int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra_name,
                   const char *extra_value, size_t extra_len)
 {
-    err_t e = {.name = extra_name, .value = extra_value, .vlen = extra_len};
+    err_t e = {.c = c, .name = extra_name, .value = extra_value, .vlen = extra_len};
     return resp_error(c, status, head, &e);
 }
 
 int zh_resp_error_fn(zh_conn_t *c, int status, int head, zh_head_fn extra, const void *arg)
 {
-    err_t e = {.extra = extra, .extra_arg = arg};
+    err_t e = {.c = c, .extra = extra, .extra_arg = arg};
     return resp_error(c, status, head, &e);
 }

@@ -201,32 +201,20 @@ static int redirect_dir(zh_conn_t *c, const char *path, size_t len, const char *
 }
 
 typedef struct {
+    zh_conn_t *c;
     const char *text; /* expanded by the rewrite phase (zh_rewrite_run()) */
     size_t len;
     int head;
     const char *ctype;
 } ret_t;
 
-/* a value for a header line: a CR or LF a variable brought is written as %0D / %0A */
-static void put_header_value(zh_sink_t *b, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r' || p[i] == '\n')
-            zh_sink_put(b, p[i] == '\r' ? "%0D" : "%0A", 3);
-        else
-            zh_sink_put(b, p + i, 1);
-    }
-}
-
 static void ret_location(zh_sink_t *b, const void *arg)
 {
     const ret_t *a = arg;
-    ZH_SINK_LIT(b, "Location: ");
     if (a->len)
-        put_header_value(b, a->text, a->len);
+        zh_location_field(b, a->c, a->text, a->len);
     else
-        ZH_SINK_LIT(b, "/");
-    ZH_SINK_LIT(b, "\r\n");
+        zh_location_field(b, a->c, "/", 1);
 }
 
 static void ret_text(zh_sink_t *b, const void *arg)
@@ -256,7 +244,7 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, int code, const char *text
     const zh_site_t *site = c->loc ? &c->loc->site : NULL;
     const char *t =
         site && site->mime && r->uri.p ? zh_mime_lookup_n(site->mime, r->uri.p, r->uri.len) : NULL;
-    ret_t a = {text, text ? len : 0, head,
+    ret_t a = {c, text, text ? len : 0, head,
                t                            ? t
                : site && site->default_type ? site->default_type
                                             : "text/plain"};

@@ -2,7 +2,10 @@
 /* zokiod http: nginx's variables of a request (see vars.h). */
 #include "http/vars.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <strings.h>
 
 #include "http/conn.h"
@@ -104,6 +107,49 @@ void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
     if (!n) return;
     zh_sink_str(b, hd->name);
     ZH_SINK_LIT(b, ": ");
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '\r' || v[i] == '\n')
+            zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);
+        else
+            zh_sink_put(b, v + i, 1);
+    }
+    ZH_SINK_LIT(b, "\r\n");
+}
+
+/* "http://HOST[:PORT]" before a local redirect, as nginx's absolute_redirect: the request's host
+ * (else the local address), the local port unless 80 */
+static void put_origin(zh_sink_t *b, zh_conn_t *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char addr[INET6_ADDRSTRLEN] = "";
+    unsigned port = 80;
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
+        int v6 = ss.ss_family == AF_INET6;
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+        port = ntohs(v6 ? s6->sin6_port : s4->sin_port);
+        if (!inet_ntop(ss.ss_family,
+                       v6 ? (const void *)&s6->sin6_addr : (const void *)&s4->sin_addr, addr,
+                       sizeof addr))
+            addr[0] = 0;
+    }
+    ZH_SINK_LIT(b, "http://");
+    const zh_req_t *r = c->w ? &c->w->req : NULL;
+    if (r && r->host.p)
+        zh_sink_put(b, r->host.p, r->host.len);
+    else
+        zh_sink_str(b, addr);
+    if (port != 80) {
+        ZH_SINK_LIT(b, ":");
+        zh_sink_u64(b, port);
+    }
+}
+
+void zh_location_field(zh_sink_t *b, zh_conn_t *c, const char *v, size_t n)
+{
+    ZH_SINK_LIT(b, "Location: ");
+    if (n && v[0] == '/') put_origin(b, c);
     for (size_t i = 0; i < n; i++) {
         if (v[i] == '\r' || v[i] == '\n')
             zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);

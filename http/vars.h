@@ -62,6 +62,12 @@ int zh_arg_find(const char *args, size_t alen, const char *name, size_t nlen, co
                 size_t *len);
 
 struct zh_header;
+struct zh_conn;
+
+/* The Location line of a redirect on connection c: a local URI ("/x") made absolute as nginx's
+ * absolute_redirect does ("http://HOST[:PORT]/x": the request's host, else the local address;
+ * the local port unless 80); a CR or LF in it written as %0D / %0A. */
+void zh_location_field(zh_sink_t *b, struct zh_conn *c, const char *v, size_t n);
 
 /* Appends the `add_header` line hd for request r (NULL: no request, its variables are empty):
  * nothing when its value is empty (as nginx); a CR or LF a variable brought is written as %0D or
