@@ -89,6 +89,10 @@ http {
             add_header X-Conn "$remote_addr $connection_requests $request_method $server_name";
             return 200 "$http_accept_language|$http_cookie\n";
         }
+        location /al/ {
+            alias html/static/;
+            try_files $uri $uri/ =404;
+        }
         location /n/ {
             rewrite ^/n/x(.*)$ /n/$1 last;
         }
@@ -117,6 +121,15 @@ http {
         location /gone410/ {
             return 410;
         }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name srv.test;
+        root html;
+        add_header X-Srv "$uri $args";
+        rewrite ^/r/(.*)$ /static/$1 last;
+        rewrite ^/x/(.*)$ /$1;
+        try_files $uri $uri/ /index.html?from=$uri;
     }
 }
 """
@@ -161,6 +174,7 @@ SPA_REQUESTS = [
     ("/n/" + "x" * 9, ()), ("/n/" + "x" * 10, ()), ("/n/" + "x" * 11, ()),
     ("/n/" + "x" * 9 + "/", ()),
     ("/to-internal/nothing", ()), ("/loop/x", ()),
+    ("/al/a.txt", ()), ("/al/", ()), ("/al/none", ()), ("/al", ()),
     ("/brk/a.txt", ()), ("/brk/none", ()), ("/stop/a.txt", ()), ("/stop/none", ()), ("/go", ()), ("/go?x=5", ()),
     ("/ret/", ()), ("/ret/x?who=bob", ()), ("/ret/x?who=a%20b&a=2", ()),
     ("/keep/a.txt", ()), ("/keep/a.txt?z=9", ()), ("/drop/a.txt?z=9", ()),
@@ -176,6 +190,9 @@ SPA_REQUESTS = [
     ("/", (("Host", None),)),  # no Host: HTTP/1.0 below
     ("/about", (("Host", None),)), ("/old/x", (("Host", None),)),  # the local address
     ("/other-host", (("Host", "Other.Test:8080"),)),
+    ("/r/a.txt", (("Host", "srv.test"),)), ("/nothing?q=1", (("Host", "srv.test"),)),
+    ("/x/about", (("Host", "srv.test"),)), ("/x/about/", (("Host", "srv.test"),)),
+    ("/x/r/a.txt", (("Host", "srv.test"),)), ("/", (("Host", "srv.test"),)),
     ("/hdr/", ()), ("/hdr/", (("X-Forwarded-Proto", "https"), ("Accept-Language", "fr, en"),
                               ("User-Agent", "t/1"), ("Cookie", "a=1"), ("x-custom-id", "42"))),
     ("/hdr/", (("X-Forwarded-Proto", "a"), ("X-Forwarded-Proto", "b"))),
