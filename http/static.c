@@ -49,10 +49,31 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     return zh_out_file(c, f, off, len);
 }
 
+typedef struct {
+    const zh_file_t *f;
+    int status;
+} full_t;
+
+/* the prebuilt lines but Last-Modified and Accept-Ranges, which nginx sends with 200 only (an
+ * error page's file keeps its ETag) */
+static void error_page_lines(zh_sink_t *b, const char *h, size_t n)
+{
+    for (const char *end = h + n; h < end;) {
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        size_t ll = nl ? (size_t)(nl - h) + 1 : (size_t)(end - h);
+        if (strncasecmp(h, "Last-Modified:", 14) && strncasecmp(h, "Accept-Ranges:", 14))
+            zh_sink_put(b, h, ll);
+        h += ll;
+    }
+}
+
 static void full_fields(zh_sink_t *b, const void *arg)
 {
-    const zh_file_t *f = arg;
-    if (f->hdr) {
+    const full_t *a = arg;
+    const zh_file_t *f = a->f;
+    if (f->hdr && a->status != 200) {
+        error_page_lines(b, f->hdr, f->hdr_len);
+    } else if (f->hdr) {
         zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
     } else {                                /* a generated page */
         ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
@@ -65,8 +86,9 @@ static void full_fields(zh_sink_t *b, const void *arg)
 /* the whole file, with 200 (or the status of an error_page) */
 static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
+    full_t a = {f, status};
     c->resp_bytes = head ? 0 : f->size;
-    int r = zh_head_emit(c, status, full_fields, f);
+    int r = zh_head_emit(c, status, full_fields, &a);
     if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
@@ -326,17 +348,19 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
         if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
-        char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
-        size_t len, fs_len;
-        size_t ul = strcspn(ep->uri, "?"); /* "/err.html?from=$uri": the path */
-        if (zh_path_normalize(ep->uri, ul, path, sizeof path, &len)) break;
-        zh_file_t *f;
-        const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
-        if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
-        if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
-        int rc = send_full(c, f, head, ep->response ? ep->response : status);
-        zh_file_unref(&c->srv->fcache, f);
-        return rc;
+        /* a local URI: nginx's internal redirect to it, answered with the error's status */
+        char path[PATH_MAX_LEN], *p;
+        size_t len, ul = strcspn(ep->uri, "?"); /* "/err.html?from=$uri": the path */
+        if (!r->vars || zh_path_normalize(ep->uri, ul, path, sizeof path, &len)) break;
+        if (!(p = zh_vars_alloc(r->vars, len))) break;
+        memcpy(p, path, len);
+        r->uri = (zh_str_t){p, (uint32_t)len};
+        r->args = ep->uri[ul] == '?'
+                      ? (zh_str_t){ep->uri + ul + 1, (uint32_t)strlen(ep->uri + ul + 1)}
+                      : (zh_str_t){NULL, 0};
+        r->err_status = (uint16_t)(ep->response ? ep->response : status);
+        if (uri_changed(c, r)) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+        return route(c, r, vh, NULL, head);
     }
     return zh_resp_error(c, status, head, NULL, NULL, 0);
 }

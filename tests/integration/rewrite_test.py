@@ -124,6 +124,24 @@ http {
     }
     server {
         listen 127.0.0.1:%P0%;
+        server_name ep.test;
+        root html;
+        error_page 404 /errors/x.html?from=$uri;
+        error_page 403 /errors/none.html;
+        location / {
+            add_header X-Uri "$uri $args" always;
+            try_files $uri =404;
+        }
+        location /errors/ {
+            add_header X-Err "$uri $args" always;
+        }
+        location /deny/ {
+            add_header X-Deny "$uri" always;
+            return 403;
+        }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
         server_name srv.test;
         root html;
         add_header X-Srv "$uri $args";
@@ -190,6 +208,8 @@ SPA_REQUESTS = [
     ("/", (("Host", None),)),  # no Host: HTTP/1.0 below
     ("/about", (("Host", None),)), ("/old/x", (("Host", None),)),  # the local address
     ("/other-host", (("Host", "Other.Test:8080"),)),
+    ("/missing?a=1", (("Host", "ep.test"),)), ("/index.html", (("Host", "ep.test"),)),
+    ("/deny/x", (("Host", "ep.test"),)), ("/gone410/?e=x", ()), ("/gone410/?e=nope", ()),
     ("/r/a.txt", (("Host", "srv.test"),)), ("/nothing?q=1", (("Host", "srv.test"),)),
     ("/x/about", (("Host", "srv.test"),)), ("/x/about/", (("Host", "srv.test"),)),
     ("/x/r/a.txt", (("Host", "srv.test"),)), ("/", (("Host", "srv.test"),)),
@@ -313,7 +333,7 @@ def t_variables_in_index_and_error_page():
     eq(zk("/lang/?lang=fr")[2], b"lang default\n", "the next index name")
     r = ct.get(spa().port, "/gone410/?e=x", "spa.test")
     eq((r.status, r.body), (410, b"error page x\n"), "error_page 410 /errors/$arg_e.html")
-    eq(zk("/gone410/?e=nope")[0], 410, "an error page that does not exist")
+    eq(zk("/gone410/?e=nope")[0], 410, "an error page that does not exist: try_files gives /index.html")
 
 
 @test()
