@@ -56,6 +56,20 @@ static void document_root(const zh_req_t *r, const zh_location_t *l, zh_sink_t *
     if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, out);
 }
 
+/* the target as sent, without the "http://host" of an absolute-form one (nginx's unparsed URI) */
+static void request_uri(zh_str_t t, zh_sink_t *out)
+{
+    size_t skip = t.len >= 7 && !strncasecmp(t.p, "http://", 7)    ? 7
+                  : t.len >= 8 && !strncasecmp(t.p, "https://", 8) ? 8
+                                                                   : 0;
+    if (skip) {
+        while (skip < t.len && t.p[skip] != '/' && t.p[skip] != '?')
+            skip++;
+        if (skip == t.len || t.p[skip] == '?') ZH_SINK_LIT(out, "/");
+    }
+    zh_sink_put(out, t.p + skip, t.len - skip);
+}
+
 void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
 {
     const zh_vars_t *v = r->vars;
@@ -76,7 +90,7 @@ void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
         if (v)
             put_str(out, v->remote_addr ? v->remote_addr : v->conn ? zh_conn_peer(v->conn) : NULL);
         break;
-    case ZH_VAR_REQUEST_URI: zh_sink_put(out, r->target.p, r->target.len); break;
+    case ZH_VAR_REQUEST_URI: request_uri(r->target, out); break;
     case ZH_VAR_SCHEME: ZH_SINK_LIT(out, "http"); break;
     case ZH_VAR_SERVER_NAME:
         if (v) put_str(out, v->server_name);

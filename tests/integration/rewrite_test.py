@@ -202,7 +202,7 @@ SPA_REQUESTS = [
     ("/root/f.txt?site=one", ()), ("/root/f.txt?site=two", ()),
     ("/lang/", ()), ("/lang/?lang=en", ()), ("/lang/?lang=fr", ()), ("/lang/?lang=../x", ()),
     ("/a%20b", ()), ("/%7Eu/x", ()), ("/x/../app.css", ()), ("/x?a=1&A=2", ()),
-    ("/?a=", ()), ("/?a", ()),
+    ("/?a=", ()), ("/?a", ()), ("http://spa.test/index.html?a=1", ()), ("http://spa.test", ()),
     ("/app.css", (("If-None-Match", "nope"),)), ("/app.css", (("Range", "bytes=0-3"),)),
     ("/dashboard", (("Range", "bytes=0-3"),)),
     ("/", (("Host", None),)),  # no Host: HTTP/1.0 below

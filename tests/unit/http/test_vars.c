@@ -54,6 +54,10 @@ ZT_TEST(vars_each_variable)
     ZT_EQ_STR(var(&r, ZH_VAR_SERVER_NAME), "main.test");
     ZT_EQ_STR(var(&r, ZH_VAR_REQUEST_METHOD), "HEAD");
     ZT_EQ_STR(var(&r, ZH_VAR_CONNECTION_REQUESTS), "3");
+    r.target = S("HTTP://Www.Test/p?q"); /* absolute-form: the path and query */
+    ZT_EQ_STR(var(&r, ZH_VAR_REQUEST_URI), "/p?q");
+    r.target = S("http://www.test");
+    ZT_EQ_STR(var(&r, ZH_VAR_REQUEST_URI), "/");
     r.host = (zh_str_t){NULL, 0}; /* no Host: the server's name */
     ZT_EQ_STR(var(&r, ZH_VAR_HOST), "main.test");
     r.args = (zh_str_t){NULL, 0};
