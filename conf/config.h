@@ -156,6 +156,9 @@ enum {
 #define ZC_WANT_HEADERS_MAX 8
 #define ZC_WANT_HEADER_LEN  31
 
+/* zc_rw_t.var of `set $args ...` (the request's args change) */
+#define ZC_SET_ARGS 255
+
 /* `set` variables of one configuration: at most this many names */
 #define ZC_USER_VARS_MAX 64
 

@@ -58,6 +58,16 @@ static int want_header(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int
     return 0;
 }
 
+/* the $http_ variables nginx defines by name (a `set` of them is a duplicate there) */
+static int nginx_http_var(const char *name)
+{
+    static const char *const names[] = {"http_host", "http_user_agent",      "http_referer",
+                                        "http_via",  "http_x_forwarded_for", "http_cookie"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
 static int builtin(const char *name)
 {
     for (size_t i = 0; i < sizeof var_names / sizeof var_names[0]; i++)
@@ -76,6 +86,12 @@ int zc_var_resolve(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int *un
         part->capture = (unsigned)id;
         return 0;
     }
+    for (size_t i = 0; i < h->nvars; i++)
+        if (strcmp(h->vars[i], name) == 0) {
+            part->kind = ZC_TPL_USER;
+            part->capture = (unsigned)i;
+            return 0;
+        }
     if (strncmp(name, "http_", 5) == 0) {
         for (size_t i = 0; i < sizeof hdr_names / sizeof hdr_names[0]; i++)
             if (strcasecmp(name + 5, hdr_names[i]) == 0) {
@@ -91,12 +107,6 @@ int zc_var_resolve(zc_load_t *ld, const char *name, zc_tpl_part_t *part, int *un
         part->len = strlen(name + 4);
         return 0;
     }
-    for (size_t i = 0; i < h->nvars; i++)
-        if (strcmp(h->vars[i], name) == 0) {
-            part->kind = ZC_TPL_USER;
-            part->capture = (unsigned)i;
-            return 0;
-        }
     return -1;
 }
 
@@ -144,9 +154,13 @@ int zc_h_set(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         return zc_err(ld, d, "invalid variable name \"%s\"", a);
     memcpy(name, v.name, v.nlen);
     name[v.nlen] = '\0';
-    if (builtin(name) || strncmp(name, "http_", 5) == 0 || strncmp(name, "arg_", 4) == 0)
+    if (strcmp(name, "args") == 0) { /* nginx's one changeable variable of these */
+        idx = ZC_SET_ARGS;
+    } else if (builtin(name) || nginx_http_var(name)) {
         return zc_err(ld, d, "the duplicate \"%s\" variable", name);
-    if ((idx = user_var(ld, d, name, v.nlen)) < 0) return -1;
+    } else if ((idx = user_var(ld, d, name, v.nlen)) < 0) {
+        return -1;
+    }
     if ((w = zc_rw_add(ld, sc)) == NULL) return -1;
     w->op = ZC_RW_SET;
     w->var = (unsigned)idx;
@@ -203,7 +217,7 @@ int zc_h_try_files(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     if (last[0] == '=') {
         uint64_t code;
         if (zc_parse_uint(last + 1, 999, &code) < 0)
-            return zc_err(ld, d, "invalid code \"%s\"", last + 1);
+            return zc_err(ld, d, "invalid code \"%s\"", last);
         t->code = (int)code;
     } else if ((t->uri = zc_tpl_value(ld, d, last)) == NULL) {
         return -1;

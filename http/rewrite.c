@@ -89,6 +89,10 @@ zh_rw_result_t zh_rewrite_run(zh_req_t *r, const zh_rw_t *rw, uint32_t n, pcre2_
             const char *v;
             long len = zh_rewrite_expand(r, &w->val, &v);
             if (len < 0) return ZH_RW_FAIL;
+            if (w->var == ZH_SET_ARGS) {
+                r->args = (zh_str_t){v, (uint32_t)len};
+                continue;
+            }
             r->vars->user[w->var] = (zh_str_t){v, (uint32_t)len};
             r->vars->user_set |= UINT64_C(1) << w->var;
         } else if (w->op == ZH_RW_RETURN) {

@@ -12,6 +12,8 @@
 
 struct zh_req;
 
+#define ZH_SET_ARGS 255
+
 enum { ZH_RW_SET = 1, ZH_RW_REWRITE, ZH_RW_RETURN, ZH_RW_STOP /* `break;` */ };
 
 /* rewrite flags */
@@ -24,7 +26,7 @@ typedef struct zh_rw {
     uint8_t absolute; /* REWRITE: the replacement starts with http://, https:// or $scheme */
     uint8_t no_args;  /* REWRITE: it ended with '?' (taken off): the request's args are dropped */
     uint8_t has_text; /* RETURN: a text or URL was given */
-    uint8_t var;      /* SET: the index of the variable */
+    uint8_t var;      /* SET: the index of the variable, ZH_SET_ARGS for $args */
     int code;         /* RETURN: the status */
     const pcre2_code *re; /* REWRITE */
     zh_tpl_t val;         /* SET: the value; REWRITE: the replacement; RETURN: the text */

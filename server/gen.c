@@ -96,6 +96,7 @@ static void tpl_parts(zh_tpl_part_t *out, const zc_tpl_part_t *in, size_t n)
     _Static_assert((int)ZC_VAR__COUNT == (int)ZH_VAR__COUNT, "variable ids differ");
     _Static_assert((int)ZC_HDR__COUNT == (int)ZH_H__COUNT, "header ids differ");
     _Static_assert((int)ZC_USER_VARS_MAX == (int)ZH_USER_VARS_MAX, "set variables differ");
+    _Static_assert(ZC_SET_ARGS == ZH_SET_ARGS && ZC_USER_VARS_MAX < ZC_SET_ARGS, "set $args");
     for (size_t i = 0; i < n; i++) {
         out[i].kind = kinds[in[i].kind];
         out[i].n = (uint8_t)in[i].capture;

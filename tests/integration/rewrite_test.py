@@ -84,6 +84,12 @@ http {
             break;
             return 403;
         }
+        location /setargs/ {
+            set $args "v=$arg_a&w=2";
+            set $http_x_mine "mine";
+            add_header X-Set-Args "$args|$arg_v|$http_x_mine";
+            rewrite ^ /static/a.txt last;
+        }
         location /hdr/ {
             add_header X-Hdr "$http_x_forwarded_proto|$http_user_agent|$http_X_Custom_ID";
             add_header X-Conn "$remote_addr $connection_requests $request_method $server_name";
@@ -213,7 +219,7 @@ SPA_REQUESTS = [
     ("/r/a.txt", (("Host", "srv.test"),)), ("/nothing?q=1", (("Host", "srv.test"),)),
     ("/x/about", (("Host", "srv.test"),)), ("/x/about/", (("Host", "srv.test"),)),
     ("/x/r/a.txt", (("Host", "srv.test"),)), ("/", (("Host", "srv.test"),)),
-    ("/hdr/", ()), ("/hdr/", (("X-Forwarded-Proto", "https"), ("Accept-Language", "fr, en"),
+    ("/setargs/?a=1", ()), ("/setargs/", ()), ("/setargs/", (("X-Mine", "theirs"),)), ("/hdr/", ()), ("/hdr/", (("X-Forwarded-Proto", "https"), ("Accept-Language", "fr, en"),
                               ("User-Agent", "t/1"), ("Cookie", "a=1"), ("x-custom-id", "42"))),
     ("/hdr/", (("X-Forwarded-Proto", "a"), ("X-Forwarded-Proto", "b"))),
     ("/app.css", (("Method", "HEAD"),)), ("/dashboard", (("Method", "HEAD"),)),
@@ -391,12 +397,13 @@ def t_spa_like_nginx():
 CONF_ERRORS = [
     ("set x 1;", 'invalid variable name "x"'),
     ("set $uri 1;", 'the duplicate "uri" variable'),
+    ("set $http_user_agent 1;", 'the duplicate "http_user_agent" variable'),
     ("set $a $nosuch;", 'unknown "nosuch" variable'),
     ("rewrite ^(x /y;", None),
     ("rewrite ^/x /y bogus;", 'invalid parameter "bogus"'),
     ("rewrite ^/x;", 'invalid number of arguments in "rewrite" directive'),
     ("try_files $uri;", 'invalid number of arguments in "try_files" directive'),
-    ("try_files $uri =x;", 'invalid code "x"'),
+    ("try_files $uri =x;", 'invalid code "=x"'),
     ("try_files $nope /index.html;", 'unknown "nope" variable'),
     ("internal;", '"internal" directive is not allowed here'),
     ("break 1;", 'invalid number of arguments in "break" directive'),
