@@ -113,6 +113,10 @@ typedef struct zc_server {
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols;                      /* ZC_TLSv1_2 | ZC_TLSv1_3 (default both) */
+    /* where ssl_certificate / ssl_certificate_key were set (inherited with them), for errors
+     * found when server/ loads the files */
+    const char *ssl_certificate_file, *ssl_certificate_key_file;
+    int ssl_certificate_line, ssl_certificate_key_line;
     const char *file;
     int line;
 } zc_server_t;

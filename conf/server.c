@@ -248,10 +248,15 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         return zc_err(ld, d, "cannot load certificate%s \"%s\": open() failed (%s)",
                       key ? " key" : "", path, strerror(errno));
     close(fd);
-    if (key)
+    if (key) {
         sc->srv->ssl_certificate_key = path;
-    else
+        sc->srv->ssl_certificate_key_file = d->file;
+        sc->srv->ssl_certificate_key_line = d->line;
+    } else {
         sc->srv->ssl_certificate = path;
+        sc->srv->ssl_certificate_file = d->file;
+        sc->srv->ssl_certificate_line = d->line;
+    }
     return 0;
 }
 

@@ -5,9 +5,9 @@
 # or curl). Needs root only when something is missing.
 
 # Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
-# Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
+# Tests and tools: curl openssl (test certificates, s_client) wrk clang-format procps python3, util-linux (setpriv, prlimit),
 # systemd (systemd-analyze checks the shipped unit), slowhttptest (slow-client attacks).
-PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
+PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl openssl wrk clang-format procps python3
 util-linux systemd slowhttptest"
 
 missing=""

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod: certificates and TLS contexts of a configuration generation (see tls_conf.h). They
+ * are made in the master, so `-t`, start and reload refuse the same broken files, and a reload
+ * re-reads every certificate; workers inherit them through fork. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/tls.h"
+#include "server/gen.h"
+#include "server/tls_conf.h"
+
+static int has_ssl_listen(const zc_server_t *s)
+{
+    for (size_t j = 0; j < s->nlistens; j++)
+        if (s->listens[j].ssl) return 1;
+    return 0;
+}
+
+/* loads server s's pair; the error names the key directive when the key is at fault */
+static int load(const zc_config_t *conf, const zc_server_t *s, zh_tls_cert_t **out, char *err,
+                size_t errlen)
+{
+    char why[512];
+    if (zh_tls_cert_load(out, s->ssl_certificate, s->ssl_certificate_key, why, sizeof why) == 0)
+        return 0;
+    int key = strstr(why, "key \"") != NULL;
+    const char *file = key ? s->ssl_certificate_key_file : s->ssl_certificate_file;
+    int line = key ? s->ssl_certificate_key_line : s->ssl_certificate_line;
+    snprintf(err, errlen, "zokiod: %s:%d: %s", file ? file : conf->conf_file, line, why);
+    return -1;
+}
+
+int zs_tls_check(const zc_config_t *conf, char *err, size_t errlen)
+{
+    const zc_http_t *h = &conf->http;
+    for (size_t i = 0; i < h->nservers; i++) {
+        const zc_server_t *s = &h->servers[i];
+        zh_tls_cert_t *c;
+        if (!has_ssl_listen(s)) continue;
+        if (load(conf, s, &c, err, errlen) < 0) return -1;
+        zh_tls_cert_free(c);
+    }
+    return 0;
+}
+
+/* the certificate of server i: loaded once per (certificate, key) pair */
+static int server_cert(zs_gen_t *g, size_t i, char *err, size_t errlen)
+{
+    const zc_server_t *s = &g->conf.http.servers[i];
+    for (size_t k = 0; k < i; k++) {
+        const zc_server_t *o = &g->conf.http.servers[k];
+        if (g->certs[k] && !strcmp(o->ssl_certificate, s->ssl_certificate) &&
+            !strcmp(o->ssl_certificate_key, s->ssl_certificate_key)) {
+            g->certs[i] = g->certs[k];
+            return 0;
+        }
+    }
+    if (load(&g->conf, s, &g->certs[i], err, errlen) < 0) return -1;
+    g->cert_owned[i] = 1;
+    return 0;
+}
+
+static int build_ctx(zs_gen_t *g, zs_listen_t *l, char *err, size_t errlen)
+{
+    zh_tls_cert_t **certs = calloc(l->nvhosts ? l->nvhosts : 1, sizeof *certs);
+    zh_tls_cert_t *dflt = NULL;
+    if (!certs) {
+        snprintf(err, errlen, "zokiod: out of memory");
+        return -1;
+    }
+    for (uint32_t j = 0; j < l->nvhosts; j++) {
+        size_t i = (size_t)(l->vhosts[j] - g->vhosts);
+        certs[j] = g->certs[i];
+        if (l->vhosts[j] == l->dflt) dflt = certs[j];
+    }
+    zh_tls_opts_t o;
+    zh_tls_opts_default(&o);
+    char why[256];
+    int r = zh_tls_ctx_new(&l->tls, &o, (const zh_vhost_t *const *)l->vhosts, certs, l->nvhosts,
+                           l->dflt, dflt, why, sizeof why);
+    free(certs);
+    if (r < 0) snprintf(err, errlen, "zokiod: listen %s ssl: %s", l->text, why);
+    return r;
+}
+
+int zs_tls_build(zs_gen_t *g, char *err, size_t errlen)
+{
+    const zc_http_t *h = &g->conf.http;
+    size_t n = h->nservers ? h->nservers : 1;
+    g->certs = calloc(n, sizeof *g->certs);
+    g->cert_owned = calloc(n, 1);
+    if (!g->certs || !g->cert_owned) {
+        snprintf(err, errlen, "zokiod: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < h->nservers; i++)
+        if (has_ssl_listen(&h->servers[i]) && server_cert(g, i, err, errlen) < 0) return -1;
+    for (size_t i = 0; i < g->nlistens; i++)
+        if (g->listens[i].ssl && build_ctx(g, &g->listens[i], err, errlen) < 0) return -1;
+    return 0;
+}
+
+void zs_tls_free(zs_gen_t *g)
+{
+    for (size_t i = 0; i < g->nlistens; i++) {
+        zh_tls_ctx_free(g->listens[i].tls);
+        g->listens[i].tls = NULL;
+    }
+    for (size_t i = 0; g->certs && i < g->conf.http.nservers; i++)
+        if (g->cert_owned[i]) zh_tls_cert_free(g->certs[i]);
+    free(g->certs);
+    free(g->cert_owned);
+    g->certs = NULL;
+    g->cert_owned = NULL;
+}
