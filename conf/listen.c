@@ -223,6 +223,7 @@ static int inherit_server(zc_load_t *ld, size_t k)
     }
     if (s->ssl_protocols == 0) s->ssl_protocols = h->ssl_protocols;
     if (s->ssl_protocols == 0) s->ssl_protocols = ZC_TLSv1_2 | ZC_TLSv1_3;
+    zc_ssl_inherit(s, h);
     if (s->nlistens == 0) {
         zc_listen_t *l = &s->listens[s->nlistens++];
         set_addr(l, "0.0.0.0", 0, 80);

@@ -76,7 +76,7 @@ static unsigned handshakes;
 static time_t info_sec;
 static unsigned info_lines;
 
-static const int default_suites[] = {
+const int zh_tls_default_suites[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -235,7 +235,7 @@ int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t 
     mbedtls_ssl_conf_max_version(&x->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_rng(&x->conf, mbedtls_ctr_drbg_random, &x->drbg);
-    mbedtls_ssl_conf_ciphersuites(&x->conf, x->o.suites[0] ? x->o.suites : default_suites);
+    mbedtls_ssl_conf_ciphersuites(&x->conf, x->o.suites[0] ? x->o.suites : zh_tls_default_suites);
     mbedtls_ssl_conf_renegotiation(&x->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     if ((r = mbedtls_ssl_conf_alpn_protocols(&x->conf, alpn)) != 0) goto mbfail;
     if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->chain, &dflt_cert->key)) != 0)

@@ -31,6 +31,9 @@ typedef struct zh_tls_opts {
     uint32_t max_handshakes;    /* handshakes in progress per worker; more are closed at accept */
 } zh_tls_opts_t;
 
+/* ECDHE with AES-GCM and ChaCha20-Poly1305, ECDSA before RSA, 0-terminated */
+extern const int zh_tls_default_suites[];
+
 /* Defaults: ECDHE+AEAD suites, tickets on, 300 s, 10 s handshake, 512 handshakes. */
 void zh_tls_opts_default(zh_tls_opts_t *o);
 

@@ -20,4 +20,9 @@ int zs_tls_check(const zc_config_t *conf, char *err, size_t errlen);
 int zs_tls_build(struct zs_gen *g, char *err, size_t errlen);
 void zs_tls_free(struct zs_gen *g);
 
+/* The one warning about ssl_protocols naming versions zokiod will not speak (1.0/1.1: unsafe,
+ * 1.3: not in mbedtls 2.28): 1 with `FILE:LINE: ...` in msg, or 0. zs_tls_build() logs it;
+ * `zokiod -t` prints it. */
+int zs_tls_warning(const zc_config_t *conf, char *msg, size_t len);
+
 #endif

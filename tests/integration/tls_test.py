@@ -95,13 +95,13 @@ pid %(p)s/zokiod.pid;
 events {}
 http {
     ssl_certificate %(c)s/w.pem;
-    ssl_certificate_key %(c)s/w.key;
+    ssl_certificate_key %(c)s/w.key; %(http)s
     server {
         listen 127.0.0.1:%(port)d ssl default_server;
         server_name a.test;
         root %(p)s/a;
         ssl_certificate %(c)s/a.pem;
-        ssl_certificate_key %(akey)s;
+        ssl_certificate_key %(akey)s; %(a)s
     }
     server {
         listen 127.0.0.1:%(port)d ssl;
@@ -120,7 +120,8 @@ http {
 
 
 class Server(harness.Process):
-    def __init__(self, name="tls", akey=None):
+    def __init__(self, name="tls", akey=None, http="", a=""):
+        self.http, self.a = http, a
         make_certs()
         self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
         self.port = free_ports(1)[0]
@@ -136,7 +137,8 @@ class Server(harness.Process):
     def write_conf(self, akey=None):
         with open(self.conf, "w") as f:
             f.write(CONF % {"p": self.prefix, "c": CERTS, "port": self.port,
-                            "akey": akey or os.path.join(CERTS, "a.key")})
+                            "akey": akey or os.path.join(CERTS, "a.key"), "http": self.http,
+                            "a": self.a})
 
     def start(self):
         self.spawn([harness.ZOKIOD, "-c", self.conf], harness.REPO, harness.server_env())
@@ -410,6 +412,90 @@ def t_reload_bad_key_keeps_serving():
         os.kill(srv.proc.pid, signal.SIGHUP)
         time.sleep(0.5)
         eq(curl(srv.port, "a.test", "/"), b"site a\n", "after a good reload")
+    finally:
+        srv.stop()
+
+
+def dash_t(srv):
+    r = sh([harness.ZOKIOD, "-t", "-c", srv.conf])
+    return r.returncode, r.stdout.decode()
+
+
+@test()
+def t_protocols_warned_once():
+    srv = Server("proto", http="ssl_protocols TLSv1.2 TLSv1.3;",
+                 a="ssl_protocols TLSv1 TLSv1.1 TLSv1.2;")
+    rc, out = dash_t(srv)
+    eq(rc, 0, "-t exit status: " + out)
+    warns = [l for l in out.splitlines() if "[warn]" in l]
+    eq(len(warns), 1, "warnings in " + out)
+    expect(re.search(r"%s:(7|13): .*TLS 1\.2 only.*TLSv1\.1.*TLSv1\.3" % re.escape(srv.conf),
+                     warns[0]), "warning: " + warns[0])
+    srv = Server("proto2", a="ssl_protocols TLSv1.1;")
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status without TLSv1.2: " + out)
+    expect(re.search(r"%s:13: .*without TLSv1\.2.*TLS 1\.2 only" % re.escape(srv.conf), out),
+           "error: " + out)
+
+
+@test()
+def t_ciphers():
+    srv = Server("ciph", http="ssl_ciphers HIGH:!aNULL:!MD5;",
+                 a="ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:BOGUS-CIPHER;")
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status: " + out)
+    expect(re.search(r'%s:13: unknown cipher "BOGUS-CIPHER"' % re.escape(srv.conf), out),
+           "error: " + out)
+    srv = Server("ciph2", http="ssl_ciphers HIGH:!aNULL:!MD5;",
+                 a="ssl_ciphers ECDHE-RSA-CHACHA20-POLY1305; ssl_prefer_server_ciphers on;")
+    srv.start()
+    try:
+        with tls(srv.port, "a.test") as s:
+            eq(s.cipher()[0], "ECDHE-RSA-CHACHA20-POLY1305", "cipher")
+            eq(get(s, "/", "a.test")[0], 200, "status")
+    finally:
+        srv.stop()
+
+
+def resumed(port, ctx_tickets=True):
+    ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                         server_hostname="a.test") as s:
+        get(s, "/", "a.test")
+        sess = s.session
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                         server_hostname="a.test", session=sess) as s:
+        eq(get(s, "/", "a.test")[0], 200, "status on the resumed connection")
+        return s.session_reused
+
+
+@test()
+def t_session_tickets():
+    srv = server()
+    expect(resumed(srv.port), "session not resumed with tickets on")
+    off = Server("notickets", http="ssl_session_tickets off; ssl_session_timeout 10m;")
+    off.start()
+    try:
+        expect(not resumed(off.port), "session resumed with tickets off")
+    finally:
+        off.stop()
+
+
+@test()
+def t_handshake_timeout():
+    srv = Server("hs", http="ssl_handshake_timeout 1s;")
+    srv.start()
+    try:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+            t0 = time.monotonic()
+            try:
+                d = s.recv(100)
+            except ConnectionResetError:
+                d = b""
+            took = time.monotonic() - t0
+        eq(d, b"", "bytes from a connection that sent nothing")
+        expect(0.7 < took < 3, "closed after %.2f s, not about 1 s" % took)
     finally:
         srv.stop()
 
