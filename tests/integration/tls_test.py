@@ -500,6 +500,33 @@ def t_handshake_timeout():
         srv.stop()
 
 
+def have_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@test()
+def t_ipv6_listen():
+    if not have_ipv6():
+        raise Skip("no IPv6 loopback")
+    srv = Server("v6")
+    srv.a = "listen [::1]:%d ssl;" % srv.port
+    srv.write_conf()
+    srv.start()
+    try:
+        ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+        with ctx.wrap_socket(socket.create_connection(("::1", srv.port), timeout=5),
+                             server_hostname="a.test") as s:
+            st, _, body, _ = get(s, "/", "a.test")
+            eq((st, body), (200, b"site a\n"), "over [::1]")
+    finally:
+        srv.stop()
+
+
 def main():
     global TMP
     sel = sys.argv[1:]
