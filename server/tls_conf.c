@@ -172,6 +172,10 @@ static int build_ctx(zs_gen_t *g, zs_listen_t *l, char *err, size_t errlen)
         free(certs);
         return -1;
     }
+    /* handshakes cost CPU: at most half the worker's connections may be in one (a flood of
+     * ClientHellos then leaves room for established clients), and never more than 512 */
+    uint32_t half = g->lim.max_conns / 2;
+    o.max_handshakes = half < 1 ? 1 : half < o.max_handshakes ? half : o.max_handshakes;
     char why[256];
     int r = zh_tls_ctx_new(&l->tls, &o, (const zh_vhost_t *const *)l->vhosts, certs, l->nvhosts,
                            l->dflt, dflt, why, sizeof why);

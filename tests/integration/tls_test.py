@@ -32,6 +32,7 @@ TMP = None
 CERTS = None  # directory of the generated certificates
 SERVER = None  # the shared server
 BIG = 10 << 20
+INSTANCES = []  # every Server made, for the sanitizer check after each test
 
 
 def sh(argv, **kw):
@@ -90,9 +91,9 @@ def make_certs():
 
 CONF = """\
 worker_processes 1;
+events { worker_connections %(wc)d; }
 error_log %(p)s/error.log info;
 pid %(p)s/zokiod.pid;
-events {}
 http {
     ssl_certificate %(c)s/w.pem;
     ssl_certificate_key %(c)s/w.key; %(http)s
@@ -120,8 +121,9 @@ http {
 
 
 class Server(harness.Process):
-    def __init__(self, name="tls", akey=None, http="", a=""):
-        self.http, self.a = http, a
+    def __init__(self, name="tls", akey=None, http="", a="", wc=512):
+        self.http, self.a, self.wc = http, a, wc
+        INSTANCES.append(self)
         make_certs()
         self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
         self.port = free_ports(1)[0]
@@ -137,7 +139,7 @@ class Server(harness.Process):
     def write_conf(self, akey=None):
         with open(self.conf, "w") as f:
             f.write(CONF % {"p": self.prefix, "c": CERTS, "port": self.port,
-                            "akey": akey or os.path.join(CERTS, "a.key"), "http": self.http,
+                            "akey": akey or os.path.join(CERTS, "a.key"), "http": self.http, "wc": self.wc,
                             "a": self.a})
 
     def start(self):
@@ -500,6 +502,57 @@ def t_handshake_timeout():
         srv.stop()
 
 
+@test()
+def t_handshake_cap():
+    # worker_connections 8: at most 4 handshakes at once; a 5th connection is closed at accept
+    srv = Server("cap", wc=8)
+    srv.start()
+    idle = []
+    try:
+        # the start-up probe's connection must be gone first
+        expect(harness.wait_for(lambda: server_conns(srv) == 0, 3), "connections at start")
+        for _ in range(4):  # handshakes that never end (until ssl_handshake_timeout)
+            idle.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
+            idle[-1].sendall(b"\x16\x03\x01")  # a record header, then nothing
+        expect(harness.wait_for(lambda: server_conns(srv) == 4, 3),
+               "the 4 stalled handshakes are not all open")
+        try:
+            with tls(srv.port, "a.test") as s:
+                get(s, "/", "a.test")
+            raise Fail("a 5th handshake was served")
+        except (ssl.SSLError, ConnectionError, Fail) as e:
+            if isinstance(e, Fail) and "5th" in str(e):
+                raise
+        for s in idle:
+            s.close()
+        idle = []
+        ok = harness.wait_for(lambda: curl_ok(srv.port), 3, 0.1)
+        expect(ok, "no TLS after the stalled handshakes closed")
+    finally:
+        for s in idle:
+            s.close()
+        srv.stop()
+
+
+def server_conns(srv):
+    """Server-side sockets of the port that zokiod has not closed (/proc/net/tcp: any state but
+    LISTEN and TIME_WAIT; a client's close leaves CLOSE_WAIT until zokiod closes too)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            p = line.split()
+            if p[3] not in ("0A", "06") and int(p[1].split(":")[1], 16) == srv.port:
+                n += 1
+    return n
+
+
+def curl_ok(port):
+    try:
+        return curl(port, "a.test", "/") == b"site a\n"
+    except Fail:
+        return False
+
+
 def have_ipv6():
     try:
         with socket.socket(socket.AF_INET6) as s:
@@ -537,6 +590,15 @@ def main():
     try:
         for name, fn, limit, _ in tests:
             kind, why = harness.run_test(fn, limit)
+            san = [l.strip() for i in INSTANCES for l in i.stderr_text().splitlines()
+                   if "Sanitizer" in l or "runtime error:" in l]
+            if san:
+                kind, why = "FAIL", "sanitizer report: %s%s" % (
+                    " | ".join(san[:3])[:300], "; test: " + why if why else "")
+            for i in INSTANCES:
+                if i is not SERVER:
+                    i.stop()
+            INSTANCES[:] = [SERVER] if SERVER else []
             out.result(kind, name, why)
     finally:
         if SERVER:
