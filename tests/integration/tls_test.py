@@ -352,6 +352,12 @@ def t_garbage_client_hello():
         st, _, body, _ = get(good, "/", "a.test")
         eq((st, body), (200, b"site a\n"), "the other connection")
     expect(srv.alive(), "zokiod still running")
+    # logged at info level, never as an error
+    log = srv.error_log()
+    expect(harness.wait_for(lambda: "[info]" in srv.error_log() and "TLS handshake failed"
+                            in srv.error_log(), 2), "no info line: " + log[-300:])
+    expect(not re.search(r"\[(error|crit|alert|emerg)\]", srv.error_log()),
+           "error-level lines: " + srv.error_log()[-300:])
 
 
 @test()
