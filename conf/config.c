@@ -81,6 +81,11 @@ static const spec_t specs[] = {
     {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},
+    {"ssl_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_ciphers},
+    {"ssl_prefer_server_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_tickets", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
+    {"ssl_handshake_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
 };
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
@@ -497,6 +502,7 @@ static int set_defaults(zc_load_t *ld)
     h->large_header_buffers_size = 8192;
     h->server_tokens = 1;
     ld->http_level.autoindex = -1;
+    zc_ssl_unset(&ld->http_level);
     if (c->error_log == NULL || c->error_log_level == NULL || c->pid == NULL ||
         c->backend == NULL || h->default_type == NULL || h->access_log == NULL)
         return zc_oom(ld);

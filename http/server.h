@@ -95,6 +95,8 @@ typedef struct zh_hooks {
     const char *server_header; /* "zokiod" or "zokiod/VERSION" */
     /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
     void (*error_log)(const char *line);
+    /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
+    void (*info_log)(const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {

@@ -5,10 +5,11 @@
 # or curl). Needs root only when something is missing.
 
 # Build: gcc make libc6-dev liburing-dev libpcre2-dev (regex locations and server names)
-# libmbedtls-dev node-llhttp (llhttp's C sources).
-# Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
-# systemd (systemd-analyze checks the shipped unit), slowhttptest (slow-client attacks).
-PKGS="gcc make libc6-dev liburing-dev libpcre2-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
+# libmbedtls-dev (TLS) node-llhttp (llhttp's C sources).
+# Tests and tools: curl openssl (test certificates, s_client) wrk clang-format procps python3,
+# util-linux (setpriv, prlimit), systemd (systemd-analyze checks the shipped unit), slowhttptest
+# (slow-client attacks).
+PKGS="gcc make libc6-dev liburing-dev libpcre2-dev libmbedtls-dev node-llhttp curl openssl wrk clang-format procps python3
 util-linux systemd slowhttptest"
 
 missing=""
