@@ -117,7 +117,9 @@ static int on_header_field_complete(llhttp_t *p)
 
 static int blank(char ch) { return ch == ' ' || ch == '\t'; }
 
-void zh_parse_note_tail(zh_parse_ctx_t *c, const char *data, size_t len)
+/* remembers whether the bytes llhttp just used end in a line break followed by blanks only, so
+ * that an obs-fold whose first byte arrives in the next read is still recognised */
+static void note_tail(zh_parse_ctx_t *c, const char *data, size_t len)
 {
     const char *q = data + len;
     while (q > data && blank(q[-1]))
@@ -244,8 +246,8 @@ static int on_chunk_header(llhttp_t *p)
 
 static int on_message_complete(llhttp_t *p)
 {
-    (void)p;
-    return HPE_PAUSED; /* one request at a time: the connection answers it, then resumes */
+    ctx(p)->req->in_body = 0; /* what follows is a head again (zh_parse_execute()) */
+    return HPE_PAUSED;        /* one request at a time: the connection answers it, then resumes */
 }
 
 const llhttp_settings_t zh_parser_settings = {
@@ -293,4 +295,66 @@ int zh_req_error_status(const zh_req_t *r, llhttp_errno_t err, const char *data,
         return 400;
     default: return 400;
     }
+}
+
+/* Bare LF line ends. llhttp 8.1 in strict mode wants CRLF after a field line, and has no
+ * lenient flag for a lone LF; its non-strict build would take one, but it also loosens what
+ * must stay strict here (any two bytes after chunk data, a lone CR after a chunk size, spaces
+ * in field names...). So llhttp stays strict and sees a CRLF where the head has a bare LF: the
+ * read is handed over in pieces, split at each bare LF of the head, and a two-byte "\r\n" of
+ * our own goes in place of the LF. Nothing is copied or moved; a head with CRLFs only is one
+ * piece, as before. Only the head is rewritten -- a request line, its fields and the empty
+ * lines before it: from the end of a message until llhttp calls on_headers_complete()
+ * (`in_body` 0). A body's bytes are never touched, nor the chunk lines and trailer fields of a
+ * chunked one (RFC 9112 7.1 wants CRLF there; llhttp refuses a bare LF after a chunk size or
+ * in a trailer, nginx does not), so the body's framing is llhttp's alone. A CR before the LF,
+ * also as the last byte of the previous read, makes it a CRLF already; a bare CR is still
+ * llhttp's error. */
+
+/* one piece: llhttp_execute(), then what the next piece needs to know about this one */
+static llhttp_errno_t feed(llhttp_t *p, const char *data, size_t len, size_t *used)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    c->data = data;
+    llhttp_errno_t err = llhttp_execute(p, data, len);
+    size_t n = len;
+    if (err != HPE_OK) {
+        const char *pos = llhttp_get_error_pos(p);
+        n = pos && pos >= data && pos <= data + len ? (size_t)(pos - data) : len;
+    }
+    note_tail(c, data, n);
+    if (n) c->last_cr = data[n - 1] == '\r';
+    *used = n;
+    return err;
+}
+
+/* the first LF in [s, end) without a CR before it, or NULL */
+static const char *bare_lf(const zh_parse_ctx_t *c, const char *s, const char *end)
+{
+    for (const char *q = s; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        if (q > s ? q[-1] != '\r' : !c->last_cr) return q;
+    return NULL;
+}
+
+llhttp_errno_t zh_parse_execute(llhttp_t *p, const char *data, size_t len, size_t *stop)
+{
+    static const char crlf[2] = {'\r', '\n'};
+    zh_parse_ctx_t *c = ctx(p);
+    size_t off = 0, used;
+    llhttp_errno_t err = HPE_OK;
+    while (off < len && err == HPE_OK) {
+        const char *s = data + off;
+        const char *lf = c->req->in_body ? NULL : bare_lf(c, s, data + len);
+        size_t n = lf ? (size_t)(lf - s) : len - off;
+        if (n) {
+            err = feed(p, s, n, &used);
+            off += used;
+        }
+        /* the head may have ended before the LF: then it is a body byte, for the next turn */
+        if (err != HPE_OK || !lf || c->req->in_body) continue;
+        err = feed(p, crlf, 2, &used);
+        off += used == 2; /* the LF was used; an error at our CR or LF is at the LF */
+    }
+    *stop = err == HPE_OK ? len : off;
+    return err;
 }

@@ -59,14 +59,17 @@ typedef struct zh_parse_ctx {
     const struct zh_limits *lim;
     const char *data;        /* start of the bytes given to the current llhttp_execute() */
     uint8_t blank_line_tail; /* the bytes before `data` end in LF + only SP/HT (obs-fold) */
+    uint8_t last_cr;         /* the last byte given to llhttp was a CR */
 } zh_parse_ctx_t;
 
-/* Call with the bytes an llhttp_execute() consumed, before the next one: remembers whether they
- * end in a line break followed by blanks only, so that an obs-fold whose first byte arrives in
- * the next read is still recognised. */
-void zh_parse_note_tail(zh_parse_ctx_t *c, const char *data, size_t len);
-
 extern const llhttp_settings_t zh_parser_settings;
+
+/* Parses `len` bytes of one read with the parser `p` (its `data` a zh_parse_ctx_t), the way
+ * llhttp_execute() does, except that in a request head a bare LF ends a line as CRLF would
+ * (RFC 9112 section 2.2; nginx). Returns llhttp's code; `*stop` is where it stopped: all of
+ * `len` for HPE_OK, the bytes used for HPE_PAUSED*, the error's place otherwise. Call it for
+ * every read of the connection, in order (it remembers what the previous one ended with). */
+llhttp_errno_t zh_parse_execute(llhttp_t *p, const char *data, size_t len, size_t *stop);
 
 void zh_req_reset(zh_req_t *r);
 

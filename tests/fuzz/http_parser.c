@@ -67,10 +67,11 @@ static void answer(fz_conn_t *c)
 static void feed(fz_conn_t *c, const char *data, size_t len)
 {
     while (len && !c->closed) {
-        c->pctx.data = data;
-        llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
+        size_t used;
+        llhttp_errno_t err = zh_parse_execute(&c->parser, data, len, &used);
+        CHECK(used <= len);
         if (err == HPE_OK) {
-            zh_parse_note_tail(&c->pctx, data, len);
+            CHECK(used == len);
             return;
         }
         if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
@@ -78,16 +79,11 @@ static void feed(fz_conn_t *c, const char *data, size_t len)
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
-            const char *pos = llhttp_get_error_pos(&c->parser);
-            int st = zh_req_error_status(&c->req, err, data, len, pos);
+            int st = zh_req_error_status(&c->req, err, data, len, data + used);
             CHECK(st >= 400 && st <= 599);
             c->closed = 1;
             return;
         }
-        const char *pos = llhttp_get_error_pos(&c->parser);
-        CHECK(pos >= data && pos <= data + len);
-        size_t used = (size_t)(pos - data);
-        zh_parse_note_tail(&c->pctx, data, used);
         data += used;
         len -= used;
         int upgrade = err == HPE_PAUSED_UPGRADE;

@@ -368,9 +368,55 @@ hd("header_9k_split", [get()[:-2] + b"X-Big: " + b"v" * 4000, b"v" * 5000 + b"\r
 hd("uri_9k_414", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414, close=True)
 hd("uri_9k_query_414", b"GET /a/c.txt?" + b"q" * 9000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414,
    close=True)
-# RFC 9112 2.2: a recipient MAY take a bare LF as a line end (200), or reject (400); nginx: 200
-hd("bare_lf_line_ends", b"GET /a/c.txt HTTP/1.1\nHost: localhost\n\n", (200, 400))
 hd("underscore_in_name", get(b"X_A: b\r\n"), 200)
+
+# --- bare LF line ends ---
+lf = category("bare_lf")
+# RFC 9112 2.2: a recipient MAY take a bare LF as the end of the request line or of a field
+# line; nginx does, and so does zokiod, in the head only. However the head is cut into reads.
+LF_HEAD = b"GET /a/c.txt HTTP/1.1\nHost: localhost\n"
+lf("lf_everywhere", LF_HEAD + b"\n", 200)
+lf("lf_http10", b"GET /a/c.txt HTTP/1.0\nHost: localhost\n\n", 200)
+lf("lf_after_request_line", b"GET /a/c.txt HTTP/1.1\nHost: localhost\r\n\r\n", 200)
+lf("lf_after_field", get(b"X-A: b\n"), 200)
+lf("lf_after_host", b"GET /a/c.txt HTTP/1.1\r\nHost: localhost\nX-A: b\r\n\r\n", 200)
+lf("lf_after_empty_value", get(b"X-A:\n"), 200)
+lf("lf_after_blank_value", get(b"X-A: \t \n"), 200)
+lf("lf_final_line", b"GET /a/c.txt HTTP/1.1\r\nHost: localhost\r\n\n", 200)
+lf("lf_empty_line_before_request", b"\n" + LF_HEAD + b"\n", 200)
+lf("lf_split_after_each_line", [b"GET /a/c.txt HTTP/1.1\n", b"Host: localhost\n", b"\n"], 200)
+lf("lf_split_before_each_lf", [b"GET /a/c.txt HTTP/1.1", b"\nHost: localhost", b"\n", b"\n"],
+   200)
+lf("crlf_split_between_cr_lf", [b"GET /a/c.txt HTTP/1.1\r", b"\nHost: localhost\r", b"\n\r",
+                                b"\n"], 200)
+lf("lf_bytewise", [bytes([b]) for b in LF_HEAD + b"\n"], 200)
+# the body is not the head: its LFs are bytes to count, never line ends to rewrite
+lf("lf_head_cl_body_of_lfs", LF_HEAD + b"Content-Length: 4\n\n\n\n\n\n", 200)
+lf("lf_head_cl_body_split", [LF_HEAD + b"Content-Length: 4\n\n\n", b"\n\n\n"], 200)
+lf("lf_head_chunked_body", LF_HEAD + b"Transfer-Encoding: chunked\n\n" + CHUNKS, 200)
+lf("lf_head_cl_then_smuggle", LF_HEAD + b"Content-Length: %d\n\n" % len(SMUG) + SMUG, 200)
+lf("lf_head_cl_and_te", LF_HEAD + b"Content-Length: 5\nTransfer-Encoding: chunked\n\n" + TE_SMUG,
+   400, close=True)
+lf("lf_obs_fold", LF_HEAD + b"X-A: a\n b\n\n", 400, close=True)
+lf("lf_obs_fold_te", LF_HEAD + b"Transfer-Encoding:\n chunked\n\n" + TE_SMUG, 400, close=True)
+lf("lf_obs_fold_split", [LF_HEAD + b"X-A: a\n", b" b\n\n"], 400, close=True)
+lf("lf_space_before_first_field", b"GET /a/c.txt HTTP/1.1\n Host: localhost\n\n", 400,
+   close=True)
+lf("lf_http09_request_line", b"GET /a/c.txt\nHost: localhost\n\n", 400, close=True)  # nginx: 0.9
+# a bare CR ends nothing (RFC 9112 2.2: MUST be an error or SP); nginx takes "\r\r\n" as one end
+lf("cr_bare_after_request_line", b"GET /a/c.txt HTTP/1.1\rHost: localhost\r\n\r\n", 400,
+   close=True)
+lf("cr_cr_lf", get(b"X-A: b\r\r\n"), 400, close=True)
+lf("cr_bare_final_line", b"GET /a/c.txt HTTP/1.1\r\nHost: localhost\r\n\r" + SMUG, 400, close=True)
+# chunk lines and trailers end in CRLF (RFC 9112 7.1; 2.2's MAY is for the head): nginx takes a
+# bare LF there too, and after "0\r\n" with a bare LF in a trailer line it then reads the next
+# request's lines as trailers -- a framing difference we do not copy
+lf("lf_in_trailer", chunked(b"5\r\nhello\r\n0\r\nX-T: 1\n\r\n" + SMUG), 400, close=True)
+# ... except the empty line that ends the trailers: llhttp (even strict) and nginx both end the
+# message at a bare LF there, so they frame it the same (the probe gets its own answer)
+lf("lf_after_last_chunk", chunked(b"5\r\nhello\r\n0\r\n\n"), 200)
+lf("lf_head_lf_chunk_size", LF_HEAD + b"Transfer-Encoding: chunked\n\n5\nhello\r\n0\r\n\r\n"
+   + SMUG, 400, close=True)
 
 # --- Host ---
 ho = category("host")
