@@ -31,7 +31,10 @@ enum {
 
 typedef struct zh_req {
     zh_str_t target;
-    zh_str_t h[ZH_H__COUNT];
+    zh_str_t path; /* the origin-form of the target: an absolute-form's "/path?query" part */
+    zh_str_t host; /* the request's host name: an absolute-form target's, else Host's, without
+                    * port and trailing dot ("[::1]" whole); p NULL without either */
+    zh_str_t h[ZH_H__COUNT]; /* kept header values, without leading and trailing blanks */
     uint32_t nheaders, header_bytes;
     int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
     uint8_t host_count;

@@ -24,11 +24,6 @@ const zh_vhost_t *zh_vhost_pick(const zh_vhost_t *const *vhosts, unsigned n, con
                                 const char *host, size_t len)
 {
     if (!host) return dflt;
-    /* drop ":port" (not inside an IPv6 literal) and a trailing dot */
-    const char *colon = memchr(host, ':', len);
-    if (colon && host[0] != '[') len = (size_t)(colon - host);
-    while (len && host[len - 1] == '.')
-        len--;
     const zh_vhost_t *suffix = NULL, *prefix = NULL;
     size_t best_suffix = 0, best_prefix = 0;
     for (unsigned i = 0; i < n; i++) {

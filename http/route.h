@@ -7,7 +7,8 @@
 
 #include "http/server.h"
 
-/* The vhost for a Host header value (may be NULL or carry ":port"; matched case-insensitively):
+/* The vhost for a request's host name (zh_req_t.host: no port, no trailing dot; may be NULL;
+ * matched case-insensitively):
  * an exact name first, then the longest matching "*.suffix", then the longest "prefix.*", else
  * `dflt` (nginx's order, without regexes). */
 const zh_vhost_t *zh_vhost_pick(const zh_vhost_t *const *vhosts, unsigned n, const zh_vhost_t *dflt,

@@ -222,18 +222,17 @@ static void expand_vars(zh_sink_t *b, const ret_t *a)
         t += strlen(names[hit]);
         if (hit == 0) {
             ZH_SINK_LIT(b, "http");
-        } else if (hit == 1) { /* the Host header without its port, else the server's name */
-            zh_str_t h = a->r->h[ZH_H_HOST];
+        } else if (hit == 1) { /* the request's host (lower-cased), else the server's name */
+            zh_str_t h = a->r->host;
             const zh_vhost_t *vh = a->c->vhost;
-            const char *colon = h.p ? memchr(h.p, ':', h.len) : NULL;
             const char *v = h.p ? h.p : (vh && vh->nnames ? vh->names[0] : "");
-            size_t vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
+            size_t vl = h.p ? h.len : strlen(v);
             for (size_t i = 0; i < vl; i++) {
                 char ch = (char)tolower((unsigned char)v[i]);
                 zh_sink_put(b, &ch, 1);
             }
-        } else {
-            zh_sink_put(b, a->r->target.p, a->r->target.len);
+        } else { /* as nginx, an absolute-form's path and query only */
+            zh_sink_put(b, a->r->path.p, a->r->path.len);
         }
     }
 }
@@ -314,23 +313,6 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     return rc;
 }
 
-/* absolute-form "http://host/path" (RFC 9112 section 3.2.2): the path part */
-static zh_str_t origin_form(zh_str_t t)
-{
-    static const char *const schemes[] = {"http://", "https://"};
-    for (int i = 0; i < 2; i++) {
-        size_t n = strlen(schemes[i]);
-        if (t.len >= n && !strncasecmp(t.p, schemes[i], n)) {
-            const char *p = t.p + n, *end = t.p + t.len;
-            while (p < end && *p != '/' && *p != '?')
-                p++;
-            if (p == end || *p == '?') return (zh_str_t){"/", 1}; /* "http://host" */
-            return (zh_str_t){p, (uint32_t)(end - p)};
-        }
-    }
-    return t;
-}
-
 /* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
 static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
                       char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
@@ -379,8 +361,8 @@ static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, con
 int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
 {
     const zh_listener_t *lst = c->lst;
-    zh_str_t host = r->h[ZH_H_HOST];
-    const zh_vhost_t *vh = zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, host.p, host.len);
+    const zh_vhost_t *vh =
+        zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len);
     int head = method == HTTP_HEAD;
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
@@ -389,7 +371,7 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
     size_t plen, qlen;
     const char *query;
-    zh_str_t target = origin_form(r->target);
+    zh_str_t target = r->path;
     zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
     char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
     size_t len;

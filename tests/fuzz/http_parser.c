@@ -42,19 +42,22 @@ static void answer(fz_conn_t *c)
     CHECK(c->arena.used <= c->arena.cap);
     CHECK(r->target.len <= c->lim.max_target);
     check_str(c, r->target);
+    check_str(c, r->path);
+    check_str(c, r->host);
     for (int i = 0; i < ZH_H__COUNT; i++)
         check_str(c, r->h[i]);
     CHECK(r->nheaders <= c->lim.max_headers);
     CHECK(r->header_bytes <= c->lim.max_header_bytes);
     CHECK(r->body_bytes <= c->lim.max_body);
-    if (r->target.len && r->target.p[0] == '/') {
+    CHECK(r->path.len && r->path.p[0] == '/'); /* split_target() refused anything else */
+    {
         size_t pathlen, qlen;
         const char *q;
         char out[ZH_ARENA_SIZE + 1];
         size_t outlen;
-        zh_path_split_query(r->target.p, r->target.len, &pathlen, &q, &qlen);
-        CHECK(pathlen <= r->target.len);
-        int st = zh_path_normalize(r->target.p, pathlen, out, sizeof out, &outlen);
+        zh_path_split_query(r->path.p, r->path.len, &pathlen, &q, &qlen);
+        CHECK(pathlen <= r->path.len);
+        int st = zh_path_normalize(r->path.p, pathlen, out, sizeof out, &outlen);
         CHECK(st == 0 || st == 400 || st == 404 || st == 414);
         if (st == 0) CHECK(outlen < sizeof out && out[0] == '/' && out[outlen] == '\0');
     }

@@ -1008,6 +1008,11 @@ http {
         root dflt;
     }
     server {
+        listen 127.0.0.1:%P0%;
+        server_name [::1];
+        root ipv6;
+    }
+    server {
         listen 127.0.0.1:%P1%;
         server_name first.test;
         root first;
@@ -1025,7 +1030,7 @@ def vhosts():
     def setup():
         inst = Inst("vhosts", 2)
         inst.write_conf(VHOSTS)
-        for n in ("a", "b", "wild", "www", "dflt", "first", "second"):
+        for n in ("a", "b", "wild", "www", "dflt", "first", "second", "ipv6"):
             inst.put("%s/index.html" % n, "site %s\n" % n)
         return inst.start()
 
@@ -1083,9 +1088,36 @@ def t_vhost_first_server_without_default():
 
 
 @test()
+def t_vhost_absolute_form_host_wins():
+    # RFC 9112 3.2.2 and nginx: the host of an absolute-form target picks the server, whatever
+    # Host says (each must be valid)
+    port = vhosts().port
+    for target, host, want in (("http://b.example.org/", "a.example.com", "b"),
+                               ("HTTP://B.Example.ORG.:8080/", "a.example.com", "b"),
+                               ("http://x.example.com", "b.example.org", "wild"),
+                               ("https://www.example.net/?q", "a.example.com", "www"),
+                               ("http://unknown.test/", "a.example.com", "dflt"),
+                               ("http://[::1]:80/", "a.example.com", "ipv6")):
+        r = get(port, target, host)
+        status(r, 200, "GET %s with Host %s" % (target, host))
+        eq(r.text().strip(), "site " + want, "server chosen for GET %s with Host %s"
+           % (target, host))
+    r = get(port, "http://b.example.org/", None, version="HTTP/1.0")
+    eq(r.text().strip(), "site b", "server chosen for an HTTP/1.0 absolute-form without Host")
+
+
+@test()
+def t_vhost_ipv6_literal():
+    # a Host "[::1]:8080" is the name "[::1]" (not cut at its first colon)
+    hosts_go(vhosts().port, [("[::1]", "ipv6"), ("[::1]:8080", "ipv6"), ("[::1]:", "ipv6"),
+                             ("[::2]:80", "dflt")])
+
+
+@test()
 def t_vhost_bad_host_400():
     port = vhosts().port
-    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc"]
+    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc", "",
+             ":80", ".", "a.example.com.."]
     if not NGINX:  # nginx accepts a backslash in Host; the issue does not
         hosts.append("a\\b.example.com")
     for host in hosts:
@@ -1253,6 +1285,12 @@ def t_return_variables_text_url():
     r = get(port, "/r/x?y=1", "LOC.test:99")
     status(r, 302, "return 302 http://$host$request_uri")
     eq(r.get("location"), "http://loc.test/r/x?y=1", "Location ($host, $request_uri)")
+    # $host: the absolute-form's host wins, lower-cased, without port or trailing dot (nginx);
+    # $request_uri is then the target's path and query
+    r = get(port, "http://Other.Test.:81/r/x?y=1", "loc.test")
+    eq(r.get("location"), "http://other.test/r/x?y=1", "Location for an absolute-form target")
+    r = get(port, "/r/x", "[::1]:8080")  # an IPv6 literal is kept whole
+    eq(r.get("location"), "http://[::1]/r/x", "Location ($host of Host [::1]:8080)")
     r = get(port, "/txt")
     status(r, 200, 'return 200 "hello text"')
     eq(r.text(), "hello text", "body of return 200 TEXT")
