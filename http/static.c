@@ -368,6 +368,8 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
     if (!vh) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (method == HTTP_TRACE || method == HTTP_CONNECT)
+        c->close_after = 1; /* nginx refuses them before reading on, and closes */
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
     size_t plen, qlen;
     const char *query;

@@ -491,6 +491,14 @@ tf("authority_form_get", target(b"localhost:80"), 400, close=True)
 
 # --- methods ---
 me = category("methods")
+# nginx refuses TRACE and CONNECT before anything else: 405 "Not Allowed", and close
+me("trace", target(b"/a/c.txt", method=b"TRACE"), 405, close=True)
+me("trace_http10", b"TRACE /a/c.txt HTTP/1.0\r\n\r\n", 405, close=True)
+me("trace_with_body", b"TRACE /a/c.txt HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n"
+   % len(SMUG) + SMUG, 405, close=True)
+me("connect_origin_form", target(b"/a/c.txt", method=b"CONNECT"), 405, close=True)
+me("connect_absolute_form", target(b"http://localhost/a/c.txt", method=b"CONNECT"), 405,
+   close=True)
 # the authority-form (RFC 9112 3.2.3) is not a target nginx reads: 400
 me("connect_authority_form", target(b"localhost:443", method=b"CONNECT"), 400, close=True)
 me("connect_authority_ipv6", target(b"[::1]:443", method=b"CONNECT"), 400, close=True)

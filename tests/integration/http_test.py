@@ -1324,8 +1324,23 @@ def t_other_methods_405():
             r = c.response()
             status(r, 405, m)
             eq(r.get("allow"), "GET, HEAD", "Allow on 405 for " + m)
+            eq(r.reason, "Not Allowed", "reason phrase of a 405 (nginx's)")
             if "close" not in r.tokens("connection"):
                 c.still_usable()
+
+
+@test()
+def t_trace_connect_405_close():
+    # nginx refuses TRACE and CONNECT with 405 and closes (other methods keep the connection)
+    for m, target in (("TRACE", "/index.html"), ("CONNECT", "/index.html"),
+                      ("CONNECT", "http://localhost/index.html")):
+        with Conn() as c:
+            c.send(req(target, m))
+            r = c.response()
+            status(r, 405, m)
+            eq(r.reason, "Not Allowed", "reason phrase of a 405")
+            expect("close" in r.tokens("connection"), "%s: 405 without Connection: close" % m)
+            c.expect_closed()
 
 
 @test()

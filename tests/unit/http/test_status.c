@@ -17,7 +17,7 @@ ZT_TEST(status_reasons)
     ZT_EQ_STR(zh_status_reason(400), "Bad Request");
     ZT_EQ_STR(zh_status_reason(403), "Forbidden");
     ZT_EQ_STR(zh_status_reason(404), "Not Found");
-    ZT_EQ_STR(zh_status_reason(405), "Method Not Allowed");
+    ZT_EQ_STR(zh_status_reason(405), "Not Allowed");
     ZT_EQ_STR(zh_status_reason(408), "Request Timeout");
     ZT_EQ_STR(zh_status_reason(412), "Precondition Failed");
     ZT_EQ_STR(zh_status_reason(413), "Content Too Large");
