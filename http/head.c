@@ -36,10 +36,17 @@ static void common(zh_sink_t *b, const void *arg)
     ZH_SINK_LIT(b, "\r\nDate: ");
     zh_sink_put(b, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
     ZH_SINK_LIT(b, "\r\n");
-    if (c->close_after)
+    /* as nginx: every response says which it is, and a kept-alive one how long it may idle */
+    if (c->close_after) {
         ZH_SINK_LIT(b, "Connection: close\r\n");
-    else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+    } else {
         ZH_SINK_LIT(b, "Connection: keep-alive\r\n");
+        if (c->srv->lim.keepalive_header) {
+            ZH_SINK_LIT(b, "Keep-Alive: timeout=");
+            zh_sink_u64(b, c->srv->lim.keepalive_header);
+            ZH_SINK_LIT(b, "\r\n");
+        }
+    }
     /* add_header: on success and redirect responses, or on every one with `always` */
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
         const zh_header_t *hd = &c->loc->headers[i];

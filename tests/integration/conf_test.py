@@ -1753,6 +1753,45 @@ def t_keepalive_timeout_0():
 
 
 @test()
+def t_keepalive_header():
+    # nginx: every HTTP/1.1 response of a kept-alive connection says "Connection: keep-alive",
+    # and the second keepalive_timeout value, when given, is sent as "Keep-Alive: timeout=N"
+    # (seconds); the response before a close says "Connection: close", without Keep-Alive
+    inst = Inst("kahdr")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65 1m;\n    keepalive_requests 2;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        status(r, 200)
+        eq(r.all("connection"), ["keep-alive"], "Connection of the 1st response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive (keepalive_timeout 65 1m)")
+        c.send(req("/missing"))
+        r = c.response()
+        status(r, 404)
+        eq(r.all("connection"), ["close"], "Connection of the last response (keepalive_requests 2)")
+        eq(r.all("keep-alive"), [], "Keep-Alive on the last response")
+        c.expect_closed()
+    with Conn(inst.port) as c:
+        c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection of an HTTP/1.0 keep-alive response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive of an HTTP/1.0 keep-alive response")
+    inst = Inst("kahdr1")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection (keepalive_timeout 65)")
+        eq(r.all("keep-alive"), [], "Keep-Alive without the second keepalive_timeout value")
+
+
+@test()
 def t_types_block():
     port = httplevel().port
     for path, want in (("/f.foo", "text/x-foo"), ("/f.bar", "application/x-bar"),
