@@ -1912,6 +1912,10 @@ def t_client_max_body_size():
 def t_server_tokens_off():
     r = get(httplevel().port, "/f.foo")
     eq(r.all("server"), [NAME], "Server header with server_tokens off")
+    r = get(httplevel().port, "/missing")
+    status(r, 404)
+    expect("<hr><center>%s</center>\r\n" % NAME in r.text(),
+           "error page without the version (server_tokens off): %r" % r.text())
 
 
 @test()
@@ -1925,6 +1929,13 @@ def t_server_tokens_on():
     expect(ver, "no %s/VERSION in the output of -v" % NAME)
     r = get(inst.port, "/")
     eq(r.all("server"), ["%s/%s" % (NAME, ver)], "Server header with server_tokens on (default)")
+    # nginx's error pages name the version too
+    for path, st in (("/missing", 404), ("/x/../..", 400)):
+        r = get(inst.port, path)
+        status(r, st, path)
+        expect("<hr><center>%s/%s</center>\r\n" % (NAME, ver) in r.text(),
+               "%d page without %s/%s: %r" % (st, NAME, ver, r.text()))
+        eq(int(r.get("content-length")), len(r.body), "Content-Length of the %d page" % st)
 
 
 COMBINED_RE = re.compile(
