@@ -35,11 +35,38 @@ static int errno_status(int err)
     }
 }
 
-/* the validator lines of a file */
-static void file_fields(zh_sink_t *b, const zh_file_t *f)
+/* A file's response, and the validators it carries. nginx's add_header replaces a file's
+ * Last-Modified and ETag instead of adding a second line (head.c, zh_head_replaced()), and its
+ * range filter then checks If-Range against what is sent; 304 and 412 are still decided on the
+ * file's own (its not_modified filter runs before add_header's). */
+typedef struct {
+    const zh_file_t *f;
+    uint8_t own_lm, own_etag; /* the file's own line goes out */
+    const char *etag;         /* the ETag sent (the file's or add_header's), NULL for none */
+    size_t etag_len;
+    time_t mtime; /* the Last-Modified sent, as a time; NO_TIME when none or not a date */
+} sent_t;
+
+#define NO_TIME ((time_t)INT64_MIN) /* no HTTP-date parses to it */
+
+static void sent_init(sent_t *s, const zh_conn_t *c, const zh_file_t *f, int status)
 {
-    zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
-    zh_head_field(b, "ETag", f->etag, f->etag_len);
+    const zh_header_t *lm = zh_head_replaced(c->loc, "Last-Modified", status);
+    const zh_header_t *et = zh_head_replaced(c->loc, "ETag", status);
+    s->f = f;
+    s->own_lm = !lm;
+    s->own_etag = !et;
+    s->etag = et ? (*et->value ? et->value : NULL) : f->etag;
+    s->etag_len = !et ? f->etag_len : s->etag ? strlen(s->etag) : 0;
+    s->mtime = f->mtime;
+    if (lm && zh_date_parse(lm->value, strlen(lm->value), &s->mtime) < 0) s->mtime = NO_TIME;
+}
+
+/* the validator lines of a file */
+static void file_fields(zh_sink_t *b, const sent_t *s)
+{
+    if (s->own_lm) zh_head_field(b, "Last-Modified", s->f->lastmod, ZH_DATE_LEN);
+    if (s->own_etag) zh_head_field(b, "ETag", s->f->etag, s->f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -50,10 +77,18 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
 
 static void full_fields(zh_sink_t *b, const void *arg)
 {
-    const zh_file_t *f = arg;
-    if (f->hdr) {
+    const sent_t *s = arg;
+    const zh_file_t *f = s->f;
+    if (f->hdr && s->own_lm && s->own_etag) {
         zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                                /* a generated page */
+    } else if (f->hdr) {                    /* the same lines, less a replaced validator */
+        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        ZH_SINK_LIT(b, "Content-Length: ");
+        zh_sink_u64(b, f->size);
+        ZH_SINK_LIT(b, "\r\n");
+        file_fields(b, s);
+        ZH_SINK_LIT(b, "Accept-Ranges: bytes\r\n");
+    } else { /* a generated page */
         ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
         zh_sink_u64(b, f->size);
         ZH_SINK_LIT(b, "\r\n");
@@ -64,8 +99,10 @@ static void full_fields(zh_sink_t *b, const void *arg)
 /* the whole file, with 200 (or the status of an error_page) */
 static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
+    sent_t s;
+    sent_init(&s, c, f, status);
     c->resp_bytes = head ? 0 : f->size;
-    int r = zh_head_emit(c, status, full_fields, f);
+    int r = zh_head_emit(c, status, full_fields, &s);
     if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
@@ -78,8 +115,10 @@ static void fields_304(zh_sink_t *b, const void *arg)
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
 {
+    sent_t s;
+    sent_init(&s, c, f, 304);
     c->resp_bytes = 0;
-    return zh_head_emit(c, 304, fields_304, f);
+    return zh_head_emit(c, 304, fields_304, &s);
 }
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
@@ -93,6 +132,7 @@ static int send_416(zh_conn_t *c, zh_file_t *f, int head)
 
 typedef struct {
     const zh_file_t *f;
+    const sent_t *sent;
     const zh_range_t *rg;
     unsigned n, index;
     const char *boundary;
@@ -102,7 +142,7 @@ static void range_fields(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    file_fields(b, f);
+    file_fields(b, a->sent);
     if (a->n == 1) {
         zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
         ZH_SINK_LIT(b, "Content-Length: ");
@@ -134,11 +174,12 @@ static void part_trailer(zh_sink_t *b, const void *arg)
     zh_range_trailer(b, a->boundary);
 }
 
-static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigned n)
+static int send_ranges(zh_conn_t *c, zh_file_t *f, const sent_t *s, const zh_range_t *rg,
+                       unsigned n)
 {
     static uint64_t seq;
     char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
-    ranges_t a = {f, rg, n, 0, boundary};
+    ranges_t a = {f, s, rg, n, 0, boundary};
     if (n > 1)
         zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
     c->resp_bytes = 0;
@@ -171,13 +212,15 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     if (st == 304) return send_304(c, f);
     if (st == 412) return zh_resp_error(c, 412, head, NULL, NULL, 0);
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
+    sent_t s;
+    sent_init(&s, c, f, 206);
     if (!range.p || head ||
-        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, f->etag, f->etag_len, f->mtime)))
+        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, s.etag ? s.etag : "", s.etag_len, s.mtime)))
         return send_full(c, f, head, 200);
     zh_range_t rg[ZH_RANGE_MAX];
     unsigned n = 0;
     switch (zh_range_parse(range.p, range.len, f->size, rg, ZH_RANGE_MAX, &n)) {
-    case ZH_RANGE_OK: return send_ranges(c, f, rg, n);
+    case ZH_RANGE_OK: return send_ranges(c, f, &s, rg, n);
     case ZH_RANGE_UNSATISFIABLE: return send_416(c, f, head);
     default: return send_full(c, f, head, 200);
     }

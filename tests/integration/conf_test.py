@@ -1181,6 +1181,20 @@ http {
         location /bare {
             return http://example.com/bare;
         }
+        location /hlm/ {
+            add_header Last-Modified "Mon, 01 Jan 2024 00:00:00 GMT";
+        }
+        location /hetag/ {
+            add_header ETag '"first"';
+            add_header ETag '"custom"';
+            add_header Cache-Control no-cache;
+            add_header Content-Type text/x-custom;
+        }
+        location /hnone/ {
+            add_header ETag "";
+            add_header Last-Modified "";
+            add_header X-Empty "";
+        }
     }
 }
 """
@@ -1216,6 +1230,9 @@ def locations():
         inst.put("html/idx/index.html", "WRONG: idx/index.html\n")
         inst.put("html/idx/main.html", "idx main\n")
         inst.put("html/hdr/h.txt", "h\n")
+        for d in ("hlm", "hetag", "hnone"):
+            inst.put("html/%s/f.txt" % d, "0123456789")
+            os.utime(inst.path("html/%s/f.txt" % d), (ADDED_MTIME, ADDED_MTIME))
         inst.put("html/noindex/x.txt", "x\n")
         inst.put("html/multi/second.html", "second index\n")
         for name, content in LISTING.items():
@@ -1313,6 +1330,45 @@ def t_add_header():
     r = get(port, "/missing")
     status(r, 404, "/missing")
     eq(r.all("x-a"), [], "X-A on a 404 (add_header without `always`)")
+
+
+ADDED_MTIME = 1672628645  # the files under /hlm/, /hetag/, /hnone/: their Last-Modified...
+ADDED_FILE_LM = "Mon, 02 Jan 2023 03:04:05 GMT"
+ADDED_FILE_ETAG = '"63b249a5-a"'  # ... and ETag
+ADDED_LM = "Mon, 01 Jan 2024 00:00:00 GMT"  # what add_header sends instead
+
+
+@test()
+def t_add_header_last_modified_etag():
+    # nginx: add_header Last-Modified / ETag replace the file's own (a later one the earlier,
+    # an empty value removes it), on 200, 206 and 304 alike; If-Range is then checked against
+    # what is sent, while If-None-Match and If-Modified-Since still see the file's own
+    port = locations().port
+    for path, lm, etag in (("/hlm/f.txt", [ADDED_LM], [ADDED_FILE_ETAG]),
+                           ("/hetag/f.txt", [ADDED_FILE_LM], ['"custom"']),
+                           ("/hnone/f.txt", [], [])):
+        for hdrs, st in (((), 200), (("Range: bytes=1-2",), 206),
+                         (("If-None-Match: " + ADDED_FILE_ETAG,), 304),
+                         (("If-Modified-Since: " + ADDED_FILE_LM,), 304)):
+            r = get(port, path, headers=hdrs)
+            what = "%s with %s" % (path, hdrs)
+            status(r, st, what)
+            eq(r.all("last-modified"), lm, "Last-Modified of " + what)
+            eq(r.all("etag"), etag, "ETag of " + what)
+    for path, if_range, st in (("/hlm/f.txt", ADDED_LM, 206), ("/hlm/f.txt", ADDED_FILE_LM, 200),
+                               ("/hetag/f.txt", '"custom"', 206),
+                               ("/hetag/f.txt", ADDED_FILE_ETAG, 200),
+                               ("/hnone/f.txt", ADDED_FILE_LM, 200),
+                               ("/hnone/f.txt", ADDED_FILE_ETAG, 200)):
+        r = get(port, path, headers=["Range: bytes=1-2", "If-Range: " + if_range])
+        status(r, st, "%s with If-Range %s" % (path, if_range))
+        eq(r.body, b"12" if st == 206 else b"0123456789", "body with If-Range %s" % if_range)
+    # other fields are added beside the server's own, as in nginx (two Content-Type lines)
+    r = get(port, "/hetag/f.txt")
+    eq(r.all("cache-control"), ["no-cache"], "Cache-Control from add_header")
+    eq(sorted(r.all("content-type")), ["text/plain", "text/x-custom"],
+       "Content-Type lines with add_header Content-Type")
+    eq(r.all("x-empty"), [], "add_header with an empty value")
 
 
 @test()
