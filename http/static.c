@@ -356,47 +356,124 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     return rc;
 }
 
-/* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
-static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
-                      const char *query, size_t qlen, int head)
+/* A request on its way through locations: an index file is an internal redirect to a URI,
+ * which picks its location anew (nginx's index module). */
+typedef struct {
+    zh_conn_t *c;
+    const zh_req_t *r;
+    const zh_vhost_t *vh;
+    const char *query; /* the request's, kept across redirects */
+    size_t qlen;
+    int head;
+    size_t len;                    /* of `path` */
+    char path[PATH_MAX_LEN + 256]; /* the decoded, normalized URI path being served */
+    char fs[PATH_MAX_LEN + 512];   /* that path under the location's root (alias applied) */
+} rq_t;
+
+#define INTERNAL_REDIRECT 1  /* serve_uri() again: q->path is the new URI */
+#define MAX_URI_CHANGES   10 /* nginx's NGX_HTTP_MAX_URI_CHANGES: one more is a 500 */
+
+/* q->path becomes `dir` + `name` (name absolute: `name` alone) for another turn */
+static int redirect_to(rq_t *q, const char *dir, size_t dl, const char *name)
 {
+    char uri[PATH_MAX_LEN + 256];
+    size_t nl = strlen(name);
+    if (name[0] == '/') dl = 0;
+    if (dl + nl >= sizeof uri) return 414;
+    if (dl) memcpy(uri, dir, dl);
+    memcpy(uri + dl, name, nl);
+    return zh_path_normalize(uri, dl + nl, q->path, PATH_MAX_LEN, &q->len);
+}
+
+/* A directory URI: the first index file (an absolute one, or a relative one that exists) is an
+ * internal redirect; a relative one in this same location is served at once. Then a listing,
+ * or 403 / 404. */
+static int serve_index(rq_t *q, const zh_location_t *l, size_t fs_len)
+{
+    zh_conn_t *c = q->c;
     zh_fcache_t *fc = &c->srv->fcache;
-    time_t now = time(NULL);
+    char *fs = q->fs;
     zh_file_t *f = NULL;
-    int rc;
-    if (fs[fs_len - 1] == '/') {
-        rc = -ENOENT;
-        for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
-            size_t il = strlen(*ix);
-            if (fs_len + il >= fs_cap) continue;
-            memcpy(fs + fs_len, *ix, il + 1);
-            rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
-            if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
-            fs[fs_len] = 0;
+    int rc = -ENOENT;
+    for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
+        size_t il = strlen(*ix);
+        if (**ix == '/') { /* nginx: a redirect, without looking first */
+            rc = redirect_to(q, NULL, 0, *ix);
+            return rc ? send_error(c, q->vh, rc, q->head) : INTERNAL_REDIRECT;
         }
-        if (rc == -ENOENT || rc == -EISDIR) {
-            if (!zh_dir_exists(&l->site, fs, fs_len)) {
-                zh_errlog_open(c, &l->site, fs, -ENOENT);
-                return send_error(c, vh, 404, head);
+        if (fs_len + il >= sizeof q->fs) continue;
+        memcpy(fs + fs_len, *ix, il + 1);
+        rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
+        if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
+        fs[fs_len] = 0;
+        if (rc == 0) { /* nginx redirects to URI + name: served here if that is this location */
+            int here = q->len + il < sizeof q->path;
+            if (here) {
+                memcpy(q->path + q->len, *ix, il + 1);
+                here = zh_location_match(q->vh, q->path, q->len + il) == l;
+                q->path[q->len] = 0;
             }
-            if (!l->autoindex) {
-                zh_errlog(c, "directory index of \"%s%s\" is forbidden",
-                          l->site.root_path ? l->site.root_path : "", fs);
-                return send_error(c, vh, 403, head);
+            if (!here) {
+                zh_file_unref(fc, f);
+                rc = redirect_to(q, q->path, q->len, *ix);
+                return rc ? send_error(c, q->vh, rc, q->head) : INTERNAL_REDIRECT;
             }
-            rc = send_listing(c, l, fs, fs_len, uri, uri_len, head);
-            if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
-            return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
         }
-        if (rc < 0) return send_error(c, vh, errno_status(rc), head); /* logged above */
-    } else {
-        rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
-        if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
-        if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
     }
-    if (rc < 0) return send_error(c, vh, errno_status(rc), head);
-    rc = serve_file(c, r, f, head);
+    if (rc == 0) {
+        rc = serve_file(c, q->r, f, q->head);
+        zh_file_unref(fc, f);
+        return rc;
+    }
+    if (rc != -ENOENT && rc != -EISDIR) return send_error(c, q->vh, errno_status(rc), q->head);
+    if (!zh_dir_exists(&l->site, fs, fs_len)) {
+        zh_errlog_open(c, &l->site, fs, -ENOENT);
+        return send_error(c, q->vh, 404, q->head);
+    }
+    if (!l->autoindex) {
+        zh_errlog(c, "directory index of \"%s%s\" is forbidden",
+                  l->site.root_path ? l->site.root_path : "", fs);
+        return send_error(c, q->vh, 403, q->head);
+    }
+    rc = send_listing(c, l, fs, fs_len, q->path, q->len, q->head);
+    if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+    return rc < 0 ? send_error(c, q->vh, errno_status(rc), q->head) : rc;
+}
+
+/* q->path in its location: a `return`, a directory's index, or a file */
+static int serve_uri(rq_t *q)
+{
+    zh_conn_t *c = q->c;
+    const zh_location_t *l = zh_location_match(q->vh, q->path, q->len);
+    char *path = q->path, *fs = q->fs;
+    size_t len = q->len, fs_len = len;
+    c->loc = l;
+    if (l->return_code) return do_return(c, q->r, l, q->head);
+    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
+        const char *rest = path + l->prefix_len;
+        size_t rl = len - l->prefix_len;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
+        }
+        fs[0] = '/';
+        memcpy(fs + 1, rest, rl);
+        fs_len = rl + 1;
+        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
+        fs[fs_len] = 0;
+    } else {
+        memcpy(fs, path, len + 1);
+    }
+    if (fs[fs_len - 1] == '/') return serve_index(q, l, fs_len);
+    zh_fcache_t *fc = &c->srv->fcache;
+    zh_file_t *f;
+    int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
+    if (rc == -EISDIR) return redirect_dir(c, path, len, q->query, q->qlen, q->head);
+    if (rc < 0) {
+        zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, q->vh, errno_status(rc), q->head);
+    }
+    rc = serve_file(c, q->r, f, q->head);
     zh_file_unref(fc, f);
     return rc;
 }
@@ -414,33 +491,23 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     if (method == HTTP_TRACE || method == HTTP_CONNECT)
         c->close_after = 1; /* nginx refuses them before reading on, and closes */
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
-    size_t plen, qlen;
-    const char *query;
-    zh_str_t target = r->path;
-    zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
-    char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
-    size_t len;
-    int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
+    rq_t rq = {.c = c, .r = r, .vh = vh, .head = head}, *q = &rq;
+    size_t plen;
+    zh_path_split_query(r->path.p, r->path.len, &plen, &q->query, &q->qlen);
+    int st = zh_path_normalize(r->path.p, plen, q->path, PATH_MAX_LEN, &q->len);
     if (st) return send_error(c, vh, st, head);
     /* a server-level `return` runs before any location is chosen, as in nginx */
-    const zh_location_t *l = vh->base.return_code ? &vh->base : zh_location_match(vh, path, len);
-    c->loc = l;
-    if (l->return_code) return do_return(c, r, l, head);
-    size_t fs_len = len;
-    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
-        const char *rest = path + l->prefix_len;
-        size_t rl = len - l->prefix_len;
-        while (rl && *rest == '/') {
-            rest++;
-            rl--;
+    if (vh->base.return_code) return do_return(c, r, &vh->base, head);
+    for (int changes = 0;; changes++) {
+        if (changes > MAX_URI_CHANGES) {
+            zh_errlog(c,
+                      "rewrite or internal redirection cycle while internally redirecting to "
+                      "\"%.*s\"",
+                      (int)q->len, q->path);
+            c->loc = &vh->base;
+            return send_error(c, vh, 500, head);
         }
-        fs[0] = '/';
-        memcpy(fs + 1, rest, rl);
-        fs_len = rl + 1;
-        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
-        fs[fs_len] = 0;
-    } else {
-        memcpy(fs, path, len + 1);
+        int rc = serve_uri(q);
+        if (rc != INTERNAL_REDIRECT) return rc;
     }
-    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
 }

@@ -1181,6 +1181,24 @@ http {
         location /bare {
             return http://example.com/bare;
         }
+        location /absidx/ {
+            index /plain.txt;
+        }
+        location /absidx2/ {
+            index none.html /hdr/h.txt;
+        }
+        location /absdir/ {
+            index /multi;
+        }
+        location /idxloop/ {
+            index /idxloop/;
+        }
+        location /relidx/ {
+            index none.html other.html;
+        }
+        location = /relidx/other.html {
+            add_header X-Exact yes;
+        }
         location /hlm/ {
             add_header Last-Modified "Mon, 01 Jan 2024 00:00:00 GMT";
         }
@@ -1235,6 +1253,11 @@ def locations():
             os.utime(inst.path("html/%s/f.txt" % d), (ADDED_MTIME, ADDED_MTIME))
         inst.put("html/noindex/x.txt", "x\n")
         inst.put("html/multi/second.html", "second index\n")
+        inst.put("html/relidx/other.html", "rel other\n")
+        os.makedirs(inst.path("html/absidx"))
+        os.makedirs(inst.path("html/absidx2"))
+        os.makedirs(inst.path("html/absdir"))
+        os.makedirs(inst.path("html/idxloop"))
         for name, content in LISTING.items():
             if content is None:
                 os.makedirs(inst.path("html/list/" + name))
@@ -1294,6 +1317,30 @@ def t_location_index_override():
     body_is(get(port, "/idx/"), "idx main\n", "/idx/ with index main.html")
     body_is(get(port, "/"), "root index\n", "/ with index index.html")
     body_is(get(port, "/multi/"), "second index\n", "/multi/ with index none.html second.html")
+
+
+@test()
+def t_location_index_internal_redirect():
+    # nginx: an index file is an internal redirect to its URI, which picks its location anew:
+    # an absolute one ("/plain.txt") without looking first, a relative one once it exists
+    port = locations().port
+    body_is(get(port, "/absidx/"), "plain\n", "/absidx/ with index /plain.txt")
+    body_is(get(port, "/absidx/?q=1"), "plain\n", "/absidx/?q=1 with index /plain.txt")
+    r = get(port, "/absidx2/")
+    body_is(r, "h\n", "/absidx2/ with index none.html /hdr/h.txt")
+    eq(r.all("x-b"), ["c"], "add_header of location /hdr/ (the redirect's)")
+    r = get(port, "/absdir/")  # "/multi" is a directory: its redirect
+    status(r, 301, "/absdir/ with index /multi")
+    expect((r.get("location") or "").endswith("/multi/"), "Location %r" % r.get("location"))
+    r = get(port, "/relidx/")
+    body_is(r, "rel other\n", "/relidx/ with index none.html other.html")
+    eq(r.all("x-exact"), ["yes"], "add_header of location = /relidx/other.html (the redirect's)")
+    # a loop ends after 10 redirects with a 500 (nginx: "rewrite or internal redirection cycle")
+    r = get(port, "/idxloop/")
+    status(r, 500, "/idxloop/ with index /idxloop/")
+    r = get(port, "/idxloop/", method="HEAD")
+    status(r, 500, "HEAD /idxloop/")
+    body_is(get(port, "/relidx/"), "rel other\n", "after the loops")
 
 
 @test()
