@@ -48,6 +48,7 @@ static int resp_error(zh_conn_t *c, int status, int head, err_t *e)
                         "</body>\r\n</html>\r\n",
                         status, reason, status, reason, c->srv->hooks.server_header);
     if (blen < 0 || (size_t)blen >= sizeof body) blen = 0;
+    if (zh_status_ends_keepalive(status)) c->close_after = 1;
     e->body = body;
     e->blen = (size_t)blen;
     e->head = head;

@@ -15,6 +15,7 @@
 #include "http/errlog.h"
 #include "http/head.h"
 #include "http/route.h"
+#include "http/status.h"
 #include "http/out.h"
 #include "http/response.h"
 
@@ -325,6 +326,7 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
 /* an error status, through the vhost's error_page when it has one for it */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
+    if (zh_status_ends_keepalive(status)) c->close_after = 1; /* its error_page too */
     for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;

@@ -30,3 +30,8 @@ const char *zh_status_reason(int status)
     default: return "Unknown";
     }
 }
+
+int zh_status_ends_keepalive(int status)
+{
+    return status == 400 || status == 413 || status == 414 || status == 500 || status == 501;
+}

@@ -1338,6 +1338,7 @@ def t_location_index_internal_redirect():
     # a loop ends after 10 redirects with a 500 (nginx: "rewrite or internal redirection cycle")
     r = get(port, "/idxloop/")
     status(r, 500, "/idxloop/ with index /idxloop/")
+    eq(r.all("connection"), ["close"], "Connection of the 500 (nginx closes after one)")
     r = get(port, "/idxloop/", method="HEAD")
     status(r, 500, "HEAD /idxloop/")
     body_is(get(port, "/relidx/"), "rel other\n", "after the loops")

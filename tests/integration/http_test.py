@@ -576,6 +576,23 @@ def t_path_nul_400():
 
 
 @test()
+def t_error_statuses_close():
+    # nginx ends keep-alive after a 400, 413, 414, 500 or 501 of its own (after a 404, 403, 405
+    # or 416 it keeps the connection)
+    for p in ("/index.html%00", "/../a/c.txt", "/a/c.txt%zz"):
+        with Conn() as c:
+            c.send(req(p))
+            r = c.response()
+            status(r, 400, p)
+            eq(r.all("connection"), ["close"], "Connection of the 400 for " + p)
+            c.expect_closed()
+    with Conn() as c:
+        c.send(req("/missing.txt"))
+        status(c.response(), 404)
+        c.still_usable()
+
+
+@test()
 def t_path_encoded_slash_not_separator():
     status(get("/a%2Fc.txt"), 404, "/a%2Fc.txt")
     status(get("/a%2fc.txt"), 404, "/a%2fc.txt")

@@ -30,6 +30,13 @@ ZT_TEST(status_reasons)
     ZT_EQ_STR(zh_status_reason(505), "HTTP Version Not Supported");
 }
 
+ZT_TEST(status_ends_keepalive)
+{
+    for (int s = 100; s < 600; s++)
+        ZT_EQ_INT(zh_status_ends_keepalive(s),
+                  s == 400 || s == 413 || s == 414 || s == 500 || s == 501);
+}
+
 ZT_TEST(status_unknown)
 {
     ZT_EQ_STR(zh_status_reason(0), "Unknown");
