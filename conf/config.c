@@ -106,17 +106,10 @@ int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg)
 int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed)
 {
     for (const char *p = strchr(arg, '$'); p != NULL; p = strchr(p + 1, '$')) {
-        size_t n = 1;
+        zc_var_t v;
+        size_t n = zc_var_scan(p, &v);
         int ok = 0;
 
-        if (p[1] == '{') {
-            while (p[n] != '\0' && p[n] != '}')
-                n++;
-            n += p[n] == '}';
-        } else {
-            while (isalnum((unsigned char)p[n]) || p[n] == '_')
-                n++;
-        }
         for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++)
             if (strlen(allowed[i]) == n && memcmp(allowed[i], p, n) == 0) ok = 1;
         if (!ok)
@@ -575,6 +568,7 @@ int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char 
 
 void zc_config_free(zc_config_t *c)
 {
+    zc_regexes_free(c);
     zc_arena_free(&c->arena);
     memset(c, 0, sizeof(*c));
 }

@@ -14,9 +14,10 @@
  * else conf_dir itself.
  *
  * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
- * own, else the ones written in http {}, else the defaults) and a location its effective root,
- * index, autoindex and headers (its own, else its server's). add_header and error_page inherit
- * only when the level has none of its own.
+ * own, else the ones written in http {}, else the defaults) and a location its effective root
+ * or alias, index, autoindex and headers (its own, else its enclosing location's, else its
+ * server's; `return` is not inherited). add_header and error_page inherit only when the level has
+ * none of its own.
  *
  * Defaults (nginx's unless said): worker_processes 1, worker_connections 512, daemon off (nginx:
  * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
@@ -34,6 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "conf/arena.h"
 
@@ -66,7 +72,8 @@ typedef struct zc_error_page {
     int *codes; /* 300..599 */
     size_t ncodes;
     int response; /* `=RESPONSE`: the status to send instead; 0 = the original code */
-    char *uri;    /* a local URI ("/50x.html") or an absolute URL (a 302 redirect, as nginx) */
+    char *uri;    /* a local URI ("/50x.html"), an absolute URL (a 302 redirect, as nginx) or
+                   * "@name" (that named location of the server answers) */
 } zc_error_page_t;
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
@@ -77,18 +84,65 @@ typedef struct zc_return {
     char *text; /* NULL when not given */
 } zc_return_t;
 
-/* `location [=|^~] PREFIX { ... }` (regex and named locations are refused; no nesting). */
+/* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
+ * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
+ * the config: zc_config_free() frees it. At most ZC_REGEX_GROUPS capture groups. */
+typedef struct zc_regex {
+    char *pattern;         /* as written, without the `~` / `~*` */
+    int caseless;          /* ~*, or a server name with an upper-case letter (as nginx) */
+    pcre2_code *code;      /* for server/gen.c to hand to http/ (which only matches it) */
+    uint32_t ngroups;      /* capture groups */
+    struct zc_regex *next; /* every regex of the config (freed by zc_config_free) */
+} zc_regex_t;
+
+#define ZC_REGEX_GROUPS 31
+
+/* A root or alias with regex captures (`root /srv/$sub;`, `alias /data/$1;`): its text and
+ * references in order, to be expanded per request. "$1".."$9" are the groups of the last regex
+ * with groups that matched (the location's, else the server name's); "$name" / "${name}" a named
+ * group (?<name>...) that some regex of the config defines. The first part is text: the
+ * absolute path up to the first reference. */
+enum { ZC_TPL_TEXT, ZC_TPL_CAPTURE, ZC_TPL_NAMED };
+
+typedef struct zc_tpl_part {
+    int kind;         /* ZC_TPL_* */
+    const char *text; /* TEXT: the bytes; NAMED: the group's name (NUL-terminated) */
+    size_t len;       /* of text */
+    unsigned capture; /* CAPTURE: 1..9 */
+} zc_tpl_part_t;
+
+typedef struct zc_tpl {
+    zc_tpl_part_t *parts;
+    size_t nparts;
+} zc_tpl_t;
+
+/* The alias of a regex location: the whole path (nginx appends no part of the URI). */
+#define ZC_ALIAS_WHOLE ((size_t)-1)
+
+/* `location [=|^~] PREFIX { ... }`, `location ~|~* REGEX { ... }`, `location @NAME { ... }`,
+ * in a server or nested in another location (nginx's rules: a nested prefix starts with its
+ * parent's name; nothing nests in `=` or `@` locations; `@` ones only at the server level). */
 typedef struct zc_location {
-    char *prefix;
-    uint8_t exact; /* `location = /x` */
-    char *root;    /* effective root (own or the server's); NULL when alias is set */
-    char *alias;   /* NULL unless `alias` */
-    char **index;  /* effective index file names */
+    char *prefix;       /* the name: the prefix, the regex as written, or "@NAME" */
+    uint8_t exact;      /* `location = /x` */
+    uint8_t noregex;    /* `location ^~ /x` */
+    uint8_t named;      /* `location @x` */
+    zc_regex_t *regex;  /* `location ~ RE` / `~* RE`; NULL for the others */
+    char *root;         /* effective root (own, an enclosing location's or the server's); NULL
+                         * when alias is set */
+    char *alias;        /* effective alias (own or an enclosing location's); NULL when none */
+    zc_tpl_t *root_tpl; /* the effective root or alias, when it has captures; else NULL */
+    size_t alias_cut;   /* with alias: the length of the name of the location it was written in
+                         * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
+    char **index;       /* effective index file names */
     size_t nindex;
     int autoindex;        /* effective: 0 off, 1 on */
     zc_header_t *headers; /* effective add_header list */
     size_t nheaders;
-    zc_return_t ret;
+    zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
+    struct zc_location *parent; /* the enclosing location; NULL at the server level */
+    struct zc_location *locations; /* nested, in file order */
+    size_t nlocations;
     const char *file;
     int line;
 } zc_location_t;
@@ -96,10 +150,14 @@ typedef struct zc_location {
 typedef struct zc_server {
     zc_listen_t *listens; /* at least one */
     size_t nlistens;
-    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", "" ; at least one.
+    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", ""; at least one
+                   * unless the server has regex names ("": none given at all).
                    * ".example.com" is stored as "example.com" and "*.example.com". */
     size_t nnames;
+    zc_regex_t **name_regexes; /* `server_name ~RE`, in file order (not in names) */
+    size_t nname_regexes;
     char *root;
+    zc_tpl_t *root_tpl; /* root with captures (`root /srv/$sub;`); else NULL */
     char **index;
     size_t nindex;
     int autoindex;
@@ -107,7 +165,7 @@ typedef struct zc_server {
     size_t nerror_pages;
     zc_header_t *headers;
     size_t nheaders;
-    zc_location_t *locations; /* in file order; the longest matching prefix wins */
+    zc_location_t *locations; /* the server-level ones, in file order (http/route.c's order) */
     size_t nlocations;
     zc_return_t ret;                             /* server-level return */
     char *access_log;                            /* NULL = off; always combined format */
@@ -162,7 +220,8 @@ typedef struct zc_config {
     char *conf_file, *conf_dir, *prefix;
     int has_http; /* an http {} block was there (else http holds defaults and no server) */
     zc_http_t http;
-    zc_arena_t arena; /* private: owns everything above */
+    zc_regex_t *regexes; /* private: every compiled regex, freed with the config */
+    zc_arena_t arena;    /* private: owns everything above */
 } zc_config_t;
 
 /* Parses `file` (prefix may be NULL: see the top of this file) into *out. Returns 0, or -1 with

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod conf: server {} and location {} blocks and the settings they share with http {}. listen,
- * server_name and the checks across servers once http {} is read are in listen.c. */
+/* zokiod conf: server {} blocks and the settings they share with http {} and location {}. listen,
+ * server_name and the checks across servers once http {} is read are in listen.c; location {}
+ * itself in location.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
 
     s->listens = zc_calloc(ld, nlisten ? nlisten : 1, sizeof(zc_listen_t), &failed);
     s->names = zc_calloc(ld, nnames ? nnames : 1, sizeof(char *), &failed);
+    s->name_regexes = zc_calloc(ld, nnames ? nnames : 1, sizeof(zc_regex_t *), &failed);
     s->index = zc_calloc(ld, zc_count(blk, "index", 1), sizeof(char *), &failed);
     s->headers = zc_calloc(ld, zc_count(blk, "add_header", 0), sizeof(zc_header_t), &failed);
     s->error_pages =
@@ -40,76 +42,33 @@ int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return zc_run_block(ld, d, &in);
 }
 
-/* Splits the arguments of `location` into modifier and prefix; refuses regex and named ones. */
-static int location_args(zc_load_t *ld, const zc_node_t *d, const char **mod, const char **uri)
-{
-    const char *a = d->args[0];
-
-    if (d->nargs == 2) {
-        *mod = a;
-        *uri = d->args[1];
-    } else if (a[0] == '=' && a[1] != '\0') {
-        *mod = "=", *uri = a + 1;
-    } else if (a[0] == '^' && a[1] == '~' && a[2] != '\0') {
-        *mod = "^~", *uri = a + 2;
-    } else if (a[0] == '~') {
-        *mod = a[1] == '*' ? "~*" : "~", *uri = a + (a[1] == '*' ? 2 : 1);
-    } else {
-        *mod = "", *uri = a;
-    }
-    if (strcmp(*mod, "~") == 0 || strcmp(*mod, "~*") == 0)
-        return zc_err(ld, d, "regex location \"%s\" is not supported by zokiod", *uri);
-    if (strcmp(*mod, "") != 0 && strcmp(*mod, "=") != 0 && strcmp(*mod, "^~") != 0)
-        return zc_err(ld, d, "invalid location modifier \"%s\"", *mod);
-    if ((*uri)[0] == '@')
-        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", *uri);
-    if ((*uri)[0] == '\0') return zc_invalid(ld, d, *uri);
-    return zc_no_vars(ld, d, *uri, NULL);
-}
-
-int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    zc_server_t *s = sc->srv;
-    zc_location_t *l;
-    zc_scope_t in = {ZC_CTX_LOCATION, s, NULL};
-    const char *mod, *uri;
-    int failed = 0;
-
-    if (location_args(ld, d, &mod, &uri) < 0) return -1;
-    if (sc->loc != NULL)
-        return zc_err(ld, d, "nested location \"%s\" is not supported by zokiod", uri);
-    for (size_t i = 0; i < s->nlocations; i++)
-        if (s->locations[i].exact == (mod[0] == '=') && strcmp(s->locations[i].prefix, uri) == 0)
-            return zc_err(ld, d, "duplicate location \"%s\"", uri);
-    l = &s->locations[s->nlocations++];
-    l->prefix = (char *)uri;
-    l->exact = mod[0] == '=';
-    l->autoindex = -1;
-    l->file = d->file;
-    l->line = d->line;
-    l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
-    l->headers = zc_calloc(ld, zc_count(d, "add_header", 0), sizeof(zc_header_t), &failed);
-    if (failed) return zc_oom(ld);
-    in.loc = l;
-    return zc_run_block(ld, d, &in);
-}
-
 int zc_h_root(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     int alias = strcmp(d->name, "alias") == 0;
+    const char *arg = d->args[0];
+    zc_tpl_t *tpl;
     char *path;
 
     if (sc->loc != NULL && (alias ? sc->loc->root : sc->loc->alias) != NULL)
         return zc_err(ld, d,
                       "\"%s\" directive is duplicate, \"%s\" directive was specified earlier",
                       d->name, alias ? "root" : "alias");
-    if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
-    if (alias)
+    if (arg[0] == '\0') return zc_invalid(ld, d, arg);
+    /* regex captures may be used ($1..$9, named groups), expanded per request */
+    if (zc_tpl_parse(ld, d, arg, ld->cfg->prefix, &tpl) < 0) return -1;
+    if ((path = zc_path_join(ld->arena, ld->cfg->prefix, arg)) == NULL) return zc_oom(ld);
+    if (alias) {
         sc->loc->alias = path;
-    else if (sc->loc != NULL)
+        sc->loc->root_tpl = tpl;
+        /* nginx replaces the location's name with the alias, or the whole path in a regex one */
+        sc->loc->alias_cut = sc->loc->regex ? ZC_ALIAS_WHOLE : strlen(sc->loc->prefix);
+    } else if (sc->loc != NULL) {
         sc->loc->root = path;
-    else
+        sc->loc->root_tpl = tpl;
+    } else {
         sc->srv->root = path;
+        sc->srv->root_tpl = tpl;
+    }
     return 0;
 }
 
@@ -181,9 +140,9 @@ int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
             return zc_err(ld, d, "value \"%s\" must be between 300 and 599", d->args[i]);
         e->codes[e->ncodes++] = (int)v;
     }
-    if (uri[0] == '@')
-        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", uri);
-    if (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
+    /* "@name": a named location of the server answers (none of that name: 500, as nginx) */
+    if (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
+        strncmp(uri, "https://", 8) != 0)
         return zc_invalid(ld, d, uri);
     if (zc_no_vars(ld, d, uri, NULL) < 0) return -1;
     e->uri = (char *)uri;

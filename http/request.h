@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/regex.h"
+
 typedef struct zh_str {
     const char *p;
     uint32_t len;
@@ -33,7 +35,8 @@ typedef struct zh_req {
     zh_str_t target;
     zh_str_t path; /* the origin-form of the target: an absolute-form's "/path?query" part */
     zh_str_t host; /* the request's host name: an absolute-form target's, else Host's, without
-                    * port and trailing dot ("[::1]" whole); p NULL without either */
+                    * port and trailing dot ("[::1]" whole); p NULL without either. Routing
+                    * (http/static.c) lower-cases it into the work block (zh_work_t.host). */
     zh_str_t h[ZH_H__COUNT]; /* kept header values, without leading and trailing blanks */
     uint32_t nheaders, header_bytes;
     int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
@@ -46,6 +49,15 @@ typedef struct zh_req {
     uint8_t started;         /* a first byte of this request was seen */
     uint8_t in_body;         /* the head is complete and a body is being read */
     uint64_t body_bytes;
+    /* set while the request is routed (http/static.c), in the work block (zh_work_t): */
+    zh_str_t uri;           /* the decoded, normalized path ($uri), NUL-terminated */
+    zh_str_t args;          /* the query after '?' ($args); {NULL, 0}: none */
+    uint16_t err_status;    /* answering through `error_page ... @name`: the status that answer
+                             * gets (nginx's r->err_status); its own errors get no error_page */
+    uint8_t uri_changes;    /* internal redirects so far (index, named location): past 10, a 500 */
+    zh_captures_t srv_caps; /* of the `server_name ~RE` that chose the server (subject: host) */
+    zh_captures_t loc_caps; /* of the regex location that matched (subject: uri); read both
+                             * through zh_capture() / zh_capture_named() (http/regex.h) */
 } zh_req_t;
 
 /* the arena a request's strings are copied into; it belongs to the connection */

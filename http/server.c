@@ -55,9 +55,12 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
                        lim->cache_max_entries);
     if (r < 0) goto fail;
     if ((r = zk_pool_init(&s->conn_pool, sizeof(zh_conn_t), lim->max_conns)) < 0) goto fail;
+    r = -ENOMEM;
+    if (!(s->md = zh_regex_match_data())) goto fail;
     *out = s;
     return 0;
 fail:
+    zk_pool_fini(&s->conn_pool);
     zh_fcache_fini(&s->fcache);
     free(s);
     return r;
@@ -148,5 +151,6 @@ void zh_server_free(zh_server_t *s)
     zh_work_fini(s);
     zh_fcache_fini(&s->fcache);
     zk_pool_fini(&s->conn_pool);
+    pcre2_match_data_free(s->md);
     free(s);
 }

@@ -199,6 +199,7 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const sent_t *s, const zh_ran
 
 static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
 {
+    if (r->err_status) return send_full(c, f, head, r->err_status); /* an error page */
     zh_cond_t cond = {
         .if_match = r->h[ZH_H_IF_MATCH].p,
         .if_match_len = r->h[ZH_H_IF_MATCH].len,
@@ -301,6 +302,8 @@ static void ret_text(zh_sink_t *b, const void *arg)
     if (!a->head) expand_vars(b, a);
 }
 
+static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
+
 /* `return CODE [TEXT|URL]` */
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
@@ -315,7 +318,11 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (a.text && !*a.text) a.text = NULL;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
-    if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
+    if (r->err_status) code = r->err_status; /* in an error_page's named location, as nginx */
+    /* an error without text goes through error_page, as nginx's special responses do */
+    if (!l->return_text)
+        return code >= 300 ? send_error(c, c->vhost, code, head)
+                           : zh_resp_error(c, code, head, NULL, NULL, 0);
     zh_sink_t m = ZH_SINK(NULL, 0);
     if (a.text) expand_vars(&m, &a);
     a.len = m.need;
@@ -323,21 +330,93 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     return zh_head_emit(c, code, ret_text, &a);
 }
 
-/* an error status, through the vhost's error_page when it has one for it */
+/* The path under l's root (or alias directory) for the decoded request path `uri`, into fs (cap
+ * bytes, NUL-terminated): 0, or 414 when it does not fit. With `alias`, the first alias_cut bytes
+ * of the path ("/i/" of `location /i/ { alias /data/images/; }`, also in its nested locations)
+ * are replaced by the alias directory: "/i/top.gif" -> "/top.gif"; in a regex location the alias
+ * is the whole path. A root or alias with captures starts with their expansion ("/foo" of
+ * `root /srv/$sub;`, root_fd being /srv). */
+static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, size_t len,
+                    char *fs, size_t cap, size_t *fs_len)
+{
+    zh_sink_t s = ZH_SINK(fs, cap);
+    if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, &s);
+    if (!l->alias) {
+        zh_sink_put(&s, uri, len);
+    } else if (l->alias_cut != ZH_ALIAS_WHOLE) {
+        size_t cut = l->alias_cut < len ? l->alias_cut : len;
+        const char *rest = uri + cut;
+        size_t rl = len - cut;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
+        }
+        if (!s.written || fs[s.written - 1] != '/') ZH_SINK_LIT(&s, "/");
+        zh_sink_put(&s, rest, rl);
+    }
+    if (uri[len - 1] == '/' && (!s.written || fs[s.written - 1] != '/')) ZH_SINK_LIT(&s, "/");
+    if (!zh_sink_ok(&s)) return 414;
+    *fs_len = zh_sink_end(&s);
+    return 0;
+}
+
+/* A request on its way through locations: r->uri (in c->w->uri) is the URI being served, r->args
+ * its query. An internal redirect (an index file; later try_files, rewrite) changes r->uri and
+ * searches the locations again, counted in r->uri_changes (nginx's r->uri_changes). */
+typedef struct {
+    zh_conn_t *c;
+    zh_req_t *r;
+    const zh_vhost_t *vh;
+    int head;
+} rq_t;
+
+#define INTERNAL_REDIRECT 1  /* serve_loop() again: r->uri is the new URI */
+#define MAX_URI_CHANGES   10 /* nginx's NGX_HTTP_MAX_URI_CHANGES: one more is a 500 */
+
+static int serve_loop(rq_t *q, const zh_location_t *l);
+
+/* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
+ * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
+ * a `return` in it keeps its own status only for a redirect. Going there is a URI change. */
+static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
+                            const zh_error_page_t *ep, int status, int head)
+{
+    const zh_location_t *l = zh_location_named(vh, ep->uri, strlen(ep->uri));
+    if (!l) {
+        zh_errlog(c, "could not find named location \"%s\"", ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
+    if (++r->uri_changes > MAX_URI_CHANGES) {
+        zh_errlog(c,
+                  "rewrite or internal redirection cycle while redirect to named location \"%s\"",
+                  ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    r->err_status = (uint16_t)(ep->response ? ep->response : status);
+    rq_t q = {c, r, vh, head};
+    return serve_loop(&q, l);
+}
+
+/* an error status, through the vhost's error_page when it has one for it (not for the errors of
+ * an error page's own answer: nginx's recursive_error_pages is off) */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
+    zh_req_t *r = &c->w->req;
     if (zh_status_ends_keepalive(status)) c->close_after = 1; /* its error_page too */
-    for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
+    for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
-        char path[PATH_MAX_LEN];
-        size_t len;
+        if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
+        char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
+        size_t len, fs_len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
-        const zh_site_t *site = &zh_location_match(vh, path, len)->site;
-        if (zh_file_get(&c->srv->fcache, site, path, len, time(NULL), &f) < 0) break;
+        const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
+        if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
         return rc;
@@ -353,48 +432,39 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, 200);
+    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
 
-/* A request on its way through locations: an index file is an internal redirect to a URI,
- * which picks its location anew (nginx's index module). */
-typedef struct {
-    zh_conn_t *c;
-    const zh_req_t *r;
-    const zh_vhost_t *vh;
-    const char *query; /* the request's, kept across redirects */
-    size_t qlen;
-    int head;
-    size_t len;                    /* of `path` */
-    char path[PATH_MAX_LEN + 256]; /* the decoded, normalized URI path being served */
-    char fs[PATH_MAX_LEN + 512];   /* that path under the location's root (alias applied) */
-} rq_t;
-
-#define INTERNAL_REDIRECT 1  /* serve_uri() again: q->path is the new URI */
-#define MAX_URI_CHANGES   10 /* nginx's NGX_HTTP_MAX_URI_CHANGES: one more is a 500 */
-
-/* q->path becomes `dir` + `name` (name absolute: `name` alone) for another turn */
+/* r->uri becomes `dir` + `name` (name absolute: `name` alone), normalized, for another turn;
+ * 0, or the error status */
 static int redirect_to(rq_t *q, const char *dir, size_t dl, const char *name)
 {
     char uri[PATH_MAX_LEN + 256];
-    size_t nl = strlen(name);
+    zh_conn_t *c = q->c;
+    size_t nl = strlen(name), len;
     if (name[0] == '/') dl = 0;
     if (dl + nl >= sizeof uri) return 414;
     if (dl) memcpy(uri, dir, dl);
     memcpy(uri + dl, name, nl);
-    return zh_path_normalize(uri, dl + nl, q->path, PATH_MAX_LEN, &q->len);
+    int st = zh_path_normalize(uri, dl + nl, c->w->uri, sizeof c->w->uri, &len);
+    if (st) return st;
+    q->r->uri = (zh_str_t){c->w->uri, (uint32_t)len};
+    return 0;
 }
 
-/* A directory URI: the first index file (an absolute one, or a relative one that exists) is an
- * internal redirect; a relative one in this same location is served at once. Then a listing,
- * or 403 / 404. */
-static int serve_index(rq_t *q, const zh_location_t *l, size_t fs_len)
+/* A directory URI (fs: its directory under l, fs_len bytes, in a buffer of PATH_MAX_LEN + 512),
+ * nginx's index module: the first index file, an absolute one at once or a relative one that
+ * exists, is an internal redirect to URI + name, whose own location answers (that of
+ * "/index.html" for `location = /`), its captures evaluated anew; a relative one whose URI picks
+ * this same location (without captures in its root) is served at once. Then a listing, or 403 /
+ * 404. */
+static int serve_index(rq_t *q, const zh_location_t *l, char *fs, size_t fs_len)
 {
     zh_conn_t *c = q->c;
+    zh_req_t *r = q->r;
     zh_fcache_t *fc = &c->srv->fcache;
-    char *fs = q->fs;
     zh_file_t *f = NULL;
     int rc = -ENOENT;
     for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
@@ -403,29 +473,28 @@ static int serve_index(rq_t *q, const zh_location_t *l, size_t fs_len)
             rc = redirect_to(q, NULL, 0, *ix);
             return rc ? send_error(c, q->vh, rc, q->head) : INTERNAL_REDIRECT;
         }
-        if (fs_len + il >= sizeof q->fs) continue;
+        if (fs_len + il >= PATH_MAX_LEN + 512) continue;
         memcpy(fs + fs_len, *ix, il + 1);
         rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
         if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
         fs[fs_len] = 0;
-        if (rc == 0) { /* nginx redirects to URI + name: served here if that is this location */
-            int here = q->len + il < sizeof q->path;
-            if (here) {
-                memcpy(q->path + q->len, *ix, il + 1);
-                here = zh_location_match(q->vh, q->path, q->len + il) == l;
-                q->path[q->len] = 0;
-            }
-            if (!here) {
-                zh_file_unref(fc, f);
-                rc = redirect_to(q, q->path, q->len, *ix);
-                return rc ? send_error(c, q->vh, rc, q->head) : INTERNAL_REDIRECT;
-            }
+        if (rc) continue;
+        /* the URI becomes URI + name (nginx's $uri), whatever answers */
+        rc = redirect_to(q, r->uri.p, r->uri.len, *ix);
+        if (rc) {
+            zh_file_unref(fc, f);
+            return send_error(c, q->vh, rc, q->head);
         }
-    }
-    if (rc == 0) {
-        rc = serve_file(c, q->r, f, q->head);
+        const zh_location_t *to =
+            l->root_tpl ? NULL
+                        : zh_location_match(q->vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
+        if (to == l) { /* the same file: served here */
+            rc = serve_file(c, r, f, q->head);
+            zh_file_unref(fc, f);
+            return rc;
+        }
         zh_file_unref(fc, f);
-        return rc;
+        return INTERNAL_REDIRECT;
     }
     if (rc != -ENOENT && rc != -EISDIR) return send_error(c, q->vh, errno_status(rc), q->head);
     if (!zh_dir_exists(&l->site, fs, fs_len)) {
@@ -437,55 +506,84 @@ static int serve_index(rq_t *q, const zh_location_t *l, size_t fs_len)
                   l->site.root_path ? l->site.root_path : "", fs);
         return send_error(c, q->vh, 403, q->head);
     }
-    rc = send_listing(c, l, fs, fs_len, q->path, q->len, q->head);
+    rc = send_listing(c, l, fs, fs_len, r->uri.p, r->uri.len, q->head);
     if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
     return rc < 0 ? send_error(c, q->vh, errno_status(rc), q->head) : rc;
 }
 
-/* q->path in its location: a `return`, a directory's index, or a file */
-static int serve_uri(rq_t *q)
+/* r->uri in its location l: a `return`, a directory's index, or a file */
+static int serve_uri(rq_t *q, const zh_location_t *l)
 {
     zh_conn_t *c = q->c;
-    const zh_location_t *l = zh_location_match(q->vh, q->path, q->len);
-    char *path = q->path, *fs = q->fs;
-    size_t len = q->len, fs_len = len;
+    zh_req_t *r = q->r;
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
     c->loc = l;
-    if (l->return_code) return do_return(c, q->r, l, q->head);
-    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
-        const char *rest = path + l->prefix_len;
-        size_t rl = len - l->prefix_len;
-        while (rl && *rest == '/') {
-            rest++;
-            rl--;
-        }
-        fs[0] = '/';
-        memcpy(fs + 1, rest, rl);
-        fs_len = rl + 1;
-        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
-        fs[fs_len] = 0;
-    } else {
-        memcpy(fs, path, len + 1);
-    }
-    if (fs[fs_len - 1] == '/') return serve_index(q, l, fs_len);
+    if (l->return_code) return do_return(c, r, l, q->head);
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, q->vh, st, q->head);
+    if (fs[fs_len - 1] == '/') return serve_index(q, l, fs, fs_len);
     zh_fcache_t *fc = &c->srv->fcache;
     zh_file_t *f;
     int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
-    if (rc == -EISDIR) return redirect_dir(c, path, len, q->query, q->qlen, q->head);
+    if (rc == -EISDIR)
+        return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, q->head);
     if (rc < 0) {
         zh_errlog_open(c, &l->site, fs, rc);
         return send_error(c, q->vh, errno_status(rc), q->head);
     }
-    rc = serve_file(c, q->r, f, q->head);
+    rc = serve_file(c, r, f, q->head);
     zh_file_unref(fc, f);
     return rc;
 }
 
-int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
+/* Serves r->uri from location l (NULL: search the locations for it), and again after each
+ * internal redirect: the (MAX_URI_CHANGES + 1)th URI change of the request is a 500. */
+static int serve_loop(rq_t *q, const zh_location_t *l)
+{
+    zh_conn_t *c = q->c;
+    zh_req_t *r = q->r;
+    for (;;) {
+        if (!l) l = zh_location_match(q->vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
+        if (!l) {
+            zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", r->uri.p);
+            return zh_resp_error(c, 500, q->head, NULL, NULL, 0);
+        }
+        int rc = serve_uri(q, l);
+        if (rc != INTERNAL_REDIRECT) return rc;
+        l = NULL;
+        if (++r->uri_changes > MAX_URI_CHANGES) {
+            zh_errlog(c,
+                      "rewrite or internal redirection cycle while internally redirecting to "
+                      "\"%.*s\"",
+                      (int)r->uri.len, r->uri.p);
+            c->loc = &q->vh->base;
+            return send_error(c, q->vh, 500, q->head);
+        }
+    }
+}
+
+/* The server: the request's host (r->host, from request.c), lower-cased into the work block as
+ * server names and their regex captures see it; the groups of a `server_name ~RE` go to
+ * r->srv_caps. NULL when a regex could not be run. */
+static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
-    const zh_vhost_t *vh =
-        zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len);
+    if (r->host.p) {
+        size_t n = r->host.len < sizeof c->w->host ? r->host.len : sizeof c->w->host - 1;
+        for (size_t i = 0; i < n; i++)
+            c->w->host[i] = (char)tolower((unsigned char)r->host.p[i]);
+        c->w->host[n] = 0;
+        r->host = (zh_str_t){c->w->host, (uint32_t)n};
+    }
+    return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,
+                         &r->srv_caps);
+}
+
+int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
+{
     int head = method == HTTP_HEAD;
+    const zh_vhost_t *vh = pick_vhost(c, r);
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
@@ -493,23 +591,15 @@ int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
     if (method == HTTP_TRACE || method == HTTP_CONNECT)
         c->close_after = 1; /* nginx refuses them before reading on, and closes */
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
-    rq_t rq = {.c = c, .r = r, .vh = vh, .head = head}, *q = &rq;
-    size_t plen;
-    zh_path_split_query(r->path.p, r->path.len, &plen, &q->query, &q->qlen);
-    int st = zh_path_normalize(r->path.p, plen, q->path, PATH_MAX_LEN, &q->len);
+    size_t plen, qlen, len;
+    const char *query;
+    zh_path_split_query(r->path.p, r->path.len, &plen, &query, &qlen);
+    r->args = (zh_str_t){query, (uint32_t)qlen};
+    int st = zh_path_normalize(r->path.p, plen, c->w->uri, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
+    r->uri = (zh_str_t){c->w->uri, (uint32_t)len};
     /* a server-level `return` runs before any location is chosen, as in nginx */
     if (vh->base.return_code) return do_return(c, r, &vh->base, head);
-    for (int changes = 0;; changes++) {
-        if (changes > MAX_URI_CHANGES) {
-            zh_errlog(c,
-                      "rewrite or internal redirection cycle while internally redirecting to "
-                      "\"%.*s\"",
-                      (int)q->len, q->path);
-            c->loc = &vh->base;
-            return send_error(c, vh, 500, head);
-        }
-        int rc = serve_uri(q);
-        if (rc != INTERNAL_REDIRECT) return rc;
-    }
+    rq_t q = {c, r, vh, head};
+    return serve_loop(&q, NULL);
 }

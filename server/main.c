@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "zk_features.h"
 #include "conf/config.h"
 #include "server/gen.h"
@@ -20,6 +23,17 @@
 #include "server/master.h"
 
 #define ZOKIOD_VERSION "0.1.0"
+
+/* -V: the libraries that matter to behaviour (PCRE2's version, and whether it can JIT) */
+static void built_with(void)
+{
+    char ver[64] = "?";
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_VERSION, ver);
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    fprintf(stderr, "built with liburing, PCRE2 %s%s; prefix " ZOKIOD_PREFIX "\n", ver,
+            jit ? " (JIT)" : "");
+}
 
 static void usage(FILE *f)
 {
@@ -39,14 +53,11 @@ static void usage(FILE *f)
             "Environment: ZOKIOD_BACKEND=io_uring|epoll|auto overrides the `backend` directive.\n");
 }
 
+/* The installed config (configure's --sysconfdir), or, when there is none, a checkout's. */
 static const char *default_conf(void)
 {
-    static char path[512];
-    if (!strcmp(ZOKIOD_PREFIX, "/usr"))
-        snprintf(path, sizeof path, "/etc/zokiod/zokiod.conf");
-    else
-        snprintf(path, sizeof path, "%s/etc/zokiod/zokiod.conf", ZOKIOD_PREFIX);
-    if (access(path, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0) return path;
+    if (access(ZOKIOD_CONF_PATH, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0)
+        return ZOKIOD_CONF_PATH;
     return "conf/zokiod.conf";
 }
 
@@ -194,7 +205,7 @@ int main(int argc, char **argv)
         case 'v':
         case 'V':
             fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
-            if (opt == 'V') fprintf(stderr, "built with liburing; prefix " ZOKIOD_PREFIX "\n");
+            if (opt == 'V') built_with();
             return 0;
         case 'h':
         case '?': usage(opt == 'h' ? stdout : stderr); return opt == 'h' ? 0 : 1;

@@ -713,6 +713,37 @@ def t_check_unsupported_nginx_directive_other():
 
 
 @test(zokiod_only=True)
+def t_check_location_errors():
+    """Regex, nesting, duplicate and capture errors name FILE:LINE with nginx's words (and
+    PCRE2's)."""
+    srv = "events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n%s    }\n}\n"
+    for body, line, pattern in [
+        ("        location ~ \\.(png|jpg$ { }\n", 5,
+         r'^pcre2_compile\(\) failed: missing closing parenthesis in "\\\.\(png\|jpg\$"$'),
+        ("        location /a {\n            location ~* \"[z-a]\" { }\n        }\n", 6,
+         r'^pcre2_compile\(\) failed: range out of order in character class in "\[z-a\]" '
+         r'at "a\]"$'),
+        ("        location /a {\n            location /b { }\n        }\n", 6,
+         r'^location "/b" is outside location "/a"$'),
+        ("        location /a {\n            location @n { }\n        }\n", 6,
+         r'^named location "@n" can be on the server level only$'),
+        ("        location @n {\n            location /n { }\n        }\n", 6,
+         r'^location "/n" cannot be inside the named location "@n"$'),
+        ("        location = /e {\n            location /e/x { }\n        }\n", 6,
+         r'^location "/e/x" cannot be inside the exact location "/e"$'),
+        ("        location /d { }\n        location ^~ /d { }\n", 6,
+         r'^duplicate location "/d"$'),
+        ("        server_name ok.test ~^(?<sub>[a-z+)\\.test$;\n", 5,
+         r'^pcre2_compile\(\) failed: missing terminating \] for character class in '
+         r'"\^\(\?<sub>\[a-z\+\)\\\.test\$"$'),
+        ("        server_name ~^(?<sub>[a-z]+)\\.test$;\n        root /srv/$sbu;\n", 6,
+         r'^variable "\$sbu" in "root" directive is not supported by zokiod$'),
+    ]:
+        conf_error(srv.replace("%s", body), line, pattern,
+                   what="%s: " % body.strip().splitlines()[-1])
+
+
+@test(zokiod_only=True)
 def t_check_warns_unreadable_root():
     # -t as a user that cannot read the root (root without CAP_DAC_OVERRIDE): a warning naming
     # it, and still a successful test (nginx's workers would fail at run time, zokiod says so)
@@ -1428,6 +1459,414 @@ def t_error_page_404():
     eq(media_type(r), "text/html", "Content-Type of the error page")
     r = get(port, "/missing.txt", method="HEAD")
     status(r, 404, "HEAD /missing.txt")
+
+
+# --- location kinds: =, ^~, ~, ~*, nested, @name (issue 9) ------------------------------------------
+
+# Every location says who answered (add_header ... always, so 404s say it too); the root and the
+# alias of each are what nginx would use, so the bodies tell the files apart as well.
+LOC_KINDS = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name kinds.test;
+        root html;
+
+        location = / { add_header X-Loc exact-root always; }
+        location = /ix/ { root ixroot; add_header X-Loc ix-exact always; }
+        location / { add_header X-Loc root always; }
+        location ^~ /static/ {
+            add_header X-Loc static always;
+            location ~ \.gif$ { add_header X-Loc static-gif always; }
+        }
+        location ~* \.(css|js|png)$ { root assets; add_header X-Loc assets always; }
+        location /docs/ {
+            add_header X-Loc docs always;
+            location ~ \.md$ { add_header X-Loc docs-md always; }
+            location /docs/api/ { add_header X-Loc docs-api always; }
+            location ^~ /docs/raw/ { add_header X-Loc docs-raw always; }
+            location = /docs/exact { add_header X-Loc docs-exact always; }
+        }
+        location ~ ^/docs/(.+)\.txt$ { add_header X-Loc docs-txt always; }
+        location ~ ^/u/[a-z]+/ {
+            add_header X-Loc user always;
+            location ~ /9+$ { add_header X-Loc user9 always; }
+        }
+        location = /x { add_header X-Loc x-exact always; return 200 "x exact\n"; }
+        location /x { add_header X-Loc x-prefix always; }
+        location ~ \.PNG$ { add_header X-Loc png-upper always; }
+        location @fallback { add_header X-Loc fallback always; }
+        location /@fallback { add_header X-Loc at-prefix always; }
+        location /al/ {
+            alias aliasdir/;
+            add_header X-Loc al always;
+            location /al/sub/ { add_header X-Loc al-sub always; }
+            location ~ \.txt$ { add_header X-Loc al-txt always; }
+        }
+        location /ret/ {
+            return 200 "parent return\n";
+            location /ret/n/ { add_header X-Loc ret-n always; }
+        }
+    }
+}
+"""
+
+LOC_FILES = {
+    "html/index.html": "root index\n", "html/page.html": "page\n",
+    "ixroot/ix/index.html": "ixroot ix index\n", "html/ix/index.html": "html ix index\n",
+    "html/static/a.png": "static png\n", "html/static/s.txt": "static txt\n",
+    "html/static/i.gif": "static gif\n",
+    "html/a.png": "WRONG: html/a.png\n", "assets/a.png": "assets png\n",
+    "assets/A.PNG": "assets PNG\n", "assets/b.PNG": "assets b.PNG\n",
+    "assets/docs/a.png": "assets docs png\n", "assets/docs/raw/x.png": "assets raw png\n",
+    "html/docs/index.html": "docs index\n", "html/docs/a.md": "docs a.md\n",
+    "html/docs/api/x.md": "api x.md\n", "html/docs/api/x": "api x\n",
+    "html/docs/raw/x.md": "raw x.md\n", "html/docs/exact": "docs exact\n",
+    "html/docs/exact.md": "docs exact.md\n", "html/docs/a.txt": "docs a.txt\n",
+    "html/u/bob/42": "bob 42\n", "html/u/bob/99": "bob 99\n", "html/u/BOB/42": "BOB 42\n",
+    "html/xyz": "xyz\n", "html/x/index.html": "x dir\n", "html/@fallback": "at prefix\n",
+    "aliasdir/index.html": "alias index\n", "aliasdir/f.txt": "alias f.txt\n",
+    "aliasdir/sub/g.html": "alias sub g\n", "aliasdir/sub/h.txt": "alias sub h.txt\n",
+    "html/al/f.txt": "WRONG: html/al/f.txt\n", "html/ret/n/z": "ret n z\n",
+    "html/ret/a": "WRONG: html/ret/a\n",
+}
+
+# (path, status, X-Loc, body or None), as nginx 1.22 answers (t_location_kinds_like_nginx)
+LOC_CASES = [
+    # = / is chosen, finds index.html and redirects internally to /index.html (nginx's index
+    # module): the location of /index.html answers, with its root
+    ("/", 200, "root", "root index\n"),
+    ("/ix/", 200, "root", "html ix index\n"),
+    ("/ix/index.html", 200, "root", "html ix index\n"),
+    ("/index.html", 200, "root", "root index\n"),
+    ("/page.html", 200, "root", "page\n"),
+    ("/static/a.png", 200, "static", "static png\n"),  # ^~ stops the regexes
+    ("/static/s.txt", 200, "static", "static txt\n"),
+    ("/static/i.gif", 200, "static-gif", "static gif\n"),  # ^~ does not stop nested regexes
+    ("/Static/a.png", 404, "assets", None),  # prefixes are case-sensitive
+    ("/a.png", 200, "assets", "assets png\n"),  # a regex beats the prefix /
+    ("/A.PNG", 200, "assets", "assets PNG\n"),  # ~* ignores case; the first regex wins
+    ("/b.PNG", 200, "assets", "assets b.PNG\n"),
+    ("/docs/", 200, "docs", "docs index\n"),
+    ("/docs/a.md", 200, "docs-md", "docs a.md\n"),  # a regex nested in the longest prefix
+    ("/docs/%61.md", 200, "docs-md", "docs a.md\n"),  # matched on the decoded path
+    ("//docs//a.md", 200, "docs-md", "docs a.md\n"),  # and the merged slashes
+    ("/docs/a.png", 200, "assets", "assets docs png\n"),  # then the server's regexes
+    ("/docs/api/x.md", 200, "docs-md", "api x.md\n"),  # nested prefix, its parent's regexes
+    ("/docs/api/x", 200, "docs-api", "api x\n"),
+    ("/docs/raw/x.md", 200, "docs-raw", "raw x.md\n"),  # a nested ^~ stops its level's ...
+    ("/docs/raw/x.png", 200, "assets", "assets raw png\n"),  # ... not the server's regexes
+    ("/docs/exact", 200, "docs-exact", "docs exact\n"),  # a nested exact match
+    ("/docs/exact.md", 200, "docs-md", "docs exact.md\n"),
+    ("/docs/a.txt", 200, "docs-txt", "docs a.txt\n"),
+    ("/u/bob/42", 200, "user", "bob 42\n"),
+    ("/u/bob/99", 200, "user9", "bob 99\n"),  # a regex nested in a regex
+    ("/u/BOB/42", 200, "root", "BOB 42\n"),  # ~ is case-sensitive
+    ("/x", 200, "x-exact", "x exact\n"),
+    ("/x/", 200, "x-prefix", "x dir\n"),
+    ("/xyz", 200, "x-prefix", "xyz\n"),
+    ("/@fallback", 200, "at-prefix", "at prefix\n"),  # a named location is never matched
+    ("/al/", 200, "al", "alias index\n"),
+    ("/al/f.txt", 200, "al-txt", "alias f.txt\n"),  # nested regex, the alias inherited
+    ("/al/sub/g.html", 200, "al-sub", "alias sub g\n"),
+    ("/al/sub/h.txt", 200, "al-txt", "alias sub h.txt\n"),
+    ("/ret/a", 200, None, "parent return\n"),
+    ("/ret/n/z", 200, "ret-n", "ret n z\n"),  # return is not inherited by nested ones
+    ("/static/../a.png", 200, "assets", "assets png\n"),
+    ("/nothing", 404, "root", None),
+]
+
+
+def loc_kinds_setup(inst):
+    inst.write_conf(LOC_KINDS)
+    for rel, text in LOC_FILES.items():
+        inst.put(rel, text)
+
+
+def loc_kinds():
+    def setup():
+        inst = Inst("kinds")
+        loc_kinds_setup(inst)
+        return inst.start()
+
+    return fixture("loc_kinds", setup)
+
+
+def loc_answer(port, path):
+    """(status, X-Loc, body) of GET path."""
+    r = get(port, path, "kinds.test")
+    xloc = r.all("x-loc")
+    expect(len(xloc) <= 1, "%s: X-Loc %r (more than one)" % (path, xloc))
+    return r.status, xloc[0] if xloc else None, r.text()
+
+
+@test()
+def t_location_kinds():
+    port = loc_kinds().port
+    for path, st, xloc, body in LOC_CASES:
+        got = loc_answer(port, path)
+        eq(got[:2], (st, xloc), "GET %s: (status, X-Loc)" % path)
+        if body is not None:
+            eq(got[2], body, "GET %s: body" % path)
+
+
+def nginx_binary():
+    for p in (NGINX, shutil.which("nginx") or "", "/usr/sbin/nginx"):
+        if p and os.access(p, os.X_OK):
+            return p
+    return ""
+
+
+class NginxInst(Inst):
+    """The same prefix layout served by nginx, for side-by-side comparisons."""
+
+    def argv(self, args):
+        g = "daemon off; pid logs/nginx.pid; error_log stderr;"
+        if os.getuid() == 0:
+            g += " user root;"
+        return [nginx_binary(), "-p", self.prefix + "/", "-c", self.conf, "-g", g]
+
+
+@test()
+def t_location_kinds_like_nginx():
+    """The same config and requests to nginx: every answer (status, which location, body) is the
+    same. Skipped without an nginx binary (apt-get install nginx-light)."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = loc_kinds().port
+    ng = NginxInst("nginx-kinds")
+    loc_kinds_setup(ng)
+    ng.start()
+    for path, _st, _xloc, _body in LOC_CASES:
+        want, got = loc_answer(ng.port, path), loc_answer(port, path)
+        if want[0] != 200:  # the error pages' text names the server
+            want, got = want[:2], got[:2]
+        eq(got, want, "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+
+
+# --- regex server names, captures in root and alias (issue 9) ---------------------------------------
+
+RX_NAMES = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        server_name dflt.test;
+        root dflt;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>.+)\.sites\.test$;
+        root sites/$sub;
+        location ~ ^/u/(?<user>[a-z]+)/(.*)$ { alias users/$user/$2; }
+        location /img/ { alias img/$sub/; }
+        location ~ ^/one\.png$ { alias one/logo.png; }
+        location ~ ^/dl/([^/]+)/ { root dl/$1; }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name exact.sites.test;
+        root exact;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name *.w.sites.test;
+        root wild;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name mail.*;
+        root mail;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(\w+)\.num\.test$ ~^OTHER\.(?<x>\w+)\.test$;
+        root num/$1;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^second\.sites\.test$;
+        root never;
+    }
+}
+"""
+
+RX_FILES = {
+    "dflt/index.html": "dflt\n", "exact/index.html": "exact\n", "wild/index.html": "wild\n",
+    "mail/index.html": "mail\n", "never/index.html": "WRONG: never\n",
+    "sites/foo/index.html": "site foo\n", "sites/foo/page.html": "foo page\n",
+    "sites/a.b/index.html": "site a.b\n", "users/bob/x.txt": "bob x\n",
+    "img/foo/a.png": "img foo a\n", "img/foo/index.html": "img foo index\n",
+    "one/logo.png": "logo\n", "dl/pkg/dl/pkg/file.txt": "dl pkg file\n",
+    "num/42/index.html": "num 42\n", "num/abc/index.html": "num abc\n",
+}
+
+# (Host, path, status, body or None), as nginx 1.22 answers (t_regex_server_names_like_nginx)
+RX_CASES = [
+    ("foo.sites.test", "/", 200, "site foo\n"),  # root sites/$sub
+    ("FOO.Sites.Test:8080", "/page.html", 200, "foo page\n"),  # matched lower-cased
+    ("a.b.sites.test", "/", 200, "site a.b\n"),
+    ("bar.sites.test", "/", 404, None),  # no sites/bar
+    ("exact.sites.test", "/", 200, "exact\n"),  # an exact name beats an earlier regex
+    ("x.w.sites.test", "/", 200, "wild\n"),  # so does a leading wildcard
+    ("mail.sites.test", "/", 200, "mail\n"),  # and a trailing one
+    ("second.sites.test", "/", 404, None),  # the first matching regex in file order
+    ("foo.sites.test", "/u/bob/x.txt", 200, "bob x\n"),  # alias users/$user/$2 (location's)
+    ("foo.sites.test", "/img/a.png", 200, "img foo a\n"),  # alias img/$sub/ (server's)
+    ("foo.sites.test", "/img/", 200, "img foo index\n"),
+    ("foo.sites.test", "/one.png", 200, "logo\n"),  # an alias in a regex location: the file
+    ("foo.sites.test", "/dl/pkg/file.txt", 200, "dl pkg file\n"),  # root dl/$1
+    ("42.num.test", "/", 200, "num 42\n"),  # root num/$1
+    ("other.abc.test", "/", 200, "num abc\n"),  # an upper-case regex is caseless
+    ("unknown.test", "/", 200, "dflt\n"),
+    ("sites.test", "/", 200, "dflt\n"),
+]
+
+
+def rx_setup(inst):
+    inst.write_conf(RX_NAMES)
+    for rel, text in RX_FILES.items():
+        inst.put(rel, text)
+
+
+def rx_names():
+    def setup():
+        inst = Inst("rxnames")
+        rx_setup(inst)
+        return inst.start()
+
+    return fixture("rx_names", setup)
+
+
+def rx_answer(port, host, path):
+    r = get(port, path, host)
+    return r.status, r.text()
+
+
+@test()
+def t_regex_server_names_and_captures():
+    port = rx_names().port
+    for host, path, st, body in RX_CASES:
+        got = rx_answer(port, host, path)
+        eq(got[0], st, "Host %s, GET %s: status" % (host, path))
+        if body is not None:
+            eq(got[1], body, "Host %s, GET %s: body" % (host, path))
+
+
+@test()
+def t_regex_server_names_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = rx_names().port
+    ng = NginxInst("nginx-rx")
+    rx_setup(ng)
+    ng.start()
+    for host, path, _st, _body in RX_CASES:
+        want, got = rx_answer(ng.port, host, path), rx_answer(port, host, path)
+        if want[0] != 200:
+            want, got = want[:1], got[:1]
+        eq(got, want, "Host %s, GET %s: (status, body) of zokiod vs nginx" % (host, path))
+
+
+# --- error_page ... @name (issue 9) -----------------------------------------------------------------
+
+EP_NAMED = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ep.test;
+        root html;
+        error_page 404 @fallback;
+        error_page 403 @text;
+        error_page 410 =200 @ok;
+        error_page 418 @redir;
+        error_page 415 @nope;
+
+        location /forbid/ { return 403; }
+        location /gone/ { return 410; }
+        location /teapot/ { return 418; }
+        location /nope/ { return 415; }
+        location @fallback { root fb; add_header X-Loc fallback always; }
+        location @text { add_header X-Loc text always; return 200 "text page\n"; }
+        location @ok { return 200 "ok\n"; }
+        location @redir { return 302 http://example.com/elsewhere; }
+    }
+}
+"""
+
+EP_FILES = {"html/index.html": "index\n", "fb/missing.txt": "fallback file\n",
+            "fb/sub/index.html": "WRONG: fb/sub/index.html\n", "fb/gone/x": "WRONG: fb/gone/x\n"}
+
+# (path, status, X-Loc, body or None, Location or None), as nginx 1.22 answers
+EP_CASES = [
+    ("/index.html", 200, None, "index\n", None),
+    ("/missing.txt", 404, "fallback", "fallback file\n", None),  # the file, with the 404
+    ("/missing.txt?q=1", 404, "fallback", "fallback file\n", None),
+    ("/nowhere", 404, "fallback", None, None),  # not there either: a plain 404, no second try
+    ("/forbid/x", 403, "text", "text page\n", None),  # `return 200 TEXT` keeps the 403
+    ("/gone/x", 200, None, "ok\n", None),  # =200
+    ("/teapot/", 302, None, None, "http://example.com/elsewhere"),  # a redirect stays one
+    ("/nope/x", 500, None, None, None),  # no such named location
+    # fb/sub/index.html exists: the index module redirects to /sub/index.html, which the server
+    # level answers from html/ (a 404, without error_page a second time)
+    ("/sub/", 404, None, None, None),
+]
+
+
+def ep_setup(inst):
+    inst.write_conf(EP_NAMED)
+    for rel, text in EP_FILES.items():
+        inst.put(rel, text)
+
+
+def ep_named():
+    def setup():
+        inst = Inst("epnamed")
+        ep_setup(inst)
+        return inst.start()
+
+    return fixture("ep_named", setup)
+
+
+def ep_answer(port, path):
+    r = get(port, path, "ep.test")
+    xloc = r.all("x-loc")
+    loc = r.get("location")
+    return r.status, xloc[0] if xloc else None, r.text(), loc
+
+
+@test()
+def t_error_page_named_location():
+    port = ep_named().port
+    for path, st, xloc, body, loc in EP_CASES:
+        got = ep_answer(port, path)
+        eq(got[:2], (st, xloc), "GET %s: (status, X-Loc)" % path)
+        if body is not None:
+            eq(got[2], body, "GET %s: body" % path)
+        if loc is not None:
+            eq(got[3], loc, "GET %s: Location" % path)
+    r = get(port, "/missing.txt", "ep.test", method="HEAD")
+    eq((r.status, r.all("x-loc")), (404, ["fallback"]), "HEAD /missing.txt")
+
+
+@test()
+def t_error_page_named_location_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = ep_named().port
+    ng = NginxInst("nginx-ep")
+    ep_setup(ng)
+    ng.start()
+    for path, _st, _xloc, _body, _loc in EP_CASES:
+        want, got = ep_answer(ng.port, path), ep_answer(port, path)
+        if not (want[2].startswith("<html>") or want[0] in (301, 302)):  # generated pages differ
+            eq(got[:3], want[:3], "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+        else:
+            eq(got[:2], want[:2], "GET %s: (status, X-Loc) of zokiod vs nginx" % path)
 
 
 def listing():

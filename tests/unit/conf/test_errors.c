@@ -216,8 +216,8 @@ ZT_TEST(errors_listen_and_names)
          "supported by zokiod"},
         {"http { server { listen unix:/tmp/s; } }",
          "main.conf:1: unix domain socket \"unix:/tmp/s\" is not supported by zokiod"},
-        {"http { server { server_name ~^www\\d+$; } }",
-         "main.conf:1: regex server name \"~^www\\d+$\" is not supported by zokiod"},
+        {"http { server { server_name ~^www\\d+$ ~^(www; } }",
+         "main.conf:1: pcre2_compile() failed: missing closing parenthesis in \"^(www\""},
         {"http { server { server_name w*w.example.com; } }",
          "main.conf:1: invalid server name or wildcard \"w*w.example.com\""},
         {"http { server { server_name *example.com; } }",
@@ -247,18 +247,6 @@ ZT_TEST(errors_listen_and_names)
 ZT_TEST(errors_locations)
 {
     static const err_case_t cases[] = {
-        {TC_SERVER("location /a {\n  location /a/b { }\n}\n"),
-         "main.conf:5: nested location \"/a/b\" is not supported by zokiod"},
-        {TC_SERVER("location ~ \\.php$ { }\n"),
-         "main.conf:4: regex location \"\\.php$\" is not supported by zokiod"},
-        {TC_SERVER("location ~* \\.jpg { }\n"),
-         "main.conf:4: regex location \"\\.jpg\" is not supported by zokiod"},
-        {TC_SERVER("location ~\\.php { }\n"),
-         "main.conf:4: regex location \"\\.php\" is not supported by zokiod"},
-        {TC_SERVER("location @fallback { }\n"),
-         "main.conf:4: named location \"@fallback\" is not supported by zokiod"},
-        {TC_SERVER("error_page 404 @fallback;\n"),
-         "main.conf:4: named location \"@fallback\" is not supported by zokiod"},
         {TC_SERVER("error_page 404 = /x;\n"),
          "main.conf:4: \"=\" without a code in \"error_page\" is not supported by zokiod"},
         {TC_SERVER("location { }\n"),
@@ -266,6 +254,76 @@ ZT_TEST(errors_locations)
         {TC_SERVER("location \"\" { }\n"),
          "main.conf:4: invalid value \"\" in \"location\" directive"},
         {TC_SERVER("location /x;\n"), "main.conf:4: directive \"location\" has no opening \"{\""},
+        {TC_SERVER("location ~** /x { }\n"), "main.conf:4: invalid location modifier \"~**\""},
+        {TC_SERVER("location @x /x { }\n"), "main.conf:4: invalid location modifier \"@x\""},
+    };
+    RUN(cases);
+}
+
+/* nginx's messages (ngx_http_core_location), checked with nginx -t */
+ZT_TEST(errors_nested_locations)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location /a {\n  location /b { }\n}\n"),
+         "main.conf:5: location \"/b\" is outside location \"/a\""},
+        {TC_SERVER("location /a/ {\n  location /a { }\n}\n"),
+         "main.conf:5: location \"/a\" is outside location \"/a/\""},
+        {TC_SERVER("location /a {\n  location = /b { }\n}\n"),
+         "main.conf:5: location \"/b\" is outside location \"/a\""},
+        {TC_SERVER("location /a {\n  location /a/b {\n    location /a/c { }\n  }\n}\n"),
+         "main.conf:6: location \"/a/c\" is outside location \"/a/b\""},
+        {TC_SERVER("location ~ \\.php$ {\n  location /x { }\n}\n"),
+         "main.conf:5: location \"/x\" is outside location \"\\.php$\""},
+        {TC_SERVER("location = /a {\n  location /a/b { }\n}\n"),
+         "main.conf:5: location \"/a/b\" cannot be inside the exact location \"/a\""},
+        {TC_SERVER("location = /a {\n  location ~ x { }\n}\n"),
+         "main.conf:5: location \"x\" cannot be inside the exact location \"/a\""},
+        {TC_SERVER("location @a {\n  location /a/b { }\n}\n"),
+         "main.conf:5: location \"/a/b\" cannot be inside the named location \"@a\""},
+        {TC_SERVER("location @a {\n  location @b { }\n}\n"),
+         "main.conf:5: location \"@b\" cannot be inside the named location \"@a\""},
+        {TC_SERVER("location /a {\n  location @b { }\n}\n"),
+         "main.conf:5: named location \"@b\" can be on the server level only"},
+        {TC_SERVER("location ~ a {\n  location @b { }\n}\n"),
+         "main.conf:5: named location \"@b\" can be on the server level only"},
+    };
+    RUN(cases);
+}
+
+ZT_TEST(errors_duplicate_locations)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location /a { }\nlocation /a { }\n"), "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location = /a { }\nlocation =/a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location /a { }\nlocation ^~ /a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location ^~ /a { }\nlocation /a { }\n"),
+         "main.conf:5: duplicate location \"/a\""},
+        {TC_SERVER("location /a {\n  location /a/b { }\n  location /a/b { }\n}\n"),
+         "main.conf:6: duplicate location \"/a/b\""},
+    };
+    RUN(cases);
+}
+
+ZT_TEST(errors_bad_regex)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("location ~ (foo { }\n"),
+         "main.conf:4: pcre2_compile() failed: missing closing parenthesis in \"(foo\""},
+        {TC_SERVER("\nlocation ~* \"a[\" { }\n"),
+         "main.conf:5: pcre2_compile() failed: missing terminating ] for character class in "
+         "\"a[\""},
+        {TC_SERVER("location ~ a)b { }\n"),
+         "main.conf:4: pcre2_compile() failed: unmatched closing parenthesis in \"a)b\" at "
+         "\")b\""},
+        {TC_SERVER("location /a {\n  location ~* \"x{2,1}\" { }\n}\n"),
+         "main.conf:5: pcre2_compile() failed: numbers out of order in {} quantifier in "
+         "\"x{2,1}\" at \"}\""},
+        {TC_SERVER("location ~ ((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))) "
+                   "{ }\n"),
+         "main.conf:4: regex \"((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))\" "
+         "has 32 capture groups: zokiod supports at most 31"},
     };
     RUN(cases);
 }
@@ -327,6 +385,31 @@ ZT_TEST(errors_variables)
         {"http { access_log logs/$host.log; }",
          "main.conf:1: variable \"$host\" in \"access_log\" directive is not supported by "
          "zokiod"},
+    };
+    RUN(cases);
+}
+
+/* root and alias take regex captures: $1..$9, and named groups some regex of the config has */
+ZT_TEST(errors_capture_variables)
+{
+    static const err_case_t cases[] = {
+        {TC_SERVER("root /srv/$sub;\n"),
+         "main.conf:4: variable \"$sub\" in \"root\" directive is not supported by zokiod"},
+        {TC_SERVER("server_name ~^(?<sub>.+)$;\nlocation / {\n  alias /srv/${subx}/;\n}\n"),
+         "main.conf:6: variable \"$subx\" in \"alias\" directive is not supported by zokiod"},
+        {TC_SERVER("root /srv/$0;\n"),
+         "main.conf:4: variable \"$0\" in \"root\" directive is not supported by zokiod"},
+        {TC_SERVER("root /srv/$;\n"), "main.conf:4: invalid variable name"},
+        {TC_SERVER("root /srv/$/x;\n"), "main.conf:4: invalid variable name"},
+        {TC_SERVER("root /srv/${a;\n"),
+         "main.conf:4: the closing bracket in \"a\" variable is missing"},
+        /* the check waits for the end of http {}: a later error comes first */
+        {TC_SERVER("root /srv/$host;\nlisten x:y;\n"),
+         "main.conf:5: invalid port in \"x:y\" of the \"listen\" directive"},
+        {TC_SERVER("index $1.html;\n"),
+         "main.conf:4: variable \"$1\" in \"index\" directive is not supported by zokiod"},
+        {TC_SERVER("server_name ~(?<a>x)$ $a;\n"),
+         "main.conf:4: variable \"$a\" in \"server_name\" directive is not supported by zokiod"},
     };
     RUN(cases);
 }
