@@ -1869,6 +1869,95 @@ def t_error_page_named_location_like_nginx():
             eq(got[:2], want[:2], "GET %s: (status, X-Loc) of zokiod vs nginx" % path)
 
 
+# --- host parsing, regex server names and index redirects together (merge of wt-9b and wt-9c) ----
+
+MIX_CONF = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name other.test;
+        root other;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>[a-z]+)\.rx\.test$;
+        root site/$sub;
+        location ~ \.html$ { add_header X-Loc rx-html always; }
+        location = /abs/ { index /abs.txt; }
+        location /loop/ { index /loop/; }
+    }
+}
+"""
+
+MIX_FILES = {"site/foo/index.html": "foo index\n", "site/bar/index.html": "bar index\n",
+             "site/foo/abs.txt": "foo abs\n", "other/index.html": "other index\n"}
+
+# (target, Host, status, X-Loc, body or None, Connection or None), as nginx 1.22 answers: the
+# host request.c parses (lower-cased, no port or trailing dot, an absolute-form's first) picks
+# the regex server, whose capture the index redirect's location still sees in its root
+MIX_CASES = [
+    ("/", "foo.rx.test", 200, "rx-html", "foo index\n", None),
+    ("/", "FOO.Rx.TEST.:8080", 200, "rx-html", "foo index\n", None),
+    ("http://Bar.RX.test/", "other.test", 200, "rx-html", "bar index\n", None),
+    ("http://bar.rx.test./index.html?a=1", "foo.rx.test", 200, "rx-html", "bar index\n", None),
+    ("/", "other.test", 200, None, "other index\n", None),
+    ("/", "nomatch.test", 200, None, "other index\n", None),
+    ("/abs/", "foo.rx.test", 200, None, "foo abs\n", None),
+    ("/loop/", "foo.rx.test", 500, None, None, "close"),
+    ("/", "a..rx.test", 400, None, None, "close"),
+]
+
+
+def mix_setup(inst):
+    inst.write_conf(MIX_CONF)
+    for rel, text in MIX_FILES.items():
+        inst.put(rel, text)
+
+
+def mix_server():
+    def setup():
+        inst = Inst("mix")
+        mix_setup(inst)
+        return inst.start()
+
+    return fixture("mix", setup)
+
+
+def mix_answer(port, target, host):
+    r = get(port, target, host)
+    xloc, conn = r.all("x-loc"), r.all("connection")
+    return (r.status, xloc[0] if xloc else None, r.text() if r.status == 200 else None,
+            conn[0] if conn and conn[0] == "close" else None)
+
+
+@test()
+def t_host_regex_server_index_redirect():
+    port = mix_server().port
+    for target, host, *want in MIX_CASES:
+        got = mix_answer(port, target, host)
+        eq(got[:2], tuple(want[:2]), "GET %s, Host %s: (status, X-Loc)" % (target, host))
+        if want[2] is not None:
+            eq(got[2], want[2], "GET %s, Host %s: body" % (target, host))
+        if want[3] is not None:
+            eq(got[3], want[3], "GET %s, Host %s: Connection" % (target, host))
+
+
+@test()
+def t_host_regex_server_index_redirect_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = mix_server().port
+    ng = NginxInst("nginx-mix")
+    mix_setup(ng)
+    ng.start()
+    for target, host, *_ in MIX_CASES:
+        want, got = mix_answer(ng.port, target, host), mix_answer(port, target, host)
+        eq(got, want, "GET %s, Host %s: (status, X-Loc, body, close) of zokiod vs nginx"
+           % (target, host))
+
+
 def listing():
     r = get(locations().port, "/list/")
     status(r, 200, "autoindex on: GET /list/")
