@@ -405,8 +405,9 @@ static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc
     (void)sc;
     if (zc_parse_time_ms(d->args[0], &h->keepalive_timeout_ms) < 0)
         return zc_invalid(ld, d, d->args[0]);
-    if (d->nargs > 1) {
-        if (zc_parse_time_ms(d->args[1], &hdr) < 0) return zc_invalid(ld, d, d->args[1]);
+    if (d->nargs > 1) { /* seconds: nginx refuses "ms" here */
+        if (zc_parse_time_ms(d->args[1], &hdr) < 0 || strstr(d->args[1], "ms"))
+            return zc_invalid(ld, d, d->args[1]);
         h->keepalive_header_timeout_ms = hdr;
     }
     return 0;

@@ -212,8 +212,8 @@ typedef struct zc_http {
     int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
     int sendfile;
     uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive */
-    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value ("Keep-Alive: timeout=");
-                                             0 = not sent */
+    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
+                                             ("Keep-Alive: timeout="); 0 = not sent */
     uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
     unsigned keepalive_requests;
     uint64_t client_max_body_size; /* 0 = no limit */

@@ -135,10 +135,9 @@ static int parse_input(zh_conn_t *c)
     while (c->in_len) {
         if (!zh_out_has_room(c)) return P_FLUSH; /* answer what we have first */
         const char *data = base + c->in_off;
-        c->pctx.data = data;
-        llhttp_errno_t err = llhttp_execute(&c->parser, data, c->in_len);
+        size_t used;
+        llhttp_errno_t err = zh_parse_execute(&c->parser, data, c->in_len, &used);
         if (err == HPE_OK) { /* all of it used: a request is still incomplete */
-            zh_parse_note_tail(&c->pctx, data, c->in_len);
             c->in_len = 0;
             break;
         }
@@ -148,14 +147,11 @@ static int parse_input(zh_conn_t *c)
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
-            int st = zh_req_error_status(&c->w->req, err, data, c->in_len,
-                                         llhttp_get_error_pos(&c->parser));
+            int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
             fail_request(c, st);
             return P_FLUSH;
         }
-        size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
-        zh_parse_note_tail(&c->pctx, data, used);
         c->in_off += (uint32_t)used;
         c->in_len -= (uint32_t)used;
         /* Upgrade is ignored (RFC 9110 section 7.8): answer it as a plain request and read on

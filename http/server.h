@@ -107,6 +107,7 @@ typedef struct zh_limits {
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */
     uint64_t keepalive_timeout;  /* ns idle between requests */
+    uint32_t keepalive_header;   /* s in "Keep-Alive: timeout=N" (2nd keepalive_timeout); 0: none */
     uint64_t header_timeout;     /* ns to receive a whole request head */
     uint64_t body_timeout;       /* ns between two reads of a request body */
     uint64_t send_timeout;       /* ns without write progress */

@@ -190,14 +190,21 @@ void zh_tls_cert_free(zh_tls_cert_t *c)
     free(c);
 }
 
-/* SNI: the certificate of the server block the name picks, as Host would pick it */
+/* SNI: the certificate of the server block the name picks, as Host would pick it (server names
+ * are matched on the lower-cased name without a trailing dot, as http/request.c leaves a Host) */
 static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
 {
     zh_tls_ctx_t *x = p;
     char host[256];
-    long hl = zh_host_normalize((const char *)name, len, host, sizeof host);
-    const zh_vhost_t *v =
-        hl < 0 ? x->dflt : zh_vhost_pick(x->vhosts, x->n, x->dflt, host, (size_t)hl, x->md, NULL);
+    if (len && name[len - 1] == '.') len--;
+    const zh_vhost_t *v = x->dflt;
+    if (len && len < sizeof host) {
+        for (size_t i = 0; i < len; i++)
+            host[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i]);
+        host[len] = 0;
+        v = zh_vhost_pick(x->vhosts, x->n, x->dflt, host, len, x->md, NULL);
+        if (!v) v = x->dflt; /* a regex that could not be run */
+    }
     zh_tls_cert_t *cert = x->dflt_cert;
     for (uint32_t i = 0; i < x->n; i++)
         if (x->vhosts[i] == v) {

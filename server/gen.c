@@ -265,6 +265,7 @@ static void build_limits(zs_gen_t *g)
     }
     l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
     l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
+    l->keepalive_header = (uint32_t)MIN(h->keepalive_header_timeout_ms / 1000, UINT32_MAX);
     l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
     l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
     l->send_timeout = h->send_timeout_ms * ZK_MSEC;

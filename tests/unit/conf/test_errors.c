@@ -112,6 +112,9 @@ ZT_TEST(errors_bad_values)
          "main.conf:2: invalid value \"abc\" in \"keepalive_timeout\" directive"},
         {"http { keepalive_timeout 5 x; }",
          "main.conf:1: invalid value \"x\" in \"keepalive_timeout\" directive"},
+        /* the Keep-Alive header's value is in seconds: nginx refuses milliseconds there */
+        {"http { keepalive_timeout 5 1500ms; }",
+         "main.conf:1: invalid value \"1500ms\" in \"keepalive_timeout\" directive"},
         {"http { client_max_body_size 1x; }",
          "main.conf:1: invalid value \"1x\" in \"client_max_body_size\" directive"},
         {"http { send_timeout -1; }", "main.conf:1: invalid value \"-1\" in \"send_timeout\" "
