@@ -223,8 +223,9 @@ def curl(port, name, path, *extra):
             "%s:%d:127.0.0.1" % (name, port), "https://%s:%d%s" % (name, port, path)]
            + list(extra))
     if r.returncode:
-        raise Fail("curl https://%s%s: exit %d: %s" % (name, path, r.returncode,
-                                                      r.stdout.decode()[-300:]))
+        log = " | ".join(l for i in INSTANCES for l in i.error_log().splitlines()[-4:])
+        raise Fail("curl https://%s%s: exit %d: %s; error log: %s" % (
+            name, path, r.returncode, r.stdout.decode()[-200:].strip(), log[-600:]))
     return r.stdout
 
 
@@ -352,6 +353,13 @@ def t_garbage_client_hello():
         st, _, body, _ = get(good, "/", "a.test")
         eq((st, body), (200, b"site a\n"), "the other connection")
     expect(srv.alive(), "zokiod still running")
+    # logged at info level, never as an error
+    log = srv.error_log()
+    expect(harness.wait_for(lambda: "[info]" in srv.error_log() and "TLS handshake failed"
+                            in srv.error_log(), 2), "no info line: " + log[-300:])
+    bad = [l for l in srv.error_log().splitlines()
+           if re.search(r"\[(error|crit|alert|emerg)\].*handshake", l)]
+    expect(not bad, "handshake failures logged above info: " + " | ".join(bad[:2]))
 
 
 @test()
