@@ -146,6 +146,11 @@ class Server(harness.Process):
         self.spawn([harness.ZOKIOD, "-c", self.conf], harness.REPO, harness.server_env())
         self.wait_accepting([self.port], 0.05, "zokiod",
                             "zokiod not accepting on %d after %.0f s; stderr: %s")
+        # the port may have accepted for another process (tests of other suites run
+        # alongside): ours must have bound it and logged its start, and still be running
+        started = harness.wait_for(lambda: "started, configuration" in self.error_log(), 3)
+        expect(started and self.alive(), "zokiod did not start on port %d: %s; stderr: %s"
+               % (self.port, self.how_died(), self.stderr_tail()))
 
     def stop(self):
         if self.alive():
