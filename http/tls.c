@@ -419,12 +419,11 @@ static int tls_handshake(zh_conn_t *c, zk_task_t *t, int *res)
             return f < 0 ? -1 : 0;
         }
         if (tc->hs_done) return 1;
-        if (!tc->clen) { /* mbedtls waits for bytes only after it used what it had */
+        if (tc->ssl.state == MBEDTLS_SSL_HELLO_REQUEST) { /* not started: look at byte one */
             int in = tls_input(tc, t, res);
             if (in <= 0) return in;
             const char *b = (const char *)zk_buf_ptr(c->srv->loop, tc->cbid) + tc->coff;
-            if (mbedtls_ssl_get_bytes_avail(&tc->ssl) == 0 && tc->ssl.state == 0 && b[0] >= 'A' &&
-                b[0] <= 'Z') {
+            if (b[0] >= 'A' && b[0] <= 'Z') {
                 tls_info(c, "client sent plain HTTP request to HTTPS port");
                 plain_http(c);
                 *res = 0;
