@@ -86,6 +86,11 @@ static const spec_t specs[] = {
     {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},
+    {"ssl_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_ciphers},
+    {"ssl_prefer_server_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_tickets", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
+    {"ssl_handshake_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
 };
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
@@ -405,8 +410,9 @@ static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc
     (void)sc;
     if (zc_parse_time_ms(d->args[0], &h->keepalive_timeout_ms) < 0)
         return zc_invalid(ld, d, d->args[0]);
-    if (d->nargs > 1) {
-        if (zc_parse_time_ms(d->args[1], &hdr) < 0) return zc_invalid(ld, d, d->args[1]);
+    if (d->nargs > 1) { /* seconds: nginx refuses "ms" here */
+        if (zc_parse_time_ms(d->args[1], &hdr) < 0 || strstr(d->args[1], "ms"))
+            return zc_invalid(ld, d, d->args[1]);
         h->keepalive_header_timeout_ms = hdr;
     }
     return 0;
@@ -502,6 +508,7 @@ static int set_defaults(zc_load_t *ld)
     h->large_header_buffers_size = 8192;
     h->server_tokens = 1;
     ld->http_level.autoindex = -1;
+    zc_ssl_unset(&ld->http_level);
     if (c->error_log == NULL || c->error_log_level == NULL || c->pid == NULL ||
         c->backend == NULL || h->default_type == NULL || h->access_log == NULL)
         return zc_oom(ld);

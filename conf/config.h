@@ -260,13 +260,29 @@ typedef struct zc_server {
     zc_try_t *try_files;                         /* for requests no location takes */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
-    unsigned ssl_protocols;                      /* ZC_TLSv1_2 | ZC_TLSv1_3 (default both) */
+    unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */
+    const char *ssl_protocols_file; /* where ssl_protocols was set (line 0: not set) */
+    int ssl_protocols_line;
+    char **ssl_ciphers; /* `ssl_ciphers A:B`: the names in order (nssl_ciphers 0: default) */
+    size_t nssl_ciphers;
+    const char *ssl_ciphers_file;
+    int ssl_ciphers_line;
+    int ssl_prefer_server_ciphers;     /* default off (the TLS library always prefers ours) */
+    int ssl_session_tickets;           /* default on */
+    uint64_t ssl_session_timeout_ms;   /* default 5m: the ticket lifetime */
+    uint64_t ssl_handshake_timeout_ms; /* default 10s */
+    /* where ssl_certificate / ssl_certificate_key were set (inherited with them), for errors
+     * found when server/ loads the files */
+    const char *ssl_certificate_file, *ssl_certificate_key_file;
+    int ssl_certificate_line, ssl_certificate_key_line;
     const char *file;
     int line;
 } zc_server_t;
 
 #define ZC_TLSv1_2 1u
 #define ZC_TLSv1_3 2u
+#define ZC_TLSv1   4u /* also SSLv2 and SSLv3: accepted, warned about, never spoken */
+#define ZC_TLSv1_1 8u
 
 /* One `types {}` entry: a file name extension and its media type (`TYPE EXT...;` gives one
  * pair per EXT). */
@@ -286,8 +302,8 @@ typedef struct zc_http {
     int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
     int sendfile;
     uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive */
-    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value ("Keep-Alive: timeout=");
-                                             0 = not sent */
+    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
+                                             ("Keep-Alive: timeout="); 0 = not sent */
     uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
     unsigned keepalive_requests;
     uint64_t client_max_body_size; /* 0 = no limit */

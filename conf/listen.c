@@ -222,10 +222,19 @@ static int inherit_server(zc_load_t *ld, size_t k)
     if (s->nheaders == 0) s->headers = h->headers, s->nheaders = h->nheaders;
     if (s->nerror_pages == 0) s->error_pages = h->error_pages, s->nerror_pages = h->nerror_pages;
     if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
-    if (s->ssl_certificate == NULL) s->ssl_certificate = h->ssl_certificate;
-    if (s->ssl_certificate_key == NULL) s->ssl_certificate_key = h->ssl_certificate_key;
+    if (s->ssl_certificate == NULL) {
+        s->ssl_certificate = h->ssl_certificate;
+        s->ssl_certificate_file = h->ssl_certificate_file;
+        s->ssl_certificate_line = h->ssl_certificate_line;
+    }
+    if (s->ssl_certificate_key == NULL) {
+        s->ssl_certificate_key = h->ssl_certificate_key;
+        s->ssl_certificate_key_file = h->ssl_certificate_key_file;
+        s->ssl_certificate_key_line = h->ssl_certificate_key_line;
+    }
     if (s->ssl_protocols == 0) s->ssl_protocols = h->ssl_protocols;
     if (s->ssl_protocols == 0) s->ssl_protocols = ZC_TLSv1_2 | ZC_TLSv1_3;
+    zc_ssl_inherit(s, h);
     if (s->nlistens == 0) {
         zc_listen_t *l = &s->listens[s->nlistens++];
         set_addr(l, "0.0.0.0", 0, 80);

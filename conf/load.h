@@ -95,6 +95,13 @@ int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+/* ssl.c: the other ssl_* directives; zc_ssl_unset() marks a new server's as not set,
+ * zc_ssl_inherit() fills them from http {} or the defaults. */
+int zc_h_ssl_ciphers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_flag(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_time(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+void zc_ssl_unset(zc_server_t *s);
+void zc_ssl_inherit(zc_server_t *s, const zc_server_t *h);
 
 /* location.c: makes the settings of s's locations, nested ones too, effective (after s's own
  * are). */

@@ -4,7 +4,8 @@
 #include <string.h>
 
 /* Families of directives: any name starting with one of these. (ssl_certificate,
- * ssl_certificate_key and ssl_protocols are implemented and looked up before this list.) */
+ * ssl_certificate_key, ssl_protocols, ssl_ciphers, ssl_prefer_server_ciphers, ssl_session_tickets,
+ * ssl_session_timeout and ssl_handshake_timeout are implemented and looked up before this list.) */
 static const char *const prefixes[] = {
     "proxy_",
     "fastcgi_",

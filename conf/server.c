@@ -26,6 +26,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
         zc_calloc(ld, zc_count(blk, "error_page", 0), sizeof(zc_error_page_t), &failed);
     s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
     s->autoindex = -1;
+    zc_ssl_unset(s);
     return failed ? -1 : 0;
 }
 
@@ -221,10 +222,15 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         return zc_err(ld, d, "cannot load certificate%s \"%s\": open() failed (%s)",
                       key ? " key" : "", path, strerror(errno));
     close(fd);
-    if (key)
+    if (key) {
         sc->srv->ssl_certificate_key = path;
-    else
+        sc->srv->ssl_certificate_key_file = d->file;
+        sc->srv->ssl_certificate_key_line = d->line;
+    } else {
         sc->srv->ssl_certificate = path;
+        sc->srv->ssl_certificate_file = d->file;
+        sc->srv->ssl_certificate_line = d->line;
+    }
     return 0;
 }
 
@@ -238,13 +244,20 @@ int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
             set |= ZC_TLSv1_2;
         else if (strcmp(p, "TLSv1.3") == 0)
             set |= ZC_TLSv1_3;
-        else if (strcmp(p, "SSLv2") == 0 || strcmp(p, "SSLv3") == 0 || strcmp(p, "TLSv1") == 0 ||
-                 strcmp(p, "TLSv1.1") == 0)
-            return zc_err(ld, d, "protocol \"%s\" in \"ssl_protocols\" is not supported by zokiod",
-                          p);
+        else if (strcmp(p, "TLSv1.1") == 0)
+            set |= ZC_TLSv1_1;
+        else if (strcmp(p, "SSLv2") == 0 || strcmp(p, "SSLv3") == 0 || strcmp(p, "TLSv1") == 0)
+            set |= ZC_TLSv1;
         else
             return zc_invalid(ld, d, p);
     }
+    /* the others are warned about by server/ when it builds TLS (zokiod speaks TLS 1.2 only) */
+    if (!(set & ZC_TLSv1_2))
+        return zc_err(ld, d,
+                      "\"ssl_protocols\" without TLSv1.2: zokiod speaks TLS 1.2 only (mbedtls 2.28 "
+                      "has no TLS 1.3 server; TLS 1.0 and 1.1 are unsafe)");
     sc->srv->ssl_protocols = set;
+    sc->srv->ssl_protocols_file = d->file;
+    sc->srv->ssl_protocols_line = d->line;
     return 0;
 }

@@ -146,3 +146,19 @@ void zh_out_release(zh_conn_t *c)
     c->arena.p = NULL;
     c->arena.cap = c->arena.used = 0;
 }
+
+void zh_out_consumed(zh_conn_t *c, size_t n)
+{
+    zh_work_t *w = c->w;
+    zh_seg_t *s = &w->segs[w->seg_head];
+    if (s->mem)
+        s->mem += n;
+    else
+        s->off += n;
+    s->len -= n;
+    if (s->len == 0) {
+        seg_drop(c, s);
+        w->seg_head++;
+    }
+    if (w->seg_head == w->nseg) w->out_used = w->nseg = w->seg_head = 0;
+}

@@ -1,28 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: virtual host and location selection, in nginx's order (see route.h). */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http/route.h"
-
-long zh_host_normalize(const char *host, size_t len, char *out, size_t cap)
-{
-    if (len && host[0] == '[') { /* "[::1]:8080": the port follows the literal */
-        const char *end = memchr(host, ']', len);
-        if (end) len = (size_t)(end - host) + 1;
-    } else {
-        const char *colon = memchr(host, ':', len);
-        if (colon) len = (size_t)(colon - host);
-    }
-    while (len && host[len - 1] == '.')
-        len--;
-    if (len >= cap) return -1;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (char)tolower((unsigned char)host[i]);
-    out[len] = 0;
-    return (long)len;
-}
 
 /* "*.example.com" matches "a.example.com" and "a.b.example.com" (not "example.com");
  * "www.example.*" matches "www.example.org". Returns the length matched, 0 for no match. */

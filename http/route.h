@@ -8,12 +8,8 @@
 
 #include "http/server.h"
 
-/* A Host header value as server names are matched: lower-cased, without ":port" (also after an
- * IPv6 literal "[::1]:80") and without trailing dots. Writes it to `out` (NUL-terminated) and
- * returns its length, or -1 when it needs `cap` bytes or more. */
-long zh_host_normalize(const char *host, size_t len, char *out, size_t cap);
-
-/* The vhost for a normalized host (zh_host_normalize(); NULL: the request has none), in nginx's
+/* The vhost for a request's host name (zh_req_t.host lower-cased: no port, no trailing dot;
+ * NULL: the request has none), in nginx's
  * order: an exact name, else the longest matching "*.suffix", else the longest "prefix.*", else
  * the first `server_name ~RE` that matches, servers and names in file order (its groups go to
  * *caps), else `dflt`. NULL when a regex could not be run (a PCRE2 match limit: answer 500). */

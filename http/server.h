@@ -105,6 +105,8 @@ typedef struct zh_hooks {
     const char *server_header; /* "zokiod" or "zokiod/VERSION" */
     /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
     void (*error_log)(const char *line);
+    /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
+    void (*info_log)(const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {
@@ -115,6 +117,7 @@ typedef struct zh_limits {
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */
     uint64_t keepalive_timeout;  /* ns idle between requests */
+    uint32_t keepalive_header;   /* s in "Keep-Alive: timeout=N" (2nd keepalive_timeout); 0: none */
     uint64_t header_timeout;     /* ns to receive a whole request head */
     uint64_t body_timeout;       /* ns between two reads of a request body */
     uint64_t send_timeout;       /* ns without write progress */

@@ -26,6 +26,7 @@ typedef struct zh_listener {
     const zh_vhost_t *const *vhosts;
     uint32_t nvhosts;
     const zh_vhost_t *dflt;
+    struct zh_tls_ctx *tls; /* listen ... ssl: the address's TLS context (borrowed), else NULL */
 } zh_listener_t;
 
 struct zh_server {

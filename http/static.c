@@ -15,6 +15,7 @@
 #include "http/errlog.h"
 #include "http/head.h"
 #include "http/route.h"
+#include "http/status.h"
 #include "http/out.h"
 #include "http/response.h"
 #include "http/vars.h"
@@ -36,11 +37,40 @@ static int errno_status(int err)
     }
 }
 
-/* the validator lines of a file */
-static void file_fields(zh_sink_t *b, const zh_file_t *f)
+/* A file's response, and the validators it carries. nginx's add_header replaces a file's
+ * Last-Modified and ETag instead of adding a second line (head.c, zh_head_replaced()), and its
+ * range filter then checks If-Range against what is sent; 304 and 412 are still decided on the
+ * file's own (its not_modified filter runs before add_header's). */
+typedef struct {
+    const zh_file_t *f;
+    uint8_t own_lm, own_etag; /* the file's own line goes out */
+    const char *etag;         /* the ETag sent (the file's or add_header's), NULL for none */
+    size_t etag_len;
+    time_t mtime; /* the Last-Modified sent, as a time; NO_TIME when none or not a date */
+    int status;
+} sent_t;
+
+#define NO_TIME ((time_t)INT64_MIN) /* no HTTP-date parses to it */
+
+static void sent_init(sent_t *s, const zh_conn_t *c, const zh_file_t *f, int status)
 {
-    zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
-    zh_head_field(b, "ETag", f->etag, f->etag_len);
+    const zh_header_t *lm = zh_head_replaced(c->loc, "Last-Modified", status);
+    const zh_header_t *et = zh_head_replaced(c->loc, "ETag", status);
+    s->f = f;
+    s->status = status;
+    s->own_lm = !lm;
+    s->own_etag = !et;
+    s->etag = et ? (*et->value ? et->value : NULL) : f->etag;
+    s->etag_len = !et ? f->etag_len : s->etag ? strlen(s->etag) : 0;
+    s->mtime = f->mtime;
+    if (lm && zh_date_parse(lm->value, strlen(lm->value), &s->mtime) < 0) s->mtime = NO_TIME;
+}
+
+/* the validator lines of a file */
+static void file_fields(zh_sink_t *b, const sent_t *s)
+{
+    if (s->own_lm) zh_head_field(b, "Last-Modified", s->f->lastmod, ZH_DATE_LEN);
+    if (s->own_etag) zh_head_field(b, "ETag", s->f->etag, s->f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -48,11 +78,6 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     if (f->data) return zh_out_mem(c, f->data + off, (size_t)len, f);
     return zh_out_file(c, f, off, len);
 }
-
-typedef struct {
-    const zh_file_t *f;
-    int status;
-} full_t;
 
 /* the prebuilt lines but Last-Modified and Accept-Ranges, which nginx sends with 200 only (an
  * error page's file keeps its ETag) */
@@ -69,13 +94,22 @@ static void error_page_lines(zh_sink_t *b, const char *h, size_t n)
 
 static void full_fields(zh_sink_t *b, const void *arg)
 {
-    const full_t *a = arg;
-    const zh_file_t *f = a->f;
-    if (f->hdr && a->status != 200) {
-        error_page_lines(b, f->hdr, f->hdr_len);
-    } else if (f->hdr) {
+    const sent_t *s = arg;
+    const zh_file_t *f = s->f;
+    int page = s->status != 200; /* an error page's file: no Last-Modified, no Accept-Ranges */
+    if (f->hdr && s->own_lm && s->own_etag && !page) {
         zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                                /* a generated page */
+    } else if (f->hdr && s->own_etag && page) {
+        error_page_lines(b, f->hdr, f->hdr_len);
+    } else if (f->hdr) { /* the same lines, less a replaced validator */
+        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        ZH_SINK_LIT(b, "Content-Length: ");
+        zh_sink_u64(b, f->size);
+        ZH_SINK_LIT(b, "\r\n");
+        if (s->own_lm && !page) zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
+        if (s->own_etag) zh_head_field(b, "ETag", f->etag, f->etag_len);
+        if (!page) ZH_SINK_LIT(b, "Accept-Ranges: bytes\r\n");
+    } else { /* a generated page */
         ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
         zh_sink_u64(b, f->size);
         ZH_SINK_LIT(b, "\r\n");
@@ -86,9 +120,10 @@ static void full_fields(zh_sink_t *b, const void *arg)
 /* the whole file, with 200 (or the status of an error_page) */
 static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
-    full_t a = {f, status};
+    sent_t s;
+    sent_init(&s, c, f, status);
     c->resp_bytes = head ? 0 : f->size;
-    int r = zh_head_emit(c, status, full_fields, &a);
+    int r = zh_head_emit(c, status, full_fields, &s);
     if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
@@ -101,8 +136,10 @@ static void fields_304(zh_sink_t *b, const void *arg)
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
 {
+    sent_t s;
+    sent_init(&s, c, f, 304);
     c->resp_bytes = 0;
-    return zh_head_emit(c, 304, fields_304, f);
+    return zh_head_emit(c, 304, fields_304, &s);
 }
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
@@ -116,6 +153,7 @@ static int send_416(zh_conn_t *c, zh_file_t *f, int head)
 
 typedef struct {
     const zh_file_t *f;
+    const sent_t *sent;
     const zh_range_t *rg;
     unsigned n, index;
     const char *boundary;
@@ -125,7 +163,7 @@ static void range_fields(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    file_fields(b, f);
+    file_fields(b, a->sent);
     if (a->n == 1) {
         zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
         ZH_SINK_LIT(b, "Content-Length: ");
@@ -157,11 +195,12 @@ static void part_trailer(zh_sink_t *b, const void *arg)
     zh_range_trailer(b, a->boundary);
 }
 
-static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigned n)
+static int send_ranges(zh_conn_t *c, zh_file_t *f, const sent_t *s, const zh_range_t *rg,
+                       unsigned n)
 {
     static uint64_t seq;
     char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
-    ranges_t a = {f, rg, n, 0, boundary};
+    ranges_t a = {f, s, rg, n, 0, boundary};
     if (n > 1)
         zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
     c->resp_bytes = 0;
@@ -195,13 +234,15 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     if (st == 304) return send_304(c, f);
     if (st == 412) return zh_resp_error(c, 412, head, NULL, NULL, 0);
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
+    sent_t s;
+    sent_init(&s, c, f, 206);
     if (!range.p || head ||
-        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, f->etag, f->etag_len, f->mtime)))
+        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, s.etag ? s.etag : "", s.etag_len, s.mtime)))
         return send_full(c, f, head, 200);
     zh_range_t rg[ZH_RANGE_MAX];
     unsigned n = 0;
     switch (zh_range_parse(range.p, range.len, f->size, rg, ZH_RANGE_MAX, &n)) {
-    case ZH_RANGE_OK: return send_ranges(c, f, rg, n);
+    case ZH_RANGE_OK: return send_ranges(c, f, &s, rg, n);
     case ZH_RANGE_UNSATISFIABLE: return send_416(c, f, head);
     default: return send_full(c, f, head, 200);
     }
@@ -311,17 +352,33 @@ static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, 
     return 0;
 }
 
-static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
-                      const char *query, size_t qlen, int head);
+/* A request on its way through locations (route() below, nginx's phases): r->uri is the URI
+ * being served, r->args its query. An internal redirect (an index file, try_files, a rewrite's
+ * `last`, error_page, a named location) changes r->uri and searches the locations again, each
+ * counted once in r->uri_changes (nginx's r->uri_changes): the 11th is a 500. */
+#define INTERNAL_REDIRECT 1  /* from content(): route() again, r->uri being the new URI */
+#define MAX_URI_CHANGES   10 /* nginx's NGX_HTTP_MAX_URI_CHANGES: one more is a 500 */
+
+enum { CH_PROCESSING, CH_REDIRECT, CH_NAMED }; /* what changed the URI, for the log line */
 
 static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *named,
                  int head);
-static int uri_changed(zh_conn_t *c, zh_req_t *r);
+
+/* one URI change to `to` (len bytes): 0, or -1 past MAX_URI_CHANGES with nginx's log line */
+static int uri_changed(zh_conn_t *c, zh_req_t *r, int why, const char *to, size_t len)
+{
+    static const char *const whys[] = {"processing", "internally redirecting to",
+                                       "redirect to named location"};
+    r->internal = 1;
+    if (++r->uri_changes <= MAX_URI_CHANGES) return 0;
+    zh_errlog(c, "rewrite or internal redirection cycle while %s \"%.*s\"", whys[why], (int)len,
+              to);
+    return -1;
+}
 
 /* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
  * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
- * a `return` in it keeps its own status only for a redirect */
+ * a `return` in it keeps its own status only for a redirect. Going there is a URI change. */
 static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
                             const zh_error_page_t *ep, int status, int head)
 {
@@ -331,6 +388,8 @@ static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
         return zh_resp_error(c, 500, head, NULL, NULL, 0);
     }
     if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
+    if (uri_changed(c, r, CH_NAMED, ep->uri, strlen(ep->uri)))
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
     r->err_status = (uint16_t)(ep->response ? ep->response : status);
     return route(c, r, vh, l, head);
 }
@@ -340,6 +399,7 @@ static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
     zh_req_t *r = &c->w->req;
+    if (zh_status_ends_keepalive(status)) c->close_after = 1; /* its error_page too */
     for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
         zh_error_page_t ep_v = vh->error_pages[i];
         const zh_error_page_t *ep = &ep_v;
@@ -359,7 +419,8 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
                       ? (zh_str_t){ep->uri + ul + 1, (uint32_t)strlen(ep->uri + ul + 1)}
                       : (zh_str_t){NULL, 0};
         r->err_status = (uint16_t)(ep->response ? ep->response : status);
-        if (uri_changed(c, r)) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+        if (uri_changed(c, r, CH_REDIRECT, r->uri.p, r->uri.len))
+            return zh_resp_error(c, 500, head, NULL, NULL, 0);
         return route(c, r, vh, NULL, head);
     }
     return zh_resp_error(c, status, head, NULL, NULL, 0);
@@ -378,98 +439,98 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     return rc;
 }
 
-/* absolute-form "http://host/path" (RFC 9112 section 3.2.2): the path part */
-static zh_str_t origin_form(zh_str_t t)
+/* r->uri becomes `dir` + `name` (name absolute: `name` alone), normalized (in r->vars); 0, or
+ * the error status */
+static int redirect_to(zh_req_t *r, const char *dir, size_t dl, const char *name)
 {
-    static const char *const schemes[] = {"http://", "https://"};
-    for (int i = 0; i < 2; i++) {
-        size_t n = strlen(schemes[i]);
-        if (t.len >= n && !strncasecmp(t.p, schemes[i], n)) {
-            const char *p = t.p + n, *end = t.p + t.len;
-            while (p < end && *p != '/' && *p != '?')
-                p++;
-            if (p == end || *p == '?') return (zh_str_t){"/", 1}; /* "http://host" */
-            return (zh_str_t){p, (uint32_t)(end - p)};
-        }
-    }
-    return t;
+    char uri[PATH_MAX_LEN + 256], norm[PATH_MAX_LEN + 256];
+    size_t nl = strlen(name), len;
+    if (name[0] == '/') dl = 0;
+    if (dl + nl >= sizeof uri) return 414;
+    if (dl) memcpy(uri, dir, dl);
+    memcpy(uri + dl, name, nl);
+    int st = zh_path_normalize(uri, dl + nl, norm, sizeof norm, &len);
+    if (st) return st;
+    char *p = zh_vars_alloc(r->vars, len);
+    if (!p) return 500;
+    memcpy(p, norm, len);
+    r->uri = (zh_str_t){p, (uint32_t)len};
+    return 0;
 }
 
-/* nginx's index module: a directory request whose index file `name` exists under l is redirected
- * internally to URI + name, whose own location answers (that of "/index.html" for `location = /`,
- * as nginx does); f is that file under l, served as is when the location stays the same */
+/* A directory URI (fs: its directory under l, fs_len bytes, in a buffer of fs_cap), nginx's
+ * index module: the first index file, an absolute one at once or a relative one that exists, is
+ * an internal redirect to URI + name (INTERNAL_REDIRECT), whose own location answers (that of
+ * "/index.html" for `location = /`), its captures evaluated anew; a relative one whose URI picks
+ * this same location (with no captures in its root, no rewrites nor try_files to run first) is
+ * served at once. Then a listing, or 403 / 404. */
 static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                       zh_file_t *f, const char *name, const char *query, size_t qlen, int head)
+                       char *fs, size_t fs_len, size_t fs_cap, int head)
 {
     zh_fcache_t *fc = &c->srv->fcache;
-    size_t len = r->uri.len, nl = strlen(name);
-    char *uri = zh_vars_alloc(r->vars, len + nl);
-    const zh_location_t *to = l;
-    (void)query;
-    (void)qlen;
-    if (uri) {
-        memcpy(uri, r->uri.p, len);
-        memcpy(uri + len, name, nl + 1);
-        r->uri = (zh_str_t){uri, (uint32_t)(len + nl)};
-        to = zh_location_match(vh, uri, len + nl, c->srv->md, &r->loc_caps);
-    }
-    /* the same file: no captures in its path could change, nothing to run before it */
-    if (to == l && !l->root_tpl && !l->nrw && !l->try_files && !vh->base.nrw) {
-        int rc = serve_file(c, r, f, head);
+    zh_file_t *f = NULL;
+    int rc = -ENOENT;
+    for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
+        const char *name = *ix;
+        const zh_tpl_t *t = l->index_tpl ? &l->index_tpl[ix - l->site.index] : NULL;
+        if (t && t->nparts && zh_rewrite_expand(r, t, &name) <= 0) continue;
+        size_t il = strlen(name);
+        if (name[0] == '/') { /* nginx: a redirect, without looking first */
+            rc = redirect_to(r, NULL, 0, name);
+            return rc ? send_error(c, vh, rc, head) : INTERNAL_REDIRECT;
+        }
+        if (fs_len + il >= fs_cap) continue;
+        memcpy(fs + fs_len, name, il + 1);
+        rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
+        if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
+        fs[fs_len] = 0;
+        if (rc) continue;
+        /* the URI becomes URI + name (nginx's $uri), whatever answers */
+        rc = redirect_to(r, r->uri.p, r->uri.len, name);
+        if (rc) {
+            zh_file_unref(fc, f);
+            return send_error(c, vh, rc, head);
+        }
+        const zh_location_t *to =
+            l->root_tpl || l->nrw || l->try_files || vh->base.nrw
+                ? NULL
+                : zh_location_match(vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
+        if (to == l) { /* the same file: served here */
+            rc = serve_file(c, r, f, head);
+            zh_file_unref(fc, f);
+            return rc;
+        }
         zh_file_unref(fc, f);
-        return rc;
+        return INTERNAL_REDIRECT;
     }
-    zh_file_unref(fc, f);
-    if (!to) {
-        zh_errlog(c, "a regex could not be run on \"%.*s\" (a PCRE2 limit)", (int)r->uri.len,
-                  r->uri.p);
-        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (rc != -ENOENT && rc != -EISDIR) return send_error(c, vh, errno_status(rc), head);
+    if (!zh_dir_exists(&l->site, fs, fs_len)) {
+        zh_errlog_open(c, &l->site, fs, -ENOENT);
+        return send_error(c, vh, 404, head);
     }
-    if (uri_changed(c, r)) return send_error(c, vh, 500, head);
-    return route(c, r, vh, NULL, head); /* nginx's internal redirect */
+    if (!l->autoindex) {
+        zh_errlog(c, "directory index of \"%s%s\" is forbidden",
+                  l->site.root_path ? l->site.root_path : "", fs);
+        return send_error(c, vh, 403, head);
+    }
+    rc = send_listing(c, l, fs, fs_len, r->uri.p, r->uri.len, head);
+    if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+    return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
 }
 
-/* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
-static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
-                      const char *query, size_t qlen, int head)
+/* the content of location l for r->uri: its file, index or listing (or INTERNAL_REDIRECT) */
+static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
+                   int head)
 {
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, vh, st, head);
+    if (fs[fs_len - 1] == '/') return serve_index(c, r, vh, l, fs, fs_len, sizeof fs, head);
     zh_fcache_t *fc = &c->srv->fcache;
-    time_t now = time(NULL);
-    zh_file_t *f = NULL;
-    int rc;
-    if (fs[fs_len - 1] == '/') {
-        rc = -ENOENT;
-        for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
-            const char *name = *ix;
-            const zh_tpl_t *t = l->index_tpl ? &l->index_tpl[ix - l->site.index] : NULL;
-            if (t && t->nparts && zh_rewrite_expand(r, t, &name) <= 0) continue;
-            size_t il = strlen(name);
-            if (fs_len + il >= fs_cap) continue;
-            memcpy(fs + fs_len, name, il + 1);
-            rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
-            if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
-            fs[fs_len] = 0;
-            if (rc == 0) return serve_index(c, r, vh, l, f, name, query, qlen, head);
-        }
-        if (rc == -ENOENT || rc == -EISDIR) {
-            if (!zh_dir_exists(&l->site, fs, fs_len)) {
-                zh_errlog_open(c, &l->site, fs, -ENOENT);
-                return send_error(c, vh, 404, head);
-            }
-            if (!l->autoindex) {
-                zh_errlog(c, "directory index of \"%s%s\" is forbidden",
-                          l->site.root_path ? l->site.root_path : "", fs);
-                return send_error(c, vh, 403, head);
-            }
-            rc = send_listing(c, l, fs, fs_len, uri, uri_len, head);
-            if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
-            return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
-        }
-        return send_error(c, vh, errno_status(rc), head); /* logged above */
-    }
-    rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
-    if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
+    zh_file_t *f;
+    int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
+    if (rc == -EISDIR) return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, head);
     if (rc < 0) {
         zh_errlog_open(c, &l->site, fs, rc);
         return send_error(c, vh, errno_status(rc), head);
@@ -477,16 +538,6 @@ static int serve_path(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_
     rc = serve_file(c, r, f, head);
     zh_file_unref(fc, f);
     return rc;
-}
-
-/* nginx's "rewrite or internal redirection cycle": at most 10 URI changes */
-static int uri_changed(zh_conn_t *c, zh_req_t *r)
-{
-    r->internal = 1;
-    if (--r->vars->uri_changes > 0) return 0;
-    zh_errlog(c, "rewrite or internal redirection cycle while processing \"%.*s\"", (int)r->uri.len,
-              r->uri.p);
-    return -1;
 }
 
 /* the answer of a rewrite phase that stops the request there */
@@ -546,18 +597,6 @@ static int try_files(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_l
     return TRY_REDIRECT;
 }
 
-/* the content of location l for r->uri: its file, index or listing */
-static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                   int head)
-{
-    char fs[PATH_MAX_LEN + 512];
-    size_t fs_len;
-    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
-    if (st) return send_error(c, vh, st, head);
-    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, r->uri.p, r->uri.len, r->args.p,
-                      r->args.len, head);
-}
-
 /* nginx's phases from the server's rewrites (or from the location `named`, an internal
  * redirect to @name): server rewrite, find location (`internal`), location rewrite (again from
  * find location when it changed the URI), try_files (an internal redirect starts over), then
@@ -589,35 +628,44 @@ static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_locat
         }
         c->loc = r->vars->loc = l;
         rc = l == &vh->base ? ZH_RW_GO_ON : zh_rewrite_run(r, l->rw, l->nrw, md, 0, &o);
+        int why = CH_REDIRECT;
         if (rc == ZH_RW_RESEARCH) {
-            if (uri_changed(c, r)) return send_error(c, vh, 500, head);
+            why = CH_PROCESSING;
             l = NULL;
-            continue;
+        } else if (rc != ZH_RW_GO_ON && rc != ZH_RW_STAY) {
+            return rw_answer(c, r, rc, &o, head);
+        } else {
+            const zh_location_t *to = NULL;
+            int code = 0, t = l->try_files ? try_files(c, r, vh, l, &to, &code) : TRY_FILE;
+            switch (t) {
+            case TRY_CODE: return send_error(c, vh, code, head);
+            case TRY_FAIL: return send_error(c, vh, 500, head);
+            case TRY_NAMED: l = to, why = CH_NAMED; break;
+            case TRY_REDIRECT: l = NULL, server_phase = 1; break;
+            default: /* the content; an index file is an internal redirect */
+                if ((rc = content(c, r, vh, l, head)) != INTERNAL_REDIRECT) return rc;
+                l = NULL, server_phase = 1;
+                break;
+            }
         }
-        if (rc != ZH_RW_GO_ON && rc != ZH_RW_STAY) return rw_answer(c, r, rc, &o, head);
-        if (!l->try_files) return content(c, r, vh, l, head);
-        const zh_location_t *to = NULL;
-        int code = 0;
-        switch (try_files(c, r, vh, l, &to, &code)) {
-        case TRY_FILE: return content(c, r, vh, l, head);
-        case TRY_CODE: return send_error(c, vh, code, head);
-        case TRY_FAIL: return send_error(c, vh, 500, head);
-        case TRY_NAMED: l = to; break;
-        default: l = NULL, server_phase = 1; break;
+        int bad = why == CH_NAMED ? uri_changed(c, r, why, l->prefix, strlen(l->prefix))
+                                  : uri_changed(c, r, why, r->uri.p, r->uri.len);
+        if (bad) {
+            c->loc = r->vars->loc = &vh->base;
+            return send_error(c, vh, 500, head);
         }
-        if (uri_changed(c, r)) return send_error(c, vh, 500, head);
     }
 }
 
-/* routes the request: its normalized host (r->host) picks the server, whose server_name regex
- * leaves its groups in r->srv_caps; NULL when a regex could not be run */
 static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
-    zh_str_t h = r->h[ZH_H_HOST];
-    if (h.p) {
-        long n = zh_host_normalize(h.p, h.len, c->w->host, sizeof c->w->host);
-        if (n >= 0) r->host = (zh_str_t){c->w->host, (uint32_t)n};
+    if (r->host.p) {
+        size_t n = r->host.len < sizeof c->w->host ? r->host.len : sizeof c->w->host - 1;
+        for (size_t i = 0; i < n; i++)
+            c->w->host[i] = (char)tolower((unsigned char)r->host.p[i]);
+        c->w->host[n] = 0;
+        r->host = (zh_str_t){c->w->host, (uint32_t)n};
     }
     return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,
                          &r->srv_caps);
@@ -633,6 +681,8 @@ int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
     if (!vh) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (method == HTTP_TRACE || method == HTTP_CONNECT)
+        c->close_after = 1; /* nginx refuses them before reading on, and closes */
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
     zh_vars_t vars;
     vars.used = 0;
@@ -648,12 +698,11 @@ static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, i
 {
     size_t plen, qlen;
     const char *query;
-    zh_str_t target = origin_form(r->target);
-    zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
+    zh_path_split_query(r->path.p, r->path.len, &plen, &query, &qlen);
     r->args = (zh_str_t){query, (uint32_t)qlen};
     char *path = c->w->uri;
     size_t len;
-    int st = zh_path_normalize(target.p, plen, path, sizeof c->w->uri, &len);
+    int st = zh_path_normalize(r->path.p, plen, path, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
     r->uri = (zh_str_t){path, (uint32_t)len};
     zh_vars_t *vars = r->vars;
@@ -662,6 +711,5 @@ static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, i
     vars->method = llhttp_method_name((llhttp_method_t)method);
     vars->conn_requests = c->requests;
     vars->server_name = vh->nnames ? vh->names[0] : "";
-    vars->uri_changes = ZH_URI_CHANGES;
     return route(c, r, vh, NULL, head);
 }

@@ -91,7 +91,12 @@ void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
             put_str(out, v->remote_addr ? v->remote_addr : v->conn ? zh_conn_peer(v->conn) : NULL);
         break;
     case ZH_VAR_REQUEST_URI: request_uri(r->target, out); break;
-    case ZH_VAR_SCHEME: ZH_SINK_LIT(out, "http"); break;
+    case ZH_VAR_SCHEME: /* "https" on a TLS connection */
+        if (v && v->conn && v->conn->tls)
+            ZH_SINK_LIT(out, "https");
+        else
+            ZH_SINK_LIT(out, "http");
+        break;
     case ZH_VAR_SERVER_NAME:
         if (v) put_str(out, v->server_name);
         break;
@@ -130,8 +135,9 @@ void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
     ZH_SINK_LIT(b, "\r\n");
 }
 
-/* "http://HOST[:PORT]" before a local redirect, as nginx's absolute_redirect: the request's host
- * (else the local address), the local port unless 80 */
+/* "http://HOST[:PORT]" ("https://" on TLS) before a local redirect, as nginx's
+ * absolute_redirect: the request's host (else the local address), the local port unless it is the
+ * scheme's default (80, 443) */
 static void put_origin(zh_sink_t *b, zh_conn_t *c)
 {
     struct sockaddr_storage ss;
@@ -148,13 +154,17 @@ static void put_origin(zh_sink_t *b, zh_conn_t *c)
                        sizeof addr))
             addr[0] = 0;
     }
-    ZH_SINK_LIT(b, "http://");
+    int tls = c->tls != NULL;
+    if (tls)
+        ZH_SINK_LIT(b, "https://");
+    else
+        ZH_SINK_LIT(b, "http://");
     const zh_req_t *r = c->w ? &c->w->req : NULL;
     if (r && r->host.p)
         zh_sink_put(b, r->host.p, r->host.len);
     else
         zh_sink_str(b, addr);
-    if (port != 80) {
+    if (port != (tls ? 443u : 80u)) {
         ZH_SINK_LIT(b, ":");
         zh_sink_u64(b, port);
     }

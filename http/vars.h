@@ -32,7 +32,6 @@ typedef enum {
 
 /* `set` variables of one configuration: at most this many distinct names. */
 #define ZH_USER_VARS_MAX 64
-#define ZH_URI_CHANGES   11
 /* bytes for `set` values and rewritten URIs of one request; more: the request is a 500 */
 #define ZH_VARS_BUF 8192
 
@@ -41,10 +40,9 @@ typedef struct zh_vars {
     const char *remote_addr; /* NULL: ask conn; else the address (NUL-terminated) */
     const char *method;      /* NUL-terminated */
     uint32_t conn_requests;
-    const char *server_name; /* NUL-terminated */
-    const void *loc;         /* the zh_location_t being answered ($document_root) */
-    int uri_changes;         /* internal redirects and rewrites left (nginx's 10, then 500) */
-    uint64_t user_set;       /* bit i: user[i] was set by this request */
+    const char *server_name;         /* NUL-terminated */
+    const void *loc;                 /* the zh_location_t being answered ($document_root) */
+    uint64_t user_set;               /* bit i: user[i] was set by this request */
     zh_str_t user[ZH_USER_VARS_MAX]; /* `set` values (unset: empty) */
     uint32_t used;
     char buf[ZH_VARS_BUF];

@@ -12,6 +12,7 @@
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
+#include "server/tls_conf.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -347,6 +348,7 @@ static int build_listens(zs_gen_t *g, char *err, size_t errlen)
             if (!l->nvhosts || l->vhosts[l->nvhosts - 1] != &g->vhosts[i])
                 l->vhosts[l->nvhosts++] = &g->vhosts[i];
             if (cl->default_server && !l->dflt) l->dflt = &g->vhosts[i];
+            l->ssl |= cl->ssl;
         }
     }
     for (size_t i = 0; i < g->nlistens; i++)
@@ -369,6 +371,7 @@ static void build_limits(zs_gen_t *g)
     }
     l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
     l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
+    l->keepalive_header = (uint32_t)MIN(h->keepalive_header_timeout_ms / 1000, UINT32_MAX);
     l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
     l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
     l->send_timeout = h->send_timeout_ms * ZK_MSEC;
@@ -377,19 +380,7 @@ static void build_limits(zs_gen_t *g)
 
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen)
 {
-    const zc_http_t *h = &conf->http;
-    for (size_t i = 0; i < h->nservers; i++)
-        for (size_t j = 0; j < h->servers[i].nlistens; j++) {
-            const zc_listen_t *l = &h->servers[i].listens[j];
-            if (!l->ssl) continue;
-            /* serving plain HTTP on a port the admin meant for TLS would be worse than refusing */
-            snprintf(err, errlen,
-                     "zokiod: %s:%d: \"listen ... ssl\" is not supported yet (TLS "
-                     "arrives with a later zokiod)",
-                     l->file ? l->file : conf->conf_file, l->line);
-            return -1;
-        }
-    return 0;
+    return zs_tls_check(conf, err, errlen);
 }
 
 int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
@@ -413,7 +404,8 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     for (size_t i = 0; i < h->nservers; i++)
         if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
             return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
-    return build_listens(g, err, errlen);
+    if (build_listens(g, err, errlen) < 0) return -1;
+    return zs_tls_build(g, err, errlen);
 }
 
 static int warn_root(const char *path)
@@ -468,6 +460,7 @@ int zs_gen_warn_roots(const zc_config_t *conf)
 
 void zs_gen_free(zs_gen_t *g)
 {
+    zs_tls_free(g);
     for (size_t i = 0; i < g->nlistens; i++)
         zs_sock_put(g->listens[i].sock);
     for (size_t i = 0; i < g->nfds; i++)

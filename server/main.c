@@ -19,6 +19,7 @@
 #include "zk_features.h"
 #include "conf/config.h"
 #include "server/gen.h"
+#include "server/tls_conf.h"
 #include "server/log.h"
 #include "server/master.h"
 
@@ -249,6 +250,8 @@ int main(int argc, char **argv)
     }
     if (test) {
         zs_gen_warn_roots(&conf);
+        char tlsw[512];
+        if (zs_tls_warning(&conf, tlsw, sizeof tlsw)) fprintf(stderr, "zokiod: [warn] %s\n", tlsw);
         if (!quiet) {
             fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
             fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);

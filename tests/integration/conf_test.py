@@ -1039,6 +1039,11 @@ http {
         root dflt;
     }
     server {
+        listen 127.0.0.1:%P0%;
+        server_name [::1];
+        root ipv6;
+    }
+    server {
         listen 127.0.0.1:%P1%;
         server_name first.test;
         root first;
@@ -1056,7 +1061,7 @@ def vhosts():
     def setup():
         inst = Inst("vhosts", 2)
         inst.write_conf(VHOSTS)
-        for n in ("a", "b", "wild", "www", "dflt", "first", "second"):
+        for n in ("a", "b", "wild", "www", "dflt", "first", "second", "ipv6"):
             inst.put("%s/index.html" % n, "site %s\n" % n)
         return inst.start()
 
@@ -1114,9 +1119,36 @@ def t_vhost_first_server_without_default():
 
 
 @test()
+def t_vhost_absolute_form_host_wins():
+    # RFC 9112 3.2.2 and nginx: the host of an absolute-form target picks the server, whatever
+    # Host says (each must be valid)
+    port = vhosts().port
+    for target, host, want in (("http://b.example.org/", "a.example.com", "b"),
+                               ("HTTP://B.Example.ORG.:8080/", "a.example.com", "b"),
+                               ("http://x.example.com", "b.example.org", "wild"),
+                               ("https://www.example.net/?q", "a.example.com", "www"),
+                               ("http://unknown.test/", "a.example.com", "dflt"),
+                               ("http://[::1]:80/", "a.example.com", "ipv6")):
+        r = get(port, target, host)
+        status(r, 200, "GET %s with Host %s" % (target, host))
+        eq(r.text().strip(), "site " + want, "server chosen for GET %s with Host %s"
+           % (target, host))
+    r = get(port, "http://b.example.org/", None, version="HTTP/1.0")
+    eq(r.text().strip(), "site b", "server chosen for an HTTP/1.0 absolute-form without Host")
+
+
+@test()
+def t_vhost_ipv6_literal():
+    # a Host "[::1]:8080" is the name "[::1]" (not cut at its first colon)
+    hosts_go(vhosts().port, [("[::1]", "ipv6"), ("[::1]:8080", "ipv6"), ("[::1]:", "ipv6"),
+                             ("[::2]:80", "dflt")])
+
+
+@test()
 def t_vhost_bad_host_400():
     port = vhosts().port
-    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc"]
+    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc", "",
+             ":80", ".", "a.example.com.."]
     if not NGINX:  # nginx accepts a backslash in Host; the issue does not
         hosts.append("a\\b.example.com")
     for host in hosts:
@@ -1180,6 +1212,38 @@ http {
         location /bare {
             return http://example.com/bare;
         }
+        location /absidx/ {
+            index /plain.txt;
+        }
+        location /absidx2/ {
+            index none.html /hdr/h.txt;
+        }
+        location /absdir/ {
+            index /multi;
+        }
+        location /idxloop/ {
+            index /idxloop/;
+        }
+        location /relidx/ {
+            index none.html other.html;
+        }
+        location = /relidx/other.html {
+            add_header X-Exact yes;
+        }
+        location /hlm/ {
+            add_header Last-Modified "Mon, 01 Jan 2024 00:00:00 GMT";
+        }
+        location /hetag/ {
+            add_header ETag '"first"';
+            add_header ETag '"custom"';
+            add_header Cache-Control no-cache;
+            add_header Content-Type text/x-custom;
+        }
+        location /hnone/ {
+            add_header ETag "";
+            add_header Last-Modified "";
+            add_header X-Empty "";
+        }
     }
 }
 """
@@ -1215,8 +1279,16 @@ def locations():
         inst.put("html/idx/index.html", "WRONG: idx/index.html\n")
         inst.put("html/idx/main.html", "idx main\n")
         inst.put("html/hdr/h.txt", "h\n")
+        for d in ("hlm", "hetag", "hnone"):
+            inst.put("html/%s/f.txt" % d, "0123456789")
+            os.utime(inst.path("html/%s/f.txt" % d), (ADDED_MTIME, ADDED_MTIME))
         inst.put("html/noindex/x.txt", "x\n")
         inst.put("html/multi/second.html", "second index\n")
+        inst.put("html/relidx/other.html", "rel other\n")
+        os.makedirs(inst.path("html/absidx"))
+        os.makedirs(inst.path("html/absidx2"))
+        os.makedirs(inst.path("html/absdir"))
+        os.makedirs(inst.path("html/idxloop"))
         for name, content in LISTING.items():
             if content is None:
                 os.makedirs(inst.path("html/list/" + name))
@@ -1279,11 +1351,42 @@ def t_location_index_override():
 
 
 @test()
+def t_location_index_internal_redirect():
+    # nginx: an index file is an internal redirect to its URI, which picks its location anew:
+    # an absolute one ("/plain.txt") without looking first, a relative one once it exists
+    port = locations().port
+    body_is(get(port, "/absidx/"), "plain\n", "/absidx/ with index /plain.txt")
+    body_is(get(port, "/absidx/?q=1"), "plain\n", "/absidx/?q=1 with index /plain.txt")
+    r = get(port, "/absidx2/")
+    body_is(r, "h\n", "/absidx2/ with index none.html /hdr/h.txt")
+    eq(r.all("x-b"), ["c"], "add_header of location /hdr/ (the redirect's)")
+    r = get(port, "/absdir/")  # "/multi" is a directory: its redirect
+    status(r, 301, "/absdir/ with index /multi")
+    expect((r.get("location") or "").endswith("/multi/"), "Location %r" % r.get("location"))
+    r = get(port, "/relidx/")
+    body_is(r, "rel other\n", "/relidx/ with index none.html other.html")
+    eq(r.all("x-exact"), ["yes"], "add_header of location = /relidx/other.html (the redirect's)")
+    # a loop ends after 10 redirects with a 500 (nginx: "rewrite or internal redirection cycle")
+    r = get(port, "/idxloop/")
+    status(r, 500, "/idxloop/ with index /idxloop/")
+    eq(r.all("connection"), ["close"], "Connection of the 500 (nginx closes after one)")
+    r = get(port, "/idxloop/", method="HEAD")
+    status(r, 500, "HEAD /idxloop/")
+    body_is(get(port, "/relidx/"), "rel other\n", "after the loops")
+
+
+@test()
 def t_return_variables_text_url():
     port = locations().port
     r = get(port, "/r/x?y=1", "LOC.test:99")
     status(r, 302, "return 302 http://$host$request_uri")
     eq(r.get("location"), "http://loc.test/r/x?y=1", "Location ($host, $request_uri)")
+    # $host: the absolute-form's host wins, lower-cased, without port or trailing dot (nginx);
+    # $request_uri is then the target's path and query
+    r = get(port, "http://Other.Test.:81/r/x?y=1", "loc.test")
+    eq(r.get("location"), "http://other.test/r/x?y=1", "Location for an absolute-form target")
+    r = get(port, "/r/x", "[::1]:8080")  # an IPv6 literal is kept whole
+    eq(r.get("location"), "http://[::1]/r/x", "Location ($host of Host [::1]:8080)")
     r = get(port, "/txt")
     status(r, 200, 'return 200 "hello text"')
     eq(r.text(), "hello text", "body of return 200 TEXT")
@@ -1306,6 +1409,45 @@ def t_add_header():
     r = get(port, "/missing")
     status(r, 404, "/missing")
     eq(r.all("x-a"), [], "X-A on a 404 (add_header without `always`)")
+
+
+ADDED_MTIME = 1672628645  # the files under /hlm/, /hetag/, /hnone/: their Last-Modified...
+ADDED_FILE_LM = "Mon, 02 Jan 2023 03:04:05 GMT"
+ADDED_FILE_ETAG = '"63b249a5-a"'  # ... and ETag
+ADDED_LM = "Mon, 01 Jan 2024 00:00:00 GMT"  # what add_header sends instead
+
+
+@test()
+def t_add_header_last_modified_etag():
+    # nginx: add_header Last-Modified / ETag replace the file's own (a later one the earlier,
+    # an empty value removes it), on 200, 206 and 304 alike; If-Range is then checked against
+    # what is sent, while If-None-Match and If-Modified-Since still see the file's own
+    port = locations().port
+    for path, lm, etag in (("/hlm/f.txt", [ADDED_LM], [ADDED_FILE_ETAG]),
+                           ("/hetag/f.txt", [ADDED_FILE_LM], ['"custom"']),
+                           ("/hnone/f.txt", [], [])):
+        for hdrs, st in (((), 200), (("Range: bytes=1-2",), 206),
+                         (("If-None-Match: " + ADDED_FILE_ETAG,), 304),
+                         (("If-Modified-Since: " + ADDED_FILE_LM,), 304)):
+            r = get(port, path, headers=hdrs)
+            what = "%s with %s" % (path, hdrs)
+            status(r, st, what)
+            eq(r.all("last-modified"), lm, "Last-Modified of " + what)
+            eq(r.all("etag"), etag, "ETag of " + what)
+    for path, if_range, st in (("/hlm/f.txt", ADDED_LM, 206), ("/hlm/f.txt", ADDED_FILE_LM, 200),
+                               ("/hetag/f.txt", '"custom"', 206),
+                               ("/hetag/f.txt", ADDED_FILE_ETAG, 200),
+                               ("/hnone/f.txt", ADDED_FILE_LM, 200),
+                               ("/hnone/f.txt", ADDED_FILE_ETAG, 200)):
+        r = get(port, path, headers=["Range: bytes=1-2", "If-Range: " + if_range])
+        status(r, st, "%s with If-Range %s" % (path, if_range))
+        eq(r.body, b"12" if st == 206 else b"0123456789", "body with If-Range %s" % if_range)
+    # other fields are added beside the server's own, as in nginx (two Content-Type lines)
+    r = get(port, "/hetag/f.txt")
+    eq(r.all("cache-control"), ["no-cache"], "Cache-Control from add_header")
+    eq(sorted(r.all("content-type")), ["text/plain", "text/x-custom"],
+       "Content-Type lines with add_header Content-Type")
+    eq(r.all("x-empty"), [], "add_header with an empty value")
 
 
 @test()
@@ -1725,6 +1867,95 @@ def t_error_page_named_location_like_nginx():
             eq(got[:3], want[:3], "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
         else:
             eq(got[:2], want[:2], "GET %s: (status, X-Loc) of zokiod vs nginx" % path)
+
+
+# --- host parsing, regex server names and index redirects together (merge of wt-9b and wt-9c) ----
+
+MIX_CONF = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name other.test;
+        root other;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>[a-z]+)\.rx\.test$;
+        root site/$sub;
+        location ~ \.html$ { add_header X-Loc rx-html always; }
+        location = /abs/ { index /abs.txt; }
+        location /loop/ { index /loop/; }
+    }
+}
+"""
+
+MIX_FILES = {"site/foo/index.html": "foo index\n", "site/bar/index.html": "bar index\n",
+             "site/foo/abs.txt": "foo abs\n", "other/index.html": "other index\n"}
+
+# (target, Host, status, X-Loc, body or None, Connection or None), as nginx 1.22 answers: the
+# host request.c parses (lower-cased, no port or trailing dot, an absolute-form's first) picks
+# the regex server, whose capture the index redirect's location still sees in its root
+MIX_CASES = [
+    ("/", "foo.rx.test", 200, "rx-html", "foo index\n", None),
+    ("/", "FOO.Rx.TEST.:8080", 200, "rx-html", "foo index\n", None),
+    ("http://Bar.RX.test/", "other.test", 200, "rx-html", "bar index\n", None),
+    ("http://bar.rx.test./index.html?a=1", "foo.rx.test", 200, "rx-html", "bar index\n", None),
+    ("/", "other.test", 200, None, "other index\n", None),
+    ("/", "nomatch.test", 200, None, "other index\n", None),
+    ("/abs/", "foo.rx.test", 200, None, "foo abs\n", None),
+    ("/loop/", "foo.rx.test", 500, None, None, "close"),
+    ("/", "a..rx.test", 400, None, None, "close"),
+]
+
+
+def mix_setup(inst):
+    inst.write_conf(MIX_CONF)
+    for rel, text in MIX_FILES.items():
+        inst.put(rel, text)
+
+
+def mix_server():
+    def setup():
+        inst = Inst("mix")
+        mix_setup(inst)
+        return inst.start()
+
+    return fixture("mix", setup)
+
+
+def mix_answer(port, target, host):
+    r = get(port, target, host)
+    xloc, conn = r.all("x-loc"), r.all("connection")
+    return (r.status, xloc[0] if xloc else None, r.text() if r.status == 200 else None,
+            conn[0] if conn and conn[0] == "close" else None)
+
+
+@test()
+def t_host_regex_server_index_redirect():
+    port = mix_server().port
+    for target, host, *want in MIX_CASES:
+        got = mix_answer(port, target, host)
+        eq(got[:2], tuple(want[:2]), "GET %s, Host %s: (status, X-Loc)" % (target, host))
+        if want[2] is not None:
+            eq(got[2], want[2], "GET %s, Host %s: body" % (target, host))
+        if want[3] is not None:
+            eq(got[3], want[3], "GET %s, Host %s: Connection" % (target, host))
+
+
+@test()
+def t_host_regex_server_index_redirect_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = mix_server().port
+    ng = NginxInst("nginx-mix")
+    mix_setup(ng)
+    ng.start()
+    for target, host, *_ in MIX_CASES:
+        want, got = mix_answer(ng.port, target, host), mix_answer(port, target, host)
+        eq(got, want, "GET %s, Host %s: (status, X-Loc, body, close) of zokiod vs nginx"
+           % (target, host))
 
 
 def listing():
@@ -2154,6 +2385,45 @@ def t_keepalive_timeout_0():
 
 
 @test()
+def t_keepalive_header():
+    # nginx: every HTTP/1.1 response of a kept-alive connection says "Connection: keep-alive",
+    # and the second keepalive_timeout value, when given, is sent as "Keep-Alive: timeout=N"
+    # (seconds); the response before a close says "Connection: close", without Keep-Alive
+    inst = Inst("kahdr")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65 1m;\n    keepalive_requests 2;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        status(r, 200)
+        eq(r.all("connection"), ["keep-alive"], "Connection of the 1st response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive (keepalive_timeout 65 1m)")
+        c.send(req("/missing"))
+        r = c.response()
+        status(r, 404)
+        eq(r.all("connection"), ["close"], "Connection of the last response (keepalive_requests 2)")
+        eq(r.all("keep-alive"), [], "Keep-Alive on the last response")
+        c.expect_closed()
+    with Conn(inst.port) as c:
+        c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection of an HTTP/1.0 keep-alive response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive of an HTTP/1.0 keep-alive response")
+    inst = Inst("kahdr1")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection (keepalive_timeout 65)")
+        eq(r.all("keep-alive"), [], "Keep-Alive without the second keepalive_timeout value")
+
+
+@test()
 def t_types_block():
     port = httplevel().port
     for path, want in (("/f.foo", "text/x-foo"), ("/f.bar", "application/x-bar"),
@@ -2274,6 +2544,10 @@ def t_client_max_body_size():
 def t_server_tokens_off():
     r = get(httplevel().port, "/f.foo")
     eq(r.all("server"), [NAME], "Server header with server_tokens off")
+    r = get(httplevel().port, "/missing")
+    status(r, 404)
+    expect("<hr><center>%s</center>\r\n" % NAME in r.text(),
+           "error page without the version (server_tokens off): %r" % r.text())
 
 
 @test()
@@ -2287,6 +2561,13 @@ def t_server_tokens_on():
     expect(ver, "no %s/VERSION in the output of -v" % NAME)
     r = get(inst.port, "/")
     eq(r.all("server"), ["%s/%s" % (NAME, ver)], "Server header with server_tokens on (default)")
+    # nginx's error pages name the version too
+    for path, st in (("/missing", 404), ("/x/../..", 400)):
+        r = get(inst.port, path)
+        status(r, st, path)
+        expect("<hr><center>%s/%s</center>\r\n" % (NAME, ver) in r.text(),
+               "%d page without %s/%s: %r" % (st, NAME, ver, r.text()))
+        eq(int(r.get("content-length")), len(r.body), "Content-Length of the %d page" % st)
 
 
 COMBINED_RE = re.compile(

@@ -662,14 +662,40 @@ ZT_TEST(config_ssl)
 
     ZT_EQ_INT(tc_write("tls/cert.pem", "x\n"), 0);
     ZT_EQ_INT(tc_write("tls/key.pem", "x\n"), 0);
-    if (tc_ok(&c, "http { server { listen 443 ssl; ssl_certificate tls/cert.pem;\n"
-                  "ssl_certificate_key tls/key.pem; ssl_protocols TLSv1.3; } }") < 0)
+    if (tc_ok(&c,
+              "http { server { listen 443 ssl; ssl_certificate tls/cert.pem;\n"
+              "ssl_certificate_key tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3 TLSv1.1; } }") < 0)
         return;
     zc_server_t *s = &c.http.servers[0];
     ZT_EQ_INT(s->listens[0].ssl, 1);
     ZT_EQ_STR(s->ssl_certificate, tc_path("tls/cert.pem"));
     ZT_EQ_STR(s->ssl_certificate_key, tc_path("tls/key.pem"));
-    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_3);
+    ZT_EQ_INT(s->ssl_certificate_key_line, 2);
+    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_2 | ZC_TLSv1_3 | ZC_TLSv1_1);
+    ZT_EQ_INT(s->ssl_protocols_line, 2);
+    /* the defaults */
+    ZT_EQ_INT((int)s->nssl_ciphers, 0);
+    ZT_EQ_INT(s->ssl_prefer_server_ciphers, 0);
+    ZT_EQ_INT(s->ssl_session_tickets, 1);
+    ZT_EQ_INT((int)s->ssl_session_timeout_ms, 300000);
+    ZT_EQ_INT((int)s->ssl_handshake_timeout_ms, 10000);
+    zc_config_free(&c);
+    /* set at http level, inherited; a server's own wins */
+    if (tc_ok(&c,
+              "http { ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:TLS-X; ssl_session_tickets off;\n"
+              "ssl_session_timeout 1h; ssl_handshake_timeout 3s; ssl_prefer_server_ciphers on;\n"
+              "server { listen 1; } server { listen 2; ssl_session_tickets on; } }") < 0)
+        return;
+    s = &c.http.servers[0];
+    ZT_EQ_INT((int)s->nssl_ciphers, 2);
+    ZT_EQ_STR(s->ssl_ciphers[0], "ECDHE-RSA-AES128-GCM-SHA256");
+    ZT_EQ_STR(s->ssl_ciphers[1], "TLS-X");
+    ZT_EQ_INT(s->ssl_ciphers_line, 1);
+    ZT_EQ_INT(s->ssl_session_tickets, 0);
+    ZT_EQ_INT(s->ssl_prefer_server_ciphers, 1);
+    ZT_EQ_INT((int)s->ssl_session_timeout_ms, 3600000);
+    ZT_EQ_INT((int)s->ssl_handshake_timeout_ms, 3000);
+    ZT_EQ_INT(c.http.servers[1].ssl_session_tickets, 1);
     zc_config_free(&c);
 }
 

@@ -4,6 +4,7 @@
  * with the same config (see tests/integration/conf_test.py, location_order_like_nginx). */
 #include "tests/unit/zt.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "http/regex.h"
@@ -333,10 +334,19 @@ static const char *pick(servers_t *s, pcre2_match_data *md, zh_captures_t *caps,
 {
     static char norm[256]; /* the captures point into it */
     memset(caps, 0, sizeof *caps);
-    long n = host ? zh_host_normalize(host, strlen(host), norm, sizeof norm) : 0;
-    if (n < 0) return "(too long)";
-    const zh_vhost_t *v =
-        zh_vhost_pick(s->list, 8, &s->v[7], host ? norm : NULL, (size_t)n, md, caps);
+    /* the host as routing gets it: without port and trailing dot (request.c), lower-cased
+     * (static.c) */
+    size_t n = 0;
+    if (host) {
+        size_t len = strlen(host);
+        const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+        if (end) len = (size_t)(end - host) + (host[0] == '[');
+        if (len && host[len - 1] == '.') len--;
+        for (; n < len && n < sizeof norm - 1; n++)
+            norm[n] = (char)tolower((unsigned char)host[n]);
+        norm[n] = 0;
+    }
+    const zh_vhost_t *v = zh_vhost_pick(s->list, 8, &s->v[7], host ? norm : NULL, n, md, caps);
     return v ? v->base.site.root_path : "(error)";
 }
 
@@ -398,22 +408,6 @@ ZT_TEST(route_server_regex_first_in_file_order)
     ZT_CHECK(caps.re == NULL);                         /* no groups: nothing recorded */
     pcre2_match_data_free(md);
     free_codes();
-}
-
-ZT_TEST(route_host_normalize)
-{
-    char out[16];
-    ZT_EQ_INT(zh_host_normalize("WWW.Example.COM", 15, out, sizeof out), 15);
-    ZT_EQ_STR(out, "www.example.com");
-    ZT_EQ_INT(zh_host_normalize("a.b.:8080", 9, out, sizeof out), 3);
-    ZT_EQ_STR(out, "a.b");
-    ZT_EQ_INT(zh_host_normalize("[::1]:8080", 10, out, sizeof out), 5);
-    ZT_EQ_STR(out, "[::1]");
-    ZT_EQ_INT(zh_host_normalize("[::1]", 5, out, sizeof out), 5);
-    ZT_EQ_INT(zh_host_normalize("", 0, out, sizeof out), 0);
-    ZT_EQ_STR(out, "");
-    ZT_EQ_INT(zh_host_normalize("0123456789abcdef", 16, out, sizeof out), -1); /* no room */
-    ZT_EQ_INT(zh_host_normalize("0123456789abcde", 15, out, sizeof out), 15);
 }
 
 /* --- the request's view: zh_capture() / zh_capture_named() ------------------------------------ */

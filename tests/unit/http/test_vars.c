@@ -25,7 +25,6 @@ static void req_init(zh_req_t *r, zh_vars_t *v)
     v->method = "HEAD";
     v->conn_requests = 3;
     v->server_name = "main.test";
-    v->uri_changes = ZH_URI_CHANGES;
     r->vars = v;
 }
 
