@@ -14,17 +14,10 @@
 #include "conf/nginx_names.h"
 #include "conf/values.h"
 
-#define ANY_HTTP (ZC_CTX_HTTP | ZC_CTX_SERVER | ZC_CTX_LOCATION)
-#define ONCE     1u /* a second one in the same block is an error */
-#define BLOCK    2u /* takes a { } block instead of ';' */
-#define MANY     (-1)
-
-typedef struct spec {
-    const char *name;
-    unsigned ctx, flags;
-    int min, max; /* argument counts */
-    zc_handler_fn fn;
-} spec_t;
+#define ANY_HTTP ZC_ANY_HTTP
+#define ONCE     ZC_ONCE
+#define BLOCK    ZC_BLOCK
+#define MANY     ZC_MANY
 
 static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -45,7 +38,7 @@ static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *s
 static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 
-static const spec_t specs[] = {
+static const zc_spec_t specs[] = {
     {"worker_processes", ZC_CTX_MAIN, ONCE, 1, 1, h_worker_processes},
     {"error_log", ZC_CTX_MAIN, ONCE, 1, 2, h_error_log},
     {"pid", ZC_CTX_MAIN, ONCE, 1, 1, h_pid},
@@ -81,7 +74,11 @@ static const spec_t specs[] = {
     {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},
+    {NULL, 0, 0, 0, 0, NULL},
 };
+
+/* Every schema table; a name is in one of them at most. */
+static const zc_spec_t *const tables[] = {specs, zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -123,6 +120,28 @@ int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *c
             return zc_err(ld, d, "variable \"%.*s\" in \"%s\" directive is not supported by zokiod",
                           (int)n, p, d->name);
     }
+    return 0;
+}
+
+int zc_note(zc_load_t *ld, const zc_node_t *d, const char *level, const char *fmt, ...)
+{
+    zc_config_t *c = ld->cfg;
+    char msg[512];
+    zc_note_t *n;
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if ((n = ZC_PUSH(ld->arena, c->notes, c->nnotes, ld->notes_cap)) == NULL) return zc_oom(ld);
+    len = d != NULL ? snprintf(NULL, 0, "%s:%d: %s", d->file, d->line, msg) : (int)strlen(msg);
+    if ((n->text = zc_arena_alloc(ld->arena, (size_t)len + 1)) == NULL) return zc_oom(ld);
+    if (d != NULL)
+        snprintf(n->text, (size_t)len + 1, "%s:%d: %s", d->file, d->line, msg);
+    else
+        memcpy(n->text, msg, (size_t)len + 1);
+    n->level = level;
     return 0;
 }
 
@@ -174,14 +193,15 @@ void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed)
 
 /* --- the schema walk ------------------------------------------------------------------------ */
 
-static const spec_t *find_spec(const char *name)
+static const zc_spec_t *find_spec(const char *name)
 {
-    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
-        if (strcmp(specs[i].name, name) == 0) return &specs[i];
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const zc_spec_t *s = tables[t]; s->name != NULL; s++)
+            if (strcmp(s->name, name) == 0) return s;
     return NULL;
 }
 
-static int check(zc_load_t *ld, const zc_node_t *blk, size_t i, const spec_t *s, unsigned ctx)
+static int check(zc_load_t *ld, const zc_node_t *blk, size_t i, const zc_spec_t *s, unsigned ctx)
 {
     const zc_node_t *d = &blk->children[i];
 
@@ -203,7 +223,7 @@ int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc)
 {
     for (size_t i = 0; i < blk->nchildren; i++) {
         const zc_node_t *d = &blk->children[i];
-        const spec_t *s = find_spec(d->name);
+        const zc_spec_t *s = find_spec(d->name);
 
         if (s == NULL) {
             if (zc_nginx_unsupported(d->name))

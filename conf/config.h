@@ -112,13 +112,18 @@ typedef struct zc_server {
     zc_return_t ret;                             /* server-level return */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
-    unsigned ssl_protocols;                      /* ZC_TLSv1_2 | ZC_TLSv1_3 (default both) */
+    unsigned ssl_protocols; /* ZC_SSLv2 ... ZC_TLSv1_3 bits (default TLSv1.2 | TLSv1.3); no
+                             * effect until zokiod has TLS */
     const char *file;
     int line;
 } zc_server_t;
 
 #define ZC_TLSv1_2 1u
 #define ZC_TLSv1_3 2u
+#define ZC_SSLv2   4u
+#define ZC_SSLv3   8u
+#define ZC_TLSv1   16u
+#define ZC_TLSv1_1 32u
 
 /* One `types {}` entry: a file name extension and its media type (`TYPE EXT...;` gives one
  * pair per EXT). */
@@ -150,6 +155,14 @@ typedef struct zc_http {
     size_t nservers;
 } zc_http_t;
 
+/* A remark about the configuration that is not an error: a directive accepted although it changes
+ * nothing in zokiod, or ignored the way nginx ignores it. server/ logs each one at its level when
+ * the configuration is loaded (at start, at each reload and by `zokiod -t`). */
+typedef struct zc_note {
+    const char *level; /* "warn", "notice" or "debug" (nginx's level names) */
+    char *text;        /* "FILE:LINE: message", or "message" when no line is at fault */
+} zc_note_t;
+
 typedef struct zc_config {
     int worker_processes;  /* 0 = auto (one per CPU) */
     char *error_log;       /* absolute path, or "stderr" */
@@ -162,6 +175,8 @@ typedef struct zc_config {
     char *conf_file, *conf_dir, *prefix;
     int has_http; /* an http {} block was there (else http holds defaults and no server) */
     zc_http_t http;
+    zc_note_t *notes; /* in file order */
+    size_t nnotes;
     zc_arena_t arena; /* private: owns everything above */
 } zc_config_t;
 

@@ -26,6 +26,8 @@ typedef struct zc_load {
     zc_server_t http_level; /* root, index, add_header... written in http {}: servers inherit */
     uint8_t *log_set;       /* per server: it has its own access_log */
     int types_seen;         /* http {} has a types block (even an empty one) */
+    size_t notes_cap;
+    int gzip_noted; /* the one note about gzip was given */
 } zc_load_t;
 
 /* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
@@ -37,6 +39,23 @@ typedef struct zc_scope {
 } zc_scope_t;
 
 typedef int (*zc_handler_fn)(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+/* One row of the schema: a directive, the blocks it may appear in, its shape and its handler. */
+#define ZC_ONCE     1u /* a second one in the same block is an error */
+#define ZC_BLOCK    2u /* takes a { } block instead of ';' */
+#define ZC_MANY     (-1)
+#define ZC_ANY_HTTP (ZC_CTX_HTTP | ZC_CTX_SERVER | ZC_CTX_LOCATION)
+
+typedef struct zc_spec {
+    const char *name;
+    unsigned ctx, flags;
+    int min, max; /* argument counts (max ZC_MANY: no limit) */
+    zc_handler_fn fn;
+} zc_spec_t;
+
+/* The schema tables besides config.c's own (each ends with a row whose name is NULL):
+ * accepted.c (directives accepted with a note: hash sizes, gzip, temp paths...). */
+extern const zc_spec_t zc_accepted_specs[];
 
 /* Checks each child directive of `blk` against the schema (known, allowed in sc->ctx, block or
  * not, argument count, not duplicated) and runs its handler. */
@@ -55,6 +74,11 @@ int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg);
 /* Refuses nginx variables in `arg` (except in `allowed`, a NULL-terminated list of names such
  * as "$host", or NULL): `variable "$x" in "NAME" directive is not supported by zokiod`. */
 int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed);
+
+/* Records a note (see zc_note_t) at directive d, or without a place when d is NULL. Returns 0, or
+ * -1 when out of memory. level: "warn", "notice" or "debug". */
+int zc_note(zc_load_t *ld, const zc_node_t *d, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Parses on|off of d->args[0] into *out. */
 int zc_flag(zc_load_t *ld, const zc_node_t *d, int *out);

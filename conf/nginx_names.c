@@ -3,8 +3,10 @@
 
 #include <string.h>
 
-/* Families of directives: any name starting with one of these. (ssl_certificate,
- * ssl_certificate_key and ssl_protocols are implemented and looked up before this list.) */
+/* Families of directives: any name starting with one of these. The directives zokiod knows are
+ * looked up before this list, so a family may hold some of them: "gzip" stands for gzip_static
+ * and the others zokiod does not know, not for gzip_types; "ssl_" for the TLS settings zokiod
+ * does not parse; "client_body_" and "proxy_" for all but the *_temp_path ones. */
 static const char *const prefixes[] = {
     "proxy_",
     "fastcgi_",
@@ -34,9 +36,6 @@ static const char *const prefixes[] = {
     "hls",
     "dav_",
     "map_hash_",
-    "variables_hash_",
-    "server_names_hash_",
-    "types_hash_",
     "real_ip_",
     "autoindex_",
     "client_body_",
@@ -90,9 +89,7 @@ static const char *const names[] = {
     "worker_priority",
     "working_directory",
     "env",
-    "load_module",
     "lock_file",
-    "pcre_jit",
     "thread_pool",
     "timer_resolution",
     "master_process",

@@ -257,21 +257,23 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } protos[] = {{"SSLv2", ZC_SSLv2},     {"SSLv3", ZC_SSLv3},     {"TLSv1", ZC_TLSv1},
+                  {"TLSv1.1", ZC_TLSv1_1}, {"TLSv1.2", ZC_TLSv1_2}, {"TLSv1.3", ZC_TLSv1_3}};
     unsigned set = 0;
 
     for (size_t i = 0; i < d->nargs; i++) {
-        const char *p = d->args[i];
-        if (strcmp(p, "TLSv1.2") == 0)
-            set |= ZC_TLSv1_2;
-        else if (strcmp(p, "TLSv1.3") == 0)
-            set |= ZC_TLSv1_3;
-        else if (strcmp(p, "SSLv2") == 0 || strcmp(p, "SSLv3") == 0 || strcmp(p, "TLSv1") == 0 ||
-                 strcmp(p, "TLSv1.1") == 0)
-            return zc_err(ld, d, "protocol \"%s\" in \"ssl_protocols\" is not supported by zokiod",
-                          p);
-        else
-            return zc_invalid(ld, d, p);
+        size_t j = 0;
+        while (j < sizeof(protos) / sizeof(protos[0]) && strcmp(d->args[i], protos[j].name) != 0)
+            j++;
+        if (j == sizeof(protos) / sizeof(protos[0])) return zc_invalid(ld, d, d->args[i]);
+        if ((set & protos[j].bit) &&
+            zc_note(ld, d, "warn", "duplicate value \"%s\" in \"ssl_protocols\"", d->args[i]) < 0)
+            return -1;
+        set |= protos[j].bit;
     }
     sc->srv->ssl_protocols = set;
-    return 0;
+    return zc_note(ld, d, "debug", "\"ssl_protocols\" has no effect until zokiod has TLS");
 }

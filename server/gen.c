@@ -256,6 +256,14 @@ static int warn_root(const char *path)
     return 1;
 }
 
+void zs_gen_log_notes(const zc_config_t *conf)
+{
+    for (size_t i = 0; i < conf->nnotes; i++) {
+        int level = zs_level_parse(conf->notes[i].level);
+        zs_log(level < 0 ? ZS_LOG_NOTICE : level, "%s", conf->notes[i].text);
+    }
+}
+
 int zs_gen_warn_roots(const zc_config_t *conf)
 {
     int n = 0;

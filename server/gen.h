@@ -59,6 +59,10 @@ int zs_backend_env_check(char *err, size_t errlen);
 
 /* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
 void zs_gen_free(zs_gen_t *g);
+/* Logs the config's notes (zc_note_t: directives accepted without effect...) at their levels
+ * through zs_log(): to standard error before the error log is open (start, -t), to the error log
+ * on a reload. */
+void zs_gen_log_notes(const zc_config_t *conf);
 /* `zokiod -t`: warns on stderr about every document root this process cannot read (its
  * requests would answer 403 or 404). Returns the number of warnings. */
 int zs_gen_warn_roots(const zc_config_t *conf);

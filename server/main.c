@@ -236,6 +236,7 @@ int main(int argc, char **argv)
         if (test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
         return 1;
     }
+    if (!test || !quiet) zs_gen_log_notes(&conf);
     if (test) {
         zs_gen_warn_roots(&conf);
         if (!quiet) {

@@ -193,6 +193,7 @@ static void reload(void)
         zs_notify("READY=1");
         return;
     }
+    zs_gen_log_notes(&conf);
     zs_gen_t *g = calloc(1, sizeof *g);
     if (!g || zs_gen_build(g, &conf, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration", g ? err : "out of memory");

@@ -703,8 +703,8 @@ def t_check_unsupported_nginx_directive():
 @test(zokiod_only=True)
 def t_check_unsupported_nginx_directive_other():
     for text, line, name in [
-        ("user nobody;\n", 1, "user"),
-        ("http {\n    gzip on;\n}\n", 2, "gzip"),
+        ("worker_priority 5;\n", 1, "worker_priority"),
+        ("http {\n    gzip_static on;\n}\n", 2, "gzip_static"),
         ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
          "        }\n    }\n}\n", 4, "fastcgi_pass"),
     ]:
@@ -2849,6 +2849,91 @@ def t_reload_under_wrk_reuseport():
     inst.start()
     inst.wait_workers(2)
     wrk_reloads(inst, wrk, 3, 4)
+
+
+# --- processes and tuning (issue 9) -----------------------------------------------------------------
+
+ACCEPTED = """\
+pcre_jit on;
+load_module modules/ngx_http_echo_module.so;
+events { }
+http {
+    types_hash_max_size 2048;
+    server_names_hash_bucket_size 64;
+    variables_hash_max_size 1024;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
+    client_body_temp_path tmp/body 1 2;
+    proxy_temp_path tmp/proxy;
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_comp_level 6;
+    gzip_buffers 16 8k;
+    gzip_http_version 1.1;
+    gzip_types text/plain text/css application/json application/javascript text/xml;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        location / {
+            gzip on;
+            gzip_min_length 1k;
+            gzip_disable msie6;
+        }
+    }
+}
+"""
+
+
+def warn_lines(text, what):
+    return [l for l in text.splitlines() if "[warn]" in l and what in l]
+
+
+@test(zokiod_only=True)
+def t_check_accepted_directives_notes():
+    # accepted without effect: -t succeeds; one warning for gzip (at the first `gzip on`), one
+    # for load_module, the debug-level notes stay out of -t's output; -q silences the warnings
+    inst = Inst("accepted")
+    inst.write_conf(ACCEPTED)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out, 400))
+    gz = warn_lines(out, "gzip is not supported by zokiod yet: responses are sent uncompressed")
+    eq(len(gz), 1, "gzip warnings in the -t output (%s)" % short(out, 400))
+    expect("%s:12: " % inst.conf in gz[0], "the gzip warning names FILE:12: %r" % gz[0])
+    lm = warn_lines(out, 'load_module "modules/ngx_http_echo_module.so" ignored')
+    eq(len(lm), 1, "load_module warnings in the -t output (%s)" % short(out, 400))
+    expect("%s:2: " % inst.conf in lm[0], "the load_module warning names FILE:2: %r" % lm[0])
+    expect("has no effect" not in out, "debug notes in the -t output: %s" % short(out, 400))
+    rc, out = inst.cli(["-t", "-q", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t -q")
+    eq(warn_lines(out, "gzip"), [], "warnings with -q")
+
+
+@test(zokiod_only=True)
+def t_gzip_warning_at_start_and_reload():
+    # once at start (standard error: the error log is not open yet), once per reload (error log)
+    inst = Inst("gzipwarn")
+    conf = ("error_log logs/error.log info;\nevents { }\nhttp {\n    gzip on;\n"
+            "    server {\n        listen 127.0.0.1:%P0%;\n        root html;\n"
+            "        add_header X-Gen %GEN%;\n        gzip on;\n    }\n}\n")
+    inst.write_conf(conf.replace("%GEN%", "1"))
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    what = "gzip is not supported by zokiod yet"
+    eq(len(warn_lines(inst.stderr_text(), what)), 1, "gzip warnings on stderr at start (%s)"
+       % inst.stderr_tail())
+    r = get(inst.port, "/", headers=(("Accept-Encoding", "gzip"),))
+    body_is(r, "x\n", "GET / with Accept-Encoding: gzip")
+    eq(r.get("content-encoding"), None, "Content-Encoding")
+    eq(warn_lines(inst.read("logs/error.log") or "", what), [], "gzip warnings in error.log "
+       "before the reload")
+    inst.write_conf(conf.replace("%GEN%", "2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    got = warn_lines(inst.read("logs/error.log") or "", what)
+    eq(len(got), 1, "gzip warnings in error.log after one reload (%s)"
+       % short(inst.read("logs/error.log") or "", 400))
+    expect("zokiod.conf:4: " in got[0], "the warning names zokiod.conf:4: %r" % got[0])
 
 
 # --- runner -----------------------------------------------------------------------------------------
