@@ -78,7 +78,7 @@ static const zc_spec_t specs[] = {
 };
 
 /* Every schema table; a name is in one of them at most. */
-static const zc_spec_t *const tables[] = {specs, zc_accepted_specs};
+static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -580,7 +580,8 @@ int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix
     ld.errlen = errlen;
     if (set_paths(&ld, file, prefix) < 0 || set_defaults(&ld) < 0 ||
         zc_parse_file(&root, out->conf_file, out->conf_dir, ld.arena, err, errlen) < 0 ||
-        zc_run_block(&ld, &root, &top) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
+        zc_run_block(&ld, &root, &top) < 0 || zc_process_finish(&ld) < 0 ||
+        (!ld.types_seen && default_types(&ld) < 0)) {
         zc_config_free(out);
         return -1;
     }

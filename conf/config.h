@@ -18,7 +18,8 @@
  * index, autoindex and headers (its own, else its server's). add_header and error_page inherit
  * only when the level has none of its own.
  *
- * Defaults (nginx's unless said): worker_processes 1, worker_connections 512, daemon off (nginx:
+ * Defaults (nginx's unless said): user nobody (group nobody, else nogroup) when running as
+ * root, worker_processes 1, worker_connections 512, daemon off (nginx:
  * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
  * worker_shutdown_timeout 0 (unlimited), default_type text/plain, types {text/html html;
  * image/gif gif; image/jpeg jpg;} when http {} has none, access_log logs/access.log combined,
@@ -34,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "conf/arena.h"
 
@@ -164,6 +166,14 @@ typedef struct zc_note {
 } zc_note_t;
 
 typedef struct zc_config {
+    /* `user USER [GROUP]` (GROUP defaults to USER, as nginx): the credentials the workers switch
+     * to. Only when zokiod runs as root (else the directive is ignored with a warning, as nginx
+     * does, and has_user stays 0); started as root without the directive: user nobody, group
+     * nobody, or nogroup where no group is named nobody (Debian), as nginx's configure picks. */
+    int has_user;
+    char *user, *group;
+    uid_t uid;
+    gid_t gid;
     int worker_processes;  /* 0 = auto (one per CPU) */
     char *error_log;       /* absolute path, or "stderr" */
     char *error_log_level; /* debug info notice warn error crit alert emerg */

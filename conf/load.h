@@ -28,6 +28,7 @@ typedef struct zc_load {
     int types_seen;         /* http {} has a types block (even an empty one) */
     size_t notes_cap;
     int gzip_noted; /* the one note about gzip was given */
+    int user_seen;  /* a user directive was read (even one ignored because we are not root) */
 } zc_load_t;
 
 /* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
@@ -54,8 +55,12 @@ typedef struct zc_spec {
 } zc_spec_t;
 
 /* The schema tables besides config.c's own (each ends with a row whose name is NULL):
- * accepted.c (directives accepted with a note: hash sizes, gzip, temp paths...). */
-extern const zc_spec_t zc_accepted_specs[];
+ * process.c (user: what the worker processes are), accepted.c (directives accepted with a
+ * note: hash sizes, gzip, temp paths...). */
+extern const zc_spec_t zc_process_specs[], zc_accepted_specs[];
+
+/* process.c, after the main block: the default user when running as root. */
+int zc_process_finish(zc_load_t *ld);
 
 /* Checks each child directive of `blk` against the schema (known, allowed in sc->ctx, block or
  * not, argument count, not duplicated) and runs its handler. */

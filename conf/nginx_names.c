@@ -85,7 +85,6 @@ static const char *const names[] = {
     "charset_types",
     "source_charset",
     "override_charset",
-    "user",
     "worker_priority",
     "working_directory",
     "env",

@@ -22,7 +22,15 @@ typedef struct zs_listen {
 
 typedef struct zs_vhost_extra {
     const char *access_log_path; /* NULL = off */
+    int log;                     /* its index in zs_gen_t.logs, -1 = off */
 } zs_vhost_extra_t;
+
+/* One access log file of a generation, opened by the master (as root, before the workers give
+ * it up, as nginx does) and inherited by the workers, which write through it. */
+typedef struct zs_gen_log {
+    const char *path;
+    int fd; /* -1: the open failed (logged); the workers try the path themselves */
+} zs_gen_log_t;
 
 typedef struct zs_gen {
     zc_config_t conf;
@@ -35,6 +43,10 @@ typedef struct zs_gen {
     size_t nlistens;
     int *fds; /* document-root / alias directory fds this generation opened */
     size_t nfds;
+    zs_gen_log_t *logs; /* one per distinct access_log path */
+    size_t nlogs;
+    gid_t *groups; /* conf.user's supplementary groups (with conf.has_user), for setgroups() */
+    size_t ngroups;
     char **strs; /* NULL-terminated index lists and other allocations to free */
     size_t nstrs, capstrs;
     unsigned workers; /* live workers of this generation (master bookkeeping) */
@@ -56,6 +68,12 @@ void zs_gen_loop_backend(const zs_gen_t *g, zk_loop_opts_t *o);
 /* 0, or -1 with a message in err when ZOKIOD_BACKEND holds something other than
  * io_uring, epoll or auto. */
 int zs_backend_env_check(char *err, size_t errlen);
+
+/* USR1 in the master, before the workers reopen their logs: opens each access log path again
+ * (a new file after logrotate renamed the old one) in place of the old fd, and hands it to
+ * conf.user (with conf.has_user) so that a worker can open it again too. Failures are logged;
+ * the old file then stays in use. */
+void zs_gen_reopen_logs(zs_gen_t *g);
 
 /* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
 void zs_gen_free(zs_gen_t *g);

@@ -242,7 +242,12 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *sg, int signo)
         if (!M.alive) zk_loop_stop(loop);
         break;
     case SIGUSR1:
+        /* as nginx: the master reopens first and hands the new files to the workers' user, so
+         * that a worker without root can reopen them too */
         zs_log_reopen();
+        if (M.gens[0]->conf.has_user) zs_log_chown(M.gens[0]->conf.uid);
+        for (unsigned i = 0; i < M.ngens; i++)
+            zs_gen_reopen_logs(M.gens[i]);
         signal_gen(NULL, SIGUSR1);
         break;
     default: break;

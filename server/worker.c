@@ -3,6 +3,8 @@
  *   QUIT: stop accepting, finish in-flight requests (answered with Connection: close), exit
  *   TERM / INT: exit now;  USR1: reopen the logs;  HUP: the master's business */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +28,7 @@ typedef struct worker {
     zh_server_t *srv;
     zk_signals_t sig;
     zk_timer_t tick, deadline;
-    zs_access_log_t *logs[MAX_LOGS];
-    const char *log_paths[MAX_LOGS];
+    zs_access_log_t *logs[MAX_LOGS]; /* parallel to gen->logs; NULL when it could not open */
     unsigned nlogs;
     int stopping;
 } worker_t;
@@ -46,7 +47,7 @@ static void error_hook(const char *line) { zs_log(ZS_LOG_ERR, "%s", line); }
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
     for (unsigned i = 0; i < W.nlogs; i++)
-        fn(W.logs[i]);
+        if (W.logs[i]) fn(W.logs[i]);
 }
 
 static void tick_log(zs_access_log_t *l) { zs_access_log_tick(l, time(NULL)); }
@@ -93,29 +94,48 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
     }
 }
 
-/* one access log per distinct path, shared by the vhosts that name it */
-static int open_logs(void)
+/* one access log per distinct path, shared by the vhosts that name it, on the fd the master
+ * opened (a worker that gave up root may not be able to open the file itself) */
+static void open_logs(void)
 {
-    for (size_t i = 0; i < W.gen->nvhosts; i++) {
-        const char *path = W.gen->extra[i].access_log_path;
-        if (!path) continue;
-        unsigned j = 0;
-        while (j < W.nlogs && strcmp(W.log_paths[j], path))
-            j++;
-        if (j == W.nlogs) {
-            int err = 0;
-            if (W.nlogs == MAX_LOGS) return -EMFILE;
-            zs_access_log_t *l = zs_access_log_open(path, &err);
-            if (!l) {
-                zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(-err));
-                continue;
-            }
-            W.logs[W.nlogs] = l;
-            W.log_paths[W.nlogs++] = path;
-        }
-        W.gen->vhosts[i].access_log = W.logs[j];
+    zs_gen_t *g = W.gen;
+    for (size_t j = 0; j < g->nlogs && j < MAX_LOGS; j++) {
+        const zs_gen_log_t *gl = &g->logs[j];
+        int err = 0, fd = gl->fd >= 0 ? fcntl(gl->fd, F_DUPFD_CLOEXEC, 0) : -1;
+        W.logs[j] =
+            fd >= 0 ? zs_access_log_adopt(gl->path, fd, &err) : zs_access_log_open(gl->path, &err);
+        if (!W.logs[j]) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", gl->path, strerror(-err));
     }
-    return 0;
+    W.nlogs = g->nlogs < MAX_LOGS ? (unsigned)g->nlogs : MAX_LOGS;
+    for (size_t i = 0; i < g->nvhosts; i++) {
+        int j = g->extra[i].log;
+        g->vhosts[i].access_log = j >= 0 && (unsigned)j < W.nlogs ? W.logs[j] : NULL;
+    }
+}
+
+/* right after fork, as nginx does: the worker's credentials become the configured user's, for
+ * good (setgroups, setgid, setuid); it keeps only the fds the root master opened for it */
+static void switch_user(const zs_gen_t *g)
+{
+    const zc_config_t *c = &g->conf;
+    if (!c->has_user || geteuid() != 0) return;
+    if (setgroups(g->ngroups, g->groups) < 0) {
+        zs_log(ZS_LOG_EMERG, "setgroups(%zu) for user \"%s\" failed (%s)", g->ngroups, c->user,
+               strerror(errno));
+        _exit(2);
+    }
+    if (setgid(c->gid) < 0) {
+        zs_log(ZS_LOG_EMERG, "setgid(%d) failed (%s)", (int)c->gid, strerror(errno));
+        _exit(2);
+    }
+    if (setuid(c->uid) < 0) {
+        zs_log(ZS_LOG_EMERG, "setuid(%d) failed (%s)", (int)c->uid, strerror(errno));
+        _exit(2);
+    }
+    if (c->uid != 0 && setuid(0) == 0) { /* the switch did not stick: never serve as root */
+        zs_log(ZS_LOG_EMERG, "setuid(%d) did not drop root", (int)c->uid);
+        _exit(2);
+    }
 }
 
 void zs_worker_main(zs_gen_t *gen, const char *server_header)
@@ -123,6 +143,7 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header)
     int r;
     memset(&W, 0, sizeof W);
     W.gen = gen;
+    switch_user(gen); /* first: a change of credentials clears the parent-death signal */
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* an orphaned worker must not serve on */
     prctl(PR_SET_NAME, "zokiod: worker");
     /* 512 receive buffers of 4 KiB: a request head rarely needs more; only the ones in use stay

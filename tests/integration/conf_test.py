@@ -2936,6 +2936,150 @@ def t_gzip_warning_at_start_and_reload():
     expect("zokiod.conf:4: " in got[0], "the warning names zokiod.conf:4: %r" % got[0])
 
 
+def proc_fields(pid):
+    """/proc/PID/status as {field: value text}."""
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def creds(pid):
+    """(uids, gids, supplementary groups) of a process: real, effective, saved, fs ids."""
+    st = proc_fields(pid)
+    return (tuple(int(x) for x in st["Uid"].split()), tuple(int(x) for x in st["Gid"].split()),
+            sorted(int(x) for x in st.get("Groups", "").split()))
+
+
+def nobody_ids():
+    import grp
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    try:
+        gr = grp.getgrnam("nobody")
+    except KeyError:
+        gr = grp.getgrnam("nogroup")
+    return pw.pw_uid, gr.gr_gid, gr.gr_name
+
+
+def need_root():
+    if os.geteuid() != 0:
+        raise Skip("not root: workers run as zokiod's own user, the user directive is ignored")
+
+
+def expect_workers_as(inst, n, uid, gid):
+    groups = sorted(set(os.getgrouplist("nobody", gid))) if uid == nobody_ids()[0] else None
+    for w in inst.wait_workers(n):
+        # a worker seen right after fork is still setting itself up (as root): give it a moment
+        wait_for(lambda: creds(w)[0] == (uid,) * 4, 2)
+        u, g, gs = creds(w)
+        eq(u, (uid,) * 4, "worker %d Uid (real, effective, saved, fs)" % w)
+        eq(g, (gid,) * 4, "worker %d Gid" % w)
+        if groups is not None:
+            eq(gs, groups, "worker %d supplementary groups" % w)
+    eq(creds(inst.pid)[0][1], 0, "the master's effective uid")
+
+
+USER_CONF = """\
+%USER%worker_processes 2;
+error_log logs/error.log info;
+events { }
+http {
+    access_log logs/access.log;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+    }
+}
+"""
+
+
+@test(zokiod_only=True)
+def t_user_workers_switch_and_logs_stay_writable():
+    # `user nobody GROUP;` as root: the workers are nobody (every uid and gid, the groups of
+    # nobody), the master stays root; the access and error logs the master opened are written;
+    # after USR1 the master hands the new files to nobody, and the workers write them
+    need_root()
+    uid, gid, gname = nobody_ids()
+    inst = Inst("user")
+    inst.write_conf(USER_CONF.replace("%USER%", "user nobody %s;\n" % gname))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, uid, gid)
+    reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
+    eq(os.stat(inst.path("logs/access.log")).st_uid, uid, "owner of the reopened access.log")
+    os.rename(inst.path("logs/error.log"), inst.path("logs/error.log.1"))
+    inst.signal(signal.SIGUSR1)
+    expect(wait_for(lambda: os.path.exists(inst.path("logs/error.log")), 2),
+           "no new logs/error.log after USR1")
+    eq(os.stat(inst.path("logs/error.log")).st_uid, uid, "owner of the reopened error.log")
+    time.sleep(0.3)
+    tok = "nothing-%x" % int(time.time() * 1e6)
+    for _ in range(4):  # both workers, whichever accepts
+        status(get(inst.port, "/" + tok), 404)
+    expect(wait_for(lambda: tok in (inst.read("logs/error.log") or ""), 2),
+           "no `%s` open() error from a worker in the new error.log: %s"
+           % (tok, short(inst.read("logs/error.log") or "(none)", 300)))
+    expect_workers_as(inst, 2, uid, gid)
+
+
+@test(zokiod_only=True)
+def t_user_default_nobody_as_root():
+    # no user directive, started as root: the workers are nobody (group nobody, or nogroup where
+    # there is none: nginx's default); requests and the access log work as before
+    need_root()
+    uid, gid, _ = nobody_ids()
+    inst = Inst("userdef")
+    inst.write_conf(USER_CONF.replace("%USER%", ""))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, uid, gid)
+    tok = "d%x" % int(time.time() * 1e6)
+    body_is(get(inst.port, "/?" + tok), "index\n", "GET /")
+    expect(log_line(inst, "logs/access.log", tok), "no access log line within %.1f s" % LOG_FLUSH)
+
+
+@test(zokiod_only=True)
+def t_user_root_keeps_root():
+    # `user root;` is what it says (nginx allows it)
+    need_root()
+    inst = Inst("userroot")
+    inst.write_conf(USER_CONF.replace("%USER%", "user root;\n"))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, 0, 0)
+
+
+@test(zokiod_only=True)
+def t_user_errors():
+    need_root()
+    conf_error("events { }\nuser zokiod-no-such-user;\n", 2,
+               r'^getpwnam\("zokiod-no-such-user"\) failed$')
+    conf_error("user nobody zokiod-no-such-group;\nevents { }\n", 1,
+               r'^getgrnam\("zokiod-no-such-group"\) failed$')
+    conf_error("user root;\nuser root;\n", 2, r'^"user" directive is duplicate$')
+
+
+@test(zokiod_only=True)
+def t_user_ignored_when_not_root():
+    # nginx's warning, and -t still succeeds
+    inst = Inst("usernr")
+    inst.write_conf("user root;\nevents { }\nhttp {\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    wrap = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            raise Skip("root, and util-linux setpriv is missing to run -t as nobody")
+        uid, gid, _ = nobody_ids()
+        wrap = [setpriv, "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+    p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    eq(p.returncode, 0, "exit status of -t (output %s)" % short(out, 300))
+    want = ('%s:1: the "user" directive makes sense only if the master process runs with '
+            'super-user privileges, ignored' % inst.conf)
+    eq(len(warn_lines(out, want)), 1, "the warning in the -t output: %s" % short(out, 400))
+
+
 # --- runner -----------------------------------------------------------------------------------------
 
 

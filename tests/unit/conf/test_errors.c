@@ -299,7 +299,8 @@ ZT_TEST(errors_unsupported_nginx_directives)
          "main.conf:4: directive \"limit_req\" is not supported by zokiod"},
         {TC_SERVER("fastcgi_pass unix:/run/php.sock;\n"),
          "main.conf:4: directive \"fastcgi_pass\" is not supported by zokiod"},
-        {"user www-data;", "main.conf:1: directive \"user\" is not supported by zokiod"},
+        {"worker_priority 5;",
+         "main.conf:1: directive \"worker_priority\" is not supported by zokiod"},
         {"events { use epoll; }", "main.conf:1: directive \"use\" is not supported by zokiod"},
         {"http { tcp_nopush on; }", "main.conf:1: directive \"tcp_nopush\" is not supported by "
                                     "zokiod"},
