@@ -157,6 +157,12 @@ typedef struct zc_http {
     size_t nservers;
 } zc_http_t;
 
+/* A set of CPUs for worker_cpu_affinity: bit i of bits[i / 64] is CPU i. */
+#define ZC_CPUS 1024
+typedef struct zc_cpuset {
+    uint64_t bits[ZC_CPUS / 64];
+} zc_cpuset_t;
+
 /* A remark about the configuration that is not an error: a directive accepted although it changes
  * nothing in zokiod, or ignored the way nginx ignores it. server/ logs each one at its level when
  * the configuration is loaded (at start, at each reload and by `zokiod -t`). */
@@ -174,7 +180,14 @@ typedef struct zc_config {
     char *user, *group;
     uid_t uid;
     gid_t gid;
-    int worker_processes;  /* 0 = auto (one per CPU) */
+    int worker_processes;          /* 0 = auto (one per CPU) */
+    unsigned worker_rlimit_nofile; /* RLIMIT_NOFILE (soft and hard) of each worker; 0 = unset */
+    /* `worker_cpu_affinity MASK...`: worker n runs on masks[n] (the last mask for the workers
+     * beyond). `worker_cpu_affinity auto [MASK]` (cpu_affinity_auto): worker n is bound to the
+     * n-th CPU (cycling) of those MASK (ncpu_masks 1) or every CPU (ncpu_masks 0) selects. */
+    int cpu_affinity_auto;
+    zc_cpuset_t *cpu_masks;
+    size_t ncpu_masks;
     char *error_log;       /* absolute path, or "stderr" */
     char *error_log_level; /* debug info notice warn error crit alert emerg */
     char *pid;

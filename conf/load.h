@@ -29,6 +29,7 @@ typedef struct zc_load {
     size_t notes_cap;
     int gzip_noted; /* the one note about gzip was given */
     int user_seen;  /* a user directive was read (even one ignored because we are not root) */
+    const zc_node_t *affinity; /* the worker_cpu_affinity directive, for the check at the end */
 } zc_load_t;
 
 /* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
@@ -55,11 +56,12 @@ typedef struct zc_spec {
 } zc_spec_t;
 
 /* The schema tables besides config.c's own (each ends with a row whose name is NULL):
- * process.c (user: what the worker processes are), accepted.c (directives accepted with a
- * note: hash sizes, gzip, temp paths...). */
+ * process.c (user, worker_rlimit_nofile, worker_cpu_affinity: what the workers are), accepted.c
+ * (directives accepted with a note: hash sizes, gzip, temp paths...). */
 extern const zc_spec_t zc_process_specs[], zc_accepted_specs[];
 
-/* process.c, after the main block: the default user when running as root. */
+/* process.c, after the main block: the default user when running as root, the number of
+ * worker_cpu_affinity masks against the number of workers. */
 int zc_process_finish(zc_load_t *ld);
 
 /* Checks each child directive of `blk` against the schema (known, allowed in sc->ctx, block or

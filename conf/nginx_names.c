@@ -57,7 +57,6 @@ static const char *const prefixes[] = {
     "spdy_",
     "log_",
     "worker_rlimit_",
-    "worker_cpu_",
     "accept_mutex",
     "debug_",
     "lua_",

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +115,67 @@ static void open_logs(void)
     }
 }
 
+/* worker_rlimit_nofile, soft and hard, while still root (which may raise the hard limit) */
+static void set_nofile(const zs_gen_t *g)
+{
+    unsigned n = g->conf.worker_rlimit_nofile;
+    struct rlimit rl = {n, n};
+    if (n && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        zs_log(ZS_LOG_ALERT, "setrlimit(RLIMIT_NOFILE, %u) failed (%s)", n, strerror(errno));
+}
+
+_Static_assert(ZC_CPUS <= CPU_SETSIZE, "a worker_cpu_affinity mask fits a cpu_set_t");
+
+/* CPU i is one `worker_cpu_affinity auto [MASK]` may pick: this process may use it (its cpuset),
+ * and the mask, if any, selects it */
+static int auto_cpu(const zc_config_t *c, const cpu_set_t *allowed, int i)
+{
+    return CPU_ISSET(i, allowed) &&
+           (!c->ncpu_masks || (c->cpu_masks[0].bits[i / 64] >> (i % 64) & 1));
+}
+
+/* the CPUs worker number `nth` may run on: auto, the nth CPU auto may pick (cycling); else its
+ * own mask (the last one for the workers beyond). Returns how many (0: none) */
+static int affinity_of(const zc_config_t *c, unsigned nth, cpu_set_t *out)
+{
+    CPU_ZERO(out);
+    if (c->cpu_affinity_auto) {
+        cpu_set_t allowed;
+        int count = 0;
+        if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) return 0;
+        for (int i = 0; i < ZC_CPUS; i++)
+            count += auto_cpu(c, &allowed, i);
+        for (int i = 0, k = count ? (int)(nth % (unsigned)count) : 0; count && i < ZC_CPUS; i++)
+            if (auto_cpu(c, &allowed, i) && k-- == 0) {
+                CPU_SET(i, out);
+                return 1;
+            }
+        return 0;
+    }
+    const zc_cpuset_t *m = &c->cpu_masks[nth < c->ncpu_masks ? nth : c->ncpu_masks - 1];
+    for (int i = 0; i < ZC_CPUS; i++)
+        if (m->bits[i / 64] >> (i % 64) & 1) CPU_SET(i, out);
+    return CPU_COUNT(out);
+}
+
+/* worker_cpu_affinity; a failure is logged and the worker runs wherever the kernel puts it */
+static void set_affinity(const zs_gen_t *g, unsigned nth)
+{
+    const zc_config_t *c = &g->conf;
+    cpu_set_t set;
+    if (!c->cpu_affinity_auto && !c->ncpu_masks) return;
+    if (!affinity_of(c, nth, &set)) {
+        zs_log(ZS_LOG_ALERT, "worker_cpu_affinity: no usable CPU for worker %u", nth);
+        return;
+    }
+    if (sched_setaffinity(0, sizeof set, &set) < 0) {
+        zs_log(ZS_LOG_ALERT, "sched_setaffinity() failed (%s)", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < CPU_SETSIZE; i++)
+        if (CPU_ISSET(i, &set)) zs_log(ZS_LOG_INFO, "sched_setaffinity(): using cpu #%d", i);
+}
+
 /* right after fork, as nginx does: the worker's credentials become the configured user's, for
  * good (setgroups, setgid, setuid); it keeps only the fds the root master opened for it */
 static void switch_user(const zs_gen_t *g)
@@ -138,12 +201,16 @@ static void switch_user(const zs_gen_t *g)
     }
 }
 
-void zs_worker_main(zs_gen_t *gen, const char *server_header)
+void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
 {
     int r;
     memset(&W, 0, sizeof W);
     W.gen = gen;
-    switch_user(gen); /* first: a change of credentials clears the parent-death signal */
+    /* nginx's order: limits while root, then the user (first of all the rest: a change of
+     * credentials clears the parent-death signal), then the CPUs */
+    set_nofile(gen);
+    switch_user(gen);
+    set_affinity(gen, nth);
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* an orphaned worker must not serve on */
     prctl(PR_SET_NAME, "zokiod: worker");
     /* 512 receive buffers of 4 KiB: a request head rarely needs more; only the ones in use stay

@@ -3080,6 +3080,73 @@ def t_user_ignored_when_not_root():
     eq(len(warn_lines(out, want)), 1, "the warning in the -t output: %s" % short(out, 400))
 
 
+def nofile_of(pid):
+    """(soft, hard) "Max open files" of a process."""
+    with open("/proc/%d/limits" % pid) as f:
+        for l in f:
+            if l.startswith("Max open files"):
+                soft, hard = l.split()[3:5]
+                return int(soft), int(hard)
+    return None
+
+
+@test(zokiod_only=True)
+def t_worker_rlimit_nofile():
+    # set in each worker, soft and hard (as nginx); the master keeps its own
+    inst = Inst("nofile")
+    hard = nofile_of(os.getpid())[1]
+    n = min(hard - 7, 1234)  # below the hard limit: root without CAP_SYS_RESOURCE cannot go over
+    if n < 256:
+        raise Skip("the hard RLIMIT_NOFILE (%d) is too low" % hard)
+    inst.write_conf("worker_processes 2;\nworker_rlimit_nofile %d;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%%P0%%;\n        root html;\n    }\n}\n"
+                    % n)
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    for w in inst.wait_workers(2):
+        expect(wait_for(lambda: nofile_of(w) == (n, n), 2),
+               "worker %d open files limit %s, expected (%d, %d)" % (w, nofile_of(w), n, n))
+    expect(nofile_of(inst.pid) != (n, n), "the master's limit changed too: %s"
+           % (nofile_of(inst.pid),))
+    body_is(get(inst.port, "/"), "x\n", "GET /")
+
+
+def cpus_of(pid):
+    """The CPUs a process may run on (Cpus_allowed_list of /proc/PID/status), as a set."""
+    out = set()
+    for part in proc_fields(pid)["Cpus_allowed_list"].split(","):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+@test(zokiod_only=True)
+def t_worker_cpu_affinity():
+    # masks: worker n on mask n (the last mask for the rest); auto: one CPU each, in turn, among
+    # those zokiod may use
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise Skip("one CPU only")
+    a, b = cpus[0], cpus[1]
+    masks = "%s %s" % ("1" + "0" * a, "1" + "0" * b)
+    for line, want in (("worker_cpu_affinity %s;" % masks, [{a}, {b}, {b}]),
+                       ("worker_cpu_affinity auto;", [{c} for c in (cpus * 3)[:3]])):
+        inst = Inst("affinity")
+        inst.write_conf("worker_processes 3;\n%s\nevents { }\nhttp {\n    server {\n"
+                        "        listen 127.0.0.1:%%P0%%;\n        root html;\n    }\n}\n" % line)
+        inst.put("html/index.html", "x\n")
+        inst.start()
+        ws = inst.wait_workers(3)
+        got = []
+        for w in ws:
+            wait_for(lambda: len(cpus_of(w)) == 1, 2)
+            got.append(cpus_of(w))
+        eq(sorted(map(sorted, got)), sorted(map(sorted, want)), "%s: CPUs of the 3 workers"
+           % line)
+        body_is(get(inst.port, "/"), "x\n", "GET /")
+        inst.kill()
+
+
 # --- runner -----------------------------------------------------------------------------------------
 
 

@@ -106,3 +106,100 @@ ZT_TEST(process_user_not_root)
     ZT_EQ_STR(c.notes[0].text, want);
     zc_config_free(&c);
 }
+
+ZT_TEST(process_rlimit_nofile)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, "events { }\n") < 0) return;
+    ZT_EQ_INT(c.worker_rlimit_nofile, 0);
+    zc_config_free(&c);
+    if (tc_ok(&c, "worker_rlimit_nofile 65536;\n") < 0) return;
+    ZT_EQ_INT(c.worker_rlimit_nofile, 65536);
+    zc_config_free(&c);
+    ZT_EQ_STR(tc_fail("worker_rlimit_nofile 0;\n"),
+              tc_msg("main.conf:1: invalid value \"0\" in \"worker_rlimit_nofile\" directive"));
+    ZT_EQ_STR(tc_fail("worker_rlimit_nofile -1;\n"),
+              tc_msg("main.conf:1: invalid value \"-1\" in \"worker_rlimit_nofile\" directive"));
+    ZT_EQ_STR(tc_fail("worker_rlimit_nofile 1k;\n"),
+              tc_msg("main.conf:1: invalid value \"1k\" in \"worker_rlimit_nofile\" directive"));
+    ZT_EQ_STR(tc_fail("worker_rlimit_nofile 99999999999;\n"),
+              tc_msg("main.conf:1: invalid value \"99999999999\" in \"worker_rlimit_nofile\" "
+                     "directive"));
+    ZT_EQ_STR(tc_fail("worker_rlimit_nofile 8; worker_rlimit_nofile 9;\n"),
+              tc_msg("main.conf:1: \"worker_rlimit_nofile\" directive is duplicate"));
+    ZT_EQ_STR(tc_fail("events { worker_rlimit_nofile 8; }\n"),
+              tc_msg("main.conf:1: \"worker_rlimit_nofile\" directive is not allowed here"));
+}
+
+static int cpu_in(const zc_cpuset_t *m, int i) { return (int)(m->bits[i / 64] >> (i % 64) & 1); }
+
+ZT_TEST(process_cpu_affinity)
+{
+    zc_config_t c;
+    char text[1200];
+
+    if (tc_ok(&c, "worker_processes 3;\nworker_cpu_affinity 0001 0010 1100;\n") < 0) return;
+    ZT_EQ_INT(c.cpu_affinity_auto, 0);
+    ZT_EQ_INT(c.ncpu_masks, 3);
+    ZT_CHECK(cpu_in(&c.cpu_masks[0], 0) && !cpu_in(&c.cpu_masks[0], 1));
+    ZT_CHECK(cpu_in(&c.cpu_masks[1], 1) && !cpu_in(&c.cpu_masks[1], 0));
+    ZT_CHECK(cpu_in(&c.cpu_masks[2], 2) && cpu_in(&c.cpu_masks[2], 3) &&
+             !cpu_in(&c.cpu_masks[2], 1));
+    ZT_EQ_INT(c.nnotes, 0);
+    zc_config_free(&c);
+    if (tc_ok(&c, "worker_cpu_affinity auto;\n") < 0) return;
+    ZT_EQ_INT(c.cpu_affinity_auto, 1);
+    ZT_EQ_INT(c.ncpu_masks, 0);
+    zc_config_free(&c);
+    if (tc_ok(&c, "worker_cpu_affinity auto 1010;\n") < 0) return;
+    ZT_EQ_INT(c.cpu_affinity_auto, 1);
+    ZT_EQ_INT(c.ncpu_masks, 1);
+    ZT_CHECK(cpu_in(&c.cpu_masks[0], 1) && cpu_in(&c.cpu_masks[0], 3) &&
+             !cpu_in(&c.cpu_masks[0], 0));
+    zc_config_free(&c);
+    /* 1024 digits: CPU 1023 */
+    memset(text, 0, sizeof(text));
+    strcpy(text, "worker_cpu_affinity 1");
+    memset(text + strlen(text), '0', 1023);
+    strcat(text, ";\n");
+    if (tc_ok(&c, text) < 0) return;
+    ZT_CHECK(cpu_in(&c.cpu_masks[0], 1023) && !cpu_in(&c.cpu_masks[0], 0));
+    zc_config_free(&c);
+    /* as nginx: fewer (or more) masks than workers is a warning; the last mask serves the rest */
+    if (tc_ok(&c, "worker_processes 2;\nworker_cpu_affinity 01;\n") < 0) return;
+    ZT_EQ_INT(c.nnotes, 1);
+    ZT_EQ_STR(c.notes[0].level, "warn");
+    snprintf(text, sizeof(text),
+             "%s:2: the number of \"worker_processes\" is not equal to the number of "
+             "\"worker_cpu_affinity\" masks, using last mask for remaining worker processes",
+             tc_path("main.conf"));
+    ZT_EQ_STR(c.notes[0].text, text);
+    zc_config_free(&c);
+}
+
+ZT_TEST(process_cpu_affinity_errors)
+{
+    char text[1200];
+
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity 0x1;\n"),
+              tc_msg("main.conf:1: invalid character \"x\" in \"worker_cpu_affinity\""));
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity 01 auto;\n"),
+              tc_msg("main.conf:1: invalid character \"o\" in \"worker_cpu_affinity\""));
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity auto x1;\n"),
+              tc_msg("main.conf:1: invalid character \"x\" in \"worker_cpu_affinity\""));
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity auto 01 10;\n"),
+              tc_msg("main.conf:1: invalid number of arguments in \"worker_cpu_affinity\" "
+                     "directive"));
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity;\n"),
+              tc_msg("main.conf:1: invalid number of arguments in \"worker_cpu_affinity\" "
+                     "directive"));
+    ZT_EQ_STR(tc_fail("worker_cpu_affinity auto; worker_cpu_affinity 1;\n"),
+              tc_msg("main.conf:1: \"worker_cpu_affinity\" directive is duplicate"));
+    memset(text, 0, sizeof(text));
+    strcpy(text, "worker_cpu_affinity 1");
+    memset(text + strlen(text), '0', 1024);
+    strcat(text, ";\n");
+    ZT_EQ_STR(tc_fail(text),
+              tc_msg("main.conf:1: \"worker_cpu_affinity\" supports up to 1024 CPUs only"));
+}
