@@ -135,12 +135,17 @@ int zc_note(zc_load_t *ld, const zc_node_t *d, const char *level, const char *fm
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if ((n = ZC_PUSH(ld->arena, c->notes, c->nnotes, ld->notes_cap)) == NULL) return zc_oom(ld);
-    len = d != NULL ? snprintf(NULL, 0, "%s:%d: %s", d->file, d->line, msg) : (int)strlen(msg);
+    /* "FILE:LINE: msg", "command line: msg" (-g) or "msg" */
+    len = d == NULL     ? (int)strlen(msg)
+          : d->line > 0 ? snprintf(NULL, 0, "%s:%d: %s", d->file, d->line, msg)
+                        : snprintf(NULL, 0, "%s: %s", d->file, msg);
     if ((n->text = zc_arena_alloc(ld->arena, (size_t)len + 1)) == NULL) return zc_oom(ld);
-    if (d != NULL)
+    if (d == NULL)
+        memcpy(n->text, msg, (size_t)len + 1);
+    else if (d->line > 0)
         snprintf(n->text, (size_t)len + 1, "%s:%d: %s", d->file, d->line, msg);
     else
-        memcpy(n->text, msg, (size_t)len + 1);
+        snprintf(n->text, (size_t)len + 1, "%s: %s", d->file, msg);
     n->level = level;
     return 0;
 }
@@ -500,14 +505,14 @@ static int default_types(zc_load_t *ld)
     return 0;
 }
 
-static int set_defaults(zc_load_t *ld)
+static int set_defaults(zc_load_t *ld, const char *error_log)
 {
     zc_config_t *c = ld->cfg;
     zc_http_t *h = &c->http;
 
     c->worker_processes = 1;
     c->worker_connections = 512;
-    c->error_log = zc_arena_strdup(ld->arena, "stderr");
+    c->error_log = zc_arena_strdup(ld->arena, error_log != NULL ? error_log : "stderr");
     c->error_log_level = zc_arena_strdup(ld->arena, "error");
     c->pid = zc_path_join(ld->arena, c->prefix, "logs/zokiod.pid");
     c->backend = zc_arena_strdup(ld->arena, "auto");
@@ -563,13 +568,41 @@ static int set_paths(zc_load_t *ld, const char *file, const char *prefix)
     return 0;
 }
 
-int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+/* The -g directives, then the file's, as one main block (nginx reads -g first). */
+static int read_all(zc_load_t *ld, zc_node_t *root, const char *params)
+{
+    zc_config_t *c = ld->cfg;
+    zc_sources_t srcs = {0};
+    zc_node_t g = {0};
+    zc_node_t *all;
+
+    if (params != NULL &&
+        zc_parse_params(&g, params, c->conf_dir, ld->arena, ld->err, ld->errlen) < 0)
+        return -1;
+    if (zc_parse_file_src(root, c->conf_file, c->conf_dir, ld->arena, &srcs, ld->err, ld->errlen) <
+        0)
+        return -1;
+    c->sources = srcs.items;
+    c->nsources = srcs.n;
+    if (g.nchildren == 0) return 0;
+    all = zc_arena_alloc(ld->arena, (g.nchildren + root->nchildren) * sizeof(*all));
+    if (all == NULL) return zc_oom(ld);
+    memcpy(all, g.children, g.nchildren * sizeof(*all));
+    if (root->nchildren) memcpy(all + g.nchildren, root->children, root->nchildren * sizeof(*all));
+    root->children = all;
+    root->nchildren += g.nchildren;
+    return 0;
+}
+
+int zc_config_load_budget(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
                           size_t errlen, long budget)
 {
+    static const zc_load_opts_t none = {NULL, NULL, NULL};
     zc_load_t ld = {0};
     zc_node_t root;
     zc_scope_t top = {ZC_CTX_MAIN, NULL, NULL};
 
+    if (opts == NULL) opts = &none;
     memset(out, 0, sizeof(*out));
     zc_arena_init(&out->arena);
     out->arena.fail_after = budget;
@@ -578,19 +611,25 @@ int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix
     ld.arena = &out->arena;
     ld.err = err;
     ld.errlen = errlen;
-    if (set_paths(&ld, file, prefix) < 0 || set_defaults(&ld) < 0 ||
-        zc_parse_file(&root, out->conf_file, out->conf_dir, ld.arena, err, errlen) < 0 ||
-        zc_run_block(&ld, &root, &top) < 0 || zc_process_finish(&ld) < 0 ||
-        (!ld.types_seen && default_types(&ld) < 0)) {
+    if (set_paths(&ld, file, opts->prefix) < 0 || set_defaults(&ld, opts->error_log) < 0 ||
+        read_all(&ld, &root, opts->params) < 0 || zc_run_block(&ld, &root, &top) < 0 ||
+        zc_process_finish(&ld) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
         zc_config_free(out);
         return -1;
     }
     return 0;
 }
 
+int zc_config_load_opts(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
+                        size_t errlen)
+{
+    return zc_config_load_budget(out, file, opts, err, errlen, -1);
+}
+
 int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err, size_t errlen)
 {
-    return zc_config_load_budget(out, file, prefix, err, errlen, -1);
+    zc_load_opts_t o = {prefix, NULL, NULL};
+    return zc_config_load_budget(out, file, &o, err, errlen, -1);
 }
 
 void zc_config_free(zc_config_t *c)

@@ -38,6 +38,7 @@
 #include <sys/types.h>
 
 #include "conf/arena.h"
+#include "conf/parse.h"
 
 /* `listen [ADDR:]PORT | ADDR [default_server] [ssl] [reuseport] [backlog=N] [ipv6only=on|off]`.
  * ADDR: IPv4 dotted quad, `*` (0.0.0.0), `localhost` (127.0.0.1), or [IPv6] in brackets. */
@@ -200,6 +201,8 @@ typedef struct zc_config {
     zc_http_t http;
     zc_note_t *notes; /* in file order */
     size_t nnotes;
+    zc_source_t *sources; /* every file read, once each, main file first (zokiod -T) */
+    size_t nsources;
     zc_arena_t arena; /* private: owns everything above */
 } zc_config_t;
 
@@ -211,6 +214,19 @@ typedef struct zc_config {
  * error result ("zokiod: out of memory"). Reentrant; no global state. */
 int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err,
                    size_t errlen);
+
+/* What nginx's command line adds to the file (every field may be NULL). */
+typedef struct zc_load_opts {
+    const char *prefix;    /* -p: see the top of this file */
+    const char *params;    /* -g: main-context directives, read before the file (as nginx does:
+                            * one the file repeats is the file's "duplicate") */
+    const char *error_log; /* -e: the error log when the file has no error_log (an absolute path
+                            * or "stderr"); NULL: stderr */
+} zc_load_opts_t;
+
+/* zc_config_load with the command line's -p, -g and -e. */
+int zc_config_load_opts(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
+                        size_t errlen);
 
 /* Frees everything zc_config_load put in *c and zeroes it. Safe on a zeroed config and twice. */
 void zc_config_free(zc_config_t *c);

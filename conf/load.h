@@ -118,7 +118,7 @@ int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 
 /* zc_config_load with an allocation budget for tests: the budget-th arena allocation and all
  * later ones fail (<0: no limit). */
-int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+int zc_config_load_budget(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
                           size_t errlen, long budget);
 
 /* Sets up the arrays of a server (or of http_level) for the directives of block `blk`. */

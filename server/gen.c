@@ -324,11 +324,14 @@ static int warn_root(const char *path)
     return 1;
 }
 
-void zs_gen_log_notes(const zc_config_t *conf)
+void zs_gen_log_notes(const zc_config_t *conf, int echo)
 {
     for (size_t i = 0; i < conf->nnotes; i++) {
         int level = zs_level_parse(conf->notes[i].level);
-        zs_log(level < 0 ? ZS_LOG_NOTICE : level, "%s", conf->notes[i].text);
+        if (level < 0) level = ZS_LOG_NOTICE;
+        zs_log(level, "%s", conf->notes[i].text);
+        if (echo && level <= ZS_LOG_WARN)
+            fprintf(stderr, "zokiod: [%s] %s\n", zs_level_name(level), conf->notes[i].text);
     }
 }
 

@@ -78,9 +78,10 @@ void zs_gen_reopen_logs(zs_gen_t *g);
 /* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
 void zs_gen_free(zs_gen_t *g);
 /* Logs the config's notes (zc_note_t: directives accepted without effect...) at their levels
- * through zs_log(): to standard error before the error log is open (start, -t), to the error log
- * on a reload. */
-void zs_gen_log_notes(const zc_config_t *conf);
+ * through zs_log(): to standard error or the -e file before the error log is open (start, -t),
+ * to the error log on a reload. With `echo` (the -e file is not standard error), warnings are
+ * also printed on standard error as "zokiod: [warn] ...", as nginx does at start. */
+void zs_gen_log_notes(const zc_config_t *conf, int echo);
 /* `zokiod -t`: warns on stderr about every document root this process cannot read (its
  * requests would answer 403 or 404). Returns the number of warnings. */
 int zs_gen_warn_roots(const zc_config_t *conf);

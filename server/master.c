@@ -190,13 +190,13 @@ static void reload(void)
         zs_notify("READY=1");
         return;
     }
-    if (zc_config_load(&conf, M.opts->conf_file, M.opts->prefix, err, sizeof err) < 0) {
+    if (zc_config_load_opts(&conf, M.opts->conf_file, &M.opts->load, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration",
                strncmp(err, "zokiod: ", 8) ? err : err + 8);
         zs_notify("READY=1");
         return;
     }
-    zs_gen_log_notes(&conf);
+    zs_gen_log_notes(&conf, 0);
     zs_gen_t *g = calloc(1, sizeof *g);
     if (!g || zs_gen_build(g, &conf, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration", g ? err : "out of memory");

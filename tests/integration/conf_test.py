@@ -517,7 +517,8 @@ def t_check_ok():
 
 @test(zokiod_only=True)
 def t_check_relative_c():
-    # -c with a relative path: taken against the current directory
+    # -c with a relative path and no -p: taken against the current directory (zokiod's default
+    # prefix follows from the file; with -p it is taken against the prefix: t_cli_c_under_prefix)
     inst = Inst("t")
     inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
     rc, out = inst.cli(["-t", "-c", "conf/zokiod.conf"], cwd=inst.prefix)
@@ -789,10 +790,16 @@ def t_version_v():
 
 @test(zokiod_only=True)
 def t_version_V():
+    # nginx's shape: the version line, what built it, "configure arguments: ..."
     rc, out = Inst("t").cli(["-V"])
     eq(rc, 0, "exit status of -V (output %s)" % short(out))
-    first = out.strip().splitlines()[0] if out.strip() else ""
-    expect(re.search(r"zokiod.*\d+\.\d+", first), "-V: no version line, got %s" % short(out))
+    lines = out.strip().splitlines()
+    expect(lines and re.match(r"^zokiod version: zokiod/\d+\.\d+", lines[0]),
+           "-V: first line not `zokiod version: zokiod/X.Y`: %s" % short(out))
+    expect(any(re.match(r"^built with liburing.*llhttp \d", l) for l in lines),
+           "-V: no `built with liburing ..., llhttp ...` line: %s" % short(out, 300))
+    expect(re.match(r"^configure arguments:", lines[-1]),
+           "-V: last line not `configure arguments: ...`: %s" % short(out, 300))
 
 
 @test(zokiod_only=True)
@@ -3008,9 +3015,11 @@ def t_user_workers_switch_and_logs_stay_writable():
     eq(os.stat(inst.path("logs/access.log")).st_uid, uid, "owner of the reopened access.log")
     os.rename(inst.path("logs/error.log"), inst.path("logs/error.log.1"))
     inst.signal(signal.SIGUSR1)
-    expect(wait_for(lambda: os.path.exists(inst.path("logs/error.log")), 2),
-           "no new logs/error.log after USR1")
-    eq(os.stat(inst.path("logs/error.log")).st_uid, uid, "owner of the reopened error.log")
+    # the master creates the file, then hands it over: wait for both
+    expect(wait_for(lambda: os.path.exists(inst.path("logs/error.log")) and
+                    os.stat(inst.path("logs/error.log")).st_uid == uid, 2),
+           "no new logs/error.log owned by %d after USR1 (%s)" % (uid, os.path.exists(
+               inst.path("logs/error.log")) and os.stat(inst.path("logs/error.log")).st_uid))
     time.sleep(0.3)
     tok = "nothing-%x" % int(time.time() * 1e6)
     for _ in range(4):  # both workers, whichever accepts
@@ -3145,6 +3154,117 @@ def t_worker_cpu_affinity():
            % line)
         body_is(get(inst.port, "/"), "x\n", "GET /")
         inst.kill()
+
+
+# --- the command line: -T, -g, -e, -c under -p (issue 9) ---------------------------------------------
+
+
+def cli_at(inst, args, cwd):
+    p = subprocess.run([ZOKIOD] + args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=CLI_TIMEOUT, env=server_env())
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+@test(zokiod_only=True)
+def t_cli_T_dumps_every_file_once():
+    # nginx's -T: the test, then each file read (main first, then includes in reading order,
+    # each once) on stdout after "# configuration file PATH:", as read, and a line feed
+    inst = Inst("dump")
+    main = ("events { }\nhttp {\n    include mime.types;\n    include sites/*.conf;\n"
+            "    include mime.types;\n}")  # no final line feed: printed as is
+    inst.mime_types()
+    a = inst.write_conf("server {\n    listen 127.0.0.1:%P0%;  # a\n}\n", "conf/sites/a.conf")
+    b = inst.write_conf("# b: nothing but a comment\n", "conf/sites/b.conf")
+    inst.write_conf(main)
+    with open(inst.path("conf/mime.types")) as f:
+        mime = f.read()
+    want = "".join("# configuration file %s:\n%s\n" % (p, t) for p, t in (
+        (inst.conf, inst.last_conf_text), (inst.path("conf/mime.types"), mime),
+        (a, inst.read(a)), (b, inst.read(b))))
+    rc, out, err = cli_at(inst, ["-T", "-c", inst.conf], inst.prefix)
+    eq(rc, 0, "exit status of -T (stderr %s)" % short(err))
+    eq(out, want, "-T output")
+    expect("test is successful" in err, "-T: no `test is successful` on stderr: %s" % short(err))
+    rc, out, err = cli_at(inst, ["-T", "-q", "-c", inst.conf], inst.prefix)
+    eq((rc, out, err), (0, want, ""), "-T -q: the dump alone")
+    inst.write_conf(main.replace("events { }", "events { roo; }"))
+    rc, out, err = cli_at(inst, ["-T", "-c", inst.conf], inst.prefix)
+    eq((rc, out), (1, ""), "-T on a broken file: exit 1, no dump")
+    expect("test failed" in err, "-T on a broken file: %s" % short(err))
+
+
+@test(zokiod_only=True)
+def t_cli_g_global_directives():
+    # -g: main-context directives read before the file (as nginx); kept for reloads
+    inst = Inst("g")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root html;\n        add_header X-Gen 1;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start(["-c", inst.conf, "-g", "worker_processes 3; pid logs/g.pid;"])
+    inst.wait_workers(3)
+    expect(wait_for(lambda: inst.read("logs/g.pid"), 2), "no pid file logs/g.pid from -g")
+    inst.write_conf(inst.last_conf_text.replace("X-Gen 1", "X-Gen 2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    old = set(inst.seen)
+    expect(wait_for(lambda: len(inst.workers()) == 3 and not set(inst.workers()) & old, 5),
+           "3 new workers after the reload (-g kept): %s" % inst.workers())
+
+
+@test(zokiod_only=True)
+def t_cli_g_errors():
+    inst = Inst("gerr")
+    inst.write_conf("worker_processes 2;\nevents { }\n")
+    for g, want in (
+            ("worker_processes 3;", '%s:1: "worker_processes" directive is duplicate' % inst.conf),
+            ("roo 1;", 'command line: unknown directive "roo"'),
+            ("events { }", "command line: block directives are not supported in -g option"),
+            ("daemon maybe;", 'command line: invalid value "maybe" in "daemon" directive'),
+            ("daemon off", 'command line: unexpected end of file')):
+        rc, out = inst.cli(["-t", "-c", inst.conf, "-g", g])
+        eq(rc, 1, "-t -g %r: exit status (output %s)" % (g, short(out)))
+        expect(("zokiod: " + want) in out, "-t -g %r: no `zokiod: %s` in %s" % (g, want,
+                                                                            short(out, 300)))
+
+
+@test(zokiod_only=True)
+def t_cli_e_error_log():
+    # -e FILE: the log before the configuration is read (warnings there, and echoed on stderr),
+    # and the error log when the file names none; relative to -p
+    inst = Inst("elog")
+    inst.write_conf("events { }\nhttp {\n    gzip on;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n        root html;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    rc, out, err = cli_at(inst, ["-t", "-p", inst.prefix, "-e", "logs/e.log", "-c", inst.conf], "/")
+    eq(rc, 0, "-t -e: exit status (stderr %s)" % short(err))
+    what = "gzip is not supported by zokiod yet"
+    eq(len(warn_lines(inst.read("logs/e.log") or "", what)), 1, "the warning in logs/e.log")
+    expect("zokiod: [warn] %s:3: %s" % (inst.conf, what) in err,
+           "the warning echoed on stderr: %s" % short(err, 300))
+    os.remove(inst.path("logs/e.log"))
+    inst.start(["-p", inst.prefix, "-e", "logs/e.log", "-c", inst.conf])
+    tok = "missing-%x" % int(time.time() * 1e6)
+    status(get(inst.port, "/" + tok), 404)
+    expect(wait_for(lambda: tok in (inst.read("logs/e.log") or ""), 2),
+           "no `%s` error in logs/e.log (the error log of a file without error_log): %s"
+           % (tok, short(inst.read("logs/e.log") or "(none)", 300)))
+    rc, out, err = cli_at(inst, ["-t", "-e", "stderr", "-c", inst.conf], inst.prefix)
+    eq(rc, 0, "-t -e stderr: exit status (stderr %s)" % short(err))
+    eq(len(warn_lines(err, what)), 1, "-e stderr: the warning on stderr once (%s)" % short(err))
+
+
+@test(zokiod_only=True)
+def t_cli_c_under_prefix():
+    # as nginx: with -p, a relative -c is taken against the prefix, not the current directory
+    inst = Inst("cpfx")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root html;\n    }\n}\n")
+    inst.put("html/index.html", "under -p\n")
+    rc, out, err = cli_at(inst, ["-t", "-p", inst.prefix, "-c", "conf/zokiod.conf"], "/")
+    eq(rc, 0, "-t -p PREFIX -c conf/zokiod.conf from / (stderr %s)" % short(err))
+    expect("configuration file %s test is successful" % inst.conf in err, short(err, 300))
+    inst.start(["-p", inst.prefix, "-c", "conf/zokiod.conf"], cwd="/")
+    body_is(get(inst.port, "/"), "under -p\n", "GET /")
 
 
 # --- runner -----------------------------------------------------------------------------------------
