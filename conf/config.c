@@ -30,7 +30,6 @@ static int h_worker_connections(zc_load_t *ld, const zc_node_t *d, zc_scope_t *s
 static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -50,7 +49,6 @@ static const zc_spec_t specs[] = {
     {"http", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_http},
     {"types", ZC_CTX_HTTP, BLOCK, 0, 0, h_types},
     {"default_type", ZC_CTX_HTTP, ONCE, 1, 1, h_default_type},
-    {"sendfile", ZC_CTX_HTTP, ONCE, 1, 1, h_sendfile},
     {"server_tokens", ZC_CTX_HTTP, ONCE, 1, 1, h_server_tokens},
     {"keepalive_timeout", ZC_CTX_HTTP, ONCE, 1, 2, h_keepalive_timeout},
     {"client_header_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
@@ -78,7 +76,7 @@ static const zc_spec_t specs[] = {
 };
 
 /* Every schema table; a name is in one of them at most. */
-static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_accepted_specs};
+static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_io_specs, zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -410,12 +408,6 @@ static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     if (check_media_type(ld, d, d->args[0]) < 0) return -1;
     ld->cfg->http.default_type = (char *)d->args[0];
     return 0;
-}
-
-static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    (void)sc;
-    return zc_flag(ld, d, &ld->cfg->http.sendfile);
 }
 
 static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)

@@ -23,11 +23,12 @@
  * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
  * worker_shutdown_timeout 0 (unlimited), default_type text/plain, types {text/html html;
  * image/gif gif; image/jpeg jpg;} when http {} has none, access_log logs/access.log combined,
- * sendfile off, keepalive_timeout 75s, keepalive_requests 1000, client_header_timeout 60s,
- * client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0 = unlimited),
- * large_client_header_buffers 4 8k, server_tokens on, root html, index index.html, autoindex
- * off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name has
- * the one name "". */
+ * sendfile off, tcp_nopush off, tcp_nodelay on, sendfile_max_chunk 2m,
+ * reset_timedout_connection off, keepalive_timeout 75s, keepalive_requests 1000,
+ * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
+ * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
+ * autoindex off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name
+ * has the one name "". */
 #ifndef ZC_CONFIG_H
 #define ZC_CONFIG_H
 
@@ -80,6 +81,20 @@ typedef struct zc_return {
     char *text; /* NULL when not given */
 } zc_return_t;
 
+/* The I/O settings nginx takes in http, server and location, inherited down as root is. */
+typedef struct zc_io {
+    int sendfile;    /* file bodies with sendfile(2) (splice on io_uring); 0, nginx's default: read
+                      * into a buffer, then written */
+    int tcp_nopush;  /* TCP_CORK while a response whose body goes out with sendfile is sent, as
+                      * nginx's tcp_nopush (no effect without sendfile); default 0 */
+    int tcp_nodelay; /* TCP_NODELAY; default 1 */
+    int reset_timedout;          /* reset_timedout_connection: a connection timed out while a
+                                  * request was read or answered, or closed by `return 444`, is
+                                  * closed with a RST; default 0 */
+    uint64_t sendfile_max_chunk; /* most bytes one sendfile call moves, 0 = no limit; default 2m
+                                  * (nginx 1.22's) */
+} zc_io_t;
+
 /* `location [=|^~] PREFIX { ... }` (regex and named locations are refused; no nesting). */
 typedef struct zc_location {
     char *prefix;
@@ -92,6 +107,7 @@ typedef struct zc_location {
     zc_header_t *headers; /* effective add_header list */
     size_t nheaders;
     zc_return_t ret;
+    zc_io_t io; /* effective */
     const char *file;
     int line;
 } zc_location_t;
@@ -113,6 +129,7 @@ typedef struct zc_server {
     zc_location_t *locations; /* in file order; the longest matching prefix wins */
     size_t nlocations;
     zc_return_t ret;                             /* server-level return */
+    zc_io_t io;                                  /* effective */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_SSLv2 ... ZC_TLSv1_3 bits (default TLSv1.2 | TLSv1.3); no
@@ -142,10 +159,9 @@ typedef struct zc_http {
     zc_type_t *types;
     size_t ntypes;
     char *default_type;
-    char *access_log;        /* http-level access_log (servers inherit it): NULL = off */
-    int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
-    int sendfile;
-    uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive */
+    char *access_log;              /* http-level access_log (servers inherit it): NULL = off */
+    int access_log_combined;       /* 1: the only format zokiod writes, nginx's "combined" */
+    uint64_t keepalive_timeout_ms; /* 0 disables keep-alive */
     uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value ("Keep-Alive: timeout=");
                                              0 = not sent */
     uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;

@@ -189,6 +189,7 @@ static void inherit_location(zc_server_t *s, zc_location_t *l)
     if (l->nindex == 0) l->index = s->index, l->nindex = s->nindex;
     if (l->autoindex < 0) l->autoindex = s->autoindex;
     if (l->nheaders == 0) l->headers = s->headers, l->nheaders = s->nheaders;
+    zc_io_inherit(&l->io, &s->io);
 }
 
 static int inherit_server(zc_load_t *ld, size_t k)
@@ -210,6 +211,8 @@ static int inherit_server(zc_load_t *ld, size_t k)
     if (s->autoindex < 0) s->autoindex = h->autoindex < 0 ? 0 : h->autoindex;
     if (s->nheaders == 0) s->headers = h->headers, s->nheaders = h->nheaders;
     if (s->nerror_pages == 0) s->error_pages = h->error_pages, s->nerror_pages = h->nerror_pages;
+    zc_io_inherit(&s->io, &h->io);
+    zc_io_defaults(&s->io);
     if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
     if (s->ssl_certificate == NULL) s->ssl_certificate = h->ssl_certificate;
     if (s->ssl_certificate_key == NULL) s->ssl_certificate_key = h->ssl_certificate_key;

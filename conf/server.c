@@ -24,6 +24,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
         zc_calloc(ld, zc_count(blk, "error_page", 0), sizeof(zc_error_page_t), &failed);
     s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
     s->autoindex = -1;
+    zc_io_unset(&s->io);
     return failed ? -1 : 0;
 }
 
@@ -85,6 +86,7 @@ int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     l->prefix = (char *)uri;
     l->exact = mod[0] == '=';
     l->autoindex = -1;
+    zc_io_unset(&l->io);
     l->file = d->file;
     l->line = d->line;
     l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);

@@ -264,6 +264,7 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     int code = l->return_code;
     if (code == 444) { /* nginx's "close the connection without a response" */
         c->close_after = 1;
+        c->reset = l->reset_timedout; /* nginx counts it as timed out: a RST with reset_... on */
         c->resp_status = 444;
         c->resp_bytes = 0;
         return 0;

@@ -92,6 +92,15 @@ static const zh_header_t *headers(zs_gen_t *g, const zc_header_t *h, size_t n)
     return out;
 }
 
+static void fill_io(zh_location_t *l, const zc_io_t *io)
+{
+    l->sendfile = (uint8_t)io->sendfile;
+    l->tcp_nopush = (uint8_t)io->tcp_nopush;
+    l->tcp_nodelay = (uint8_t)io->tcp_nodelay;
+    l->reset_timedout = (uint8_t)io->reset_timedout;
+    l->sendfile_max_chunk = io->sendfile_max_chunk;
+}
+
 static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int exact,
                          const char *root, const char *alias, char **index, size_t nindex,
                          int autoindex, const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
@@ -120,6 +129,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     int r = fill_location(g, &v->base, "", 0, s->root, NULL, s->index, s->nindex, s->autoindex,
                           s->headers, s->nheaders, &s->ret);
     if (r < 0) return r;
+    fill_io(&v->base, &s->io);
     zh_location_t *locs = keep(g, calloc(s->nlocations + 1, sizeof *locs));
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
@@ -132,6 +142,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
         r = fill_location(g, &locs[i], cl->prefix, cl->exact, cl->root, cl->alias, cl->index,
                           cl->nindex, cl->autoindex, cl->headers, cl->nheaders, &cl->ret);
         if (r < 0) return r;
+        fill_io(&locs[i], &cl->io);
     }
     v->locations = locs;
     v->nlocations = (uint32_t)s->nlocations;
@@ -289,11 +300,6 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     const zc_http_t *h = &g->conf.http;
     if (build_mime(g, err, errlen) < 0) return -1;
     build_limits(g);
-    if (!h->sendfile)
-        zs_log(ZS_LOG_NOTICE,
-               "sendfile off: zokiod still sends files over %u bytes with "
-               "zero-copy sendfile (smaller ones from memory)",
-               (unsigned)g->lim.cache_max_file);
     g->nvhosts = h->nservers;
     g->vhosts = calloc(h->nservers ? h->nservers : 1, sizeof *g->vhosts);
     g->extra = calloc(h->nservers ? h->nservers : 1, sizeof *g->extra);

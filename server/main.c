@@ -127,6 +127,7 @@ static int quick_config(char *path, size_t cap, const char *root, const char *li
     }
     fprintf(f,
             "  default_type application/octet-stream;\n  access_log off;\n  server_tokens off;\n"
+            "  sendfile on;\n"
             "  server {\n    listen %s default_server;\n    root ",
             listen_on);
     put_quoted(f, abs_root);

@@ -3156,6 +3156,234 @@ def t_worker_cpu_affinity():
         inst.kill()
 
 
+# --- how responses are written: sendfile, tcp_nopush, tcp_nodelay, reset_timedout_connection --------
+
+
+def io_of(pid):
+    """/proc/PID/io of a whole process (its threads included) as a dict of counters."""
+    with open("/proc/%d/io" % pid) as f:
+        return {k: int(v) for k, v in (l.split(": ") for l in f)}
+
+
+def io_delta(pids, fn):
+    """Runs fn(); returns the sum over `pids` of how much each /proc/PID/io counter grew."""
+    before = [io_of(p) for p in pids]
+    fn()
+    after = [io_of(p) for p in pids]
+    return {k: sum(a[k] - b[k] for a, b in zip(after, before)) for k in after[0]}
+
+
+def server_end(pids, client, timeout=2.0):
+    """A duplicate of the server's socket of `client`'s connection, taken from the worker among
+    `pids` that holds it with pidfd_getfd(2) (root, or the same user); None when not found."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    lport, rport = client.getsockname()[1], client.getpeername()[1]
+
+    def find():
+        inode = None
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                fl = line.split()
+                if (int(fl[1].split(":")[1], 16) == rport
+                        and int(fl[2].split(":")[1], 16) == lport):
+                    inode = fl[9]
+        for pid in pids:
+            try:
+                fds = os.listdir("/proc/%d/fd" % pid)
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "socket:[%s]" % inode:
+                        continue
+                except OSError:
+                    continue
+                pidfd = libc.syscall(434, pid, 0)  # pidfd_open
+                if pidfd < 0:
+                    return None
+                dup = libc.syscall(438, pidfd, int(fd), 0)  # pidfd_getfd
+                os.close(pidfd)
+                return socket.socket(fileno=dup) if dup >= 0 else None
+        return None
+
+    return wait_for(find, timeout)
+
+
+def tcp_opt(sock, opt):
+    return sock.getsockopt(socket.IPPROTO_TCP, opt)
+
+
+IO_CONF = """\
+worker_processes 1;
+events { }
+http {
+    access_log off;
+    sendfile on;
+%HTTP%
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+%SERVER%
+        location /rd/ { alias html/; sendfile off; }
+        location /chunk/ { alias html/; sendfile_max_chunk 32k; }
+        location /whole/ { alias html/; sendfile_max_chunk 0; }
+        location /on/ { alias html/; tcp_nodelay on; tcp_nopush on; }
+        location /off/ { alias html/; tcp_nodelay off; tcp_nopush off; }
+        location /quiet/ { return 444; }
+    }
+    server {
+        listen 127.0.0.1:%P1%;
+        root html;
+    }
+}
+"""
+
+
+def io_inst(name, http="", server=""):
+    inst = Inst(name, 2)
+    inst.write_conf(IO_CONF.replace("%HTTP%", http).replace("%SERVER%", server))
+    data = os.urandom(8 << 20)
+    inst.put("html/big.bin", data)
+    inst.put("html/small.txt", "small\n")
+    inst.start()
+    inst.big_sha = hashlib.sha256(data).hexdigest()
+    return inst
+
+
+def fetch_big(inst, path):
+    r = get(inst.port, path)
+    status(r, 200, path)
+    eq(hashlib.sha256(r.body).hexdigest(), inst.big_sha, path + ": body")
+
+
+@test(zokiod_only=True)
+def t_sendfile_off_reads_and_writes():
+    # sendfile off: the worker reads the file (its read counters grow by the file's size, in
+    # 32 KiB reads) and writes it from memory; sendfile on: what it reads it writes through the
+    # kernel (sendfile counts both the same way; io_uring's splice counts neither)
+    inst = io_inst("sendfile")
+    ws = inst.wait_workers(1)
+    size = 8 << 20
+    d = io_delta(ws, lambda: fetch_big(inst, "/rd/big.bin"))
+    expect(d["rchar"] - d["wchar"] >= size * 9 // 10 and d["syscr"] >= size // 32768,
+           "sendfile off: the worker did not read the file itself: %s" % d)
+    d = io_delta(ws, lambda: fetch_big(inst, "/big.bin"))
+    expect(abs(d["rchar"] - d["wchar"]) < size // 4,
+           "sendfile on: the worker read the file into memory: %s" % d)
+
+
+@test(zokiod_only=True)
+def t_sendfile_max_chunk():
+    # sendfile_max_chunk 32k: no sendfile call moves more (8 MiB: at least 256 calls)
+    inst = io_inst("sfchunk")
+    ws = inst.wait_workers(1)
+    d = io_delta(ws, lambda: fetch_big(inst, "/chunk/big.bin"))
+    expect(d["syscr"] >= (8 << 20) // 32768,
+           "sendfile_max_chunk 32k: %d sendfile calls for 8 MiB (%s)" % (d["syscr"], d))
+    fetch_big(inst, "/whole/big.bin")
+
+
+@test(zokiod_only=True)
+def t_tcp_nodelay_per_location():
+    # the default server's setting from the accept on, then each location's for its responses
+    if os.geteuid() != 0:
+        raise Skip("not root: pidfd_getfd on a worker's socket may be refused")
+    inst = io_inst("nodelay", server="        tcp_nodelay off;")
+    ws = inst.wait_workers(1)
+    with Conn(inst.port) as c:
+        srv = server_end(ws, c.s)
+        expect(srv is not None, "the worker's end of the connection not found")
+        eq(tcp_opt(srv, socket.TCP_NODELAY), 0, "TCP_NODELAY at accept (server: tcp_nodelay off)")
+        for path, want in (("/on/small.txt", 1), ("/small.txt", 0), ("/on/small.txt", 1)):
+            c.send(req(path))
+            status(c.response("GET"), 200, path)
+            eq(bool(tcp_opt(srv, socket.TCP_NODELAY)), bool(want), "TCP_NODELAY after GET " + path)
+        srv.close()
+    with Conn(inst.ports[1]) as c:  # a server with the default, on
+        srv = server_end(ws, c.s)
+        eq(bool(tcp_opt(srv, socket.TCP_NODELAY)), True, "TCP_NODELAY at accept (default)")
+        srv.close()
+
+
+def stalled_get(inst, path):
+    """A connection that asks for `path` and reads nothing: the response stops half-way."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    s.settimeout(IO_TIMEOUT)
+    s.connect(("127.0.0.1", inst.port))
+    s.sendall(req(path))
+    return s
+
+
+@test(zokiod_only=True)
+def t_tcp_nopush_corks_sendfile_responses():
+    # tcp_nopush with sendfile: the socket is corked while the response is sent, uncorked once
+    # it is all out; not without tcp_nopush, nor with sendfile off
+    if os.geteuid() != 0:
+        raise Skip("not root: pidfd_getfd on a worker's socket may be refused")
+    inst = io_inst("nopush", http="    tcp_nopush on;")
+    ws = inst.wait_workers(1)
+    for path, corked in (("/big.bin", 1), ("/on/big.bin", 1), ("/off/big.bin", 0),
+                         ("/rd/big.bin", 0)):
+        s = stalled_get(inst, path)
+        srv = server_end(ws, s)
+        expect(srv is not None, "%s: the worker's end of the connection not found" % path)
+        time.sleep(0.2)
+        eq(tcp_opt(srv, socket.TCP_CORK), corked, "TCP_CORK while %s is half sent" % path)
+        got, sha = 0, hashlib.sha256()
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(65536)
+        head, body = head.split(b"\r\n\r\n", 1)
+        got += len(body)
+        sha.update(body)
+        while got < 8 << 20:
+            d = s.recv(1 << 20)
+            expect(d, "%s: closed after %d bytes" % (path, got))
+            got += len(d)
+            sha.update(d)
+        eq(sha.hexdigest(), inst.big_sha, path + ": body")
+        expect(wait_for(lambda: tcp_opt(srv, socket.TCP_CORK) == 0, 2),
+               "TCP_CORK still set after %s was sent" % path)
+        srv.close()
+        s.close()
+
+
+@test(zokiod_only=True)
+def t_reset_timedout_connection():
+    # on: a request timed out while its head was read ends with a RST, as does `return 444`;
+    # an idle keep-alive connection still ends with a FIN; off (the other server): a FIN
+    inst = io_inst("reset", http="    client_header_timeout 1s;\n    keepalive_timeout 1s;",
+                   server="        reset_timedout_connection on;")
+
+    def ends_with(port, data, after_request=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+        try:
+            if after_request:
+                s.sendall(req("/small.txt"))
+                r = s.recv(65536)
+                expect(r.startswith(b"HTTP/1.1 200"), "GET /small.txt: %s" % short(r))
+            s.sendall(data)
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        return "FIN"
+            except ConnectionResetError:
+                return "RST"
+        finally:
+            s.close()
+
+    eq(ends_with(inst.port, b"GET / HTTP/1.1\r\nHost: x\r\n"), "RST",
+       "head timed out (reset_timedout_connection on)")
+    eq(ends_with(inst.port, req("/quiet/")), "RST", "return 444 (reset_timedout_connection on)")
+    eq(ends_with(inst.port, b"", after_request=True), "FIN", "idle keep-alive timed out")
+    eq(ends_with(inst.ports[1], b"GET / HTTP/1.1\r\nHost: x\r\n"), "FIN",
+       "head timed out (reset_timedout_connection off)")
+
+
 # --- the command line: -T, -g, -e, -c under -p (issue 9) ---------------------------------------------
 
 

@@ -44,7 +44,6 @@ ZT_TEST(config_defaults)
     ZT_EQ_INT(c.http.large_header_buffers_num, 4);
     ZT_EQ_INT(c.http.large_header_buffers_size, 8192);
     ZT_EQ_INT(c.http.server_tokens, 1);
-    ZT_EQ_INT(c.http.sendfile, 0);
     ZT_EQ_INT(c.http.access_log_combined, 1);
     snprintf(want, sizeof(want), "%s/logs/access.log", tc_dir());
     ZT_EQ_STR(c.http.access_log, want);
@@ -111,7 +110,6 @@ ZT_TEST(config_http_directives)
     ZT_EQ_STR(c.http.types[2].ext, "png");
     ZT_EQ_STR(c.http.default_type, "application/octet-stream");
     ZT_CHECK(c.http.access_log == NULL);
-    ZT_EQ_INT(c.http.sendfile, 1);
     ZT_EQ_INT(c.http.keepalive_timeout_ms, 30000);
     ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 25000);
     ZT_EQ_INT(c.http.keepalive_requests, 50);

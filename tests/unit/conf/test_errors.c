@@ -302,8 +302,8 @@ ZT_TEST(errors_unsupported_nginx_directives)
         {"worker_priority 5;",
          "main.conf:1: directive \"worker_priority\" is not supported by zokiod"},
         {"events { use epoll; }", "main.conf:1: directive \"use\" is not supported by zokiod"},
-        {"http { tcp_nopush on; }", "main.conf:1: directive \"tcp_nopush\" is not supported by "
-                                    "zokiod"},
+        {"http { send_lowat 1; }", "main.conf:1: directive \"send_lowat\" is not supported by "
+                                   "zokiod"},
         {"http { log_format main '$remote_addr'; }",
          "main.conf:1: directive \"log_format\" is not supported by zokiod"},
         {"stream { }", "main.conf:1: directive \"stream\" is not supported by zokiod"},
