@@ -4,15 +4,16 @@
  * naming FILE:LINE) and leaves a note (zc_note_t) saying why it has no effect:
  *
  *   types_hash_*, server_names_hash_*, variables_hash_*   debug: zokiod's tables grow as needed
- *   pcre_jit                                              debug: no regular expressions to compile
- *   ssl_prefer_server_ciphers                             debug: no TLS yet
+ *   pcre_jit                                              debug: regexes are JIT-compiled
+ *                                                         whenever PCRE2 can, as `pcre_jit on`
  *   client_body_temp_path, proxy_/fastcgi_/uwsgi_/scgi_temp_path
  *                                                         debug: nothing is buffered to disk
  *   load_module                                           warn: nginx modules cannot be loaded
  *   gzip and gzip_*                                       one warn per configuration, at the first
  *                                                         `gzip on`: responses go uncompressed
  *
- * (ssl_protocols is parsed in server.c with the other TLS settings.) */
+ * (ssl_protocols, ssl_prefer_server_ciphers and the other TLS settings are implemented in ssl.c.)
+ */
 #include <limits.h>
 #include <string.h>
 
@@ -54,7 +55,9 @@ static int h_pcre_jit(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
     (void)sc;
     if (zc_flag(ld, d, &on) < 0) return -1;
-    return zc_note(ld, d, "debug", "\"pcre_jit\" has no effect in zokiod");
+    return zc_note(
+        ld, d, "debug",
+        "\"pcre_jit\" has no effect in zokiod: regexes are JIT-compiled whenever PCRE2 can");
 }
 
 /* nginx loads the shared object; zokiod cannot, and the module's directives stay unknown */
@@ -66,17 +69,6 @@ static int h_load_module(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
                    "load_module \"%s\" ignored: zokiod cannot load nginx modules (their "
                    "directives are unknown to it)",
                    d->args[0]);
-}
-
-/* --- TLS ------------------------------------------------------------------------------------- */
-
-static int h_ssl_prefer(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    int on;
-
-    (void)sc;
-    if (zc_flag(ld, d, &on) < 0) return -1;
-    return zc_note(ld, d, "debug", "\"%s\" has no effect until zokiod has TLS", d->name);
 }
 
 /* --- temporary files ------------------------------------------------------------------------- */
@@ -183,14 +175,12 @@ static int h_gzip_min_length(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 }
 
 /* gzip_types and gzip_disable: any words (nginx compiles gzip_disable's regular expressions with
- * PCRE; zokiod has no PCRE and does not check them) */
+ * PCRE; zokiod does not check them: gzip is off anyway) */
 static int h_gzip_words(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     (void)ld, (void)d, (void)sc;
     return 0;
 }
-
-#define HTTP_SRV (ZC_CTX_HTTP | ZC_CTX_SERVER)
 
 const zc_spec_t zc_accepted_specs[] = {
     {"types_hash_max_size", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_hash},
@@ -201,7 +191,6 @@ const zc_spec_t zc_accepted_specs[] = {
     {"variables_hash_bucket_size", ZC_CTX_HTTP, ZC_ONCE, 1, 1, h_hash},
     {"pcre_jit", ZC_CTX_MAIN, ZC_ONCE, 1, 1, h_pcre_jit},
     {"load_module", ZC_CTX_MAIN, 0, 1, 1, h_load_module},
-    {"ssl_prefer_server_ciphers", HTTP_SRV, ZC_ONCE, 1, 1, h_ssl_prefer},
     {"client_body_temp_path", ZC_ANY_HTTP, ZC_ONCE, 1, 4, h_temp_path},
     {"proxy_temp_path", ZC_ANY_HTTP, ZC_ONCE, 1, 4, h_temp_path},
     {"fastcgi_temp_path", ZC_ANY_HTTP, ZC_ONCE, 1, 4, h_temp_path},

@@ -72,6 +72,11 @@ static const zc_spec_t specs[] = {
     {"ssl_certificate", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_certificate_key", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_cert},
     {"ssl_protocols", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, MANY, zc_h_ssl_protocols},
+    {"ssl_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_ciphers},
+    {"ssl_prefer_server_ciphers", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_tickets", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
+    {"ssl_session_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
+    {"ssl_handshake_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -101,17 +106,10 @@ int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg)
 int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed)
 {
     for (const char *p = strchr(arg, '$'); p != NULL; p = strchr(p + 1, '$')) {
-        size_t n = 1;
+        zc_var_t v;
+        size_t n = zc_var_scan(p, &v);
         int ok = 0;
 
-        if (p[1] == '{') {
-            while (p[n] != '\0' && p[n] != '}')
-                n++;
-            n += p[n] == '}';
-        } else {
-            while (isalnum((unsigned char)p[n]) || p[n] == '_')
-                n++;
-        }
         for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++)
             if (strlen(allowed[i]) == n && memcmp(allowed[i], p, n) == 0) ok = 1;
         if (!ok)
@@ -424,8 +422,9 @@ static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc
     (void)sc;
     if (zc_parse_time_ms(d->args[0], &h->keepalive_timeout_ms) < 0)
         return zc_invalid(ld, d, d->args[0]);
-    if (d->nargs > 1) {
-        if (zc_parse_time_ms(d->args[1], &hdr) < 0) return zc_invalid(ld, d, d->args[1]);
+    if (d->nargs > 1) { /* seconds: nginx refuses "ms" here */
+        if (zc_parse_time_ms(d->args[1], &hdr) < 0 || strstr(d->args[1], "ms"))
+            return zc_invalid(ld, d, d->args[1]);
         h->keepalive_header_timeout_ms = hdr;
     }
     return 0;
@@ -521,6 +520,7 @@ static int set_defaults(zc_load_t *ld, const char *error_log)
     h->large_header_buffers_size = 8192;
     h->server_tokens = 1;
     ld->http_level.autoindex = -1;
+    zc_ssl_unset(&ld->http_level);
     if (c->error_log == NULL || c->error_log_level == NULL || c->pid == NULL ||
         c->backend == NULL || h->default_type == NULL || h->access_log == NULL)
         return zc_oom(ld);
@@ -626,6 +626,7 @@ int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char 
 
 void zc_config_free(zc_config_t *c)
 {
+    zc_regexes_free(c);
     zc_arena_free(&c->arena);
     memset(c, 0, sizeof(*c));
 }

@@ -14,9 +14,10 @@
  * else conf_dir itself.
  *
  * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
- * own, else the ones written in http {}, else the defaults) and a location its effective root,
- * index, autoindex and headers (its own, else its server's). add_header and error_page inherit
- * only when the level has none of its own.
+ * own, else the ones written in http {}, else the defaults) and a location its effective root
+ * or alias, index, autoindex and headers (its own, else its enclosing location's, else its
+ * server's; `return` is not inherited). add_header and error_page inherit only when the level has
+ * none of its own.
  *
  * Defaults (nginx's unless said): user nobody (group nobody, else nogroup) when running as
  * root, worker_processes 1, worker_connections 512, daemon off (nginx:
@@ -37,6 +38,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "conf/arena.h"
 #include "conf/parse.h"
@@ -70,7 +76,8 @@ typedef struct zc_error_page {
     int *codes; /* 300..599 */
     size_t ncodes;
     int response; /* `=RESPONSE`: the status to send instead; 0 = the original code */
-    char *uri;    /* a local URI ("/50x.html") or an absolute URL (a 302 redirect, as nginx) */
+    char *uri;    /* a local URI ("/50x.html"), an absolute URL (a 302 redirect, as nginx) or
+                   * "@name" (that named location of the server answers) */
 } zc_error_page_t;
 
 /* `return CODE [TEXT|URL]` or `return URL` (= 302). For 301, 302, 303, 307 and 308 the text is
@@ -95,19 +102,66 @@ typedef struct zc_io {
                                   * (nginx 1.22's) */
 } zc_io_t;
 
-/* `location [=|^~] PREFIX { ... }` (regex and named locations are refused; no nesting). */
+/* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
+ * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
+ * the config: zc_config_free() frees it. At most ZC_REGEX_GROUPS capture groups. */
+typedef struct zc_regex {
+    char *pattern;         /* as written, without the `~` / `~*` */
+    int caseless;          /* ~*, or a server name with an upper-case letter (as nginx) */
+    pcre2_code *code;      /* for server/gen.c to hand to http/ (which only matches it) */
+    uint32_t ngroups;      /* capture groups */
+    struct zc_regex *next; /* every regex of the config (freed by zc_config_free) */
+} zc_regex_t;
+
+#define ZC_REGEX_GROUPS 31
+
+/* A root or alias with regex captures (`root /srv/$sub;`, `alias /data/$1;`): its text and
+ * references in order, to be expanded per request. "$1".."$9" are the groups of the last regex
+ * with groups that matched (the location's, else the server name's); "$name" / "${name}" a named
+ * group (?<name>...) that some regex of the config defines. The first part is text: the
+ * absolute path up to the first reference. */
+enum { ZC_TPL_TEXT, ZC_TPL_CAPTURE, ZC_TPL_NAMED };
+
+typedef struct zc_tpl_part {
+    int kind;         /* ZC_TPL_* */
+    const char *text; /* TEXT: the bytes; NAMED: the group's name (NUL-terminated) */
+    size_t len;       /* of text */
+    unsigned capture; /* CAPTURE: 1..9 */
+} zc_tpl_part_t;
+
+typedef struct zc_tpl {
+    zc_tpl_part_t *parts;
+    size_t nparts;
+} zc_tpl_t;
+
+/* The alias of a regex location: the whole path (nginx appends no part of the URI). */
+#define ZC_ALIAS_WHOLE ((size_t)-1)
+
+/* `location [=|^~] PREFIX { ... }`, `location ~|~* REGEX { ... }`, `location @NAME { ... }`,
+ * in a server or nested in another location (nginx's rules: a nested prefix starts with its
+ * parent's name; nothing nests in `=` or `@` locations; `@` ones only at the server level). */
 typedef struct zc_location {
-    char *prefix;
-    uint8_t exact; /* `location = /x` */
-    char *root;    /* effective root (own or the server's); NULL when alias is set */
-    char *alias;   /* NULL unless `alias` */
-    char **index;  /* effective index file names */
+    char *prefix;       /* the name: the prefix, the regex as written, or "@NAME" */
+    uint8_t exact;      /* `location = /x` */
+    uint8_t noregex;    /* `location ^~ /x` */
+    uint8_t named;      /* `location @x` */
+    zc_regex_t *regex;  /* `location ~ RE` / `~* RE`; NULL for the others */
+    char *root;         /* effective root (own, an enclosing location's or the server's); NULL
+                         * when alias is set */
+    char *alias;        /* effective alias (own or an enclosing location's); NULL when none */
+    zc_tpl_t *root_tpl; /* the effective root or alias, when it has captures; else NULL */
+    size_t alias_cut;   /* with alias: the length of the name of the location it was written in
+                         * (nginx replaces that much of the path), ZC_ALIAS_WHOLE in a regex one */
+    char **index;       /* effective index file names */
     size_t nindex;
     int autoindex;        /* effective: 0 off, 1 on */
     zc_header_t *headers; /* effective add_header list */
     size_t nheaders;
-    zc_return_t ret;
-    zc_io_t io; /* effective */
+    zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
+    zc_io_t io;                 /* effective (own, an enclosing location's or the server's) */
+    struct zc_location *parent; /* the enclosing location; NULL at the server level */
+    struct zc_location *locations; /* nested, in file order */
+    size_t nlocations;
     const char *file;
     int line;
 } zc_location_t;
@@ -115,10 +169,14 @@ typedef struct zc_location {
 typedef struct zc_server {
     zc_listen_t *listens; /* at least one */
     size_t nlistens;
-    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", "" ; at least one.
+    char **names; /* lowercased: "exact.com", "*.suffix.com", "prefix.*", ""; at least one
+                   * unless the server has regex names ("": none given at all).
                    * ".example.com" is stored as "example.com" and "*.example.com". */
     size_t nnames;
+    zc_regex_t **name_regexes; /* `server_name ~RE`, in file order (not in names) */
+    size_t nname_regexes;
     char *root;
+    zc_tpl_t *root_tpl; /* root with captures (`root /srv/$sub;`); else NULL */
     char **index;
     size_t nindex;
     int autoindex;
@@ -126,24 +184,35 @@ typedef struct zc_server {
     size_t nerror_pages;
     zc_header_t *headers;
     size_t nheaders;
-    zc_location_t *locations; /* in file order; the longest matching prefix wins */
+    zc_location_t *locations; /* the server-level ones, in file order (http/route.c's order) */
     size_t nlocations;
     zc_return_t ret;                             /* server-level return */
     zc_io_t io;                                  /* effective */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
-    unsigned ssl_protocols; /* ZC_SSLv2 ... ZC_TLSv1_3 bits (default TLSv1.2 | TLSv1.3); no
-                             * effect until zokiod has TLS */
+    unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */
+    const char *ssl_protocols_file; /* where ssl_protocols was set (line 0: not set) */
+    int ssl_protocols_line;
+    char **ssl_ciphers; /* `ssl_ciphers A:B`: the names in order (nssl_ciphers 0: default) */
+    size_t nssl_ciphers;
+    const char *ssl_ciphers_file;
+    int ssl_ciphers_line;
+    int ssl_prefer_server_ciphers;     /* default off (the TLS library always prefers ours) */
+    int ssl_session_tickets;           /* default on */
+    uint64_t ssl_session_timeout_ms;   /* default 5m: the ticket lifetime */
+    uint64_t ssl_handshake_timeout_ms; /* default 10s */
+    /* where ssl_certificate / ssl_certificate_key were set (inherited with them), for errors
+     * found when server/ loads the files */
+    const char *ssl_certificate_file, *ssl_certificate_key_file;
+    int ssl_certificate_line, ssl_certificate_key_line;
     const char *file;
     int line;
 } zc_server_t;
 
 #define ZC_TLSv1_2 1u
 #define ZC_TLSv1_3 2u
-#define ZC_SSLv2   4u
-#define ZC_SSLv3   8u
-#define ZC_TLSv1   16u
-#define ZC_TLSv1_1 32u
+#define ZC_TLSv1   4u /* also SSLv2 and SSLv3: accepted, warned about, never spoken */
+#define ZC_TLSv1_1 8u
 
 /* One `types {}` entry: a file name extension and its media type (`TYPE EXT...;` gives one
  * pair per EXT). */
@@ -162,8 +231,8 @@ typedef struct zc_http {
     char *access_log;              /* http-level access_log (servers inherit it): NULL = off */
     int access_log_combined;       /* 1: the only format zokiod writes, nginx's "combined" */
     uint64_t keepalive_timeout_ms; /* 0 disables keep-alive */
-    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value ("Keep-Alive: timeout=");
-                                             0 = not sent */
+    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
+                                             ("Keep-Alive: timeout="); 0 = not sent */
     uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
     unsigned keepalive_requests;
     uint64_t client_max_body_size; /* 0 = no limit */
@@ -219,7 +288,8 @@ typedef struct zc_config {
     size_t nnotes;
     zc_source_t *sources; /* every file read, once each, main file first (zokiod -T) */
     size_t nsources;
-    zc_arena_t arena; /* private: owns everything above */
+    zc_regex_t *regexes; /* private: every compiled regex, freed with the config */
+    zc_arena_t arena;    /* private: owns everything above */
 } zc_config_t;
 
 /* Parses `file` (prefix may be NULL: see the top of this file) into *out. Returns 0, or -1 with

@@ -155,14 +155,30 @@ static int valid_wildcard(const char *n, size_t len)
     return star == n + len - 1 && len > 2 && star[-1] == '.';
 }
 
+/* `server_name ~RE`: nginx matches it against the lower-cased host, caselessly when it has an
+ * upper-case letter */
+static int add_regex_name(zc_load_t *ld, const zc_node_t *d, zc_server_t *s, const char *re)
+{
+    int caseless = 0;
+    zc_regex_t *r;
+
+    for (const char *p = re; *p; p++)
+        caseless |= *p >= 'A' && *p <= 'Z';
+    if ((r = zc_regex_compile(ld, d, re, caseless)) == NULL) return -1;
+    s->name_regexes[s->nname_regexes++] = r;
+    return 0;
+}
+
 int zc_h_server_name(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     for (size_t i = 0; i < d->nargs; i++) {
         const char *n = d->args[i];
         size_t len = strlen(n);
 
-        if (n[0] == '~')
-            return zc_err(ld, d, "regex server name \"%s\" is not supported by zokiod", n);
+        if (n[0] == '~') {
+            if (add_regex_name(ld, d, sc->srv, n + 1) < 0) return -1;
+            continue;
+        }
         if (zc_no_vars(ld, d, n, NULL) < 0) return -1;
         if (!valid_wildcard(n, len) || strcmp(n, ".") == 0 || (n[0] == '.' && strchr(n, '*')))
             return zc_err(ld, d, "invalid server name or wildcard \"%s\"", n);
@@ -183,21 +199,15 @@ int zc_h_server_name(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 /* --- after http {} ------------------------------------------------------------------------ */
 
-static void inherit_location(zc_server_t *s, zc_location_t *l)
-{
-    if (l->root == NULL && l->alias == NULL) l->root = s->root;
-    if (l->nindex == 0) l->index = s->index, l->nindex = s->nindex;
-    if (l->autoindex < 0) l->autoindex = s->autoindex;
-    if (l->nheaders == 0) l->headers = s->headers, l->nheaders = s->nheaders;
-    zc_io_inherit(&l->io, &s->io);
-}
-
 static int inherit_server(zc_load_t *ld, size_t k)
 {
     const zc_server_t *h = &ld->http_level;
     zc_server_t *s = &ld->cfg->http.servers[k];
 
-    if (s->root == NULL) s->root = h->root;
+    if (s->root == NULL) {
+        s->root = h->root;
+        s->root_tpl = h->root_tpl;
+    }
     if (s->root == NULL && (s->root = zc_path_join(ld->arena, ld->cfg->prefix, "html")) == NULL)
         return zc_oom(ld);
     if (s->nindex == 0) s->index = h->index, s->nindex = h->nindex;
@@ -214,10 +224,19 @@ static int inherit_server(zc_load_t *ld, size_t k)
     zc_io_inherit(&s->io, &h->io);
     zc_io_defaults(&s->io);
     if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
-    if (s->ssl_certificate == NULL) s->ssl_certificate = h->ssl_certificate;
-    if (s->ssl_certificate_key == NULL) s->ssl_certificate_key = h->ssl_certificate_key;
+    if (s->ssl_certificate == NULL) {
+        s->ssl_certificate = h->ssl_certificate;
+        s->ssl_certificate_file = h->ssl_certificate_file;
+        s->ssl_certificate_line = h->ssl_certificate_line;
+    }
+    if (s->ssl_certificate_key == NULL) {
+        s->ssl_certificate_key = h->ssl_certificate_key;
+        s->ssl_certificate_key_file = h->ssl_certificate_key_file;
+        s->ssl_certificate_key_line = h->ssl_certificate_key_line;
+    }
     if (s->ssl_protocols == 0) s->ssl_protocols = h->ssl_protocols;
     if (s->ssl_protocols == 0) s->ssl_protocols = ZC_TLSv1_2 | ZC_TLSv1_3;
+    zc_ssl_inherit(s, h);
     if (s->nlistens == 0) {
         zc_listen_t *l = &s->listens[s->nlistens++];
         set_addr(l, "0.0.0.0", 0, 80);
@@ -226,9 +245,8 @@ static int inherit_server(zc_load_t *ld, size_t k)
         l->file = s->file;
         l->line = s->line;
     }
-    if (s->nnames == 0 && add_name(ld, s, "", 0) < 0) return -1;
-    for (size_t i = 0; i < s->nlocations; i++)
-        inherit_location(s, &s->locations[i]);
+    if (s->nnames == 0 && s->nname_regexes == 0 && add_name(ld, s, "", 0) < 0) return -1;
+    zc_locations_inherit(s);
     return 0;
 }
 
@@ -316,7 +334,7 @@ int zc_servers_finish(zc_load_t *ld)
 
     for (size_t k = 0; k < h->nservers; k++)
         if (inherit_server(ld, k) < 0) return -1;
-    if (merge_addresses(ld) < 0 || check_names(ld) < 0) return -1;
+    if (merge_addresses(ld) < 0 || check_names(ld) < 0 || zc_tpl_check_names(ld) < 0) return -1;
     for (size_t k = 0; k < h->nservers; k++)
         if (check_ssl(ld, &h->servers[k]) < 0) return -1;
     return 0;

@@ -17,15 +17,23 @@ enum {
     ZC_CTX_LOCATION = 1u << 4,
 };
 
+/* A named group a root or alias refers to: some regex of the config must define it. */
+typedef struct zc_pending_name {
+    const zc_node_t *d; /* the directive, for the message */
+    const char *name;
+} zc_pending_name_t;
+
 /* The state of one zc_config_load call. */
 typedef struct zc_load {
     zc_config_t *cfg;
     zc_arena_t *arena; /* &cfg->arena */
     char *err;
     size_t errlen;
-    zc_server_t http_level; /* root, index, add_header... written in http {}: servers inherit */
-    uint8_t *log_set;       /* per server: it has its own access_log */
-    int types_seen;         /* http {} has a types block (even an empty one) */
+    zc_server_t http_level;   /* root, index, add_header... written in http {}: servers inherit */
+    uint8_t *log_set;         /* per server: it has its own access_log */
+    int types_seen;           /* http {} has a types block (even an empty one) */
+    zc_pending_name_t *names; /* named groups used by root/alias templates (tpl.c) */
+    size_t nnames, capnames;
     size_t notes_cap;
     int gzip_noted; /* the one note about gzip was given */
     int user_seen;  /* a user directive was read (even one ignored because we are not root) */
@@ -107,8 +115,9 @@ size_t zc_count(const zc_node_t *blk, const char *name, int args);
  * of memory). */
 void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed);
 
-/* server.c: handlers of server-level and shared directives; listen.c: zc_h_listen,
- * zc_h_server_name and zc_servers_finish (the checks across servers after http {}). */
+/* server.c: handlers of server-level and shared directives; location.c: zc_h_location;
+ * listen.c: zc_h_listen, zc_h_server_name and zc_servers_finish (the checks across servers after
+ * http {}). */
 int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_listen(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -122,6 +131,39 @@ int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+/* ssl.c: the other ssl_* directives; zc_ssl_unset() marks a new server's as not set,
+ * zc_ssl_inherit() fills them from http {} or the defaults. */
+int zc_h_ssl_ciphers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_flag(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+int zc_h_ssl_time(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+void zc_ssl_unset(zc_server_t *s);
+void zc_ssl_inherit(zc_server_t *s, const zc_server_t *h);
+
+/* location.c: makes the settings of s's locations, nested ones too, effective (after s's own
+ * are). */
+void zc_locations_inherit(zc_server_t *s);
+
+/* regex.c: compiles `pattern` (caseless: PCRE2_CASELESS) for directive d, JIT-compiled when
+ * possible, and records it for zc_config_free(). NULL after an error naming FILE:LINE and PCRE2's
+ * message (nginx's "pcre2_compile() failed: ... in \"RE\""), or more than ZC_REGEX_GROUPS
+ * groups. */
+zc_regex_t *zc_regex_compile(zc_load_t *ld, const zc_node_t *d, const char *pattern, int caseless);
+
+/* 1 when the regex has a group named `name` (len bytes). */
+int zc_regex_has_name(const zc_regex_t *r, const char *name, size_t len);
+
+/* tpl.c: parses a root or alias value of directive d: NULL in *out when it has no '$', else its
+ * parts, the first one text (a relative value is taken under `dir`). "$1".."$9" are captures;
+ * "$name" / "${name}" named groups, checked by zc_tpl_check_names() once every regex is known. */
+int zc_tpl_parse(zc_load_t *ld, const zc_node_t *d, const char *text, const char *dir,
+                 zc_tpl_t **out);
+
+/* After http {}: every named group a template uses is defined by a regex of the config; else
+ * `variable "$name" in "root" directive is not supported by zokiod` at its directive. */
+int zc_tpl_check_names(zc_load_t *ld);
+
+/* Frees the compiled code of every regex of c (the structs are in its arena). */
+void zc_regexes_free(zc_config_t *c);
 
 /* zc_config_load with an allocation budget for tests: the budget-th arena allocation and all
  * later ones fail (<0: no limit). */

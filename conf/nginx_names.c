@@ -6,7 +6,9 @@
 /* Families of directives: any name starting with one of these. The directives zokiod knows are
  * looked up before this list, so a family may hold some of them: "gzip" stands for gzip_static
  * and the others zokiod does not know, not for gzip_types; "ssl_" for the TLS settings zokiod
- * does not parse; "client_body_" and "proxy_" for all but the *_temp_path ones. */
+ * does not implement (ssl_certificate, ssl_certificate_key, ssl_protocols, ssl_ciphers,
+ * ssl_prefer_server_ciphers, ssl_session_tickets, ssl_session_timeout and ssl_handshake_timeout
+ * are); "client_body_" and "proxy_" for all but the *_temp_path ones. */
 static const char *const prefixes[] = {
     "proxy_",
     "fastcgi_",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod conf: server {} and location {} blocks and the settings they share with http {}. listen,
- * server_name and the checks across servers once http {} is read are in listen.c. */
+/* zokiod conf: server {} blocks and the settings they share with http {} and location {}. listen,
+ * server_name and the checks across servers once http {} is read are in listen.c; location {}
+ * itself in location.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
 
     s->listens = zc_calloc(ld, nlisten ? nlisten : 1, sizeof(zc_listen_t), &failed);
     s->names = zc_calloc(ld, nnames ? nnames : 1, sizeof(char *), &failed);
+    s->name_regexes = zc_calloc(ld, nnames ? nnames : 1, sizeof(zc_regex_t *), &failed);
     s->index = zc_calloc(ld, zc_count(blk, "index", 1), sizeof(char *), &failed);
     s->headers = zc_calloc(ld, zc_count(blk, "add_header", 0), sizeof(zc_header_t), &failed);
     s->error_pages =
@@ -25,6 +27,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
     s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
     s->autoindex = -1;
     zc_io_unset(&s->io);
+    zc_ssl_unset(s);
     return failed ? -1 : 0;
 }
 
@@ -41,77 +44,33 @@ int zc_h_server(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return zc_run_block(ld, d, &in);
 }
 
-/* Splits the arguments of `location` into modifier and prefix; refuses regex and named ones. */
-static int location_args(zc_load_t *ld, const zc_node_t *d, const char **mod, const char **uri)
-{
-    const char *a = d->args[0];
-
-    if (d->nargs == 2) {
-        *mod = a;
-        *uri = d->args[1];
-    } else if (a[0] == '=' && a[1] != '\0') {
-        *mod = "=", *uri = a + 1;
-    } else if (a[0] == '^' && a[1] == '~' && a[2] != '\0') {
-        *mod = "^~", *uri = a + 2;
-    } else if (a[0] == '~') {
-        *mod = a[1] == '*' ? "~*" : "~", *uri = a + (a[1] == '*' ? 2 : 1);
-    } else {
-        *mod = "", *uri = a;
-    }
-    if (strcmp(*mod, "~") == 0 || strcmp(*mod, "~*") == 0)
-        return zc_err(ld, d, "regex location \"%s\" is not supported by zokiod", *uri);
-    if (strcmp(*mod, "") != 0 && strcmp(*mod, "=") != 0 && strcmp(*mod, "^~") != 0)
-        return zc_err(ld, d, "invalid location modifier \"%s\"", *mod);
-    if ((*uri)[0] == '@')
-        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", *uri);
-    if ((*uri)[0] == '\0') return zc_invalid(ld, d, *uri);
-    return zc_no_vars(ld, d, *uri, NULL);
-}
-
-int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    zc_server_t *s = sc->srv;
-    zc_location_t *l;
-    zc_scope_t in = {ZC_CTX_LOCATION, s, NULL};
-    const char *mod, *uri;
-    int failed = 0;
-
-    if (location_args(ld, d, &mod, &uri) < 0) return -1;
-    if (sc->loc != NULL)
-        return zc_err(ld, d, "nested location \"%s\" is not supported by zokiod", uri);
-    for (size_t i = 0; i < s->nlocations; i++)
-        if (s->locations[i].exact == (mod[0] == '=') && strcmp(s->locations[i].prefix, uri) == 0)
-            return zc_err(ld, d, "duplicate location \"%s\"", uri);
-    l = &s->locations[s->nlocations++];
-    l->prefix = (char *)uri;
-    l->exact = mod[0] == '=';
-    l->autoindex = -1;
-    zc_io_unset(&l->io);
-    l->file = d->file;
-    l->line = d->line;
-    l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
-    l->headers = zc_calloc(ld, zc_count(d, "add_header", 0), sizeof(zc_header_t), &failed);
-    if (failed) return zc_oom(ld);
-    in.loc = l;
-    return zc_run_block(ld, d, &in);
-}
-
 int zc_h_root(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     int alias = strcmp(d->name, "alias") == 0;
+    const char *arg = d->args[0];
+    zc_tpl_t *tpl;
     char *path;
 
     if (sc->loc != NULL && (alias ? sc->loc->root : sc->loc->alias) != NULL)
         return zc_err(ld, d,
                       "\"%s\" directive is duplicate, \"%s\" directive was specified earlier",
                       d->name, alias ? "root" : "alias");
-    if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
-    if (alias)
+    if (arg[0] == '\0') return zc_invalid(ld, d, arg);
+    /* regex captures may be used ($1..$9, named groups), expanded per request */
+    if (zc_tpl_parse(ld, d, arg, ld->cfg->prefix, &tpl) < 0) return -1;
+    if ((path = zc_path_join(ld->arena, ld->cfg->prefix, arg)) == NULL) return zc_oom(ld);
+    if (alias) {
         sc->loc->alias = path;
-    else if (sc->loc != NULL)
+        sc->loc->root_tpl = tpl;
+        /* nginx replaces the location's name with the alias, or the whole path in a regex one */
+        sc->loc->alias_cut = sc->loc->regex ? ZC_ALIAS_WHOLE : strlen(sc->loc->prefix);
+    } else if (sc->loc != NULL) {
         sc->loc->root = path;
-    else
+        sc->loc->root_tpl = tpl;
+    } else {
         sc->srv->root = path;
+        sc->srv->root_tpl = tpl;
+    }
     return 0;
 }
 
@@ -183,9 +142,9 @@ int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
             return zc_err(ld, d, "value \"%s\" must be between 300 and 599", d->args[i]);
         e->codes[e->ncodes++] = (int)v;
     }
-    if (uri[0] == '@')
-        return zc_err(ld, d, "named location \"%s\" is not supported by zokiod", uri);
-    if (uri[0] != '/' && strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
+    /* "@name": a named location of the server answers (none of that name: 500, as nginx) */
+    if (uri[0] != '/' && uri[0] != '@' && strncmp(uri, "http://", 7) != 0 &&
+        strncmp(uri, "https://", 8) != 0)
         return zc_invalid(ld, d, uri);
     if (zc_no_vars(ld, d, uri, NULL) < 0) return -1;
     e->uri = (char *)uri;
@@ -250,32 +209,47 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         return zc_err(ld, d, "cannot load certificate%s \"%s\": open() failed (%s)",
                       key ? " key" : "", path, strerror(errno));
     close(fd);
-    if (key)
+    if (key) {
         sc->srv->ssl_certificate_key = path;
-    else
+        sc->srv->ssl_certificate_key_file = d->file;
+        sc->srv->ssl_certificate_key_line = d->line;
+    } else {
         sc->srv->ssl_certificate = path;
+        sc->srv->ssl_certificate_file = d->file;
+        sc->srv->ssl_certificate_line = d->line;
+    }
     return 0;
 }
 
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
+    /* SSLv2, SSLv3 and TLSv1 share a bit: accepted, warned about, never spoken */
     static const struct {
         const char *name;
         unsigned bit;
-    } protos[] = {{"SSLv2", ZC_SSLv2},     {"SSLv3", ZC_SSLv3},     {"TLSv1", ZC_TLSv1},
+    } protos[] = {{"SSLv2", ZC_TLSv1},     {"SSLv3", ZC_TLSv1},     {"TLSv1", ZC_TLSv1},
                   {"TLSv1.1", ZC_TLSv1_1}, {"TLSv1.2", ZC_TLSv1_2}, {"TLSv1.3", ZC_TLSv1_3}};
-    unsigned set = 0;
+    unsigned set = 0, seen = 0;
 
     for (size_t i = 0; i < d->nargs; i++) {
         size_t j = 0;
         while (j < sizeof(protos) / sizeof(protos[0]) && strcmp(d->args[i], protos[j].name) != 0)
             j++;
         if (j == sizeof(protos) / sizeof(protos[0])) return zc_invalid(ld, d, d->args[i]);
-        if ((set & protos[j].bit) &&
+        /* nginx warns about a value given twice */
+        if ((seen & (1u << j)) &&
             zc_note(ld, d, "warn", "duplicate value \"%s\" in \"ssl_protocols\"", d->args[i]) < 0)
             return -1;
+        seen |= 1u << j;
         set |= protos[j].bit;
     }
+    /* the others are warned about by server/ when it builds TLS (zokiod speaks TLS 1.2 only) */
+    if (!(set & ZC_TLSv1_2))
+        return zc_err(ld, d,
+                      "\"ssl_protocols\" without TLSv1.2: zokiod speaks TLS 1.2 only (mbedtls 2.28 "
+                      "has no TLS 1.3 server; TLS 1.0 and 1.1 are unsafe)");
     sc->srv->ssl_protocols = set;
-    return zc_note(ld, d, "debug", "\"ssl_protocols\" has no effect until zokiod has TLS");
+    sc->srv->ssl_protocols_file = d->file;
+    sc->srv->ssl_protocols_line = d->line;
+    return 0;
 }

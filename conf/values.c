@@ -154,3 +154,36 @@ char *zc_path_dir(zc_arena_t *a, const char *path)
         n--;
     return n == 0 ? zc_arena_strdup(a, "/") : zc_arena_strndup(a, path, n);
 }
+
+static int name_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+size_t zc_var_scan(const char *p, zc_var_t *v)
+{
+    size_t n = 1;
+
+    memset(v, 0, sizeof(*v));
+    if (p[1] >= '1' && p[1] <= '9') {
+        v->name = p + 1;
+        v->nlen = 1;
+        v->capture = (unsigned)(p[1] - '0');
+        return 2;
+    }
+    if (p[1] == '{') {
+        for (n = 2; p[n] != '\0' && p[n] != '}'; n++)
+            ;
+        v->name = p + 2;
+        v->nlen = n - 2;
+        v->unclosed = p[n] != '}';
+        for (size_t i = 2; i < n; i++) /* "${a b}": no valid name */
+            if (!name_char(p[i])) v->nlen = 0;
+        return n + !v->unclosed;
+    }
+    while (name_char(p[n]))
+        n++;
+    v->name = p + 1;
+    v->nlen = n - 1;
+    return n;
+}

@@ -27,6 +27,19 @@ int zc_parse_time_ms(const char *s, uint64_t *out);
 /* Parses decimal digits only, at most `max`. Returns 0 or -1. */
 int zc_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
+/* One nginx variable reference, read as ngx_http_script_compile() reads it. */
+typedef struct zc_var {
+    const char *name; /* the name ("1".."9" for a capture), inside the text */
+    size_t nlen;      /* 0: a '$' with no name after it */
+    unsigned capture; /* 1..9 for "$1".."$9" (one digit: "$12" is $1 then "2"); else 0 */
+    int unclosed;     /* "${name" without its '}' */
+} zc_var_t;
+
+/* Reads the reference at p (p[0] is '$'): "$1".."$9", "${name}" or "$name" (letters, digits,
+ * '_'). Fills *v and returns the bytes it spans, '$' included (just "$" when no name follows; to
+ * the end of the text for an unclosed "${"). */
+size_t zc_var_scan(const char *p, zc_var_t *v);
+
 /* Returns `path` when it is absolute, else "DIR/path", in the arena; NULL when out of memory. */
 char *zc_path_join(zc_arena_t *a, const char *dir, const char *path);
 

@@ -22,6 +22,8 @@
 #include "http/conn.h"
 #include "http/out.h"
 #include "http/response.h"
+#include "http/tls.h"
+#include "http/transport.h"
 
 enum { ST_READ, ST_WRITE, ST_LINGER, ST_CLOSE };
 
@@ -50,12 +52,7 @@ static void set_deadline(zh_conn_t *c, uint64_t timeout)
     set_deadline_at(c, zk_loop_now(c->srv->loop) + timeout);
 }
 
-static void release_input(zh_conn_t *c)
-{
-    if (c->in_held) zk_buf_put(c->srv->loop, c->in_bid);
-    c->in_held = 0;
-    c->in_len = 0;
-}
+static void release_input(zh_conn_t *c) { c->tr->read_done(c); }
 
 /* gives the work buffers back when nothing is buffered and no request is half-read */
 static void maybe_idle(zh_conn_t *c)
@@ -143,15 +140,13 @@ enum { P_MORE, P_FLUSH };
 /* parses the current input buffer; answers complete requests */
 static int parse_input(zh_conn_t *c)
 {
-    zk_loop_t *loop = c->srv->loop;
-    const char *base = zk_buf_ptr(loop, c->in_bid);
+    const char *base = c->in_base;
     while (c->in_len) {
         if (!zh_out_has_room(c)) return P_FLUSH; /* answer what we have first */
         const char *data = base + c->in_off;
-        c->pctx.data = data;
-        llhttp_errno_t err = llhttp_execute(&c->parser, data, c->in_len);
+        size_t used;
+        llhttp_errno_t err = zh_parse_execute(&c->parser, data, c->in_len, &used);
         if (err == HPE_OK) { /* all of it used: a request is still incomplete */
-            zh_parse_note_tail(&c->pctx, data, c->in_len);
             c->in_len = 0;
             break;
         }
@@ -161,14 +156,11 @@ static int parse_input(zh_conn_t *c)
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
-            int st = zh_req_error_status(&c->w->req, err, data, c->in_len,
-                                         llhttp_get_error_pos(&c->parser));
+            int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
             fail_request(c, st);
             return P_FLUSH;
         }
-        size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
-        zh_parse_note_tail(&c->pctx, data, used);
         c->in_off += (uint32_t)used;
         c->in_len -= (uint32_t)used;
         /* Upgrade is ignored (RFC 9110 section 7.8): answer it as a plain request and read on
@@ -209,12 +201,12 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
     zh_server_t *s = c->srv;
     if (c->in_len == 0) {
         /* take more input before writing when the stream already holds some: bigger batches */
-        if (zh_out_pending(c) && !c->rs.count) {
+        if (zh_out_pending(c) && !c->tr->buffered(c)) {
             c->st = ST_WRITE;
             return 1;
         }
-        zk_recv_chunk_t ch;
-        if (zk_recv_next(&c->rs, t, &ch) == ZK_PENDING) {
+        int res;
+        if (c->tr->read(c, t, &res) == ZK_PENDING) {
             maybe_idle(c);
             /* nginx's split: a body being read, client_body_timeout between two reads; a
              * request head, client_header_timeout for the whole head, counted from the
@@ -235,16 +227,12 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
             set_deadline_at(c, deadline);
             return 0;
         }
-        if (ch.res <= 0) { /* EOF or error: nothing more will come */
+        if (res <= 0) { /* EOF or error: nothing more will come */
             c->st = zh_out_pending(c) ? ST_WRITE : ST_CLOSE;
             c->close_after = 1;
-            if (ch.res < 0 || req_started(c)) c->st = ST_CLOSE;
+            if (res < 0 || req_started(c)) c->st = ST_CLOSE;
             return 1;
         }
-        c->in_bid = ch.bid;
-        c->in_held = 1;
-        c->in_off = 0;
-        c->in_len = (uint32_t)ch.res;
     }
     if (zh_out_take(c) < 0) { /* out of memory: this connection only */
         release_input(c);
@@ -258,20 +246,14 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
 /* WRITE: returns 1 to go on stepping, 0 for PENDING */
 static int step_write(zh_conn_t *c, zk_task_t *t)
 {
-    if (c->write_kind) {
-        if (zk_poll(&c->w->wf.base, t) == ZK_PENDING) return 0;
-        if (zh_out_done(c, c->w->wf.base.result) < 0) {
-            c->st = ST_CLOSE;
-            return 1;
-        }
-    }
-    int r = zh_out_start(c);
-    if (r == 0) {
-        set_deadline(c, c->srv->lim.send_timeout);
-        return 1;
-    }
+    int r = c->tr->write(c, t);
+    if (r == ZH_W_WAIT) return 0;
     if (r < 0) {
         c->st = ST_CLOSE;
+        return 1;
+    }
+    if (r == ZH_W_STARTED) {
+        set_deadline(c, c->srv->lim.send_timeout);
         return 1;
     }
     if (c->corked) zh_out_cork(c, 0); /* everything is out: push the last partial frame */
@@ -329,11 +311,7 @@ static zk_poll_t conn_run(zk_task_t *t)
             /* every op must settle before the fd and the memory go */
             release_input(c);
             zk_recv_stream_stop(c->srv->loop, &c->rs);
-            if (c->write_kind && zk_poll(&c->w->wf.base, t) == ZK_PENDING) {
-                zk_future_cancel(&c->w->wf.base);
-                return ZK_PENDING;
-            }
-            c->write_kind = 0;
+            if (c->tr->close(c, t) == ZK_PENDING) return ZK_PENDING;
             if (zk_recv_stream_busy(&c->rs)) return ZK_PENDING;
             zk_timer_stop(c->srv->loop, &c->timer);
             zh_out_release(c);
@@ -374,6 +352,7 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
      * for the client's ACK of the ones before it. The default server's setting until a request
      * is answered by a location that says otherwise (answer()) */
     if (!l->dflt || l->dflt->base.tcp_nodelay) set_nodelay(c, 1);
+    c->tr = &zh_transport_plain;
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
     c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
     c->pctx.arena = &c->arena;
@@ -383,6 +362,11 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);
     c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout; /* the first head's */
+    /* TLS: the handshake's own deadline first (ssl_handshake_timeout) */
+    if (l->tls && zh_tls_conn_start(c, l->tls) < 0) { /* out of memory, too many handshakes */
+        zk_pool_put(&s->conn_pool, c);
+        return NULL;
+    }
     s->nconns++;
     c->next = s->conns;
     if (c->next) c->next->prev = c;

@@ -12,6 +12,9 @@
 #include "http/work.h"
 #include "runtime/zk.h"
 
+typedef struct zh_transport zh_transport_t; /* http/transport.h */
+struct zh_tls_conn;                         /* http/tls.c */
+
 typedef struct zh_conn {
     zk_task_t task;
     zk_recv_stream_t rs;
@@ -28,8 +31,11 @@ typedef struct zh_conn {
     char peer[46];            /* remote address text, filled when first logged */
     struct zh_conn *prev, *next;
     zh_work_t *w;
-    uint64_t deadline;      /* the timer fires then re-checks this (moved cheaply on progress) */
-    uint64_t head_deadline; /* the request head must be complete by then (0: none started) */
+    const zh_transport_t *tr; /* plain or TLS: every read and write goes through it */
+    struct zh_tls_conn *tls;  /* the TLS transport's state, NULL on plain connections */
+    const char *in_base;      /* the input buffer read() handed out (in_off, in_len in it) */
+    uint64_t deadline;        /* the timer fires then re-checks this (moved cheaply on progress) */
+    uint64_t head_deadline;   /* the request head must be complete by then (0: none started) */
     int fd;
     uint32_t requests;
     uint32_t in_off, in_len; /* unparsed bytes of the current input buffer in_bid */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: response heads, measured then written (see head.h). */
 #include <errno.h>
+#include <strings.h>
 #include <time.h>
 
 #include "http/errlog.h"
@@ -14,6 +15,30 @@ void zh_head_field(zh_sink_t *b, const char *name, const char *value, size_t vle
     ZH_SINK_LIT(b, ": ");
     zh_sink_put(b, value, vlen);
     ZH_SINK_LIT(b, "\r\n");
+}
+
+/* fields nginx's add_header sets rather than adds (ngx_http_set_headers[]) */
+static int replaces(const char *name)
+{
+    return !strcasecmp(name, "Last-Modified") || !strcasecmp(name, "ETag");
+}
+
+static int applies(const zh_header_t *hd, int status) { return status < 400 || hd->always; }
+
+const zh_header_t *zh_head_replaced(const zh_location_t *l, const char *name, int status)
+{
+    const zh_header_t *last = NULL;
+    for (uint32_t i = 0; l && i < l->nheaders; i++)
+        if (!strcasecmp(l->headers[i].name, name) && applies(&l->headers[i], status))
+            last = &l->headers[i];
+    return last;
+}
+
+int zh_head_added(const zh_location_t *l, uint32_t i, int status)
+{
+    const zh_header_t *hd = &l->headers[i];
+    if (!applies(hd, status) || !*hd->value) return 0;
+    return !replaces(hd->name) || zh_head_replaced(l, hd->name, status) == hd;
 }
 
 typedef struct {
@@ -36,14 +61,22 @@ static void common(zh_sink_t *b, const void *arg)
     ZH_SINK_LIT(b, "\r\nDate: ");
     zh_sink_put(b, zh_date_cache_get(&c->srv->date, time(NULL)), ZH_DATE_LEN);
     ZH_SINK_LIT(b, "\r\n");
-    if (c->close_after)
+    /* as nginx: every response says which it is, and a kept-alive one how long it may idle */
+    if (c->close_after) {
         ZH_SINK_LIT(b, "Connection: close\r\n");
-    else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+    } else {
         ZH_SINK_LIT(b, "Connection: keep-alive\r\n");
+        if (c->srv->lim.keepalive_header) {
+            ZH_SINK_LIT(b, "Keep-Alive: timeout=");
+            zh_sink_u64(b, c->srv->lim.keepalive_header);
+            ZH_SINK_LIT(b, "\r\n");
+        }
+    }
     /* add_header: on success and redirect responses, or on every one with `always` */
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
         const zh_header_t *hd = &c->loc->headers[i];
-        if (h->status < 400 || hd->always) zh_head_field(b, hd->name, hd->value, strlen(hd->value));
+        if (zh_head_added(c->loc, i, h->status))
+            zh_head_field(b, hd->name, hd->value, strlen(hd->value));
     }
     if (h->fn) h->fn(b, h->arg);
 }

@@ -20,6 +20,16 @@
 /* One header line "NAME: VALUE\r\n". */
 void zh_head_field(zh_sink_t *b, const char *name, const char *value, size_t vlen);
 
+/* Whether add_header entry `i` of location `l` goes out on a `status` response, as nginx's
+ * add_header: on 2xx and 3xx responses (on all with `always`), never with an empty value, and
+ * for Last-Modified and ETag only the last applicable one (it replaces the file's own, and an
+ * earlier one). */
+int zh_head_added(const zh_location_t *l, uint32_t i, int status);
+
+/* The add_header entry of `l` that replaces the field `name` (Last-Modified or ETag) on a
+ * `status` response, or NULL; its value may be "" (the field is then not sent at all). */
+const zh_header_t *zh_head_replaced(const zh_location_t *l, const char *name, int status);
+
 /* Appends what follows the common head lines: the response's own header lines, the blank line
  * and any body bytes that go with the head. Called twice (measure, write): same output. */
 typedef void (*zh_head_fn)(zh_sink_t *b, const void *arg);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http/out.h"
+#include "http/transport.h"
 
 #define SENDFILE_OP_MAX (1u << 30) /* bytes per sendfile op without sendfile_max_chunk */
 
@@ -107,8 +108,9 @@ int zh_out_file(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
                    .file = f,
                    .chunk = (uint32_t)(chunk < SENDFILE_OP_MAX ? chunk : SENDFILE_OP_MAX),
                    .read = (uint8_t)!sendfile};
-    /* nginx's tcp_nopush: full frames from the head on, for responses that go out with sendfile */
-    if (sendfile && l && l->tcp_nopush) zh_out_cork(c, 1);
+    /* nginx's tcp_nopush: full frames from the head on, for responses that go out with sendfile
+     * (the plain transport's: TLS reads and encrypts file ranges itself, never with sendfile) */
+    if (sendfile && l && l->tcp_nopush && c->tr == &zh_transport_plain) zh_out_cork(c, 1);
     return 0;
 }
 
@@ -206,4 +208,20 @@ void zh_out_release(zh_conn_t *c)
     c->w = NULL;
     c->arena.p = NULL;
     c->arena.cap = c->arena.used = 0;
+}
+
+void zh_out_consumed(zh_conn_t *c, size_t n)
+{
+    zh_work_t *w = c->w;
+    zh_seg_t *s = &w->segs[w->seg_head];
+    if (s->mem)
+        s->mem += n;
+    else
+        s->off += n;
+    s->len -= n;
+    if (s->len == 0) {
+        seg_drop(c, s);
+        w->seg_head++;
+    }
+    if (w->seg_head == w->nseg) w->out_used = w->nseg = w->seg_head = 0;
 }

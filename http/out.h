@@ -28,6 +28,9 @@ int zh_out_has_room(const zh_conn_t *c);
 int zh_out_start(zh_conn_t *c);
 /* accounts a finished write future's result; 0, or -errno to abort the connection */
 int zh_out_done(zh_conn_t *c, int res);
+/* A transport that writes the queue itself (TLS: it encrypts the bytes) accounts n bytes of the
+ * head segment as sent; a finished segment lets go of its reference. */
+void zh_out_consumed(zh_conn_t *c, size_t n);
 void zh_out_release(zh_conn_t *c); /* drops the queue and gives back the work buffers */
 
 #endif

@@ -117,7 +117,9 @@ static int on_header_field_complete(llhttp_t *p)
 
 static int blank(char ch) { return ch == ' ' || ch == '\t'; }
 
-void zh_parse_note_tail(zh_parse_ctx_t *c, const char *data, size_t len)
+/* remembers whether the bytes llhttp just used end in a line break followed by blanks only, so
+ * that an obs-fold whose first byte arrives in the next read is still recognised */
+static void note_tail(zh_parse_ctx_t *c, const char *data, size_t len)
 {
     const char *q = data + len;
     while (q > data && blank(q[-1]))
@@ -152,7 +154,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_header_value_complete(llhttp_t *p)
 {
     zh_req_t *r = ctx(p)->req;
-    if (r->cur >= 0 && !r->h[r->cur].p) r->h[r->cur].p = ""; /* present but empty */
+    if (r->cur >= 0) {
+        zh_str_t *v = &r->h[r->cur];
+        if (!v->p) v->p = "";                     /* present but empty */
+        while (v->len && blank(v->p[v->len - 1])) /* llhttp keeps trailing OWS (RFC 9112 5) */
+            v->len--;
+    }
     r->cur = -1;
     return 0;
 }
@@ -176,25 +183,72 @@ static int te_only_chunked(zh_str_t te)
 
 /* RFC 9112 section 3.2: uri-host [ ":" port ], where uri-host is an IP-literal in brackets or
  * a reg-name (unreserved, pct-encoded, sub-delims); anything else (a space, userinfo, a slash)
- * MUST get 400. ".." is refused too: a host name never has an empty label. */
-static int host_ok(zh_str_t h)
+ * MUST get 400. Like nginx, refuses ".." (a host name never has an empty label) and a name
+ * that is empty once the port and one trailing dot are gone. `*name` is that name ("[::1]" for
+ * "[::1]:80", "a.example" for "a.example.:80"). Returns 0, or -1 for a 400. */
+static int parse_host(zh_str_t h, zh_str_t *name)
 {
-    size_t i = 0;
+    size_t i = 0, end;
     if (h.len && h.p[0] == '[') {
         for (i = 1; i < h.len && h.p[i] != ']'; i++)
-            if (!isxdigit((unsigned char)h.p[i]) && h.p[i] != ':' && h.p[i] != '.') return 0;
-        if (i++ == h.len) return 0;
+            if (!isxdigit((unsigned char)h.p[i]) && h.p[i] != ':' && h.p[i] != '.') return -1;
+        if (i == h.len || i == 1) return -1; /* "[::1" or "[]" */
+        end = ++i;
     } else {
         for (; i < h.len && h.p[i] != ':'; i++) {
             unsigned char ch = (unsigned char)h.p[i];
-            if (!isalnum(ch) && !strchr("-._~!$&'()*+,;=%", ch)) return 0;
-            if (ch == '.' && i + 1 < h.len && h.p[i + 1] == '.') return 0;
+            if (!isalnum(ch) && !(ch && strchr("-._~!$&'()*+,;=%", ch))) return -1;
+            if (ch == '.' && i + 1 < h.len && h.p[i + 1] == '.') return -1;
         }
+        end = i && h.p[i - 1] == '.' ? i - 1 : i;
     }
-    if (i < h.len && h.p[i++] != ':') return 0;
+    if (i < h.len && h.p[i++] != ':') return -1;
     for (; i < h.len; i++)
-        if (!isdigit((unsigned char)h.p[i])) return 0;
-    return 1;
+        if (!isdigit((unsigned char)h.p[i])) return -1;
+    if (!end) return -1;
+    *name = (zh_str_t){h.p, (uint32_t)end};
+    return 0;
+}
+
+/* the length of an absolute-form's "scheme://" (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" /
+ * "." )), any scheme as nginx; 0 when `t` does not start with one */
+static size_t scheme_len(zh_str_t t)
+{
+    size_t i = 0;
+    if (!t.len || !isalpha((unsigned char)t.p[0])) return 0;
+    while (i < t.len &&
+           (isalnum((unsigned char)t.p[i]) || t.p[i] == '+' || t.p[i] == '-' || t.p[i] == '.'))
+        i++;
+    return t.len - i >= 3 && !memcmp(t.p + i, "://", 3) ? i + 3 : 0;
+}
+
+/* Sets r->path and r->host from the target (RFC 9112 3.2): the origin-form "/path?query" is
+ * its own path; an absolute-form "scheme://authority[/path][?query]" gives its authority as
+ * the host (it wins over Host: 3.2.2) and its path ("/" when empty). Anything else is a 400
+ * (the asterisk-form is for OPTIONS and the authority-form for CONNECT, neither of which a
+ * static server does; nginx refuses both). A Host header must be valid in any case. */
+static int split_target(zh_parse_ctx_t *c, zh_req_t *r)
+{
+    zh_str_t t = r->target;
+    if (r->h[ZH_H_HOST].p && parse_host(r->h[ZH_H_HOST], &r->host) < 0) return 400;
+    if (t.len && t.p[0] == '/') {
+        r->path = t;
+        return 0;
+    }
+    size_t n = scheme_len(t);
+    if (!n) return 400;
+    const char *a = t.p + n, *end = t.p + t.len, *e = a;
+    while (e < end && *e != '/' && *e != '?')
+        e++;
+    if (parse_host((zh_str_t){a, (uint32_t)(e - a)}, &r->host) < 0) return 400;
+    if (e < end && *e == '/') {
+        r->path = (zh_str_t){e, (uint32_t)(end - e)};
+        return 0;
+    }
+    r->path = (zh_str_t){NULL, 0}; /* "http://host" or "http://host?query": "/" before it */
+    if (append(c, &r->path, "/", 1) < 0 || append(c, &r->path, e, (size_t)(end - e)) < 0)
+        return 414;
+    return 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
@@ -206,7 +260,8 @@ static int on_headers_complete(llhttp_t *p)
     if (p->http_major >= 2) return fail(p, 505);
     if (p->http_major == 0) return fail(p, 400);
     if (p->http_major == 1 && p->http_minor >= 1 && !r->host_count) return fail(p, 400);
-    if (r->h[ZH_H_HOST].p && !host_ok(r->h[ZH_H_HOST])) return fail(p, 400);
+    int st = split_target(c, r);
+    if (st) return fail(p, st);
     if (r->h[ZH_H_TRANSFER_ENCODING].p && !te_only_chunked(r->h[ZH_H_TRANSFER_ENCODING]))
         return fail(p, 501);
     /* RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message is a sign of smuggling
@@ -244,8 +299,8 @@ static int on_chunk_header(llhttp_t *p)
 
 static int on_message_complete(llhttp_t *p)
 {
-    (void)p;
-    return HPE_PAUSED; /* one request at a time: the connection answers it, then resumes */
+    ctx(p)->req->in_body = 0; /* what follows is a head again (zh_parse_execute()) */
+    return HPE_PAUSED;        /* one request at a time: the connection answers it, then resumes */
 }
 
 const llhttp_settings_t zh_parser_settings = {
@@ -293,4 +348,66 @@ int zh_req_error_status(const zh_req_t *r, llhttp_errno_t err, const char *data,
         return 400;
     default: return 400;
     }
+}
+
+/* Bare LF line ends. llhttp 8.1 in strict mode wants CRLF after a field line, and has no
+ * lenient flag for a lone LF; its non-strict build would take one, but it also loosens what
+ * must stay strict here (any two bytes after chunk data, a lone CR after a chunk size, spaces
+ * in field names...). So llhttp stays strict and sees a CRLF where the head has a bare LF: the
+ * read is handed over in pieces, split at each bare LF of the head, and a two-byte "\r\n" of
+ * our own goes in place of the LF. Nothing is copied or moved; a head with CRLFs only is one
+ * piece, as before. Only the head is rewritten -- a request line, its fields and the empty
+ * lines before it: from the end of a message until llhttp calls on_headers_complete()
+ * (`in_body` 0). A body's bytes are never touched, nor the chunk lines and trailer fields of a
+ * chunked one (RFC 9112 7.1 wants CRLF there; llhttp refuses a bare LF after a chunk size or
+ * in a trailer, nginx does not), so the body's framing is llhttp's alone. A CR before the LF,
+ * also as the last byte of the previous read, makes it a CRLF already; a bare CR is still
+ * llhttp's error. */
+
+/* one piece: llhttp_execute(), then what the next piece needs to know about this one */
+static llhttp_errno_t feed(llhttp_t *p, const char *data, size_t len, size_t *used)
+{
+    zh_parse_ctx_t *c = ctx(p);
+    c->data = data;
+    llhttp_errno_t err = llhttp_execute(p, data, len);
+    size_t n = len;
+    if (err != HPE_OK) {
+        const char *pos = llhttp_get_error_pos(p);
+        n = pos && pos >= data && pos <= data + len ? (size_t)(pos - data) : len;
+    }
+    note_tail(c, data, n);
+    if (n) c->last_cr = data[n - 1] == '\r';
+    *used = n;
+    return err;
+}
+
+/* the first LF in [s, end) without a CR before it, or NULL */
+static const char *bare_lf(const zh_parse_ctx_t *c, const char *s, const char *end)
+{
+    for (const char *q = s; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        if (q > s ? q[-1] != '\r' : !c->last_cr) return q;
+    return NULL;
+}
+
+llhttp_errno_t zh_parse_execute(llhttp_t *p, const char *data, size_t len, size_t *stop)
+{
+    static const char crlf[2] = {'\r', '\n'};
+    zh_parse_ctx_t *c = ctx(p);
+    size_t off = 0, used;
+    llhttp_errno_t err = HPE_OK;
+    while (off < len && err == HPE_OK) {
+        const char *s = data + off;
+        const char *lf = c->req->in_body ? NULL : bare_lf(c, s, data + len);
+        size_t n = lf ? (size_t)(lf - s) : len - off;
+        if (n) {
+            err = feed(p, s, n, &used);
+            off += used;
+        }
+        /* the head may have ended before the LF: then it is a body byte, for the next turn */
+        if (err != HPE_OK || !lf || c->req->in_body) continue;
+        err = feed(p, crlf, 2, &used);
+        off += used == 2; /* the LF was used; an error at our CR or LF is at the LF */
+    }
+    *stop = err == HPE_OK ? len : off;
+    return err;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/regex.h"
+
 typedef struct zh_str {
     const char *p;
     uint32_t len;
@@ -31,7 +33,11 @@ enum {
 
 typedef struct zh_req {
     zh_str_t target;
-    zh_str_t h[ZH_H__COUNT];
+    zh_str_t path; /* the origin-form of the target: an absolute-form's "/path?query" part */
+    zh_str_t host; /* the request's host name: an absolute-form target's, else Host's, without
+                    * port and trailing dot ("[::1]" whole); p NULL without either. Routing
+                    * (http/static.c) lower-cases it into the work block (zh_work_t.host). */
+    zh_str_t h[ZH_H__COUNT]; /* kept header values, without leading and trailing blanks */
     uint32_t nheaders, header_bytes;
     int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
     uint8_t host_count;
@@ -43,6 +49,15 @@ typedef struct zh_req {
     uint8_t started;         /* a first byte of this request was seen */
     uint8_t in_body;         /* the head is complete and a body is being read */
     uint64_t body_bytes;
+    /* set while the request is routed (http/static.c), in the work block (zh_work_t): */
+    zh_str_t uri;           /* the decoded, normalized path ($uri), NUL-terminated */
+    zh_str_t args;          /* the query after '?' ($args); {NULL, 0}: none */
+    uint16_t err_status;    /* answering through `error_page ... @name`: the status that answer
+                             * gets (nginx's r->err_status); its own errors get no error_page */
+    uint8_t uri_changes;    /* internal redirects so far (index, named location): past 10, a 500 */
+    zh_captures_t srv_caps; /* of the `server_name ~RE` that chose the server (subject: host) */
+    zh_captures_t loc_caps; /* of the regex location that matched (subject: uri); read both
+                             * through zh_capture() / zh_capture_named() (http/regex.h) */
 } zh_req_t;
 
 /* the arena a request's strings are copied into; it belongs to the connection */
@@ -59,14 +74,17 @@ typedef struct zh_parse_ctx {
     const struct zh_limits *lim;
     const char *data;        /* start of the bytes given to the current llhttp_execute() */
     uint8_t blank_line_tail; /* the bytes before `data` end in LF + only SP/HT (obs-fold) */
+    uint8_t last_cr;         /* the last byte given to llhttp was a CR */
 } zh_parse_ctx_t;
 
-/* Call with the bytes an llhttp_execute() consumed, before the next one: remembers whether they
- * end in a line break followed by blanks only, so that an obs-fold whose first byte arrives in
- * the next read is still recognised. */
-void zh_parse_note_tail(zh_parse_ctx_t *c, const char *data, size_t len);
-
 extern const llhttp_settings_t zh_parser_settings;
+
+/* Parses `len` bytes of one read with the parser `p` (its `data` a zh_parse_ctx_t), the way
+ * llhttp_execute() does, except that in a request head a bare LF ends a line as CRLF would
+ * (RFC 9112 section 2.2; nginx). Returns llhttp's code; `*stop` is where it stopped: all of
+ * `len` for HPE_OK, the bytes used for HPE_PAUSED*, the error's place otherwise. Call it for
+ * every read of the connection, in order (it remembers what the previous one ended with). */
+llhttp_errno_t zh_parse_execute(llhttp_t *p, const char *data, size_t len, size_t *stop);
 
 void zh_req_reset(zh_req_t *r);
 

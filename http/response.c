@@ -36,16 +36,19 @@ static void err_fields(zh_sink_t *b, const void *arg)
 
 static int resp_error(zh_conn_t *c, int status, int head, err_t *e)
 {
-    char body[256];
+    char body[512];
     const char *reason = zh_status_reason(status);
     int blen = 0;
+    /* nginx's page, naming the server as its Server header does (the version unless
+     * server_tokens is off) */
     if (status >= 300 && status != 304)
         blen = snprintf(body, sizeof body,
                         "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
-                        "<center><h1>%d %s</h1></center>\r\n<hr><center>zokiod</center>\r\n"
+                        "<center><h1>%d %s</h1></center>\r\n<hr><center>%.64s</center>\r\n"
                         "</body>\r\n</html>\r\n",
-                        status, reason, status, reason);
+                        status, reason, status, reason, c->srv->hooks.server_header);
     if (blen < 0 || (size_t)blen >= sizeof body) blen = 0;
+    if (zh_status_ends_keepalive(status)) c->close_after = 1;
     e->body = body;
     e->blen = (size_t)blen;
     e->head = head;

@@ -17,7 +17,8 @@ int zh_resp_error(zh_conn_t *c, int status, int head, const char *extra_name,
 /* zh_resp_error() with the extra header lines made by extra(arg) */
 int zh_resp_error_fn(zh_conn_t *c, int status, int head, zh_head_fn extra, const void *arg);
 
-/* the static file handler (http/static.c): answers the parsed request */
-int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method);
+/* the static file handler (http/static.c): answers the parsed request, recording what routing
+ * found (its normalized uri and host, regex captures) in *r */
+int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method);
 
 #endif

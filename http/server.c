@@ -10,6 +10,7 @@
 #include "http/conn.h"
 #include "http/errlog.h"
 #include "http/srv.h"
+#include "http/tls.h"
 
 void zh_limits_default(zh_limits_t *l)
 {
@@ -55,9 +56,12 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
                        lim->cache_max_entries);
     if (r < 0) goto fail;
     if ((r = zk_pool_init(&s->conn_pool, sizeof(zh_conn_t), lim->max_conns)) < 0) goto fail;
+    r = -ENOMEM;
+    if (!(s->md = zh_regex_match_data())) goto fail;
     *out = s;
     return 0;
 fail:
+    zk_pool_fini(&s->conn_pool);
     zh_fcache_fini(&s->fcache);
     free(s);
     return r;
@@ -104,6 +108,13 @@ static void accept_done(zk_task_t *t)
 int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vhosts, uint32_t n,
                      const zh_vhost_t *dflt)
 {
+    return zh_server_listen_tls(s, listen_fd, vhosts, n, dflt, NULL);
+}
+
+int zh_server_listen_tls(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vhosts, uint32_t n,
+                         const zh_vhost_t *dflt, zh_tls_ctx_t *tls)
+{
+    if (tls && zh_tls_ctx_in_worker(tls) < 0) return -EIO;
     zh_listener_t *l = calloc(1, sizeof *l);
     if (!l) return -ENOMEM;
     l->srv = s;
@@ -111,6 +122,7 @@ int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vho
     l->vhosts = vhosts;
     l->nvhosts = n;
     l->dflt = dflt ? dflt : (n ? vhosts[0] : NULL);
+    l->tls = tls;
     accept_init(l);
     zk_task_init(&l->task, s->loop, accept_run, accept_done, l);
     l->next = s->listeners;
@@ -148,5 +160,6 @@ void zh_server_free(zh_server_t *s)
     zh_work_fini(s);
     zh_fcache_fini(&s->fcache);
     zk_pool_fini(&s->conn_pool);
+    pcre2_match_data_free(s->md);
     free(s);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "http/mime.h"
+#include "http/regex.h"
+#include "http/tpl.h"
 #include "runtime/loop.h"
 
 /* One document root. Everything here is owned by the caller and must outlive the server. */
@@ -25,20 +27,36 @@ typedef struct zh_header {
 } zh_header_t;
 
 /* `error_page CODE URI`: an error response with `code` serves the local file `uri` instead
- * (with status `response`, or `code` when 0); an absolute URL redirects with 302. */
+ * (with status `response`, or `code` when 0); an absolute URL redirects with 302; "@name": the
+ * server's named location answers the request (zh_location_named()), with that status. */
 typedef struct zh_error_page {
     int code, response;
     const char *uri;
 } zh_error_page_t;
 
-/* A location (or the server level itself: prefix ""). Settings are effective (inherited). */
+#define ZH_ALIAS_WHOLE UINT32_MAX
+
+/* A location (or the server level itself: prefix ""). Settings are effective (inherited from the
+ * server and from enclosing locations, as nginx merges them). */
 typedef struct zh_location {
-    const char *prefix;
+    const char *prefix; /* the name: a path prefix, the regex as written, or "@name" */
     uint32_t prefix_len;
-    uint8_t exact;     /* `location = /x` */
-    uint8_t alias;     /* site.root_fd is an alias directory: the prefix is cut from the path */
-    uint8_t autoindex; /* HTML listing of directories without an index file */
-    zh_site_t site;    /* document root (or alias) fd, types, index files */
+    uint8_t exact;           /* `location = /x` */
+    uint8_t noregex;         /* `location ^~ /x`: the longest prefix here stops the regex search */
+    uint8_t named;           /* `location @name`: reached only by internal redirects */
+    uint8_t alias;           /* site.root_fd is an alias directory: alias_cut bytes of the path are
+                              * replaced by it */
+    uint8_t autoindex;       /* HTML listing of directories without an index file */
+    uint32_t alias_cut;      /* the length of the name of the location `alias` was written in,
+                              * ZH_ALIAS_WHOLE in a regex location (the alias is the whole path) */
+    const pcre2_code *regex; /* `location ~ RE` / `location ~* RE` (compiled at load); else NULL */
+    const struct zh_location *locations; /* nested locations, in file order */
+    uint32_t nlocations;
+    zh_site_t site; /* document root (or alias) fd, types, index files */
+    /* a root or alias with captures (or an alias in a regex location): site.root_fd is the
+     * directory its text names before the first capture, and this the rest ("/$sub" of
+     * "/srv/$sub"), expanded per request and put before the path: files stay beneath root_fd */
+    const zh_tpl_t *root_tpl;
     const zh_header_t *headers;
     uint32_t nheaders;
     int return_code;         /* `return CODE [TEXT|URL]`; 0 = none */
@@ -52,12 +70,15 @@ typedef struct zh_location {
     uint64_t sendfile_max_chunk; /* most bytes one sendfile op moves; 0: no limit of its own */
 } zh_location_t;
 
-/* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case). */
+/* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);
+ * regexes: `server_name ~RE`, compiled at load, tried in file order after the names. */
 typedef struct zh_vhost {
     const char *const *names;
     uint32_t nnames;
-    zh_location_t base; /* the server level (prefix "") */
-    const zh_location_t *locations;
+    const pcre2_code *const *regexes;
+    uint32_t nregexes;
+    zh_location_t base;             /* the server level (prefix "") */
+    const zh_location_t *locations; /* in file order, named ones among them */
     uint32_t nlocations;
     const zh_error_page_t *error_pages;
     uint32_t nerror_pages;
@@ -81,6 +102,8 @@ typedef struct zh_hooks {
     const char *server_header; /* "zokiod" or "zokiod/VERSION" */
     /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
     void (*error_log)(const char *line);
+    /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
+    void (*info_log)(const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {
@@ -91,6 +114,7 @@ typedef struct zh_limits {
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */
     uint64_t keepalive_timeout;  /* ns idle between requests */
+    uint32_t keepalive_header;   /* s in "Keep-Alive: timeout=N" (2nd keepalive_timeout); 0: none */
     uint64_t header_timeout;     /* ns to receive a whole request head */
     uint64_t body_timeout;       /* ns between two reads of a request body */
     uint64_t send_timeout;       /* ns without write progress */
@@ -113,7 +137,7 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
 
 /* Starts accepting on a listening, non-blocking socket (the caller keeps owning the fd and the
  * vhost array). A request's Host picks among `vhosts` (exact name, then the longest "*.suffix",
- * then the longest "prefix.*"); no match: `dflt`. */
+ * then the longest "prefix.*", then the first matching regex in file order); no match: `dflt`. */
 int zh_server_listen(zh_server_t *s, int listen_fd, const zh_vhost_t *const *vhosts, uint32_t n,
                      const zh_vhost_t *dflt);
 

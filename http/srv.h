@@ -26,6 +26,7 @@ typedef struct zh_listener {
     const zh_vhost_t *const *vhosts;
     uint32_t nvhosts;
     const zh_vhost_t *dflt;
+    struct zh_tls_ctx *tls; /* listen ... ssl: the address's TLS context (borrowed), else NULL */
 } zh_listener_t;
 
 struct zh_server {
@@ -35,7 +36,8 @@ struct zh_server {
     zh_fcache_t fcache;
     zh_date_cache date;
     zk_pool_t conn_pool;
-    time_t errlog_sec; /* the error-log rate limit (http/errlog.c) */
+    pcre2_match_data *md; /* the one every regex match of this worker uses (http/regex.h) */
+    time_t errlog_sec;    /* the error-log rate limit (http/errlog.c) */
     unsigned errlog_lines, errlog_dropped;
     struct zh_work *work_free; /* the work block pool (http/work.c) */
     unsigned work_nfree, work_taken;

@@ -15,6 +15,7 @@
 #include "http/errlog.h"
 #include "http/head.h"
 #include "http/route.h"
+#include "http/status.h"
 #include "http/out.h"
 #include "http/response.h"
 
@@ -35,11 +36,38 @@ static int errno_status(int err)
     }
 }
 
-/* the validator lines of a file */
-static void file_fields(zh_sink_t *b, const zh_file_t *f)
+/* A file's response, and the validators it carries. nginx's add_header replaces a file's
+ * Last-Modified and ETag instead of adding a second line (head.c, zh_head_replaced()), and its
+ * range filter then checks If-Range against what is sent; 304 and 412 are still decided on the
+ * file's own (its not_modified filter runs before add_header's). */
+typedef struct {
+    const zh_file_t *f;
+    uint8_t own_lm, own_etag; /* the file's own line goes out */
+    const char *etag;         /* the ETag sent (the file's or add_header's), NULL for none */
+    size_t etag_len;
+    time_t mtime; /* the Last-Modified sent, as a time; NO_TIME when none or not a date */
+} sent_t;
+
+#define NO_TIME ((time_t)INT64_MIN) /* no HTTP-date parses to it */
+
+static void sent_init(sent_t *s, const zh_conn_t *c, const zh_file_t *f, int status)
 {
-    zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
-    zh_head_field(b, "ETag", f->etag, f->etag_len);
+    const zh_header_t *lm = zh_head_replaced(c->loc, "Last-Modified", status);
+    const zh_header_t *et = zh_head_replaced(c->loc, "ETag", status);
+    s->f = f;
+    s->own_lm = !lm;
+    s->own_etag = !et;
+    s->etag = et ? (*et->value ? et->value : NULL) : f->etag;
+    s->etag_len = !et ? f->etag_len : s->etag ? strlen(s->etag) : 0;
+    s->mtime = f->mtime;
+    if (lm && zh_date_parse(lm->value, strlen(lm->value), &s->mtime) < 0) s->mtime = NO_TIME;
+}
+
+/* the validator lines of a file */
+static void file_fields(zh_sink_t *b, const sent_t *s)
+{
+    if (s->own_lm) zh_head_field(b, "Last-Modified", s->f->lastmod, ZH_DATE_LEN);
+    if (s->own_etag) zh_head_field(b, "ETag", s->f->etag, s->f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -50,10 +78,18 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
 
 static void full_fields(zh_sink_t *b, const void *arg)
 {
-    const zh_file_t *f = arg;
-    if (f->hdr) {
+    const sent_t *s = arg;
+    const zh_file_t *f = s->f;
+    if (f->hdr && s->own_lm && s->own_etag) {
         zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else {                                /* a generated page */
+    } else if (f->hdr) {                    /* the same lines, less a replaced validator */
+        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        ZH_SINK_LIT(b, "Content-Length: ");
+        zh_sink_u64(b, f->size);
+        ZH_SINK_LIT(b, "\r\n");
+        file_fields(b, s);
+        ZH_SINK_LIT(b, "Accept-Ranges: bytes\r\n");
+    } else { /* a generated page */
         ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
         zh_sink_u64(b, f->size);
         ZH_SINK_LIT(b, "\r\n");
@@ -64,8 +100,10 @@ static void full_fields(zh_sink_t *b, const void *arg)
 /* the whole file, with 200 (or the status of an error_page) */
 static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
 {
+    sent_t s;
+    sent_init(&s, c, f, status);
     c->resp_bytes = head ? 0 : f->size;
-    int r = zh_head_emit(c, status, full_fields, f);
+    int r = zh_head_emit(c, status, full_fields, &s);
     if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
@@ -78,8 +116,10 @@ static void fields_304(zh_sink_t *b, const void *arg)
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
 {
+    sent_t s;
+    sent_init(&s, c, f, 304);
     c->resp_bytes = 0;
-    return zh_head_emit(c, 304, fields_304, f);
+    return zh_head_emit(c, 304, fields_304, &s);
 }
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
@@ -93,6 +133,7 @@ static int send_416(zh_conn_t *c, zh_file_t *f, int head)
 
 typedef struct {
     const zh_file_t *f;
+    const sent_t *sent;
     const zh_range_t *rg;
     unsigned n, index;
     const char *boundary;
@@ -102,7 +143,7 @@ static void range_fields(zh_sink_t *b, const void *arg)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    file_fields(b, f);
+    file_fields(b, a->sent);
     if (a->n == 1) {
         zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
         ZH_SINK_LIT(b, "Content-Length: ");
@@ -134,11 +175,12 @@ static void part_trailer(zh_sink_t *b, const void *arg)
     zh_range_trailer(b, a->boundary);
 }
 
-static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigned n)
+static int send_ranges(zh_conn_t *c, zh_file_t *f, const sent_t *s, const zh_range_t *rg,
+                       unsigned n)
 {
     static uint64_t seq;
     char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
-    ranges_t a = {f, rg, n, 0, boundary};
+    ranges_t a = {f, s, rg, n, 0, boundary};
     if (n > 1)
         zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
     c->resp_bytes = 0;
@@ -157,6 +199,7 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const zh_range_t *rg, unsigne
 
 static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
 {
+    if (r->err_status) return send_full(c, f, head, r->err_status); /* an error page */
     zh_cond_t cond = {
         .if_match = r->h[ZH_H_IF_MATCH].p,
         .if_match_len = r->h[ZH_H_IF_MATCH].len,
@@ -171,13 +214,15 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
     if (st == 304) return send_304(c, f);
     if (st == 412) return zh_resp_error(c, 412, head, NULL, NULL, 0);
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
+    sent_t s;
+    sent_init(&s, c, f, 206);
     if (!range.p || head ||
-        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, f->etag, f->etag_len, f->mtime)))
+        (ifr.p && !zh_if_range_ok(ifr.p, ifr.len, s.etag ? s.etag : "", s.etag_len, s.mtime)))
         return send_full(c, f, head, 200);
     zh_range_t rg[ZH_RANGE_MAX];
     unsigned n = 0;
     switch (zh_range_parse(range.p, range.len, f->size, rg, ZH_RANGE_MAX, &n)) {
-    case ZH_RANGE_OK: return send_ranges(c, f, rg, n);
+    case ZH_RANGE_OK: return send_ranges(c, f, &s, rg, n);
     case ZH_RANGE_UNSATISFIABLE: return send_416(c, f, head);
     default: return send_full(c, f, head, 200);
     }
@@ -222,18 +267,17 @@ static void expand_vars(zh_sink_t *b, const ret_t *a)
         t += strlen(names[hit]);
         if (hit == 0) {
             ZH_SINK_LIT(b, "http");
-        } else if (hit == 1) { /* the Host header without its port, else the server's name */
-            zh_str_t h = a->r->h[ZH_H_HOST];
+        } else if (hit == 1) { /* the request's host (lower-cased), else the server's name */
+            zh_str_t h = a->r->host;
             const zh_vhost_t *vh = a->c->vhost;
-            const char *colon = h.p ? memchr(h.p, ':', h.len) : NULL;
             const char *v = h.p ? h.p : (vh && vh->nnames ? vh->names[0] : "");
-            size_t vl = h.p ? (colon ? (size_t)(colon - h.p) : h.len) : strlen(v);
+            size_t vl = h.p ? h.len : strlen(v);
             for (size_t i = 0; i < vl; i++) {
                 char ch = (char)tolower((unsigned char)v[i]);
                 zh_sink_put(b, &ch, 1);
             }
-        } else {
-            zh_sink_put(b, a->r->target.p, a->r->target.len);
+        } else { /* as nginx, an absolute-form's path and query only */
+            zh_sink_put(b, a->r->path.p, a->r->path.len);
         }
     }
 }
@@ -258,6 +302,8 @@ static void ret_text(zh_sink_t *b, const void *arg)
     if (!a->head) expand_vars(b, a);
 }
 
+static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
+
 /* `return CODE [TEXT|URL]` */
 static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, int head)
 {
@@ -273,7 +319,11 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     if (a.text && !*a.text) a.text = NULL;
     if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)
         return zh_resp_error_fn(c, code, head, ret_location, &a);
-    if (!l->return_text) return zh_resp_error(c, code, head, NULL, NULL, 0);
+    if (r->err_status) code = r->err_status; /* in an error_page's named location, as nginx */
+    /* an error without text goes through error_page, as nginx's special responses do */
+    if (!l->return_text)
+        return code >= 300 ? send_error(c, c->vhost, code, head)
+                           : zh_resp_error(c, code, head, NULL, NULL, 0);
     zh_sink_t m = ZH_SINK(NULL, 0);
     if (a.text) expand_vars(&m, &a);
     a.len = m.need;
@@ -281,20 +331,93 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, const zh_location_t *l, in
     return zh_head_emit(c, code, ret_text, &a);
 }
 
-/* an error status, through the vhost's error_page when it has one for it */
+/* The path under l's root (or alias directory) for the decoded request path `uri`, into fs (cap
+ * bytes, NUL-terminated): 0, or 414 when it does not fit. With `alias`, the first alias_cut bytes
+ * of the path ("/i/" of `location /i/ { alias /data/images/; }`, also in its nested locations)
+ * are replaced by the alias directory: "/i/top.gif" -> "/top.gif"; in a regex location the alias
+ * is the whole path. A root or alias with captures starts with their expansion ("/foo" of
+ * `root /srv/$sub;`, root_fd being /srv). */
+static int map_path(const zh_req_t *r, const zh_location_t *l, const char *uri, size_t len,
+                    char *fs, size_t cap, size_t *fs_len)
+{
+    zh_sink_t s = ZH_SINK(fs, cap);
+    if (l->root_tpl) zh_tpl_expand(l->root_tpl, r, &s);
+    if (!l->alias) {
+        zh_sink_put(&s, uri, len);
+    } else if (l->alias_cut != ZH_ALIAS_WHOLE) {
+        size_t cut = l->alias_cut < len ? l->alias_cut : len;
+        const char *rest = uri + cut;
+        size_t rl = len - cut;
+        while (rl && *rest == '/') {
+            rest++;
+            rl--;
+        }
+        if (!s.written || fs[s.written - 1] != '/') ZH_SINK_LIT(&s, "/");
+        zh_sink_put(&s, rest, rl);
+    }
+    if (uri[len - 1] == '/' && (!s.written || fs[s.written - 1] != '/')) ZH_SINK_LIT(&s, "/");
+    if (!zh_sink_ok(&s)) return 414;
+    *fs_len = zh_sink_end(&s);
+    return 0;
+}
+
+/* A request on its way through locations: r->uri (in c->w->uri) is the URI being served, r->args
+ * its query. An internal redirect (an index file; later try_files, rewrite) changes r->uri and
+ * searches the locations again, counted in r->uri_changes (nginx's r->uri_changes). */
+typedef struct {
+    zh_conn_t *c;
+    zh_req_t *r;
+    const zh_vhost_t *vh;
+    int head;
+} rq_t;
+
+#define INTERNAL_REDIRECT 1  /* serve_loop() again: r->uri is the new URI */
+#define MAX_URI_CHANGES   10 /* nginx's NGX_HTTP_MAX_URI_CHANGES: one more is a 500 */
+
+static int serve_loop(rq_t *q, const zh_location_t *l);
+
+/* `error_page CODE [=RESPONSE] @name`: the named location answers the request as it is (its
+ * path, its query), with the error's status (or RESPONSE) whatever it finds, as nginx does;
+ * a `return` in it keeps its own status only for a redirect. Going there is a URI change. */
+static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
+                            const zh_error_page_t *ep, int status, int head)
+{
+    const zh_location_t *l = zh_location_named(vh, ep->uri, strlen(ep->uri));
+    if (!l) {
+        zh_errlog(c, "could not find named location \"%s\"", ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    if (!r->uri.p) return zh_resp_error(c, status, head, NULL, NULL, 0); /* no usable path */
+    if (++r->uri_changes > MAX_URI_CHANGES) {
+        zh_errlog(c,
+                  "rewrite or internal redirection cycle while redirect to named location \"%s\"",
+                  ep->uri);
+        return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    }
+    r->err_status = (uint16_t)(ep->response ? ep->response : status);
+    rq_t q = {c, r, vh, head};
+    return serve_loop(&q, l);
+}
+
+/* an error status, through the vhost's error_page when it has one for it (not for the errors of
+ * an error page's own answer: nginx's recursive_error_pages is off) */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
-    for (unsigned i = 0; vh && i < vh->nerror_pages; i++) {
+    zh_req_t *r = &c->w->req;
+    if (zh_status_ends_keepalive(status)) c->close_after = 1; /* its error_page too */
+    for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
         const zh_error_page_t *ep = &vh->error_pages[i];
         if (ep->code != status) continue;
         if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
             return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
-        char path[PATH_MAX_LEN];
-        size_t len;
+        if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
+        char path[PATH_MAX_LEN], fs[PATH_MAX_LEN + 512];
+        size_t len, fs_len;
         if (zh_path_normalize(ep->uri, strlen(ep->uri), path, sizeof path, &len)) break;
         zh_file_t *f;
-        const zh_site_t *site = &zh_location_match(vh, path, len)->site;
-        if (zh_file_get(&c->srv->fcache, site, path, len, time(NULL), &f) < 0) break;
+        const zh_location_t *l = zh_location_match(vh, path, len, c->srv->md, NULL);
+        if (!l || map_path(r, l, path, len, fs, sizeof fs, &fs_len)) break;
+        if (zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) < 0) break;
         int rc = send_full(c, f, head, ep->response ? ep->response : status);
         zh_file_unref(&c->srv->fcache, f);
         return rc;
@@ -310,111 +433,174 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, 200);
+    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
 
-/* absolute-form "http://host/path" (RFC 9112 section 3.2.2): the path part */
-static zh_str_t origin_form(zh_str_t t)
+/* r->uri becomes `dir` + `name` (name absolute: `name` alone), normalized, for another turn;
+ * 0, or the error status */
+static int redirect_to(rq_t *q, const char *dir, size_t dl, const char *name)
 {
-    static const char *const schemes[] = {"http://", "https://"};
-    for (int i = 0; i < 2; i++) {
-        size_t n = strlen(schemes[i]);
-        if (t.len >= n && !strncasecmp(t.p, schemes[i], n)) {
-            const char *p = t.p + n, *end = t.p + t.len;
-            while (p < end && *p != '/' && *p != '?')
-                p++;
-            if (p == end || *p == '?') return (zh_str_t){"/", 1}; /* "http://host" */
-            return (zh_str_t){p, (uint32_t)(end - p)};
-        }
-    }
-    return t;
+    char uri[PATH_MAX_LEN + 256];
+    zh_conn_t *c = q->c;
+    size_t nl = strlen(name), len;
+    if (name[0] == '/') dl = 0;
+    if (dl + nl >= sizeof uri) return 414;
+    if (dl) memcpy(uri, dir, dl);
+    memcpy(uri + dl, name, nl);
+    int st = zh_path_normalize(uri, dl + nl, c->w->uri, sizeof c->w->uri, &len);
+    if (st) return st;
+    q->r->uri = (zh_str_t){c->w->uri, (uint32_t)len};
+    return 0;
 }
 
-/* `fs` is the path under the location's root (alias applied); `uri` the decoded request path */
-static int serve_path(zh_conn_t *c, const zh_req_t *r, const zh_vhost_t *vh, const zh_location_t *l,
-                      char *fs, size_t fs_len, size_t fs_cap, const char *uri, size_t uri_len,
-                      const char *query, size_t qlen, int head)
+/* A directory URI (fs: its directory under l, fs_len bytes, in a buffer of PATH_MAX_LEN + 512),
+ * nginx's index module: the first index file, an absolute one at once or a relative one that
+ * exists, is an internal redirect to URI + name, whose own location answers (that of
+ * "/index.html" for `location = /`), its captures evaluated anew; a relative one whose URI picks
+ * this same location (without captures in its root) is served at once. Then a listing, or 403 /
+ * 404. */
+static int serve_index(rq_t *q, const zh_location_t *l, char *fs, size_t fs_len)
 {
+    zh_conn_t *c = q->c;
+    zh_req_t *r = q->r;
     zh_fcache_t *fc = &c->srv->fcache;
-    time_t now = time(NULL);
     zh_file_t *f = NULL;
-    int rc;
-    if (fs[fs_len - 1] == '/') {
-        rc = -ENOENT;
-        for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
-            size_t il = strlen(*ix);
-            if (fs_len + il >= fs_cap) continue;
-            memcpy(fs + fs_len, *ix, il + 1);
-            rc = zh_file_get(fc, &l->site, fs, fs_len + il, now, &f);
-            if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
-            fs[fs_len] = 0;
+    int rc = -ENOENT;
+    for (const char *const *ix = l->site.index; ix && *ix && rc == -ENOENT; ix++) {
+        size_t il = strlen(*ix);
+        if (**ix == '/') { /* nginx: a redirect, without looking first */
+            rc = redirect_to(q, NULL, 0, *ix);
+            return rc ? send_error(c, q->vh, rc, q->head) : INTERNAL_REDIRECT;
         }
-        if (rc == -ENOENT || rc == -EISDIR) {
-            if (!zh_dir_exists(&l->site, fs, fs_len)) {
-                zh_errlog_open(c, &l->site, fs, -ENOENT);
-                return send_error(c, vh, 404, head);
-            }
-            if (!l->autoindex) {
-                zh_errlog(c, "directory index of \"%s%s\" is forbidden",
-                          l->site.root_path ? l->site.root_path : "", fs);
-                return send_error(c, vh, 403, head);
-            }
-            rc = send_listing(c, l, fs, fs_len, uri, uri_len, head);
-            if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
-            return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
+        if (fs_len + il >= PATH_MAX_LEN + 512) continue;
+        memcpy(fs + fs_len, *ix, il + 1);
+        rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
+        if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
+        fs[fs_len] = 0;
+        if (rc) continue;
+        /* the URI becomes URI + name (nginx's $uri), whatever answers */
+        rc = redirect_to(q, r->uri.p, r->uri.len, *ix);
+        if (rc) {
+            zh_file_unref(fc, f);
+            return send_error(c, q->vh, rc, q->head);
         }
-        if (rc < 0) return send_error(c, vh, errno_status(rc), head); /* logged above */
-    } else {
-        rc = zh_file_get(fc, &l->site, fs, fs_len, now, &f);
-        if (rc == -EISDIR) return redirect_dir(c, uri, uri_len, query, qlen, head);
-        if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+        const zh_location_t *to =
+            l->root_tpl ? NULL
+                        : zh_location_match(q->vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
+        if (to == l) { /* the same file: served here */
+            rc = serve_file(c, r, f, q->head);
+            zh_file_unref(fc, f);
+            return rc;
+        }
+        zh_file_unref(fc, f);
+        return INTERNAL_REDIRECT;
     }
-    if (rc < 0) return send_error(c, vh, errno_status(rc), head);
-    rc = serve_file(c, r, f, head);
+    if (rc != -ENOENT && rc != -EISDIR) return send_error(c, q->vh, errno_status(rc), q->head);
+    if (!zh_dir_exists(&l->site, fs, fs_len)) {
+        zh_errlog_open(c, &l->site, fs, -ENOENT);
+        return send_error(c, q->vh, 404, q->head);
+    }
+    if (!l->autoindex) {
+        zh_errlog(c, "directory index of \"%s%s\" is forbidden",
+                  l->site.root_path ? l->site.root_path : "", fs);
+        return send_error(c, q->vh, 403, q->head);
+    }
+    rc = send_listing(c, l, fs, fs_len, r->uri.p, r->uri.len, q->head);
+    if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
+    return rc < 0 ? send_error(c, q->vh, errno_status(rc), q->head) : rc;
+}
+
+/* r->uri in its location l: a `return`, a directory's index, or a file */
+static int serve_uri(rq_t *q, const zh_location_t *l)
+{
+    zh_conn_t *c = q->c;
+    zh_req_t *r = q->r;
+    char fs[PATH_MAX_LEN + 512];
+    size_t fs_len;
+    c->loc = l;
+    if (l->return_code) return do_return(c, r, l, q->head);
+    int st = map_path(r, l, r->uri.p, r->uri.len, fs, sizeof fs, &fs_len);
+    if (st) return send_error(c, q->vh, st, q->head);
+    if (fs[fs_len - 1] == '/') return serve_index(q, l, fs, fs_len);
+    zh_fcache_t *fc = &c->srv->fcache;
+    zh_file_t *f;
+    int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
+    if (rc == -EISDIR)
+        return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, q->head);
+    if (rc < 0) {
+        zh_errlog_open(c, &l->site, fs, rc);
+        return send_error(c, q->vh, errno_status(rc), q->head);
+    }
+    rc = serve_file(c, r, f, q->head);
     zh_file_unref(fc, f);
     return rc;
 }
 
-int zh_static_handle(zh_conn_t *c, const zh_req_t *r, int method)
+/* Serves r->uri from location l (NULL: search the locations for it), and again after each
+ * internal redirect: the (MAX_URI_CHANGES + 1)th URI change of the request is a 500. */
+static int serve_loop(rq_t *q, const zh_location_t *l)
+{
+    zh_conn_t *c = q->c;
+    zh_req_t *r = q->r;
+    for (;;) {
+        if (!l) l = zh_location_match(q->vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
+        if (!l) {
+            zh_errlog(c, "a regex could not be run on \"%s\" (a PCRE2 limit)", r->uri.p);
+            return zh_resp_error(c, 500, q->head, NULL, NULL, 0);
+        }
+        int rc = serve_uri(q, l);
+        if (rc != INTERNAL_REDIRECT) return rc;
+        l = NULL;
+        if (++r->uri_changes > MAX_URI_CHANGES) {
+            zh_errlog(c,
+                      "rewrite or internal redirection cycle while internally redirecting to "
+                      "\"%.*s\"",
+                      (int)r->uri.len, r->uri.p);
+            c->loc = &q->vh->base;
+            return send_error(c, q->vh, 500, q->head);
+        }
+    }
+}
+
+/* The server: the request's host (r->host, from request.c), lower-cased into the work block as
+ * server names and their regex captures see it; the groups of a `server_name ~RE` go to
+ * r->srv_caps. NULL when a regex could not be run. */
+static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
-    zh_str_t host = r->h[ZH_H_HOST];
-    const zh_vhost_t *vh = zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, host.p, host.len);
+    if (r->host.p) {
+        size_t n = r->host.len < sizeof c->w->host ? r->host.len : sizeof c->w->host - 1;
+        for (size_t i = 0; i < n; i++)
+            c->w->host[i] = (char)tolower((unsigned char)r->host.p[i]);
+        c->w->host[n] = 0;
+        r->host = (zh_str_t){c->w->host, (uint32_t)n};
+    }
+    return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,
+                         &r->srv_caps);
+}
+
+int zh_static_handle(zh_conn_t *c, zh_req_t *r, int method)
+{
     int head = method == HTTP_HEAD;
+    const zh_vhost_t *vh = pick_vhost(c, r);
     c->vhost = vh;
     c->loc = vh ? &vh->base : NULL;
     c->resp_bytes = 0;
     if (!vh) return zh_resp_error(c, 500, head, NULL, NULL, 0);
+    if (method == HTTP_TRACE || method == HTTP_CONNECT)
+        c->close_after = 1; /* nginx refuses them before reading on, and closes */
     if (method != HTTP_GET && !head) return zh_resp_error(c, 405, 0, "Allow", "GET, HEAD", 9);
-    size_t plen, qlen;
+    size_t plen, qlen, len;
     const char *query;
-    zh_str_t target = origin_form(r->target);
-    zh_path_split_query(target.p, target.len, &plen, &query, &qlen);
-    char path[PATH_MAX_LEN + 256], fs[PATH_MAX_LEN + 512];
-    size_t len;
-    int st = zh_path_normalize(target.p, plen, path, PATH_MAX_LEN, &len);
+    zh_path_split_query(r->path.p, r->path.len, &plen, &query, &qlen);
+    r->args = (zh_str_t){query, (uint32_t)qlen};
+    int st = zh_path_normalize(r->path.p, plen, c->w->uri, sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
+    r->uri = (zh_str_t){c->w->uri, (uint32_t)len};
     /* a server-level `return` runs before any location is chosen, as in nginx */
-    const zh_location_t *l = vh->base.return_code ? &vh->base : zh_location_match(vh, path, len);
-    c->loc = l;
-    if (l->return_code) return do_return(c, r, l, head);
-    size_t fs_len = len;
-    if (l->alias) { /* "/i/top.gif" in `location /i/ { alias /data/images/; }` -> "/top.gif" */
-        const char *rest = path + l->prefix_len;
-        size_t rl = len - l->prefix_len;
-        while (rl && *rest == '/') {
-            rest++;
-            rl--;
-        }
-        fs[0] = '/';
-        memcpy(fs + 1, rest, rl);
-        fs_len = rl + 1;
-        if (path[len - 1] == '/' && fs[fs_len - 1] != '/') fs[fs_len++] = '/';
-        fs[fs_len] = 0;
-    } else {
-        memcpy(fs, path, len + 1);
-    }
-    return serve_path(c, r, vh, l, fs, fs_len, sizeof fs, path, len, query, qlen, head);
+    if (vh->base.return_code) return do_return(c, r, &vh->base, head);
+    rq_t q = {c, r, vh, head};
+    return serve_loop(&q, NULL);
 }

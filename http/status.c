@@ -16,7 +16,7 @@ const char *zh_status_reason(int status)
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
+    case 405: return "Not Allowed"; /* nginx's */
     case 408: return "Request Timeout";
     case 412: return "Precondition Failed";
     case 413: return "Content Too Large";
@@ -29,4 +29,9 @@ const char *zh_status_reason(int status)
     case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
+}
+
+int zh_status_ends_keepalive(int status)
+{
+    return status == 400 || status == 413 || status == 414 || status == 500 || status == 501;
 }

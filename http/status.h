@@ -3,8 +3,12 @@
 #ifndef ZH_STATUS_H
 #define ZH_STATUS_H
 
-/* Returns the RFC 9110 reason phrase for `status` (a static string, e.g. "Not Found"), or
- * "Unknown" for a code zokiod never sends. */
+/* Returns the reason phrase for `status` (RFC 9110's, nginx's "Not Allowed" for 405; a static
+ * string, e.g. "Not Found"), or "Unknown" for a code zokiod never sends. */
 const char *zh_status_reason(int status);
+
+/* 1 for the error statuses after which nginx ends keep-alive, whatever the page sent (400,
+ * 413, 414, 500, 501: ngx_http_special_response_handler()). */
+int zh_status_ends_keepalive(int status);
 
 #endif

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: the per-worker pool of work blocks (zh_work_t, ~35 KiB: a busy connection's
- * request, arena and output queue). Blocks are mapped one by one, so a block given back to the
- * kernel really leaves the resident set. The free list keeps what recent load used: once a
- * second zh_server_tick() trims it to WORK_KEEP plus the number taken during the last second, so
- * a burst of slow clients costs memory only while it lasts. The same tick trims the connection
- * pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()). */
+/* zokiod http: the per-worker pool of work blocks (zh_work_t, ~47 KiB: a busy connection's
+ * request, arena, output queue, normalized path and host). Blocks are mapped one by one, so a block
+ * given back to the kernel really leaves the resident set. The free list keeps what recent load
+ * used: once a second zh_server_tick() trims it to WORK_KEEP plus the number taken during the last
+ * second, so a burst of slow clients costs memory only while it lasts. The same tick trims the
+ * connection pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>

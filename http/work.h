@@ -15,7 +15,9 @@
 #define ZH_OUT_SIZE   16384 /* response heads and generated bodies */
 #define ZH_OUT_ROOM   4096  /* room a response needs before it is generated */
 #define ZH_MAX_SEGS   128
-#define ZH_SEG_ROOM   40 /* segments a response may need (multipart: 2 per range) */
+#define ZH_SEG_ROOM   40   /* segments a response may need (multipart: 2 per range) */
+#define ZH_URI_CAP    4096 /* the normalized path, NUL included (longer: 414) */
+#define ZH_HOST_CAP   8192 /* the normalized Host (the header limits keep it shorter) */
 
 #define ZH_RBUF_SIZE 32768 /* a file range without sendfile is read this much at a time */
 
@@ -36,6 +38,10 @@ typedef struct zh_work {
     zh_req_t req;      /* the request being read */
     zk_io_future_t wf; /* the write in flight: writev or sendfile */
     char arena[ZH_ARENA_SIZE];
+    /* the request's normalized path and host (req.uri, req.host): what its captures point into,
+     * so they live as long as the request; only the bytes used are ever touched */
+    char uri[ZH_URI_CAP];
+    char host[ZH_HOST_CAP];
     char out[ZH_OUT_SIZE];
     uint32_t out_used;
     uint32_t nseg, seg_head;

@@ -12,6 +12,7 @@
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
+#include "server/tls_conf.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -101,17 +102,60 @@ static void fill_io(zh_location_t *l, const zc_io_t *io)
     l->sendfile_max_chunk = io->sendfile_max_chunk;
 }
 
-static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int exact,
-                         const char *root, const char *alias, char **index, size_t nindex,
-                         int autoindex, const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
+/* The directory a root or alias with captures names before its first capture: its text (absolute)
+ * up to the last '/' ("/srv" of "/srv/$sub/www"); "/" when that is the first byte. */
+static size_t fixed_dir_len(const char *text, size_t len)
 {
-    l->prefix = prefix;
-    l->prefix_len = (uint32_t)strlen(prefix);
-    l->exact = (uint8_t)exact;
+    size_t k = len;
+    while (k > 0 && text[k - 1] != '/')
+        k--;
+    return k > 1 ? k - 1 : 1;
+}
+
+/* A root or alias with captures, or an alias that is a whole path (regex location): root_fd is
+ * the directory its text names up to the last '/' before the first capture ("/srv" of
+ * "/srv/$sub/www", "/data" of "/data/a.png"), root_tpl the rest from that '/' ("/$sub/www"). */
+static int fill_root_tpl(zs_gen_t *g, zh_location_t *l, const char *path, const zc_tpl_t *tpl)
+{
+    zc_tpl_part_t whole = {ZC_TPL_TEXT, path, strlen(path), 0};
+    const zc_tpl_part_t *in = tpl ? tpl->parts : &whole;
+    size_t n = tpl ? tpl->nparts : 1, k = fixed_dir_len(in[0].text, in[0].len);
+    char *base = keep(g, strndup(in[0].text, k));
+    if (k == 1) k = 0; /* base "/": the template keeps its '/' */
+    zh_tpl_part_t *parts = keep(g, calloc(n, sizeof *parts));
+    zh_tpl_t *t = keep(g, calloc(1, sizeof *t));
+    if (!base || !parts || !t) return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        parts[i].kind = in[i].kind == ZC_TPL_TEXT      ? ZH_TPL_TEXT
+                        : in[i].kind == ZC_TPL_CAPTURE ? ZH_TPL_CAPTURE
+                                                       : ZH_TPL_NAMED;
+        parts[i].n = (uint8_t)in[i].capture;
+        parts[i].s = in[i].text;
+        parts[i].len = (uint32_t)in[i].len;
+    }
+    parts[0].s += k;
+    parts[0].len -= (uint32_t)k;
+    t->parts = parts;
+    t->nparts = (uint32_t)n;
+    l->root_tpl = t;
+    l->site.root_fd = root_fd(g, base);
+    l->site.root_path = base;
+    return 0;
+}
+
+/* the settings a location shares with the server level */
+static int fill_settings(zs_gen_t *g, zh_location_t *l, const char *root, const char *alias,
+                         const zc_tpl_t *tpl, char **index, size_t nindex, int autoindex,
+                         const zc_header_t *hd, size_t nhd, const zc_return_t *ret)
+{
     l->alias = alias != NULL;
     l->autoindex = (uint8_t)autoindex;
-    l->site.root_fd = root_fd(g, alias ? alias : root);
-    l->site.root_path = alias ? alias : root;
+    if (tpl || (alias && l->alias_cut == ZH_ALIAS_WHOLE)) {
+        if (fill_root_tpl(g, l, alias ? alias : root, tpl) < 0) return -ENOMEM;
+    } else {
+        l->site.root_fd = root_fd(g, alias ? alias : root);
+        l->site.root_path = alias ? alias : root;
+    }
     l->site.mime = &g->mime;
     l->site.default_type = g->conf.http.default_type;
     l->site.index = index_list(g, index, nindex);
@@ -122,30 +166,56 @@ static int fill_location(zs_gen_t *g, zh_location_t *l, const char *prefix, int 
     return (!l->site.index || (nhd && !l->headers)) ? -ENOMEM : 0;
 }
 
+/* one level of locations (and, recursively, the levels nested in them) */
+static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
+                           const zh_location_t **out, uint32_t *nout)
+{
+    zh_location_t *locs = n ? keep(g, calloc(n, sizeof *locs)) : NULL;
+    if (n && !locs) return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const zc_location_t *c = &cl[i];
+        zh_location_t *l = &locs[i];
+        l->prefix = c->prefix;
+        l->prefix_len = (uint32_t)strlen(c->prefix);
+        l->exact = c->exact;
+        l->noregex = c->noregex;
+        l->named = c->named;
+        l->regex = c->regex ? c->regex->code : NULL;
+        l->alias_cut = c->alias_cut == ZC_ALIAS_WHOLE ? ZH_ALIAS_WHOLE : (uint32_t)c->alias_cut;
+        int r = fill_settings(g, l, c->root, c->alias, c->root_tpl, c->index, c->nindex,
+                              c->autoindex, c->headers, c->nheaders, &c->ret);
+        if (r < 0) return r;
+        fill_io(l, &c->io);
+        if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
+            return r;
+    }
+    *out = locs;
+    *nout = (uint32_t)n;
+    return 0;
+}
+
 static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhost_extra_t *x)
 {
     v->names = (const char *const *)s->names;
     v->nnames = (uint32_t)s->nnames;
-    int r = fill_location(g, &v->base, "", 0, s->root, NULL, s->index, s->nindex, s->autoindex,
-                          s->headers, s->nheaders, &s->ret);
+    const pcre2_code **res = NULL;
+    if (s->nname_regexes && !(res = keep(g, calloc(s->nname_regexes, sizeof *res)))) return -ENOMEM;
+    for (size_t i = 0; i < s->nname_regexes; i++)
+        res[i] = s->name_regexes[i]->code;
+    v->regexes = res;
+    v->nregexes = (uint32_t)s->nname_regexes;
+    v->base.prefix = "";
+    int r = fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex,
+                          s->autoindex, s->headers, s->nheaders, &s->ret);
+    if (r < 0) return r;
+    r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
-    zh_location_t *locs = keep(g, calloc(s->nlocations + 1, sizeof *locs));
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
         neps += s->error_pages[i].ncodes;
-    if (neps) eps = keep(g, calloc(neps, sizeof *eps));
-    if (!locs || (neps && !eps)) return -ENOMEM;
-    for (size_t i = 0; i < s->nlocations; i++) {
-        const zc_location_t *cl = &s->locations[i];
-        r = fill_location(g, &locs[i], cl->prefix, cl->exact, cl->root, cl->alias, cl->index,
-                          cl->nindex, cl->autoindex, cl->headers, cl->nheaders, &cl->ret);
-        if (r < 0) return r;
-        fill_io(&locs[i], &cl->io);
-    }
-    v->locations = locs;
-    v->nlocations = (uint32_t)s->nlocations;
+    if (neps && !(eps = keep(g, calloc(neps, sizeof *eps)))) return -ENOMEM;
     neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
         for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
@@ -249,6 +319,7 @@ static int build_listens(zs_gen_t *g, char *err, size_t errlen)
             if (!l->nvhosts || l->vhosts[l->nvhosts - 1] != &g->vhosts[i])
                 l->vhosts[l->nvhosts++] = &g->vhosts[i];
             if (cl->default_server && !l->dflt) l->dflt = &g->vhosts[i];
+            l->ssl |= cl->ssl;
         }
     }
     for (size_t i = 0; i < g->nlistens; i++)
@@ -268,6 +339,7 @@ static void build_limits(zs_gen_t *g)
     }
     l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
     l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
+    l->keepalive_header = (uint32_t)MIN(h->keepalive_header_timeout_ms / 1000, UINT32_MAX);
     l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
     l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
     l->send_timeout = h->send_timeout_ms * ZK_MSEC;
@@ -276,19 +348,7 @@ static void build_limits(zs_gen_t *g)
 
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen)
 {
-    const zc_http_t *h = &conf->http;
-    for (size_t i = 0; i < h->nservers; i++)
-        for (size_t j = 0; j < h->servers[i].nlistens; j++) {
-            const zc_listen_t *l = &h->servers[i].listens[j];
-            if (!l->ssl) continue;
-            /* serving plain HTTP on a port the admin meant for TLS would be worse than refusing */
-            snprintf(err, errlen,
-                     "zokiod: %s:%d: \"listen ... ssl\" is not supported yet (TLS "
-                     "arrives with a later zokiod)",
-                     l->file ? l->file : conf->conf_file, l->line);
-            return -1;
-        }
-    return 0;
+    return zs_tls_check(conf, err, errlen);
 }
 
 int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
@@ -312,7 +372,8 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     if (r < 0)
         return fail(err, errlen, "zokiod: getgrouplist(\"%s\") failed (%s)", g->conf.user,
                     strerror(-r));
-    return build_listens(g, err, errlen);
+    if (build_listens(g, err, errlen) < 0) return -1;
+    return zs_tls_build(g, err, errlen);
 }
 
 static int warn_root(const char *path)
@@ -341,23 +402,44 @@ void zs_gen_log_notes(const zc_config_t *conf, int echo)
     }
 }
 
+/* a root or alias as -t checks it: with captures, the directory before the first one */
+static int warn_path(const char *path, const zc_tpl_t *tpl)
+{
+    if (!tpl || !path) return warn_root(path);
+    char *dir = strndup(tpl->parts[0].text, fixed_dir_len(tpl->parts[0].text, tpl->parts[0].len));
+    int w = dir ? warn_root(dir) : 0;
+    free(dir);
+    return w;
+}
+
+/* the roots and aliases of locations (nested ones too) that differ from their parent's */
+static int warn_locations(const zc_server_t *s, const zc_location_t *l, size_t n)
+{
+    int w = 0;
+    for (size_t i = 0; i < n; i++) {
+        const zc_location_t *p = l[i].parent;
+        const char *own = l[i].alias ? l[i].alias : l[i].root;
+        const char *up = p ? (p->alias ? p->alias : p->root) : s->root;
+        if (own && (!up || strcmp(own, up))) w += warn_path(own, l[i].root_tpl);
+        w += warn_locations(s, l[i].locations, l[i].nlocations);
+    }
+    return w;
+}
+
 int zs_gen_warn_roots(const zc_config_t *conf)
 {
     int n = 0;
     for (size_t i = 0; i < conf->http.nservers; i++) {
         const zc_server_t *s = &conf->http.servers[i];
-        n += warn_root(s->root);
-        for (size_t j = 0; j < s->nlocations; j++) {
-            const zc_location_t *l = &s->locations[j];
-            if (l->alias || (l->root && (!s->root || strcmp(l->root, s->root))))
-                n += warn_root(l->alias ? l->alias : l->root);
-        }
+        n += warn_path(s->root, s->root_tpl);
+        n += warn_locations(s, s->locations, s->nlocations);
     }
     return n;
 }
 
 void zs_gen_free(zs_gen_t *g)
 {
+    zs_tls_free(g);
     for (size_t i = 0; i < g->nlistens; i++)
         zs_sock_put(g->listens[i].sock);
     for (size_t i = 0; i < g->nfds; i++)

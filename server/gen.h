@@ -10,6 +10,7 @@
 
 #include "conf/config.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "runtime/loop.h"
 
 typedef struct zs_listen {
@@ -18,6 +19,8 @@ typedef struct zs_listen {
     const zh_vhost_t **vhosts; /* the servers listening here, in file order */
     uint32_t nvhosts;
     const zh_vhost_t *dflt;
+    uint8_t ssl;       /* listen ... ssl */
+    zh_tls_ctx_t *tls; /* its TLS context (server/tls_conf.c), NULL when plain */
 } zs_listen_t;
 
 typedef struct zs_vhost_extra {
@@ -49,7 +52,9 @@ typedef struct zs_gen {
     size_t ngroups;
     char **strs; /* NULL-terminated index lists and other allocations to free */
     size_t nstrs, capstrs;
-    unsigned workers; /* live workers of this generation (master bookkeeping) */
+    unsigned workers;      /* live workers of this generation (master bookkeeping) */
+    zh_tls_cert_t **certs; /* per vhost: its certificate when it listens with ssl (tls_conf.c) */
+    uint8_t *cert_owned;   /* per vhost: certs[i] was loaded for it (others share an earlier one) */
 } zs_gen_t;
 
 /* Builds a generation from a loaded config (moved into g: do not free it yourself). Its
@@ -57,7 +62,8 @@ typedef struct zs_gen {
  * generation still alive), or a new one. Returns 0, or -1 with a one-line message in err. */
 int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen);
 
-/* Checks what the config parser accepts but this zokiod cannot serve yet (TLS). Returns 0, or -1
+/* Checks what the config parser accepts but this zokiod cannot serve (certificates and keys that
+ * do not load, server/tls_conf.c). Returns 0, or -1
  * with `zokiod: FILE:LINE: ...` in err. zs_gen_build() calls it; `zokiod -t` too. */
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen);
 

@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #include <llhttp.h>
+#include <mbedtls/version.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "zk_features.h"
 #include "conf/config.h"
 #include "server/gen.h"
+#include "server/tls_conf.h"
 #include "server/log.h"
 #include "server/master.h"
 
@@ -46,14 +50,11 @@ static void usage(FILE *f)
             "Environment: ZOKIOD_BACKEND=io_uring|epoll|auto overrides the `backend` directive.\n");
 }
 
+/* The installed config (configure's --sysconfdir), or, when there is none, a checkout's. */
 static const char *default_conf(void)
 {
-    static char path[512];
-    if (!strcmp(ZOKIOD_PREFIX, "/usr"))
-        snprintf(path, sizeof path, "/etc/zokiod/zokiod.conf");
-    else
-        snprintf(path, sizeof path, "%s/etc/zokiod/zokiod.conf", ZOKIOD_PREFIX);
-    if (access(path, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0) return path;
+    if (access(ZOKIOD_CONF_PATH, R_OK) == 0 || access("conf/zokiod.conf", R_OK) != 0)
+        return ZOKIOD_CONF_PATH;
     return "conf/zokiod.conf";
 }
 
@@ -184,7 +185,8 @@ static void raise_nofile(void)
     }
 }
 
-/* -v and -V, in nginx's shape */
+/* -v and -V, in nginx's shape; -V also names the libraries that matter to behaviour (PCRE2's
+ * version and whether it can JIT, mbedtls's) and the prefix and config path compiled in */
 static void show_version(int full)
 {
     fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
@@ -194,9 +196,15 @@ static void show_version(int full)
 #elif defined(__GNUC__)
     fprintf(stderr, "built by gcc " __VERSION__ "\n");
 #endif
-    fprintf(stderr, "built with liburing%s%s, llhttp %d.%d.%d\n",
+    char pcre[64] = "?";
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    fprintf(stderr,
+            "built with liburing%s%s, llhttp %d.%d.%d, PCRE2 %s%s, mbedtls " MBEDTLS_VERSION_STRING
+            "; prefix " ZOKIOD_PREFIX ", config " ZOKIOD_CONF_PATH "\n",
             ZOKIOD_LIBURING_VERSION[0] ? " " : "", ZOKIOD_LIBURING_VERSION, LLHTTP_VERSION_MAJOR,
-            LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
+            LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, pcre, jit ? " (JIT)" : "");
     fprintf(stderr, "configure arguments:%s%s\n", ZOKIOD_CONFIGURE_ARGS[0] ? " " : "",
             ZOKIOD_CONFIGURE_ARGS);
 }
@@ -329,6 +337,8 @@ int main(int argc, char **argv)
     if (!o.test || !o.quiet) zs_gen_log_notes(&conf, echo);
     if (o.test) {
         zs_gen_warn_roots(&conf);
+        char tlsw[512];
+        if (zs_tls_warning(&conf, tlsw, sizeof tlsw)) fprintf(stderr, "zokiod: [warn] %s\n", tlsw);
         if (!o.quiet) {
             fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
             fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);

@@ -45,6 +45,7 @@ static void access_hook(void *log, const zh_access_rec_t *r)
 }
 
 static void error_hook(const char *line) { zs_log(ZS_LOG_ERR, "%s", line); }
+static void info_hook(const char *line) { zs_log(ZS_LOG_INFO, "%s", line); }
 
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
@@ -227,15 +228,17 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
     zh_hooks_t hooks = {.access_log = access_hook,
                         /* per generation: a reload may turn server_tokens off or on */
                         .server_header = gen->conf.http.server_tokens ? server_header : "zokiod",
-                        .error_log = error_hook};
+                        .error_log = error_hook,
+                        .info_log = info_hook};
     if ((r = zh_server_new(&W.srv, W.loop, &gen->lim, &hooks)) < 0) {
         zs_log(ZS_LOG_EMERG, "worker: %s", strerror(-r));
         _exit(2);
     }
     for (size_t i = 0; i < gen->nlistens; i++) {
         zs_listen_t *l = &gen->listens[i];
-        zh_server_listen(W.srv, l->sock->fd, (const zh_vhost_t *const *)l->vhosts, l->nvhosts,
-                         l->dflt);
+        if (zh_server_listen_tls(W.srv, l->sock->fd, (const zh_vhost_t *const *)l->vhosts,
+                                 l->nvhosts, l->dflt, l->tls) < 0)
+            zs_log(ZS_LOG_ALERT, "worker: cannot listen on %s", l->text);
     }
     sigset_t set;
     sigemptyset(&set);

@@ -4,11 +4,15 @@
 # that are missing. Works from a bare `debootstrap --variant=minbase` system (no compiler, make
 # or curl). Needs root only when something is missing.
 
-# Build: gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp (llhttp's C sources).
-# Tests and tools: curl wrk clang-format procps python3, util-linux (setpriv, prlimit),
-# systemd (systemd-analyze checks the shipped unit), slowhttptest (slow-client attacks).
-PKGS="gcc make libc6-dev liburing-dev libmbedtls-dev node-llhttp curl wrk clang-format procps python3
-util-linux systemd slowhttptest"
+# Build: gcc make libc6-dev liburing-dev libpcre2-dev (regex locations and server names)
+# libmbedtls-dev (TLS) node-llhttp (llhttp's C sources).
+# Tests and tools: curl openssl (test certificates, s_client) wrk clang-format procps python3,
+# util-linux (setpriv, prlimit), systemd (systemd-analyze checks the shipped unit), slowhttptest
+# (slow-client attacks), nginx-light (tests/integration/nginx_diff.sh runs nginx 1.22 beside
+# zokiod on its own ports and compares their answers; Debian also starts its nginx service on
+# port 80 when installing it).
+PKGS="gcc make libc6-dev liburing-dev libpcre2-dev libmbedtls-dev node-llhttp curl openssl wrk
+clang-format procps python3 util-linux systemd slowhttptest nginx-light"
 
 missing=""
 for p in $PKGS; do

@@ -42,19 +42,22 @@ static void answer(fz_conn_t *c)
     CHECK(c->arena.used <= c->arena.cap);
     CHECK(r->target.len <= c->lim.max_target);
     check_str(c, r->target);
+    check_str(c, r->path);
+    check_str(c, r->host);
     for (int i = 0; i < ZH_H__COUNT; i++)
         check_str(c, r->h[i]);
     CHECK(r->nheaders <= c->lim.max_headers);
     CHECK(r->header_bytes <= c->lim.max_header_bytes);
     CHECK(r->body_bytes <= c->lim.max_body);
-    if (r->target.len && r->target.p[0] == '/') {
+    CHECK(r->path.len && r->path.p[0] == '/'); /* split_target() refused anything else */
+    {
         size_t pathlen, qlen;
         const char *q;
         char out[ZH_ARENA_SIZE + 1];
         size_t outlen;
-        zh_path_split_query(r->target.p, r->target.len, &pathlen, &q, &qlen);
-        CHECK(pathlen <= r->target.len);
-        int st = zh_path_normalize(r->target.p, pathlen, out, sizeof out, &outlen);
+        zh_path_split_query(r->path.p, r->path.len, &pathlen, &q, &qlen);
+        CHECK(pathlen <= r->path.len);
+        int st = zh_path_normalize(r->path.p, pathlen, out, sizeof out, &outlen);
         CHECK(st == 0 || st == 400 || st == 404 || st == 414);
         if (st == 0) CHECK(outlen < sizeof out && out[0] == '/' && out[outlen] == '\0');
     }
@@ -67,10 +70,11 @@ static void answer(fz_conn_t *c)
 static void feed(fz_conn_t *c, const char *data, size_t len)
 {
     while (len && !c->closed) {
-        c->pctx.data = data;
-        llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
+        size_t used;
+        llhttp_errno_t err = zh_parse_execute(&c->parser, data, len, &used);
+        CHECK(used <= len);
         if (err == HPE_OK) {
-            zh_parse_note_tail(&c->pctx, data, len);
+            CHECK(used == len);
             return;
         }
         if (err == HPE_PAUSED_UPGRADE && !c->req.started) {
@@ -78,16 +82,11 @@ static void feed(fz_conn_t *c, const char *data, size_t len)
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
-            const char *pos = llhttp_get_error_pos(&c->parser);
-            int st = zh_req_error_status(&c->req, err, data, len, pos);
+            int st = zh_req_error_status(&c->req, err, data, len, data + used);
             CHECK(st >= 400 && st <= 599);
             c->closed = 1;
             return;
         }
-        const char *pos = llhttp_get_error_pos(&c->parser);
-        CHECK(pos >= data && pos <= data + len);
-        size_t used = (size_t)(pos - data);
-        zh_parse_note_tail(&c->pctx, data, used);
         data += used;
         len -= used;
         int upgrade = err == HPE_PAUSED_UPGRADE;

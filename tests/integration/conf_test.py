@@ -714,6 +714,37 @@ def t_check_unsupported_nginx_directive_other():
 
 
 @test(zokiod_only=True)
+def t_check_location_errors():
+    """Regex, nesting, duplicate and capture errors name FILE:LINE with nginx's words (and
+    PCRE2's)."""
+    srv = "events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n%s    }\n}\n"
+    for body, line, pattern in [
+        ("        location ~ \\.(png|jpg$ { }\n", 5,
+         r'^pcre2_compile\(\) failed: missing closing parenthesis in "\\\.\(png\|jpg\$"$'),
+        ("        location /a {\n            location ~* \"[z-a]\" { }\n        }\n", 6,
+         r'^pcre2_compile\(\) failed: range out of order in character class in "\[z-a\]" '
+         r'at "a\]"$'),
+        ("        location /a {\n            location /b { }\n        }\n", 6,
+         r'^location "/b" is outside location "/a"$'),
+        ("        location /a {\n            location @n { }\n        }\n", 6,
+         r'^named location "@n" can be on the server level only$'),
+        ("        location @n {\n            location /n { }\n        }\n", 6,
+         r'^location "/n" cannot be inside the named location "@n"$'),
+        ("        location = /e {\n            location /e/x { }\n        }\n", 6,
+         r'^location "/e/x" cannot be inside the exact location "/e"$'),
+        ("        location /d { }\n        location ^~ /d { }\n", 6,
+         r'^duplicate location "/d"$'),
+        ("        server_name ok.test ~^(?<sub>[a-z+)\\.test$;\n", 5,
+         r'^pcre2_compile\(\) failed: missing terminating \] for character class in '
+         r'"\^\(\?<sub>\[a-z\+\)\\\.test\$"$'),
+        ("        server_name ~^(?<sub>[a-z]+)\\.test$;\n        root /srv/$sbu;\n", 6,
+         r'^variable "\$sbu" in "root" directive is not supported by zokiod$'),
+    ]:
+        conf_error(srv.replace("%s", body), line, pattern,
+                   what="%s: " % body.strip().splitlines()[-1])
+
+
+@test(zokiod_only=True)
 def t_check_warns_unreadable_root():
     # -t as a user that cannot read the root (root without CAP_DAC_OVERRIDE): a warning naming
     # it, and still a successful test (nginx's workers would fail at run time, zokiod says so)
@@ -1015,6 +1046,11 @@ http {
         root dflt;
     }
     server {
+        listen 127.0.0.1:%P0%;
+        server_name [::1];
+        root ipv6;
+    }
+    server {
         listen 127.0.0.1:%P1%;
         server_name first.test;
         root first;
@@ -1032,7 +1068,7 @@ def vhosts():
     def setup():
         inst = Inst("vhosts", 2)
         inst.write_conf(VHOSTS)
-        for n in ("a", "b", "wild", "www", "dflt", "first", "second"):
+        for n in ("a", "b", "wild", "www", "dflt", "first", "second", "ipv6"):
             inst.put("%s/index.html" % n, "site %s\n" % n)
         return inst.start()
 
@@ -1090,9 +1126,36 @@ def t_vhost_first_server_without_default():
 
 
 @test()
+def t_vhost_absolute_form_host_wins():
+    # RFC 9112 3.2.2 and nginx: the host of an absolute-form target picks the server, whatever
+    # Host says (each must be valid)
+    port = vhosts().port
+    for target, host, want in (("http://b.example.org/", "a.example.com", "b"),
+                               ("HTTP://B.Example.ORG.:8080/", "a.example.com", "b"),
+                               ("http://x.example.com", "b.example.org", "wild"),
+                               ("https://www.example.net/?q", "a.example.com", "www"),
+                               ("http://unknown.test/", "a.example.com", "dflt"),
+                               ("http://[::1]:80/", "a.example.com", "ipv6")):
+        r = get(port, target, host)
+        status(r, 200, "GET %s with Host %s" % (target, host))
+        eq(r.text().strip(), "site " + want, "server chosen for GET %s with Host %s"
+           % (target, host))
+    r = get(port, "http://b.example.org/", None, version="HTTP/1.0")
+    eq(r.text().strip(), "site b", "server chosen for an HTTP/1.0 absolute-form without Host")
+
+
+@test()
+def t_vhost_ipv6_literal():
+    # a Host "[::1]:8080" is the name "[::1]" (not cut at its first colon)
+    hosts_go(vhosts().port, [("[::1]", "ipv6"), ("[::1]:8080", "ipv6"), ("[::1]:", "ipv6"),
+                             ("[::2]:80", "dflt")])
+
+
+@test()
 def t_vhost_bad_host_400():
     port = vhosts().port
-    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc"]
+    hosts = ["a.example.com/../b", "a.example.com/x", "..", "a..example.com", "../../etc", "",
+             ":80", ".", "a.example.com.."]
     if not NGINX:  # nginx accepts a backslash in Host; the issue does not
         hosts.append("a\\b.example.com")
     for host in hosts:
@@ -1156,6 +1219,38 @@ http {
         location /bare {
             return http://example.com/bare;
         }
+        location /absidx/ {
+            index /plain.txt;
+        }
+        location /absidx2/ {
+            index none.html /hdr/h.txt;
+        }
+        location /absdir/ {
+            index /multi;
+        }
+        location /idxloop/ {
+            index /idxloop/;
+        }
+        location /relidx/ {
+            index none.html other.html;
+        }
+        location = /relidx/other.html {
+            add_header X-Exact yes;
+        }
+        location /hlm/ {
+            add_header Last-Modified "Mon, 01 Jan 2024 00:00:00 GMT";
+        }
+        location /hetag/ {
+            add_header ETag '"first"';
+            add_header ETag '"custom"';
+            add_header Cache-Control no-cache;
+            add_header Content-Type text/x-custom;
+        }
+        location /hnone/ {
+            add_header ETag "";
+            add_header Last-Modified "";
+            add_header X-Empty "";
+        }
     }
 }
 """
@@ -1191,8 +1286,16 @@ def locations():
         inst.put("html/idx/index.html", "WRONG: idx/index.html\n")
         inst.put("html/idx/main.html", "idx main\n")
         inst.put("html/hdr/h.txt", "h\n")
+        for d in ("hlm", "hetag", "hnone"):
+            inst.put("html/%s/f.txt" % d, "0123456789")
+            os.utime(inst.path("html/%s/f.txt" % d), (ADDED_MTIME, ADDED_MTIME))
         inst.put("html/noindex/x.txt", "x\n")
         inst.put("html/multi/second.html", "second index\n")
+        inst.put("html/relidx/other.html", "rel other\n")
+        os.makedirs(inst.path("html/absidx"))
+        os.makedirs(inst.path("html/absidx2"))
+        os.makedirs(inst.path("html/absdir"))
+        os.makedirs(inst.path("html/idxloop"))
         for name, content in LISTING.items():
             if content is None:
                 os.makedirs(inst.path("html/list/" + name))
@@ -1255,11 +1358,42 @@ def t_location_index_override():
 
 
 @test()
+def t_location_index_internal_redirect():
+    # nginx: an index file is an internal redirect to its URI, which picks its location anew:
+    # an absolute one ("/plain.txt") without looking first, a relative one once it exists
+    port = locations().port
+    body_is(get(port, "/absidx/"), "plain\n", "/absidx/ with index /plain.txt")
+    body_is(get(port, "/absidx/?q=1"), "plain\n", "/absidx/?q=1 with index /plain.txt")
+    r = get(port, "/absidx2/")
+    body_is(r, "h\n", "/absidx2/ with index none.html /hdr/h.txt")
+    eq(r.all("x-b"), ["c"], "add_header of location /hdr/ (the redirect's)")
+    r = get(port, "/absdir/")  # "/multi" is a directory: its redirect
+    status(r, 301, "/absdir/ with index /multi")
+    expect((r.get("location") or "").endswith("/multi/"), "Location %r" % r.get("location"))
+    r = get(port, "/relidx/")
+    body_is(r, "rel other\n", "/relidx/ with index none.html other.html")
+    eq(r.all("x-exact"), ["yes"], "add_header of location = /relidx/other.html (the redirect's)")
+    # a loop ends after 10 redirects with a 500 (nginx: "rewrite or internal redirection cycle")
+    r = get(port, "/idxloop/")
+    status(r, 500, "/idxloop/ with index /idxloop/")
+    eq(r.all("connection"), ["close"], "Connection of the 500 (nginx closes after one)")
+    r = get(port, "/idxloop/", method="HEAD")
+    status(r, 500, "HEAD /idxloop/")
+    body_is(get(port, "/relidx/"), "rel other\n", "after the loops")
+
+
+@test()
 def t_return_variables_text_url():
     port = locations().port
     r = get(port, "/r/x?y=1", "LOC.test:99")
     status(r, 302, "return 302 http://$host$request_uri")
     eq(r.get("location"), "http://loc.test/r/x?y=1", "Location ($host, $request_uri)")
+    # $host: the absolute-form's host wins, lower-cased, without port or trailing dot (nginx);
+    # $request_uri is then the target's path and query
+    r = get(port, "http://Other.Test.:81/r/x?y=1", "loc.test")
+    eq(r.get("location"), "http://other.test/r/x?y=1", "Location for an absolute-form target")
+    r = get(port, "/r/x", "[::1]:8080")  # an IPv6 literal is kept whole
+    eq(r.get("location"), "http://[::1]/r/x", "Location ($host of Host [::1]:8080)")
     r = get(port, "/txt")
     status(r, 200, 'return 200 "hello text"')
     eq(r.text(), "hello text", "body of return 200 TEXT")
@@ -1284,6 +1418,45 @@ def t_add_header():
     eq(r.all("x-a"), [], "X-A on a 404 (add_header without `always`)")
 
 
+ADDED_MTIME = 1672628645  # the files under /hlm/, /hetag/, /hnone/: their Last-Modified...
+ADDED_FILE_LM = "Mon, 02 Jan 2023 03:04:05 GMT"
+ADDED_FILE_ETAG = '"63b249a5-a"'  # ... and ETag
+ADDED_LM = "Mon, 01 Jan 2024 00:00:00 GMT"  # what add_header sends instead
+
+
+@test()
+def t_add_header_last_modified_etag():
+    # nginx: add_header Last-Modified / ETag replace the file's own (a later one the earlier,
+    # an empty value removes it), on 200, 206 and 304 alike; If-Range is then checked against
+    # what is sent, while If-None-Match and If-Modified-Since still see the file's own
+    port = locations().port
+    for path, lm, etag in (("/hlm/f.txt", [ADDED_LM], [ADDED_FILE_ETAG]),
+                           ("/hetag/f.txt", [ADDED_FILE_LM], ['"custom"']),
+                           ("/hnone/f.txt", [], [])):
+        for hdrs, st in (((), 200), (("Range: bytes=1-2",), 206),
+                         (("If-None-Match: " + ADDED_FILE_ETAG,), 304),
+                         (("If-Modified-Since: " + ADDED_FILE_LM,), 304)):
+            r = get(port, path, headers=hdrs)
+            what = "%s with %s" % (path, hdrs)
+            status(r, st, what)
+            eq(r.all("last-modified"), lm, "Last-Modified of " + what)
+            eq(r.all("etag"), etag, "ETag of " + what)
+    for path, if_range, st in (("/hlm/f.txt", ADDED_LM, 206), ("/hlm/f.txt", ADDED_FILE_LM, 200),
+                               ("/hetag/f.txt", '"custom"', 206),
+                               ("/hetag/f.txt", ADDED_FILE_ETAG, 200),
+                               ("/hnone/f.txt", ADDED_FILE_LM, 200),
+                               ("/hnone/f.txt", ADDED_FILE_ETAG, 200)):
+        r = get(port, path, headers=["Range: bytes=1-2", "If-Range: " + if_range])
+        status(r, st, "%s with If-Range %s" % (path, if_range))
+        eq(r.body, b"12" if st == 206 else b"0123456789", "body with If-Range %s" % if_range)
+    # other fields are added beside the server's own, as in nginx (two Content-Type lines)
+    r = get(port, "/hetag/f.txt")
+    eq(r.all("cache-control"), ["no-cache"], "Cache-Control from add_header")
+    eq(sorted(r.all("content-type")), ["text/plain", "text/x-custom"],
+       "Content-Type lines with add_header Content-Type")
+    eq(r.all("x-empty"), [], "add_header with an empty value")
+
+
 @test()
 def t_error_page_404():
     port = locations().port
@@ -1293,6 +1466,503 @@ def t_error_page_404():
     eq(media_type(r), "text/html", "Content-Type of the error page")
     r = get(port, "/missing.txt", method="HEAD")
     status(r, 404, "HEAD /missing.txt")
+
+
+# --- location kinds: =, ^~, ~, ~*, nested, @name (issue 9) ------------------------------------------
+
+# Every location says who answered (add_header ... always, so 404s say it too); the root and the
+# alias of each are what nginx would use, so the bodies tell the files apart as well.
+LOC_KINDS = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name kinds.test;
+        root html;
+
+        location = / { add_header X-Loc exact-root always; }
+        location = /ix/ { root ixroot; add_header X-Loc ix-exact always; }
+        location / { add_header X-Loc root always; }
+        location ^~ /static/ {
+            add_header X-Loc static always;
+            location ~ \.gif$ { add_header X-Loc static-gif always; }
+        }
+        location ~* \.(css|js|png)$ { root assets; add_header X-Loc assets always; }
+        location /docs/ {
+            add_header X-Loc docs always;
+            location ~ \.md$ { add_header X-Loc docs-md always; }
+            location /docs/api/ { add_header X-Loc docs-api always; }
+            location ^~ /docs/raw/ { add_header X-Loc docs-raw always; }
+            location = /docs/exact { add_header X-Loc docs-exact always; }
+        }
+        location ~ ^/docs/(.+)\.txt$ { add_header X-Loc docs-txt always; }
+        location ~ ^/u/[a-z]+/ {
+            add_header X-Loc user always;
+            location ~ /9+$ { add_header X-Loc user9 always; }
+        }
+        location = /x { add_header X-Loc x-exact always; return 200 "x exact\n"; }
+        location /x { add_header X-Loc x-prefix always; }
+        location ~ \.PNG$ { add_header X-Loc png-upper always; }
+        location @fallback { add_header X-Loc fallback always; }
+        location /@fallback { add_header X-Loc at-prefix always; }
+        location /al/ {
+            alias aliasdir/;
+            add_header X-Loc al always;
+            location /al/sub/ { add_header X-Loc al-sub always; }
+            location ~ \.txt$ { add_header X-Loc al-txt always; }
+        }
+        location /ret/ {
+            return 200 "parent return\n";
+            location /ret/n/ { add_header X-Loc ret-n always; }
+        }
+    }
+}
+"""
+
+LOC_FILES = {
+    "html/index.html": "root index\n", "html/page.html": "page\n",
+    "ixroot/ix/index.html": "ixroot ix index\n", "html/ix/index.html": "html ix index\n",
+    "html/static/a.png": "static png\n", "html/static/s.txt": "static txt\n",
+    "html/static/i.gif": "static gif\n",
+    "html/a.png": "WRONG: html/a.png\n", "assets/a.png": "assets png\n",
+    "assets/A.PNG": "assets PNG\n", "assets/b.PNG": "assets b.PNG\n",
+    "assets/docs/a.png": "assets docs png\n", "assets/docs/raw/x.png": "assets raw png\n",
+    "html/docs/index.html": "docs index\n", "html/docs/a.md": "docs a.md\n",
+    "html/docs/api/x.md": "api x.md\n", "html/docs/api/x": "api x\n",
+    "html/docs/raw/x.md": "raw x.md\n", "html/docs/exact": "docs exact\n",
+    "html/docs/exact.md": "docs exact.md\n", "html/docs/a.txt": "docs a.txt\n",
+    "html/u/bob/42": "bob 42\n", "html/u/bob/99": "bob 99\n", "html/u/BOB/42": "BOB 42\n",
+    "html/xyz": "xyz\n", "html/x/index.html": "x dir\n", "html/@fallback": "at prefix\n",
+    "aliasdir/index.html": "alias index\n", "aliasdir/f.txt": "alias f.txt\n",
+    "aliasdir/sub/g.html": "alias sub g\n", "aliasdir/sub/h.txt": "alias sub h.txt\n",
+    "html/al/f.txt": "WRONG: html/al/f.txt\n", "html/ret/n/z": "ret n z\n",
+    "html/ret/a": "WRONG: html/ret/a\n",
+}
+
+# (path, status, X-Loc, body or None), as nginx 1.22 answers (t_location_kinds_like_nginx)
+LOC_CASES = [
+    # = / is chosen, finds index.html and redirects internally to /index.html (nginx's index
+    # module): the location of /index.html answers, with its root
+    ("/", 200, "root", "root index\n"),
+    ("/ix/", 200, "root", "html ix index\n"),
+    ("/ix/index.html", 200, "root", "html ix index\n"),
+    ("/index.html", 200, "root", "root index\n"),
+    ("/page.html", 200, "root", "page\n"),
+    ("/static/a.png", 200, "static", "static png\n"),  # ^~ stops the regexes
+    ("/static/s.txt", 200, "static", "static txt\n"),
+    ("/static/i.gif", 200, "static-gif", "static gif\n"),  # ^~ does not stop nested regexes
+    ("/Static/a.png", 404, "assets", None),  # prefixes are case-sensitive
+    ("/a.png", 200, "assets", "assets png\n"),  # a regex beats the prefix /
+    ("/A.PNG", 200, "assets", "assets PNG\n"),  # ~* ignores case; the first regex wins
+    ("/b.PNG", 200, "assets", "assets b.PNG\n"),
+    ("/docs/", 200, "docs", "docs index\n"),
+    ("/docs/a.md", 200, "docs-md", "docs a.md\n"),  # a regex nested in the longest prefix
+    ("/docs/%61.md", 200, "docs-md", "docs a.md\n"),  # matched on the decoded path
+    ("//docs//a.md", 200, "docs-md", "docs a.md\n"),  # and the merged slashes
+    ("/docs/a.png", 200, "assets", "assets docs png\n"),  # then the server's regexes
+    ("/docs/api/x.md", 200, "docs-md", "api x.md\n"),  # nested prefix, its parent's regexes
+    ("/docs/api/x", 200, "docs-api", "api x\n"),
+    ("/docs/raw/x.md", 200, "docs-raw", "raw x.md\n"),  # a nested ^~ stops its level's ...
+    ("/docs/raw/x.png", 200, "assets", "assets raw png\n"),  # ... not the server's regexes
+    ("/docs/exact", 200, "docs-exact", "docs exact\n"),  # a nested exact match
+    ("/docs/exact.md", 200, "docs-md", "docs exact.md\n"),
+    ("/docs/a.txt", 200, "docs-txt", "docs a.txt\n"),
+    ("/u/bob/42", 200, "user", "bob 42\n"),
+    ("/u/bob/99", 200, "user9", "bob 99\n"),  # a regex nested in a regex
+    ("/u/BOB/42", 200, "root", "BOB 42\n"),  # ~ is case-sensitive
+    ("/x", 200, "x-exact", "x exact\n"),
+    ("/x/", 200, "x-prefix", "x dir\n"),
+    ("/xyz", 200, "x-prefix", "xyz\n"),
+    ("/@fallback", 200, "at-prefix", "at prefix\n"),  # a named location is never matched
+    ("/al/", 200, "al", "alias index\n"),
+    ("/al/f.txt", 200, "al-txt", "alias f.txt\n"),  # nested regex, the alias inherited
+    ("/al/sub/g.html", 200, "al-sub", "alias sub g\n"),
+    ("/al/sub/h.txt", 200, "al-txt", "alias sub h.txt\n"),
+    ("/ret/a", 200, None, "parent return\n"),
+    ("/ret/n/z", 200, "ret-n", "ret n z\n"),  # return is not inherited by nested ones
+    ("/static/../a.png", 200, "assets", "assets png\n"),
+    ("/nothing", 404, "root", None),
+]
+
+
+def loc_kinds_setup(inst):
+    inst.write_conf(LOC_KINDS)
+    for rel, text in LOC_FILES.items():
+        inst.put(rel, text)
+
+
+def loc_kinds():
+    def setup():
+        inst = Inst("kinds")
+        loc_kinds_setup(inst)
+        return inst.start()
+
+    return fixture("loc_kinds", setup)
+
+
+def loc_answer(port, path):
+    """(status, X-Loc, body) of GET path."""
+    r = get(port, path, "kinds.test")
+    xloc = r.all("x-loc")
+    expect(len(xloc) <= 1, "%s: X-Loc %r (more than one)" % (path, xloc))
+    return r.status, xloc[0] if xloc else None, r.text()
+
+
+@test()
+def t_location_kinds():
+    port = loc_kinds().port
+    for path, st, xloc, body in LOC_CASES:
+        got = loc_answer(port, path)
+        eq(got[:2], (st, xloc), "GET %s: (status, X-Loc)" % path)
+        if body is not None:
+            eq(got[2], body, "GET %s: body" % path)
+
+
+def nginx_binary():
+    for p in (NGINX, shutil.which("nginx") or "", "/usr/sbin/nginx"):
+        if p and os.access(p, os.X_OK):
+            return p
+    return ""
+
+
+class NginxInst(Inst):
+    """The same prefix layout served by nginx, for side-by-side comparisons."""
+
+    def argv(self, args):
+        g = "daemon off; pid logs/nginx.pid; error_log stderr;"
+        if os.getuid() == 0:
+            g += " user root;"
+        return [nginx_binary(), "-p", self.prefix + "/", "-c", self.conf, "-g", g]
+
+
+@test()
+def t_location_kinds_like_nginx():
+    """The same config and requests to nginx: every answer (status, which location, body) is the
+    same. Skipped without an nginx binary (apt-get install nginx-light)."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = loc_kinds().port
+    ng = NginxInst("nginx-kinds")
+    loc_kinds_setup(ng)
+    ng.start()
+    for path, _st, _xloc, _body in LOC_CASES:
+        want, got = loc_answer(ng.port, path), loc_answer(port, path)
+        if want[0] != 200:  # the error pages' text names the server
+            want, got = want[:2], got[:2]
+        eq(got, want, "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+
+
+# --- regex server names, captures in root and alias (issue 9) ---------------------------------------
+
+RX_NAMES = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        server_name dflt.test;
+        root dflt;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>.+)\.sites\.test$;
+        root sites/$sub;
+        location ~ ^/u/(?<user>[a-z]+)/(.*)$ { alias users/$user/$2; }
+        location /img/ { alias img/$sub/; }
+        location ~ ^/one\.png$ { alias one/logo.png; }
+        location ~ ^/dl/([^/]+)/ { root dl/$1; }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name exact.sites.test;
+        root exact;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name *.w.sites.test;
+        root wild;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name mail.*;
+        root mail;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(\w+)\.num\.test$ ~^OTHER\.(?<x>\w+)\.test$;
+        root num/$1;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^second\.sites\.test$;
+        root never;
+    }
+}
+"""
+
+RX_FILES = {
+    "dflt/index.html": "dflt\n", "exact/index.html": "exact\n", "wild/index.html": "wild\n",
+    "mail/index.html": "mail\n", "never/index.html": "WRONG: never\n",
+    "sites/foo/index.html": "site foo\n", "sites/foo/page.html": "foo page\n",
+    "sites/a.b/index.html": "site a.b\n", "users/bob/x.txt": "bob x\n",
+    "img/foo/a.png": "img foo a\n", "img/foo/index.html": "img foo index\n",
+    "one/logo.png": "logo\n", "dl/pkg/dl/pkg/file.txt": "dl pkg file\n",
+    "num/42/index.html": "num 42\n", "num/abc/index.html": "num abc\n",
+}
+
+# (Host, path, status, body or None), as nginx 1.22 answers (t_regex_server_names_like_nginx)
+RX_CASES = [
+    ("foo.sites.test", "/", 200, "site foo\n"),  # root sites/$sub
+    ("FOO.Sites.Test:8080", "/page.html", 200, "foo page\n"),  # matched lower-cased
+    ("a.b.sites.test", "/", 200, "site a.b\n"),
+    ("bar.sites.test", "/", 404, None),  # no sites/bar
+    ("exact.sites.test", "/", 200, "exact\n"),  # an exact name beats an earlier regex
+    ("x.w.sites.test", "/", 200, "wild\n"),  # so does a leading wildcard
+    ("mail.sites.test", "/", 200, "mail\n"),  # and a trailing one
+    ("second.sites.test", "/", 404, None),  # the first matching regex in file order
+    ("foo.sites.test", "/u/bob/x.txt", 200, "bob x\n"),  # alias users/$user/$2 (location's)
+    ("foo.sites.test", "/img/a.png", 200, "img foo a\n"),  # alias img/$sub/ (server's)
+    ("foo.sites.test", "/img/", 200, "img foo index\n"),
+    ("foo.sites.test", "/one.png", 200, "logo\n"),  # an alias in a regex location: the file
+    ("foo.sites.test", "/dl/pkg/file.txt", 200, "dl pkg file\n"),  # root dl/$1
+    ("42.num.test", "/", 200, "num 42\n"),  # root num/$1
+    ("other.abc.test", "/", 200, "num abc\n"),  # an upper-case regex is caseless
+    ("unknown.test", "/", 200, "dflt\n"),
+    ("sites.test", "/", 200, "dflt\n"),
+]
+
+
+def rx_setup(inst):
+    inst.write_conf(RX_NAMES)
+    for rel, text in RX_FILES.items():
+        inst.put(rel, text)
+
+
+def rx_names():
+    def setup():
+        inst = Inst("rxnames")
+        rx_setup(inst)
+        return inst.start()
+
+    return fixture("rx_names", setup)
+
+
+def rx_answer(port, host, path):
+    r = get(port, path, host)
+    return r.status, r.text()
+
+
+@test()
+def t_regex_server_names_and_captures():
+    port = rx_names().port
+    for host, path, st, body in RX_CASES:
+        got = rx_answer(port, host, path)
+        eq(got[0], st, "Host %s, GET %s: status" % (host, path))
+        if body is not None:
+            eq(got[1], body, "Host %s, GET %s: body" % (host, path))
+
+
+@test()
+def t_regex_server_names_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = rx_names().port
+    ng = NginxInst("nginx-rx")
+    rx_setup(ng)
+    ng.start()
+    for host, path, _st, _body in RX_CASES:
+        want, got = rx_answer(ng.port, host, path), rx_answer(port, host, path)
+        if want[0] != 200:
+            want, got = want[:1], got[:1]
+        eq(got, want, "Host %s, GET %s: (status, body) of zokiod vs nginx" % (host, path))
+
+
+# --- error_page ... @name (issue 9) -----------------------------------------------------------------
+
+EP_NAMED = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ep.test;
+        root html;
+        error_page 404 @fallback;
+        error_page 403 @text;
+        error_page 410 =200 @ok;
+        error_page 418 @redir;
+        error_page 415 @nope;
+
+        location /forbid/ { return 403; }
+        location /gone/ { return 410; }
+        location /teapot/ { return 418; }
+        location /nope/ { return 415; }
+        location @fallback { root fb; add_header X-Loc fallback always; }
+        location @text { add_header X-Loc text always; return 200 "text page\n"; }
+        location @ok { return 200 "ok\n"; }
+        location @redir { return 302 http://example.com/elsewhere; }
+    }
+}
+"""
+
+EP_FILES = {"html/index.html": "index\n", "fb/missing.txt": "fallback file\n",
+            "fb/sub/index.html": "WRONG: fb/sub/index.html\n", "fb/gone/x": "WRONG: fb/gone/x\n"}
+
+# (path, status, X-Loc, body or None, Location or None), as nginx 1.22 answers
+EP_CASES = [
+    ("/index.html", 200, None, "index\n", None),
+    ("/missing.txt", 404, "fallback", "fallback file\n", None),  # the file, with the 404
+    ("/missing.txt?q=1", 404, "fallback", "fallback file\n", None),
+    ("/nowhere", 404, "fallback", None, None),  # not there either: a plain 404, no second try
+    ("/forbid/x", 403, "text", "text page\n", None),  # `return 200 TEXT` keeps the 403
+    ("/gone/x", 200, None, "ok\n", None),  # =200
+    ("/teapot/", 302, None, None, "http://example.com/elsewhere"),  # a redirect stays one
+    ("/nope/x", 500, None, None, None),  # no such named location
+    # fb/sub/index.html exists: the index module redirects to /sub/index.html, which the server
+    # level answers from html/ (a 404, without error_page a second time)
+    ("/sub/", 404, None, None, None),
+]
+
+
+def ep_setup(inst):
+    inst.write_conf(EP_NAMED)
+    for rel, text in EP_FILES.items():
+        inst.put(rel, text)
+
+
+def ep_named():
+    def setup():
+        inst = Inst("epnamed")
+        ep_setup(inst)
+        return inst.start()
+
+    return fixture("ep_named", setup)
+
+
+def ep_answer(port, path):
+    r = get(port, path, "ep.test")
+    xloc = r.all("x-loc")
+    loc = r.get("location")
+    return r.status, xloc[0] if xloc else None, r.text(), loc
+
+
+@test()
+def t_error_page_named_location():
+    port = ep_named().port
+    for path, st, xloc, body, loc in EP_CASES:
+        got = ep_answer(port, path)
+        eq(got[:2], (st, xloc), "GET %s: (status, X-Loc)" % path)
+        if body is not None:
+            eq(got[2], body, "GET %s: body" % path)
+        if loc is not None:
+            eq(got[3], loc, "GET %s: Location" % path)
+    r = get(port, "/missing.txt", "ep.test", method="HEAD")
+    eq((r.status, r.all("x-loc")), (404, ["fallback"]), "HEAD /missing.txt")
+
+
+@test()
+def t_error_page_named_location_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = ep_named().port
+    ng = NginxInst("nginx-ep")
+    ep_setup(ng)
+    ng.start()
+    for path, _st, _xloc, _body, _loc in EP_CASES:
+        want, got = ep_answer(ng.port, path), ep_answer(port, path)
+        if not (want[2].startswith("<html>") or want[0] in (301, 302)):  # generated pages differ
+            eq(got[:3], want[:3], "GET %s: (status, X-Loc, body) of zokiod vs nginx" % path)
+        else:
+            eq(got[:2], want[:2], "GET %s: (status, X-Loc) of zokiod vs nginx" % path)
+
+
+# --- host parsing, regex server names and index redirects together (merge of wt-9b and wt-9c) ----
+
+MIX_CONF = r"""
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name other.test;
+        root other;
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name ~^(?<sub>[a-z]+)\.rx\.test$;
+        root site/$sub;
+        location ~ \.html$ { add_header X-Loc rx-html always; }
+        location = /abs/ { index /abs.txt; }
+        location /loop/ { index /loop/; }
+    }
+}
+"""
+
+MIX_FILES = {"site/foo/index.html": "foo index\n", "site/bar/index.html": "bar index\n",
+             "site/foo/abs.txt": "foo abs\n", "other/index.html": "other index\n"}
+
+# (target, Host, status, X-Loc, body or None, Connection or None), as nginx 1.22 answers: the
+# host request.c parses (lower-cased, no port or trailing dot, an absolute-form's first) picks
+# the regex server, whose capture the index redirect's location still sees in its root
+MIX_CASES = [
+    ("/", "foo.rx.test", 200, "rx-html", "foo index\n", None),
+    ("/", "FOO.Rx.TEST.:8080", 200, "rx-html", "foo index\n", None),
+    ("http://Bar.RX.test/", "other.test", 200, "rx-html", "bar index\n", None),
+    ("http://bar.rx.test./index.html?a=1", "foo.rx.test", 200, "rx-html", "bar index\n", None),
+    ("/", "other.test", 200, None, "other index\n", None),
+    ("/", "nomatch.test", 200, None, "other index\n", None),
+    ("/abs/", "foo.rx.test", 200, None, "foo abs\n", None),
+    ("/loop/", "foo.rx.test", 500, None, None, "close"),
+    ("/", "a..rx.test", 400, None, None, "close"),
+]
+
+
+def mix_setup(inst):
+    inst.write_conf(MIX_CONF)
+    for rel, text in MIX_FILES.items():
+        inst.put(rel, text)
+
+
+def mix_server():
+    def setup():
+        inst = Inst("mix")
+        mix_setup(inst)
+        return inst.start()
+
+    return fixture("mix", setup)
+
+
+def mix_answer(port, target, host):
+    r = get(port, target, host)
+    xloc, conn = r.all("x-loc"), r.all("connection")
+    return (r.status, xloc[0] if xloc else None, r.text() if r.status == 200 else None,
+            conn[0] if conn and conn[0] == "close" else None)
+
+
+@test()
+def t_host_regex_server_index_redirect():
+    port = mix_server().port
+    for target, host, *want in MIX_CASES:
+        got = mix_answer(port, target, host)
+        eq(got[:2], tuple(want[:2]), "GET %s, Host %s: (status, X-Loc)" % (target, host))
+        if want[2] is not None:
+            eq(got[2], want[2], "GET %s, Host %s: body" % (target, host))
+        if want[3] is not None:
+            eq(got[3], want[3], "GET %s, Host %s: Connection" % (target, host))
+
+
+@test()
+def t_host_regex_server_index_redirect_like_nginx():
+    """The same config and requests to nginx. Skipped without an nginx binary."""
+    if not nginx_binary():
+        raise Skip("no nginx installed (apt-get install nginx-light)")
+    port = mix_server().port
+    ng = NginxInst("nginx-mix")
+    mix_setup(ng)
+    ng.start()
+    for target, host, *_ in MIX_CASES:
+        want, got = mix_answer(ng.port, target, host), mix_answer(port, target, host)
+        eq(got, want, "GET %s, Host %s: (status, X-Loc, body, close) of zokiod vs nginx"
+           % (target, host))
 
 
 def listing():
@@ -1722,6 +2392,45 @@ def t_keepalive_timeout_0():
 
 
 @test()
+def t_keepalive_header():
+    # nginx: every HTTP/1.1 response of a kept-alive connection says "Connection: keep-alive",
+    # and the second keepalive_timeout value, when given, is sent as "Keep-Alive: timeout=N"
+    # (seconds); the response before a close says "Connection: close", without Keep-Alive
+    inst = Inst("kahdr")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65 1m;\n    keepalive_requests 2;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        status(r, 200)
+        eq(r.all("connection"), ["keep-alive"], "Connection of the 1st response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive (keepalive_timeout 65 1m)")
+        c.send(req("/missing"))
+        r = c.response()
+        status(r, 404)
+        eq(r.all("connection"), ["close"], "Connection of the last response (keepalive_requests 2)")
+        eq(r.all("keep-alive"), [], "Keep-Alive on the last response")
+        c.expect_closed()
+    with Conn(inst.port) as c:
+        c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection of an HTTP/1.0 keep-alive response")
+        eq(r.all("keep-alive"), ["timeout=60"], "Keep-Alive of an HTTP/1.0 keep-alive response")
+    inst = Inst("kahdr1")
+    inst.write_conf("events { }\nhttp {\n    keepalive_timeout 65;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    with Conn(inst.port) as c:
+        c.send(req("/"))
+        r = c.response()
+        eq(r.all("connection"), ["keep-alive"], "Connection (keepalive_timeout 65)")
+        eq(r.all("keep-alive"), [], "Keep-Alive without the second keepalive_timeout value")
+
+
+@test()
 def t_types_block():
     port = httplevel().port
     for path, want in (("/f.foo", "text/x-foo"), ("/f.bar", "application/x-bar"),
@@ -1842,6 +2551,10 @@ def t_client_max_body_size():
 def t_server_tokens_off():
     r = get(httplevel().port, "/f.foo")
     eq(r.all("server"), [NAME], "Server header with server_tokens off")
+    r = get(httplevel().port, "/missing")
+    status(r, 404)
+    expect("<hr><center>%s</center>\r\n" % NAME in r.text(),
+           "error page without the version (server_tokens off): %r" % r.text())
 
 
 @test()
@@ -1855,6 +2568,13 @@ def t_server_tokens_on():
     expect(ver, "no %s/VERSION in the output of -v" % NAME)
     r = get(inst.port, "/")
     eq(r.all("server"), ["%s/%s" % (NAME, ver)], "Server header with server_tokens on (default)")
+    # nginx's error pages name the version too
+    for path, st in (("/missing", 404), ("/x/../..", 400)):
+        r = get(inst.port, path)
+        status(r, st, path)
+        expect("<hr><center>%s/%s</center>\r\n" % (NAME, ver) in r.text(),
+               "%d page without %s/%s: %r" % (st, NAME, ver, r.text()))
+        eq(int(r.get("content-length")), len(r.body), "Content-Length of the %d page" % st)
 
 
 COMBINED_RE = re.compile(

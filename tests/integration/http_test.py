@@ -274,7 +274,7 @@ def t_keepalive_http11_default():
         c.send(req("/index.html"))
         r = c.response()
         status(r, 200)
-        expect("close" not in r.tokens("connection"), "first response says Connection: close")
+        eq(r.all("connection"), ["keep-alive"], "Connection of a kept-alive response (nginx)")
         c.send(req("/style.css"))
         r = c.response()
         status(r, 200)
@@ -573,6 +573,23 @@ def t_path_encoded_slash_dotdot():
 def t_path_nul_400():
     for p in ("/index.html%00", "/index.html%00.txt", "/a%00/c.txt"):
         status(get(p), 400, p)
+
+
+@test()
+def t_error_statuses_close():
+    # nginx ends keep-alive after a 400, 413, 414, 500 or 501 of its own (after a 404, 403, 405
+    # or 416 it keeps the connection)
+    for p in ("/index.html%00", "/../a/c.txt", "/a/c.txt%zz"):
+        with Conn() as c:
+            c.send(req(p))
+            r = c.response()
+            status(r, 400, p)
+            eq(r.all("connection"), ["close"], "Connection of the 400 for " + p)
+            c.expect_closed()
+    with Conn() as c:
+        c.send(req("/missing.txt"))
+        status(c.response(), 404)
+        c.still_usable()
 
 
 @test()
@@ -1324,8 +1341,23 @@ def t_other_methods_405():
             r = c.response()
             status(r, 405, m)
             eq(r.get("allow"), "GET, HEAD", "Allow on 405 for " + m)
+            eq(r.reason, "Not Allowed", "reason phrase of a 405 (nginx's)")
             if "close" not in r.tokens("connection"):
                 c.still_usable()
+
+
+@test()
+def t_trace_connect_405_close():
+    # nginx refuses TRACE and CONNECT with 405 and closes (other methods keep the connection)
+    for m, target in (("TRACE", "/index.html"), ("CONNECT", "/index.html"),
+                      ("CONNECT", "http://localhost/index.html")):
+        with Conn() as c:
+            c.send(req(target, m))
+            r = c.response()
+            status(r, 405, m)
+            eq(r.reason, "Not Allowed", "reason phrase of a 405")
+            expect("close" in r.tokens("connection"), "%s: 405 without Connection: close" % m)
+            c.expect_closed()
 
 
 @test()

@@ -430,6 +430,194 @@ ZT_TEST(config_locations)
     zc_config_free(&c);
 }
 
+ZT_TEST(config_location_kinds_and_nesting)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "http {\n"
+                  "  server {\n"
+                  "    root html;\n"
+                  "    index a.html;\n"
+                  "    add_header X-S 1;\n"
+                  "    location ~* \\.(css|js|png)$ { root /x; }\n"
+                  "    location ~\\.php$ { }\n"
+                  "    location ^~ /static/ { autoindex on; }\n"
+                  "    location ^~/glued/ { }\n"
+                  "    location = / { }\n"
+                  "    location @fallback { return 404; }\n"
+                  "    location @fallback { }\n"
+                  "    location ~ \"\" { }\n"
+                  "    location /docs/ {\n"
+                  "      alias /srv/docs/;\n"
+                  "      index d.html;\n"
+                  "      add_header X-D 1;\n"
+                  "      return 403;\n"
+                  "      location ~ \\.md$ { add_header X-Md 1; }\n"
+                  "      location /docs/api/ {\n"
+                  "        root /api;\n"
+                  "        location = /docs/api/x { }\n"
+                  "      }\n"
+                  "      location ^~ /docs/raw/ { }\n"
+                  "    }\n"
+                  "    location ~ ^/(?<user>u)/ {\n"
+                  "      location ~ x$ { }\n"
+                  "      location ^/(?<user>u)/abc { }\n"
+                  "    }\n"
+                  "    location = @x { }\n"
+                  "  }\n"
+                  "}\n") < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    snprintf(want, sizeof(want), "%s/html", tc_dir());
+    ZT_EQ_INT(s->nlocations, 11);
+    zc_location_t *l = s->locations;
+    /* regexes: compiled, caseless for ~* */
+    ZT_EQ_STR(l[0].prefix, "\\.(css|js|png)$");
+    ZT_CHECK(l[0].regex != NULL && l[0].regex->caseless && l[0].regex->ngroups == 1);
+    ZT_EQ_STR(l[0].regex->pattern, "\\.(css|js|png)$");
+    ZT_EQ_STR(l[0].root, "/x");
+    ZT_CHECK(l[1].regex != NULL && !l[1].regex->caseless && l[1].regex->ngroups == 0);
+    ZT_EQ_STR(l[1].prefix, "\\.php$");
+    ZT_EQ_STR(l[1].root, want);
+    ZT_EQ_STR(l[1].headers[0].name, "X-S");
+    /* ^~ */
+    ZT_EQ_STR(l[2].prefix, "/static/");
+    ZT_CHECK(l[2].noregex && !l[2].exact && l[2].regex == NULL && l[2].autoindex == 1);
+    ZT_EQ_STR(l[3].prefix, "/glued/");
+    ZT_CHECK(l[3].noregex);
+    ZT_CHECK(l[4].exact && !l[4].noregex);
+    /* named, twice (nginx takes the first) */
+    ZT_EQ_STR(l[5].prefix, "@fallback");
+    ZT_CHECK(l[5].named && l[5].ret.code == 404 && l[6].named);
+    ZT_CHECK(l[7].regex != NULL); /* "" matches everything */
+    /* nesting and inheritance */
+    zc_location_t *d = &l[8];
+    ZT_EQ_STR(d->alias, "/srv/docs/");
+    ZT_EQ_INT(d->alias_cut, 6);
+    ZT_EQ_INT(d->nlocations, 3);
+    ZT_CHECK(d->locations[0].parent == d && d->parent == NULL);
+    zc_location_t *md = &d->locations[0], *api = &d->locations[1], *raw = &d->locations[2];
+    ZT_CHECK(md->regex != NULL);
+    ZT_EQ_STR(md->alias, "/srv/docs/"); /* the alias, cut after "/docs/", goes down */
+    ZT_EQ_INT(md->alias_cut, 6);
+    ZT_CHECK(md->root == NULL);
+    ZT_EQ_STR(md->index[0], "d.html");
+    ZT_EQ_STR(md->headers[0].name, "X-Md");
+    ZT_EQ_INT(md->ret.code, 0); /* return is not inherited */
+    ZT_EQ_STR(api->root, "/api");
+    ZT_CHECK(api->alias == NULL);
+    ZT_EQ_STR(api->headers[0].name, "X-D");
+    ZT_EQ_INT(api->nlocations, 1);
+    ZT_CHECK(api->locations[0].exact);
+    ZT_EQ_STR(api->locations[0].prefix, "/docs/api/x");
+    ZT_EQ_STR(api->locations[0].root, "/api");
+    ZT_EQ_STR(api->locations[0].index[0], "d.html");
+    ZT_EQ_INT(api->locations[0].line, 22);
+    ZT_CHECK(raw->noregex);
+    ZT_EQ_STR(raw->alias, "/srv/docs/");
+    /* nested in a regex location: regexes anywhere, prefixes starting with its text */
+    zc_location_t *u = &l[9];
+    ZT_EQ_INT(u->regex->ngroups, 1);
+    ZT_EQ_INT(u->nlocations, 2);
+    ZT_CHECK(u->locations[0].regex != NULL);
+    ZT_EQ_STR(u->locations[1].prefix, "^/(?<user>u)/abc");
+    ZT_CHECK(u->locations[1].regex == NULL && !u->locations[1].named);
+    ZT_CHECK(l[10].exact && !l[10].named); /* `= @x` is an exact location */
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_regex_server_names_and_capture_roots)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c,
+              "http {\n"
+              "  root /www/$host_part;\n"
+              "  server {\n"
+              "    listen 80;\n"
+              "    server_name a.test ~^(?<sub>[a-z]+)\\.example\\.com$ ~^WWW\\.(.+)$ *.b.test;\n"
+              "    root sites/$sub/${sub}x$1;\n"
+              "    location ~ ^/u/(?<user>\\w+)/(.*)$ { alias /users/$user/$2; }\n"
+              "    location /img/ {\n"
+              "      alias img/$sub/;\n"
+              "      location /img/x/ { }\n"
+              "    }\n"
+              "    location ~ \\.png$ { alias /data/one.png; }\n"
+              "    location /plain/ { root $1; }\n"
+              "  }\n"
+              "  server { listen 80; server_name ~^(?<host_part>.+)$; }\n"
+              "  server { listen 81; }\n"
+              "}\n") < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_INT(s->nnames, 2); /* regexes are apart */
+    ZT_EQ_STR(s->names[0], "a.test");
+    ZT_EQ_STR(s->names[1], "*.b.test");
+    ZT_EQ_INT(s->nname_regexes, 2);
+    ZT_EQ_STR(s->name_regexes[0]->pattern, "^(?<sub>[a-z]+)\\.example\\.com$");
+    ZT_EQ_INT(s->name_regexes[0]->caseless, 0);
+    ZT_EQ_INT(s->name_regexes[1]->caseless, 1); /* an upper-case letter: caseless, as nginx */
+    /* the root: text made absolute, then the references */
+    snprintf(want, sizeof(want), "%s/sites/", tc_dir());
+    zc_tpl_t *t = s->root_tpl;
+    ZT_CHECK(t != NULL);
+    ZT_EQ_INT(t->nparts, 6);
+    ZT_EQ_INT(t->parts[0].kind, ZC_TPL_TEXT);
+    ZT_EQ_INT(t->parts[0].len, strlen(want));
+    ZT_CHECK(!memcmp(t->parts[0].text, want, strlen(want)));
+    ZT_EQ_INT(t->parts[1].kind, ZC_TPL_NAMED);
+    ZT_EQ_STR(t->parts[1].text, "sub");
+    ZT_EQ_INT(t->parts[2].kind, ZC_TPL_TEXT);
+    ZT_CHECK(t->parts[2].len == 1 && t->parts[2].text[0] == '/');
+    ZT_EQ_INT(t->parts[3].kind, ZC_TPL_NAMED); /* ${sub} */
+    ZT_EQ_STR(t->parts[3].text, "sub");
+    ZT_EQ_INT(t->parts[4].kind, ZC_TPL_TEXT); /* "x" then $1 */
+    ZT_EQ_INT(t->parts[4].len, 1);
+    ZT_EQ_INT(t->parts[5].kind, ZC_TPL_CAPTURE);
+    ZT_EQ_INT(t->parts[5].capture, 1);
+    zc_location_t *l = s->locations;
+    ZT_EQ_INT(l[0].alias_cut, ZC_ALIAS_WHOLE); /* a regex location's alias is the whole path */
+    ZT_EQ_INT(l[0].root_tpl->nparts, 4);
+    ZT_EQ_STR(l[0].root_tpl->parts[1].text, "user");
+    ZT_EQ_INT(l[0].root_tpl->parts[3].capture, 2);
+    ZT_EQ_INT(l[1].alias_cut, 5);
+    ZT_CHECK(l[1].root_tpl != NULL && l[1].locations[0].root_tpl == l[1].root_tpl);
+    ZT_EQ_STR(l[1].locations[0].alias, l[1].alias);
+    ZT_EQ_INT(l[2].alias_cut, ZC_ALIAS_WHOLE);
+    ZT_CHECK(l[2].root_tpl == NULL);               /* no capture: a plain path */
+    snprintf(want, sizeof(want), "%s/", tc_dir()); /* `root $1;` under the prefix */
+    ZT_EQ_INT(l[3].root_tpl->nparts, 2);
+    ZT_EQ_INT(l[3].root_tpl->parts[0].len, strlen(want));
+    ZT_CHECK(!memcmp(l[3].root_tpl->parts[0].text, want, strlen(want)));
+    ZT_EQ_INT(l[3].root_tpl->parts[1].capture, 1);
+    /* a server with only a regex name has no "" name; the http-level root goes down */
+    ZT_EQ_INT(c.http.servers[1].nnames, 0);
+    ZT_EQ_INT(c.http.servers[1].nname_regexes, 1);
+    ZT_EQ_STR(c.http.servers[1].root, "/www/$host_part");
+    ZT_CHECK(c.http.servers[1].root_tpl != NULL);
+    ZT_EQ_INT(c.http.servers[2].nnames, 1);
+    ZT_EQ_STR(c.http.servers[2].names[0], "");
+    zc_config_free(&c);
+}
+
+ZT_TEST(config_error_page_named_location)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, TC_SERVER("error_page 404 @fallback;\nerror_page 403 =200 @ok;\n"
+                            "location @fallback { }\n")) < 0)
+        return;
+    zc_server_t *s = &c.http.servers[0];
+    ZT_EQ_INT(s->nerror_pages, 2);
+    ZT_EQ_STR(s->error_pages[0].uri, "@fallback");
+    ZT_EQ_INT(s->error_pages[0].response, 0);
+    ZT_EQ_STR(s->error_pages[1].uri, "@ok"); /* no such location: a 500 when used, as nginx */
+    ZT_EQ_INT(s->error_pages[1].response, 200);
+    zc_config_free(&c);
+}
+
 ZT_TEST(config_inheritance_from_http)
 {
     zc_config_t c;
@@ -472,14 +660,40 @@ ZT_TEST(config_ssl)
 
     ZT_EQ_INT(tc_write("tls/cert.pem", "x\n"), 0);
     ZT_EQ_INT(tc_write("tls/key.pem", "x\n"), 0);
-    if (tc_ok(&c, "http { server { listen 443 ssl; ssl_certificate tls/cert.pem;\n"
-                  "ssl_certificate_key tls/key.pem; ssl_protocols TLSv1.3; } }") < 0)
+    if (tc_ok(&c,
+              "http { server { listen 443 ssl; ssl_certificate tls/cert.pem;\n"
+              "ssl_certificate_key tls/key.pem; ssl_protocols TLSv1.2 TLSv1.3 TLSv1.1; } }") < 0)
         return;
     zc_server_t *s = &c.http.servers[0];
     ZT_EQ_INT(s->listens[0].ssl, 1);
     ZT_EQ_STR(s->ssl_certificate, tc_path("tls/cert.pem"));
     ZT_EQ_STR(s->ssl_certificate_key, tc_path("tls/key.pem"));
-    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_3);
+    ZT_EQ_INT(s->ssl_certificate_key_line, 2);
+    ZT_EQ_INT(s->ssl_protocols, ZC_TLSv1_2 | ZC_TLSv1_3 | ZC_TLSv1_1);
+    ZT_EQ_INT(s->ssl_protocols_line, 2);
+    /* the defaults */
+    ZT_EQ_INT((int)s->nssl_ciphers, 0);
+    ZT_EQ_INT(s->ssl_prefer_server_ciphers, 0);
+    ZT_EQ_INT(s->ssl_session_tickets, 1);
+    ZT_EQ_INT((int)s->ssl_session_timeout_ms, 300000);
+    ZT_EQ_INT((int)s->ssl_handshake_timeout_ms, 10000);
+    zc_config_free(&c);
+    /* set at http level, inherited; a server's own wins */
+    if (tc_ok(&c,
+              "http { ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:TLS-X; ssl_session_tickets off;\n"
+              "ssl_session_timeout 1h; ssl_handshake_timeout 3s; ssl_prefer_server_ciphers on;\n"
+              "server { listen 1; } server { listen 2; ssl_session_tickets on; } }") < 0)
+        return;
+    s = &c.http.servers[0];
+    ZT_EQ_INT((int)s->nssl_ciphers, 2);
+    ZT_EQ_STR(s->ssl_ciphers[0], "ECDHE-RSA-AES128-GCM-SHA256");
+    ZT_EQ_STR(s->ssl_ciphers[1], "TLS-X");
+    ZT_EQ_INT(s->ssl_ciphers_line, 1);
+    ZT_EQ_INT(s->ssl_session_tickets, 0);
+    ZT_EQ_INT(s->ssl_prefer_server_ciphers, 1);
+    ZT_EQ_INT((int)s->ssl_session_timeout_ms, 3600000);
+    ZT_EQ_INT((int)s->ssl_handshake_timeout_ms, 3000);
+    ZT_EQ_INT(c.http.servers[1].ssl_session_tickets, 1);
     zc_config_free(&c);
 }
 

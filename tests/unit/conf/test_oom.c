@@ -26,7 +26,9 @@ ZT_TEST(oom_every_allocation)
                                     " server { listen 80; listen [::]:443 ssl; server_name b c;\n"
                                     "   index a.html b.html; access_log logs/b.log;\n"
                                     "   location / { add_header X-B 2; index i.html; }\n"
-                                    "   location = /x { return 301 https://$host$request_uri; } }\n"
+                                    "   location = /x { return 301 https://$host$request_uri; }\n"
+                                    "   location /n/ { location ~ (?<a>x)$ { } }\n"
+                                    "   location ~* \\.png$ { } location @f { } }\n"
                                     "}\n"),
               0);
     for (budget = 0; budget < 100000; budget++) {
@@ -34,10 +36,11 @@ ZT_TEST(oom_every_allocation)
         if (rc == 0) break;
         ZT_EQ_INT(rc, -1);
         if (strcmp(err, "zokiod: out of memory") != 0) ZT_FAIL("budget %ld: %s", budget, err);
-        ZT_CHECK(c.arena.head == NULL);
+        ZT_CHECK(c.arena.head == NULL && c.regexes == NULL);
     }
     ZT_CHECK(budget > 10);
     ZT_EQ_INT(c.http.nservers, 2);
     ZT_EQ_STR(c.http.servers[1].locations[1].ret.text, "https://$host$request_uri");
+    ZT_CHECK(c.http.servers[1].locations[2].locations[0].regex != NULL);
     zc_config_free(&c);
 }

@@ -17,7 +17,7 @@ ZT_TEST(status_reasons)
     ZT_EQ_STR(zh_status_reason(400), "Bad Request");
     ZT_EQ_STR(zh_status_reason(403), "Forbidden");
     ZT_EQ_STR(zh_status_reason(404), "Not Found");
-    ZT_EQ_STR(zh_status_reason(405), "Method Not Allowed");
+    ZT_EQ_STR(zh_status_reason(405), "Not Allowed");
     ZT_EQ_STR(zh_status_reason(408), "Request Timeout");
     ZT_EQ_STR(zh_status_reason(412), "Precondition Failed");
     ZT_EQ_STR(zh_status_reason(413), "Content Too Large");
@@ -28,6 +28,13 @@ ZT_TEST(status_reasons)
     ZT_EQ_STR(zh_status_reason(501), "Not Implemented");
     ZT_EQ_STR(zh_status_reason(503), "Service Unavailable");
     ZT_EQ_STR(zh_status_reason(505), "HTTP Version Not Supported");
+}
+
+ZT_TEST(status_ends_keepalive)
+{
+    for (int s = 100; s < 600; s++)
+        ZT_EQ_INT(zh_status_ends_keepalive(s),
+                  s == 400 || s == 413 || s == 414 || s == 500 || s == 501);
 }
 
 ZT_TEST(status_unknown)

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+/* zokiod http: the TLS transport (see http/tls.h and http/transport.h).
+ *
+ * Input: ciphertext chunks come from the connection's recv stream; bio_recv() hands mbedtls
+ * bytes from the chunk at hand and says WANT_READ when it is used up; mbedtls_ssl_read()
+ * decrypts into `pt`, which the parser reads like a plain input buffer.
+ * Output: tls_fill() feeds the output queue's segments (memory as it is; file ranges pread
+ * into `fb`, 16 KiB at a time) to mbedtls_ssl_write(); bio_send() appends the records to `ct`;
+ * a full `ct` (or the end of the queue) leaves in one send future, then encryption goes on.
+ * Every buffer is bounded: a connection never holds more than one chunk in, `pt`, `fb`, `ct`
+ * and mbedtls's own record buffers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+
+#include "http/out.h"
+#include "http/regex.h"
+#include "http/route.h"
+#include "http/tls.h"
+#include "http/transport.h"
+
+#define TLS_CT_SIZE  32768 /* ciphertext waiting to be sent */
+#define TLS_PT_SIZE  16384 /* decrypted input (one record's worth) */
+#define TLS_FB_SIZE  16384 /* file bytes being encrypted (one record's worth) */
+#define INFO_PER_SEC 20
+
+struct zh_tls_cert {
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+};
+
+struct zh_tls_ctx {
+    mbedtls_ssl_config conf;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ssl_ticket_context ticket;
+    zh_tls_opts_t o;
+    const zh_vhost_t **vhosts;
+    zh_tls_cert_t **certs;
+    uint32_t n;
+    const zh_vhost_t *dflt;
+    zh_tls_cert_t *dflt_cert;
+    pcre2_match_data *md; /* for regex server names (each process has its own copy after fork) */
+    int pid;              /* the process whose random state this is */
+};
+
+typedef struct zh_tls_conn {
+    mbedtls_ssl_context ssl;
+    zh_conn_t *c;
+    zh_tls_ctx_t *x;
+    zk_io_future_t sf; /* ct going out */
+    uint8_t sending, hs_done, counted, notified, raw;
+    uint8_t cheld; /* cbid is ours to put back */
+    uint16_t cbid; /* the ciphertext chunk being read */
+    uint32_t coff, clen;
+    uint32_t ctlen; /* bytes in ct */
+    const char *wp; /* the plaintext piece mbedtls_ssl_write() is working on */
+    size_t wlen;
+    char pt[TLS_PT_SIZE];
+    char fb[TLS_FB_SIZE];
+    unsigned char ct[TLS_CT_SIZE];
+} zh_tls_conn_t;
+
+/* per worker process */
+static unsigned handshakes;
+static time_t info_sec;
+static unsigned info_lines;
+
+const int zh_tls_default_suites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+
+static const char *alpn[] = {"http/1.1", NULL};
+
+void zh_tls_opts_default(zh_tls_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->session_tickets = 1;
+    o->session_timeout_s = 300;
+    o->handshake_timeout = 10 * ZK_SEC;
+    o->max_handshakes = 512;
+}
+
+/* OpenSSL's names of the TLS 1.2 AEAD suites nginx configs use */
+static const struct {
+    const char *name;
+    int id;
+} openssl_names[] = {
+    {"ECDHE-ECDSA-AES128-GCM-SHA256", MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+    {"ECDHE-RSA-AES128-GCM-SHA256", MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256},
+    {"ECDHE-ECDSA-AES256-GCM-SHA384", MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
+    {"ECDHE-RSA-AES256-GCM-SHA384", MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384},
+    {"ECDHE-ECDSA-CHACHA20-POLY1305", MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256},
+    {"ECDHE-RSA-CHACHA20-POLY1305", MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256},
+    {"DHE-RSA-AES128-GCM-SHA256", MBEDTLS_TLS_DHE_RSA_WITH_AES_128_GCM_SHA256},
+    {"DHE-RSA-AES256-GCM-SHA384", MBEDTLS_TLS_DHE_RSA_WITH_AES_256_GCM_SHA384},
+    {"DHE-RSA-CHACHA20-POLY1305", MBEDTLS_TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256},
+    {"AES128-GCM-SHA256", MBEDTLS_TLS_RSA_WITH_AES_128_GCM_SHA256},
+    {"AES256-GCM-SHA384", MBEDTLS_TLS_RSA_WITH_AES_256_GCM_SHA384},
+};
+
+int zh_tls_suite_id(const char *name, size_t len)
+{
+    char buf[96];
+    if (len >= sizeof buf) return -1;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    for (size_t i = 0; i < sizeof openssl_names / sizeof openssl_names[0]; i++)
+        if (!strcmp(buf, openssl_names[i].name)) return openssl_names[i].id;
+    int id = mbedtls_ssl_get_ciphersuite_id(buf);
+    return id > 0 ? id : -1;
+}
+
+/* ---- certificates and contexts (the master, at configuration time) ---- */
+
+static int mb_err(char *err, size_t errlen, const char *what, const char *path, int r)
+{
+    char why[160];
+    mbedtls_strerror(r, why, sizeof why);
+    snprintf(err, errlen, "%s \"%s\": %s", what, path, why);
+    return -1;
+}
+
+int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key_path, char *err,
+                     size_t errlen)
+{
+    zh_tls_cert_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    mbedtls_x509_crt_init(&c->chain);
+    mbedtls_pk_init(&c->key);
+    int r = mbedtls_x509_crt_parse_file(&c->chain, cert_path);
+    if (r != 0) {
+        if (r > 0) /* some certificates parsed, r of them did not */
+            snprintf(err, errlen, "cannot load certificate \"%s\": %d of its certificates are bad",
+                     cert_path, r);
+        else
+            mb_err(err, errlen, "cannot load certificate", cert_path, r);
+        goto fail;
+    }
+    r = mbedtls_pk_parse_keyfile(&c->key, key_path, NULL);
+    if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+        snprintf(err, errlen,
+                 "cannot load certificate key \"%s\": the key is encrypted (zokiod reads no "
+                 "passphrase: decrypt it, e.g. openssl pkey -in KEY -out PLAIN)",
+                 key_path);
+        goto fail;
+    }
+    if (r != 0) {
+        mb_err(err, errlen, "cannot load certificate key", key_path, r);
+        goto fail;
+    }
+    if ((r = mbedtls_pk_check_pair(&c->chain.pk, &c->key)) != 0) {
+        snprintf(err, errlen, "certificate key \"%s\" does not match certificate \"%s\"", key_path,
+                 cert_path);
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    zh_tls_cert_free(c);
+    return -1;
+}
+
+void zh_tls_cert_free(zh_tls_cert_t *c)
+{
+    if (!c) return;
+    mbedtls_x509_crt_free(&c->chain);
+    mbedtls_pk_free(&c->key);
+    free(c);
+}
+
+/* SNI: the certificate of the server block the name picks, as Host would pick it (server names
+ * are matched on the lower-cased name without a trailing dot, as http/request.c leaves a Host) */
+static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    zh_tls_ctx_t *x = p;
+    char host[256];
+    if (len && name[len - 1] == '.') len--;
+    const zh_vhost_t *v = x->dflt;
+    if (len && len < sizeof host) {
+        for (size_t i = 0; i < len; i++)
+            host[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i]);
+        host[len] = 0;
+        v = zh_vhost_pick(x->vhosts, x->n, x->dflt, host, len, x->md, NULL);
+        if (!v) v = x->dflt; /* a regex that could not be run */
+    }
+    zh_tls_cert_t *cert = x->dflt_cert;
+    for (uint32_t i = 0; i < x->n; i++)
+        if (x->vhosts[i] == v) {
+            cert = x->certs[i];
+            break;
+        }
+    return mbedtls_ssl_set_hs_own_cert(ssl, &cert->chain, &cert->key);
+}
+
+int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t *const *vhosts,
+                   zh_tls_cert_t *const *certs, uint32_t n, const zh_vhost_t *dflt,
+                   zh_tls_cert_t *dflt_cert, char *err, size_t errlen)
+{
+    zh_tls_ctx_t *x = calloc(1, sizeof *x);
+    if (!x) goto oom;
+    mbedtls_ssl_config_init(&x->conf);
+    mbedtls_entropy_init(&x->entropy);
+    mbedtls_ctr_drbg_init(&x->drbg);
+    mbedtls_ssl_ticket_init(&x->ticket);
+    x->o = *o;
+    if (!(x->md = zh_regex_match_data())) goto oom;
+    x->n = n;
+    x->dflt = dflt;
+    x->dflt_cert = dflt_cert;
+    x->pid = getpid();
+    x->vhosts = calloc(n ? n : 1, sizeof *x->vhosts);
+    x->certs = calloc(n ? n : 1, sizeof *x->certs);
+    if (!x->vhosts || !x->certs) goto oom;
+    memcpy(x->vhosts, vhosts, n * sizeof *vhosts);
+    memcpy(x->certs, certs, n * sizeof *certs);
+    static const char pers[] = "zokiod tls";
+    int r = mbedtls_ctr_drbg_seed(&x->drbg, mbedtls_entropy_func, &x->entropy,
+                                  (const unsigned char *)pers, sizeof pers - 1);
+    if (r) goto mbfail;
+    r = mbedtls_ssl_config_defaults(&x->conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT);
+    if (r) goto mbfail;
+    /* TLS 1.2 only: mbedtls 2.28 has no TLS 1.3 server, and 1.0/1.1 are not safe */
+    mbedtls_ssl_conf_min_version(&x->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&x->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_rng(&x->conf, mbedtls_ctr_drbg_random, &x->drbg);
+    mbedtls_ssl_conf_ciphersuites(&x->conf, x->o.suites[0] ? x->o.suites : zh_tls_default_suites);
+    mbedtls_ssl_conf_renegotiation(&x->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    if ((r = mbedtls_ssl_conf_alpn_protocols(&x->conf, alpn)) != 0) goto mbfail;
+    if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->chain, &dflt_cert->key)) != 0)
+        goto mbfail;
+    mbedtls_ssl_conf_sni(&x->conf, sni_cb, x);
+    if (x->o.session_tickets) {
+        r = mbedtls_ssl_ticket_setup(&x->ticket, mbedtls_ctr_drbg_random, &x->drbg,
+                                     MBEDTLS_CIPHER_AES_256_GCM, x->o.session_timeout_s);
+        if (r) goto mbfail;
+        mbedtls_ssl_conf_session_tickets_cb(&x->conf, mbedtls_ssl_ticket_write,
+                                            mbedtls_ssl_ticket_parse, &x->ticket);
+    }
+    *out = x;
+    return 0;
+mbfail:;
+    char why[160];
+    mbedtls_strerror(r, why, sizeof why);
+    snprintf(err, errlen, "TLS set-up failed: %s", why);
+    zh_tls_ctx_free(x);
+    return -1;
+oom:
+    snprintf(err, errlen, "out of memory");
+    zh_tls_ctx_free(x);
+    return -1;
+}
+
+void zh_tls_ctx_free(zh_tls_ctx_t *x)
+{
+    if (!x) return;
+    mbedtls_ssl_ticket_free(&x->ticket);
+    mbedtls_ssl_config_free(&x->conf);
+    mbedtls_ctr_drbg_free(&x->drbg);
+    mbedtls_entropy_free(&x->entropy);
+    if (x->md) pcre2_match_data_free(x->md);
+    free(x->vhosts);
+    free(x->certs);
+    free(x);
+}
+
+int zh_tls_ctx_in_worker(zh_tls_ctx_t *x)
+{
+    int pid = getpid();
+    if (x->pid == pid) return 0;
+    x->pid = pid; /* forked: the parent's random state must not repeat in every worker */
+    return mbedtls_ctr_drbg_reseed(&x->drbg, (const unsigned char *)&pid, sizeof pid) ? -1 : 0;
+}
+
+/* ---- the connection ---- */
+
+static void tls_info(zh_conn_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tls_info(zh_conn_t *c, const char *fmt, ...)
+{
+    zh_server_t *s = c->srv;
+    if (!s->hooks.info_log) return;
+    time_t now = time(NULL);
+    if (now != info_sec) {
+        info_sec = now;
+        info_lines = 0;
+    }
+    if (info_lines++ >= INFO_PER_SEC) return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->hooks.info_log(line);
+}
+
+static void hs_uncount(zh_tls_conn_t *tc)
+{
+    if (tc->counted) handshakes--;
+    tc->counted = 0;
+}
+
+static int bio_recv(void *p, unsigned char *buf, size_t len)
+{
+    zh_tls_conn_t *tc = p;
+    if (!tc->clen) return MBEDTLS_ERR_SSL_WANT_READ;
+    size_t n = len < tc->clen ? len : tc->clen;
+    memcpy(buf, (const char *)zk_buf_ptr(tc->c->srv->loop, tc->cbid) + tc->coff, n);
+    tc->coff += (uint32_t)n;
+    tc->clen -= (uint32_t)n;
+    if (!tc->clen && tc->cheld) {
+        zk_buf_put(tc->c->srv->loop, tc->cbid);
+        tc->cheld = 0;
+    }
+    return (int)n;
+}
+
+static int bio_send(void *p, const unsigned char *buf, size_t len)
+{
+    zh_tls_conn_t *tc = p;
+    size_t room = sizeof tc->ct - tc->ctlen;
+    if (tc->sending || !room) return MBEDTLS_ERR_SSL_WANT_WRITE;
+    size_t n = len < room ? len : room;
+    memcpy(tc->ct + tc->ctlen, buf, n);
+    tc->ctlen += (uint32_t)n;
+    return (int)n;
+}
+
+/* sends what is in ct: 1 once it is all out, 0 while it is going, -errno */
+static int tls_flush(zh_tls_conn_t *tc, zk_task_t *t, int *started)
+{
+    for (;;) {
+        if (tc->sending) {
+            if (zk_poll(&tc->sf.base, t) == ZK_PENDING) return 0;
+            tc->sending = 0;
+            if (tc->sf.base.result < 0) return tc->sf.base.result;
+            tc->ctlen = 0;
+        }
+        if (!tc->ctlen) return 1;
+        zk_fut_send(&tc->sf, tc->c->fd, tc->ct, tc->ctlen, 1);
+        tc->sending = 1;
+        if (started) *started = 1;
+    }
+}
+
+/* takes the next ciphertext chunk: 1, 0 while waiting, or the stream's 0 (EOF) / -errno as
+ * *res with -1 */
+static int tls_input(zh_tls_conn_t *tc, zk_task_t *t, int *res)
+{
+    if (tc->clen) return 1;
+    zk_recv_chunk_t ch;
+    if (zk_recv_next(&tc->c->rs, t, &ch) == ZK_PENDING) return 0;
+    if (ch.res <= 0) {
+        *res = ch.res;
+        return -1;
+    }
+    tc->cbid = ch.bid;
+    tc->cheld = 1;
+    tc->coff = 0;
+    tc->clen = (uint32_t)ch.res;
+    return 1;
+}
+
+/* The first bytes are not a TLS record but a request line: nginx's answer, in plain text. */
+static void plain_http(zh_conn_t *c)
+{
+    zh_tls_conn_t *tc = c->tls;
+    static const char body[] =
+        "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title>"
+        "</head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain "
+        "HTTP request was sent to HTTPS port</center>\r\n<hr><center>%s</center>\r\n</body>\r\n"
+        "</html>\r\n";
+    static const char head[] = "HTTP/1.1 400 Bad Request\r\nServer: %s\r\nContent-Type: "
+                               "text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n";
+    const char *srv = c->srv->hooks.server_header;
+    tc->raw = 1; /* what is left goes out unencrypted */
+    c->close_after = 1;
+    if (zh_out_take(c) < 0) return;
+    int blen = snprintf(NULL, 0, body, srv);
+    int hlen = snprintf(NULL, 0, head, srv, blen);
+    if (blen < 0 || hlen < 0) return;
+    char *p = zh_out_room(c, (size_t)hlen + (size_t)blen);
+    if (!p) return;
+    snprintf(p, (size_t)hlen + 1, head, srv, blen);
+    snprintf(p + hlen, (size_t)blen + 1, body, srv);
+}
+
+/* runs the handshake: 1 when done, 0 while waiting, -1 with *res (0 EOF, -errno) when over */
+static int tls_handshake(zh_conn_t *c, zk_task_t *t, int *res)
+{
+    zh_tls_conn_t *tc = c->tls;
+    for (;;) {
+        int f = tls_flush(tc, t, NULL);
+        if (f <= 0) {
+            *res = f;
+            return f < 0 ? -1 : 0;
+        }
+        if (tc->hs_done) return 1;
+        if (tc->ssl.state == MBEDTLS_SSL_HELLO_REQUEST) { /* not started: look at byte one */
+            int in = tls_input(tc, t, res);
+            if (in <= 0) return in;
+            const char *b = (const char *)zk_buf_ptr(c->srv->loop, tc->cbid) + tc->coff;
+            if (b[0] >= 'A' && b[0] <= 'Z') {
+                tls_info(c, "client sent plain HTTP request to HTTPS port");
+                plain_http(c);
+                *res = 0;
+                return -1;
+            }
+        }
+        int r = mbedtls_ssl_handshake(&tc->ssl);
+        if (r == 0) {
+            tc->hs_done = 1;
+            hs_uncount(tc);
+            c->head_deadline = 0; /* client_header_timeout counts from here (nginx) */
+            continue;             /* the last flight goes out first */
+        }
+        if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            if (r == MBEDTLS_ERR_SSL_WANT_READ && !tc->ctlen && !tc->clen) {
+                int in = tls_input(tc, t, res);
+                if (in <= 0) return in;
+            }
+            continue;
+        }
+        char why[120];
+        mbedtls_strerror(r, why, sizeof why);
+        tls_info(c, "TLS handshake failed: %s", why);
+        *res = -EPROTO;
+        return -1;
+    }
+}
+
+static zk_poll_t tls_read(zh_conn_t *c, zk_task_t *t, int *res)
+{
+    zh_tls_conn_t *tc = c->tls;
+    if (!tc->hs_done) {
+        int h = tls_handshake(c, t, res);
+        if (h == 0) return ZK_PENDING;
+        if (h < 0) return ZK_READY;
+    }
+    for (;;) {
+        int n = mbedtls_ssl_read(&tc->ssl, (unsigned char *)tc->pt, sizeof tc->pt);
+        if (n > 0) {
+            c->in_base = tc->pt;
+            c->in_off = 0;
+            c->in_len = (uint32_t)n;
+            *res = n;
+            return ZK_READY;
+        }
+        if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+            *res = 0;
+            return ZK_READY;
+        }
+        if (n == MBEDTLS_ERR_SSL_WANT_WRITE || (n == MBEDTLS_ERR_SSL_WANT_READ && tc->ctlen)) {
+            int f = tls_flush(tc, t, NULL);
+            if (f == 0) return ZK_PENDING;
+            if (f < 0) {
+                *res = f;
+                return ZK_READY;
+            }
+            continue;
+        }
+        if (n == MBEDTLS_ERR_SSL_WANT_READ) {
+            int in = tls_input(tc, t, res);
+            if (in == 0) return ZK_PENDING;
+            if (in < 0) return ZK_READY;
+            continue;
+        }
+        *res = -EPROTO;
+        return ZK_READY;
+    }
+}
+
+static void tls_read_done(zh_conn_t *c) { c->in_len = 0; }
+
+static int tls_buffered(const zh_conn_t *c)
+{
+    const zh_tls_conn_t *tc = c->tls;
+    if (tc->raw) return 0;
+    return c->rs.count || tc->clen || mbedtls_ssl_get_bytes_avail(&tc->ssl) ||
+           mbedtls_ssl_check_pending(&tc->ssl);
+}
+
+/* encrypts queued output into ct: 1 when ct is full, 0 when the queue is empty, -errno */
+static int tls_fill(zh_conn_t *c)
+{
+    zh_tls_conn_t *tc = c->tls;
+    for (;;) {
+        if (tc->wlen) { /* after WANT_WRITE mbedtls wants the very same arguments again */
+            int n = mbedtls_ssl_write(&tc->ssl, (const unsigned char *)tc->wp, tc->wlen);
+            if (n == MBEDTLS_ERR_SSL_WANT_WRITE) return 1;
+            if (n < 0) return -EPROTO;
+            tc->wp += n;
+            tc->wlen -= (size_t)n;
+            zh_out_consumed(c, (size_t)n);
+            continue;
+        }
+        zh_work_t *w = c->w;
+        if (!w || w->seg_head == w->nseg) return 0;
+        zh_seg_t *s = &w->segs[w->seg_head];
+        if (s->mem) {
+            tc->wp = s->mem;
+            tc->wlen = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
+            continue;
+        }
+        size_t want = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
+        ssize_t n = pread(s->file->fd, tc->fb, want, (off_t)s->off);
+        if (n < 0) return -errno;
+        if (n == 0) return -EIO; /* the file shrank under us */
+        tc->wp = tc->fb;
+        tc->wlen = (size_t)n;
+    }
+}
+
+static int tls_write(zh_conn_t *c, zk_task_t *t)
+{
+    zh_tls_conn_t *tc = c->tls;
+    if (tc->raw) return zh_transport_plain.write(c, t);
+    if (!tc->hs_done) return -EPROTO;
+    int started = 0;
+    for (;;) {
+        if (tc->sending) {
+            int f = tls_flush(tc, t, &started);
+            if (f < 0) return f;
+            if (f == 0) return started ? ZH_W_STARTED : ZH_W_WAIT;
+        }
+        int r = tls_fill(c);
+        if (r < 0) return r;
+        if (r == 0 && c->close_after && !tc->notified) {
+            int n = mbedtls_ssl_close_notify(&tc->ssl);
+            if (n == 0)
+                tc->notified = 1;
+            else if (n != MBEDTLS_ERR_SSL_WANT_WRITE)
+                return -EPROTO;
+        }
+        if (!tc->ctlen) return ZH_W_DONE;
+        int f = tls_flush(tc, t, &started);
+        if (f < 0) return f;
+        if (f == 0) return started ? ZH_W_STARTED : ZH_W_WAIT;
+    }
+}
+
+static zk_poll_t tls_close(zh_conn_t *c, zk_task_t *t)
+{
+    zh_tls_conn_t *tc = c->tls;
+    if (!tc) return ZK_READY;
+    if (zh_transport_plain.close(c, t) == ZK_PENDING) return ZK_PENDING;
+    if (tc->sending && zk_poll(&tc->sf.base, t) == ZK_PENDING) {
+        zk_future_cancel(&tc->sf.base);
+        return ZK_PENDING;
+    }
+    tc->sending = 0;
+    if (tc->cheld) zk_buf_put(c->srv->loop, tc->cbid);
+    hs_uncount(tc);
+    mbedtls_ssl_free(&tc->ssl);
+    free(tc);
+    c->tls = NULL;
+    return ZK_READY;
+}
+
+static const zh_transport_t transport_tls = {
+    .read = tls_read,
+    .read_done = tls_read_done,
+    .buffered = tls_buffered,
+    .write = tls_write,
+    .close = tls_close,
+};
+
+int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
+{
+    if (handshakes >= x->o.max_handshakes) return -1;
+    zh_tls_conn_t *tc = malloc(sizeof *tc);
+    if (!tc) return -1;
+    memset(tc, 0, offsetof(zh_tls_conn_t, pt));
+    mbedtls_ssl_init(&tc->ssl);
+    if (mbedtls_ssl_setup(&tc->ssl, &x->conf) != 0) {
+        mbedtls_ssl_free(&tc->ssl);
+        free(tc);
+        return -1;
+    }
+    mbedtls_ssl_set_bio(&tc->ssl, tc, bio_send, bio_recv, NULL);
+    tc->c = c;
+    tc->x = x;
+    tc->counted = 1;
+    handshakes++;
+    c->tls = tc;
+    c->tr = &transport_tls;
+    uint64_t hs = zk_loop_now(c->srv->loop) + x->o.handshake_timeout;
+    if (hs < c->head_deadline) c->head_deadline = hs;
+    return 0;
+}
