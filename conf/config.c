@@ -14,17 +14,10 @@
 #include "conf/nginx_names.h"
 #include "conf/values.h"
 
-#define ANY_HTTP (ZC_CTX_HTTP | ZC_CTX_SERVER | ZC_CTX_LOCATION)
-#define ONCE     1u /* a second one in the same block is an error */
-#define BLOCK    2u /* takes a { } block instead of ';' */
-#define MANY     (-1)
-
-typedef struct spec {
-    const char *name;
-    unsigned ctx, flags;
-    int min, max; /* argument counts */
-    zc_handler_fn fn;
-} spec_t;
+#define ANY_HTTP ZC_ANY_HTTP
+#define ONCE     ZC_ONCE
+#define BLOCK    ZC_BLOCK
+#define MANY     ZC_MANY
 
 static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -37,7 +30,6 @@ static int h_worker_connections(zc_load_t *ld, const zc_node_t *d, zc_scope_t *s
 static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
@@ -45,7 +37,7 @@ static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *s
 static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 
-static const spec_t specs[] = {
+static const zc_spec_t specs[] = {
     {"worker_processes", ZC_CTX_MAIN, ONCE, 1, 1, h_worker_processes},
     {"error_log", ZC_CTX_MAIN, ONCE, 1, 2, h_error_log},
     {"pid", ZC_CTX_MAIN, ONCE, 1, 1, h_pid},
@@ -57,7 +49,6 @@ static const spec_t specs[] = {
     {"http", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_http},
     {"types", ZC_CTX_HTTP, BLOCK, 0, 0, h_types},
     {"default_type", ZC_CTX_HTTP, ONCE, 1, 1, h_default_type},
-    {"sendfile", ZC_CTX_HTTP, ONCE, 1, 1, h_sendfile},
     {"server_tokens", ZC_CTX_HTTP, ONCE, 1, 1, h_server_tokens},
     {"keepalive_timeout", ZC_CTX_HTTP, ONCE, 1, 2, h_keepalive_timeout},
     {"client_header_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
@@ -91,7 +82,11 @@ static const spec_t specs[] = {
     {"ssl_session_tickets", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_flag},
     {"ssl_session_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
     {"ssl_handshake_timeout", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 1, zc_h_ssl_time},
+    {NULL, 0, 0, 0, 0, NULL},
 };
+
+/* Every schema table; a name is in one of them at most. */
+static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_io_specs, zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -126,6 +121,33 @@ int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *c
             return zc_err(ld, d, "variable \"%.*s\" in \"%s\" directive is not supported by zokiod",
                           (int)n, p, d->name);
     }
+    return 0;
+}
+
+int zc_note(zc_load_t *ld, const zc_node_t *d, const char *level, const char *fmt, ...)
+{
+    zc_config_t *c = ld->cfg;
+    char msg[512];
+    zc_note_t *n;
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if ((n = ZC_PUSH(ld->arena, c->notes, c->nnotes, ld->notes_cap)) == NULL) return zc_oom(ld);
+    /* "FILE:LINE: msg", "command line: msg" (-g) or "msg" */
+    len = d == NULL     ? (int)strlen(msg)
+          : d->line > 0 ? snprintf(NULL, 0, "%s:%d: %s", d->file, d->line, msg)
+                        : snprintf(NULL, 0, "%s: %s", d->file, msg);
+    if ((n->text = zc_arena_alloc(ld->arena, (size_t)len + 1)) == NULL) return zc_oom(ld);
+    if (d == NULL)
+        memcpy(n->text, msg, (size_t)len + 1);
+    else if (d->line > 0)
+        snprintf(n->text, (size_t)len + 1, "%s:%d: %s", d->file, d->line, msg);
+    else
+        snprintf(n->text, (size_t)len + 1, "%s: %s", d->file, msg);
+    n->level = level;
     return 0;
 }
 
@@ -177,14 +199,15 @@ void *zc_calloc(zc_load_t *ld, size_t n, size_t size, int *failed)
 
 /* --- the schema walk ------------------------------------------------------------------------ */
 
-static const spec_t *find_spec(const char *name)
+static const zc_spec_t *find_spec(const char *name)
 {
-    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
-        if (strcmp(specs[i].name, name) == 0) return &specs[i];
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const zc_spec_t *s = tables[t]; s->name != NULL; s++)
+            if (strcmp(s->name, name) == 0) return s;
     return NULL;
 }
 
-static int check(zc_load_t *ld, const zc_node_t *blk, size_t i, const spec_t *s, unsigned ctx)
+static int check(zc_load_t *ld, const zc_node_t *blk, size_t i, const zc_spec_t *s, unsigned ctx)
 {
     const zc_node_t *d = &blk->children[i];
 
@@ -206,7 +229,7 @@ int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc)
 {
     for (size_t i = 0; i < blk->nchildren; i++) {
         const zc_node_t *d = &blk->children[i];
-        const spec_t *s = find_spec(d->name);
+        const zc_spec_t *s = find_spec(d->name);
 
         if (s == NULL) {
             if (zc_nginx_unsupported(d->name))
@@ -390,12 +413,6 @@ static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
-static int h_sendfile(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    (void)sc;
-    return zc_flag(ld, d, &ld->cfg->http.sendfile);
-}
-
 static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     (void)sc;
@@ -484,14 +501,14 @@ static int default_types(zc_load_t *ld)
     return 0;
 }
 
-static int set_defaults(zc_load_t *ld)
+static int set_defaults(zc_load_t *ld, const char *error_log)
 {
     zc_config_t *c = ld->cfg;
     zc_http_t *h = &c->http;
 
     c->worker_processes = 1;
     c->worker_connections = 512;
-    c->error_log = zc_arena_strdup(ld->arena, "stderr");
+    c->error_log = zc_arena_strdup(ld->arena, error_log != NULL ? error_log : "stderr");
     c->error_log_level = zc_arena_strdup(ld->arena, "error");
     c->pid = zc_path_join(ld->arena, c->prefix, "logs/zokiod.pid");
     c->backend = zc_arena_strdup(ld->arena, "auto");
@@ -548,13 +565,41 @@ static int set_paths(zc_load_t *ld, const char *file, const char *prefix)
     return 0;
 }
 
-int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+/* The -g directives, then the file's, as one main block (nginx reads -g first). */
+static int read_all(zc_load_t *ld, zc_node_t *root, const char *params)
+{
+    zc_config_t *c = ld->cfg;
+    zc_sources_t srcs = {0};
+    zc_node_t g = {0};
+    zc_node_t *all;
+
+    if (params != NULL &&
+        zc_parse_params(&g, params, c->conf_dir, ld->arena, ld->err, ld->errlen) < 0)
+        return -1;
+    if (zc_parse_file_src(root, c->conf_file, c->conf_dir, ld->arena, &srcs, ld->err, ld->errlen) <
+        0)
+        return -1;
+    c->sources = srcs.items;
+    c->nsources = srcs.n;
+    if (g.nchildren == 0) return 0;
+    all = zc_arena_alloc(ld->arena, (g.nchildren + root->nchildren) * sizeof(*all));
+    if (all == NULL) return zc_oom(ld);
+    memcpy(all, g.children, g.nchildren * sizeof(*all));
+    if (root->nchildren) memcpy(all + g.nchildren, root->children, root->nchildren * sizeof(*all));
+    root->children = all;
+    root->nchildren += g.nchildren;
+    return 0;
+}
+
+int zc_config_load_budget(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
                           size_t errlen, long budget)
 {
+    static const zc_load_opts_t none = {NULL, NULL, NULL};
     zc_load_t ld = {0};
     zc_node_t root;
     zc_scope_t top = {ZC_CTX_MAIN, NULL, NULL};
 
+    if (opts == NULL) opts = &none;
     memset(out, 0, sizeof(*out));
     zc_arena_init(&out->arena);
     out->arena.fail_after = budget;
@@ -563,18 +608,25 @@ int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix
     ld.arena = &out->arena;
     ld.err = err;
     ld.errlen = errlen;
-    if (set_paths(&ld, file, prefix) < 0 || set_defaults(&ld) < 0 ||
-        zc_parse_file(&root, out->conf_file, out->conf_dir, ld.arena, err, errlen) < 0 ||
-        zc_run_block(&ld, &root, &top) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
+    if (set_paths(&ld, file, opts->prefix) < 0 || set_defaults(&ld, opts->error_log) < 0 ||
+        read_all(&ld, &root, opts->params) < 0 || zc_run_block(&ld, &root, &top) < 0 ||
+        zc_process_finish(&ld) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
         zc_config_free(out);
         return -1;
     }
     return 0;
 }
 
+int zc_config_load_opts(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
+                        size_t errlen)
+{
+    return zc_config_load_budget(out, file, opts, err, errlen, -1);
+}
+
 int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err, size_t errlen)
 {
-    return zc_config_load_budget(out, file, prefix, err, errlen, -1);
+    zc_load_opts_t o = {prefix, NULL, NULL};
+    return zc_config_load_budget(out, file, &o, err, errlen, -1);
 }
 
 void zc_config_free(zc_config_t *c)

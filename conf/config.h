@@ -19,15 +19,17 @@
  * server's; `return` is not inherited). add_header and error_page inherit only when the level has
  * none of its own.
  *
- * Defaults (nginx's unless said): worker_processes 1, worker_connections 512, daemon off (nginx:
+ * Defaults (nginx's unless said): user nobody (group nobody, else nogroup) when running as
+ * root, worker_processes 1, worker_connections 512, daemon off (nginx:
  * on), backend auto, error_log stderr error (nginx: logs/error.log), pid logs/zokiod.pid,
  * worker_shutdown_timeout 0 (unlimited), default_type text/plain, types {text/html html;
  * image/gif gif; image/jpeg jpg;} when http {} has none, access_log logs/access.log combined,
- * sendfile off, keepalive_timeout 75s, keepalive_requests 1000, client_header_timeout 60s,
- * client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0 = unlimited),
- * large_client_header_buffers 4 8k, server_tokens on, root html, index index.html, autoindex
- * off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name has
- * the one name "". */
+ * sendfile off, tcp_nopush off, tcp_nodelay on, sendfile_max_chunk 2m,
+ * reset_timedout_connection off, keepalive_timeout 75s, keepalive_requests 1000,
+ * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
+ * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
+ * autoindex off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name
+ * has the one name "". */
 #ifndef ZC_CONFIG_H
 #define ZC_CONFIG_H
 
@@ -35,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -42,6 +45,7 @@
 #include <pcre2.h>
 
 #include "conf/arena.h"
+#include "conf/parse.h"
 
 /* `listen [ADDR:]PORT | ADDR [default_server] [ssl] [reuseport] [backlog=N] [ipv6only=on|off]`.
  * ADDR: IPv4 dotted quad, `*` (0.0.0.0), `localhost` (127.0.0.1), or [IPv6] in brackets. */
@@ -87,6 +91,20 @@ typedef struct zc_return {
     int code;   /* 0 = no return directive; else 0..999 (444: close without a response) */
     char *text; /* NULL when not given */
 } zc_return_t;
+
+/* The I/O settings nginx takes in http, server and location, inherited down as root is. */
+typedef struct zc_io {
+    int sendfile;    /* file bodies with sendfile(2) (splice on io_uring); 0, nginx's default: read
+                      * into a buffer, then written */
+    int tcp_nopush;  /* TCP_CORK while a response whose body goes out with sendfile is sent, as
+                      * nginx's tcp_nopush (no effect without sendfile); default 0 */
+    int tcp_nodelay; /* TCP_NODELAY; default 1 */
+    int reset_timedout;          /* reset_timedout_connection: a connection timed out while a
+                                  * request was read or answered, or closed by `return 444`, is
+                                  * closed with a RST; default 0 */
+    uint64_t sendfile_max_chunk; /* most bytes one sendfile call moves, 0 = no limit; default 2m
+                                  * (nginx 1.22's) */
+} zc_io_t;
 
 /* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
  * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
@@ -227,6 +245,7 @@ typedef struct zc_location {
     zc_rw_t *rw;                /* its own set/rewrite/return, in order (not inherited) */
     zc_try_t *try_files;        /* its own (nginx does not inherit try_files) */
     int internal;               /* `internal` */
+    zc_io_t io;                 /* effective (own, an enclosing location's or the server's) */
     struct zc_location *parent; /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
@@ -258,6 +277,7 @@ typedef struct zc_server {
     zc_return_t ret;                             /* server-level return */
     zc_rw_t *rw;                                 /* server-level set/rewrite/return, in order */
     zc_try_t *try_files;                         /* for requests no location takes */
+    zc_io_t io;                                  /* effective */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */
@@ -298,10 +318,9 @@ typedef struct zc_http {
     zc_type_t *types;
     size_t ntypes;
     char *default_type;
-    char *access_log;        /* http-level access_log (servers inherit it): NULL = off */
-    int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
-    int sendfile;
-    uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive */
+    char *access_log;              /* http-level access_log (servers inherit it): NULL = off */
+    int access_log_combined;       /* 1: the only format zokiod writes, nginx's "combined" */
+    uint64_t keepalive_timeout_ms; /* 0 disables keep-alive */
     uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
                                              ("Keep-Alive: timeout="); 0 = not sent */
     uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
@@ -319,8 +338,37 @@ typedef struct zc_http {
     size_t nwant_headers;
 } zc_http_t;
 
+/* A set of CPUs for worker_cpu_affinity: bit i of bits[i / 64] is CPU i. */
+#define ZC_CPUS 1024
+typedef struct zc_cpuset {
+    uint64_t bits[ZC_CPUS / 64];
+} zc_cpuset_t;
+
+/* A remark about the configuration that is not an error: a directive accepted although it changes
+ * nothing in zokiod, or ignored the way nginx ignores it. server/ logs each one at its level when
+ * the configuration is loaded (at start, at each reload and by `zokiod -t`). */
+typedef struct zc_note {
+    const char *level; /* "warn", "notice" or "debug" (nginx's level names) */
+    char *text;        /* "FILE:LINE: message", or "message" when no line is at fault */
+} zc_note_t;
+
 typedef struct zc_config {
-    int worker_processes;  /* 0 = auto (one per CPU) */
+    /* `user USER [GROUP]` (GROUP defaults to USER, as nginx): the credentials the workers switch
+     * to. Only when zokiod runs as root (else the directive is ignored with a warning, as nginx
+     * does, and has_user stays 0); started as root without the directive: user nobody, group
+     * nobody, or nogroup where no group is named nobody (Debian), as nginx's configure picks. */
+    int has_user;
+    char *user, *group;
+    uid_t uid;
+    gid_t gid;
+    int worker_processes;          /* 0 = auto (one per CPU) */
+    unsigned worker_rlimit_nofile; /* RLIMIT_NOFILE (soft and hard) of each worker; 0 = unset */
+    /* `worker_cpu_affinity MASK...`: worker n runs on masks[n] (the last mask for the workers
+     * beyond). `worker_cpu_affinity auto [MASK]` (cpu_affinity_auto): worker n is bound to the
+     * n-th CPU (cycling) of those MASK (ncpu_masks 1) or every CPU (ncpu_masks 0) selects. */
+    int cpu_affinity_auto;
+    zc_cpuset_t *cpu_masks;
+    size_t ncpu_masks;
     char *error_log;       /* absolute path, or "stderr" */
     char *error_log_level; /* debug info notice warn error crit alert emerg */
     char *pid;
@@ -331,6 +379,10 @@ typedef struct zc_config {
     char *conf_file, *conf_dir, *prefix;
     int has_http; /* an http {} block was there (else http holds defaults and no server) */
     zc_http_t http;
+    zc_note_t *notes; /* in file order */
+    size_t nnotes;
+    zc_source_t *sources; /* every file read, once each, main file first (zokiod -T) */
+    size_t nsources;
     zc_regex_t *regexes; /* private: every compiled regex, freed with the config */
     zc_arena_t arena;    /* private: owns everything above */
 } zc_config_t;
@@ -343,6 +395,19 @@ typedef struct zc_config {
  * error result ("zokiod: out of memory"). Reentrant; no global state. */
 int zc_config_load(zc_config_t *out, const char *file, const char *prefix, char *err,
                    size_t errlen);
+
+/* What nginx's command line adds to the file (every field may be NULL). */
+typedef struct zc_load_opts {
+    const char *prefix;    /* -p: see the top of this file */
+    const char *params;    /* -g: main-context directives, read before the file (as nginx does:
+                            * one the file repeats is the file's "duplicate") */
+    const char *error_log; /* -e: the error log when the file has no error_log (an absolute path
+                            * or "stderr"); NULL: stderr */
+} zc_load_opts_t;
+
+/* zc_config_load with the command line's -p, -g and -e. */
+int zc_config_load_opts(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
+                        size_t errlen);
 
 /* Frees everything zc_config_load put in *c and zeroes it. Safe on a zeroed config and twice. */
 void zc_config_free(zc_config_t *c);

@@ -36,6 +36,10 @@ typedef struct zc_load {
     int types_seen;           /* http {} has a types block (even an empty one) */
     zc_pending_name_t *names; /* named groups used by root/alias templates (tpl.c) */
     size_t nnames, capnames;
+    size_t notes_cap;
+    int gzip_noted; /* the one note about gzip was given */
+    int user_seen;  /* a user directive was read (even one ignored because we are not root) */
+    const zc_node_t *affinity; /* the worker_cpu_affinity directive, for the check at the end */
 } zc_load_t;
 
 /* Where the directive being handled sits: srv is the server (or &http_level inside http {}),
@@ -47,6 +51,35 @@ typedef struct zc_scope {
 } zc_scope_t;
 
 typedef int (*zc_handler_fn)(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+
+/* One row of the schema: a directive, the blocks it may appear in, its shape and its handler. */
+#define ZC_ONCE     1u /* a second one in the same block is an error */
+#define ZC_BLOCK    2u /* takes a { } block instead of ';' */
+#define ZC_MANY     (-1)
+#define ZC_ANY_HTTP (ZC_CTX_HTTP | ZC_CTX_SERVER | ZC_CTX_LOCATION)
+
+typedef struct zc_spec {
+    const char *name;
+    unsigned ctx, flags;
+    int min, max; /* argument counts (max ZC_MANY: no limit) */
+    zc_handler_fn fn;
+} zc_spec_t;
+
+/* The schema tables besides config.c's own (each ends with a row whose name is NULL):
+ * process.c (user, worker_rlimit_nofile, worker_cpu_affinity: what the workers are), io.c
+ * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), accepted.c
+ * (directives accepted with a note: hash sizes, gzip, temp paths...). */
+extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_accepted_specs[];
+
+/* io.c: zc_io_t while loading: every field unset, then taken from the enclosing level where
+ * still unset, then nginx's default where still unset. */
+void zc_io_unset(zc_io_t *io);
+void zc_io_inherit(zc_io_t *io, const zc_io_t *from);
+void zc_io_defaults(zc_io_t *io);
+
+/* process.c, after the main block: the default user when running as root, the number of
+ * worker_cpu_affinity masks against the number of workers. */
+int zc_process_finish(zc_load_t *ld);
 
 /* Checks each child directive of `blk` against the schema (known, allowed in sc->ctx, block or
  * not, argument count, not duplicated) and runs its handler. */
@@ -65,6 +98,11 @@ int zc_invalid(zc_load_t *ld, const zc_node_t *d, const char *arg);
 /* Refuses nginx variables in `arg` (except in `allowed`, a NULL-terminated list of names such
  * as "$host", or NULL): `variable "$x" in "NAME" directive is not supported by zokiod`. */
 int zc_no_vars(zc_load_t *ld, const zc_node_t *d, const char *arg, const char *const *allowed);
+
+/* Records a note (see zc_note_t) at directive d, or without a place when d is NULL. Returns 0, or
+ * -1 when out of memory. level: "warn", "notice" or "debug". */
+int zc_note(zc_load_t *ld, const zc_node_t *d, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Parses on|off of d->args[0] into *out. */
 int zc_flag(zc_load_t *ld, const zc_node_t *d, int *out);
@@ -148,7 +186,7 @@ void zc_regexes_free(zc_config_t *c);
 
 /* zc_config_load with an allocation budget for tests: the budget-th arena allocation and all
  * later ones fail (<0: no limit). */
-int zc_config_load_budget(zc_config_t *out, const char *file, const char *prefix, char *err,
+int zc_config_load_budget(zc_config_t *out, const char *file, const zc_load_opts_t *opts, char *err,
                           size_t errlen, long budget);
 
 /* Sets up the arrays of a server (or of http_level) for the directives of block `blk`. */

@@ -86,6 +86,7 @@ int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     *l = new;
     l->parent = parent;
     l->autoindex = -1;
+    zc_io_unset(&l->io);
     l->file = d->file;
     l->line = d->line;
     l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
@@ -118,6 +119,7 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
         l->headers = p ? p->headers : s->headers;
         l->nheaders = p ? p->nheaders : s->nheaders;
     }
+    zc_io_inherit(&l->io, p ? &p->io : &s->io);
     for (size_t i = 0; i < l->nlocations; i++)
         inherit(s, &l->locations[i]);
 }

@@ -3,9 +3,12 @@
 
 #include <string.h>
 
-/* Families of directives: any name starting with one of these. (ssl_certificate,
- * ssl_certificate_key, ssl_protocols, ssl_ciphers, ssl_prefer_server_ciphers, ssl_session_tickets,
- * ssl_session_timeout and ssl_handshake_timeout are implemented and looked up before this list.) */
+/* Families of directives: any name starting with one of these. The directives zokiod knows are
+ * looked up before this list, so a family may hold some of them: "gzip" stands for gzip_static
+ * and the others zokiod does not know, not for gzip_types; "ssl_" for the TLS settings zokiod
+ * does not implement (ssl_certificate, ssl_certificate_key, ssl_protocols, ssl_ciphers,
+ * ssl_prefer_server_ciphers, ssl_session_tickets, ssl_session_timeout and ssl_handshake_timeout
+ * are); "client_body_" and "proxy_" for all but the *_temp_path ones. */
 static const char *const prefixes[] = {
     "proxy_",
     "fastcgi_",
@@ -35,9 +38,6 @@ static const char *const prefixes[] = {
     "hls",
     "dav_",
     "map_hash_",
-    "variables_hash_",
-    "server_names_hash_",
-    "types_hash_",
     "real_ip_",
     "autoindex_",
     "client_body_",
@@ -45,7 +45,6 @@ static const char *const prefixes[] = {
     "mirror",
     "resolver",
     "split_clients",
-    "sendfile_",
     "aio",
     "directio",
     "health_check",
@@ -59,7 +58,6 @@ static const char *const prefixes[] = {
     "spdy_",
     "log_",
     "worker_rlimit_",
-    "worker_cpu_",
     "accept_mutex",
     "debug_",
     "lua_",
@@ -83,25 +81,19 @@ static const char *const names[] = {
     "charset_types",
     "source_charset",
     "override_charset",
-    "user",
     "worker_priority",
     "working_directory",
     "env",
-    "load_module",
     "lock_file",
-    "pcre_jit",
     "thread_pool",
     "timer_resolution",
     "master_process",
     "use",
     "multi_accept",
     "worker_aio_requests",
-    "tcp_nopush",
-    "tcp_nodelay",
     "output_buffers",
     "postpone_output",
     "client_header_buffer_size",
-    "reset_timedout_connection",
     "satisfy",
     "allow",
     "deny",

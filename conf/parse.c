@@ -14,6 +14,7 @@
 typedef struct parser {
     zc_arena_t *arena;
     const char *incdir;
+    zc_sources_t *srcs; /* NULL: not recorded */
     char *err;
     size_t errlen;
 } parser_t;
@@ -77,6 +78,16 @@ static int parse_path(parser_t *ps, vec_t *out, const char *path, const char *fr
 
     if (name == NULL) return oom(ps);
     if (read_file(ps, name, from, line, &buf, &len) < 0) return -1;
+    if (ps->srcs != NULL) {
+        size_t i = 0;
+        while (i < ps->srcs->n && strcmp(ps->srcs->items[i].path, name) != 0)
+            i++;
+        if (i == ps->srcs->n) {
+            zc_source_t *src = ZC_PUSH(ps->arena, ps->srcs->items, ps->srcs->n, ps->srcs->cap);
+            if (src == NULL) return oom(ps);
+            *src = (zc_source_t){name, buf, len};
+        }
+    }
     return parse_text(ps, out, buf, len, name, depth);
 }
 
@@ -201,6 +212,7 @@ static void init(parser_t *ps, zc_node_t *root, const char *incdir, zc_arena_t *
 {
     ps->arena = arena;
     ps->incdir = incdir;
+    ps->srcs = NULL;
     ps->err = err;
     ps->errlen = errlen;
     memset(root, 0, sizeof(*root));
@@ -212,10 +224,17 @@ static void init(parser_t *ps, zc_node_t *root, const char *incdir, zc_arena_t *
 int zc_parse_file(zc_node_t *root, const char *file, const char *incdir, zc_arena_t *arena,
                   char *err, size_t errlen)
 {
+    return zc_parse_file_src(root, file, incdir, arena, NULL, err, errlen);
+}
+
+int zc_parse_file_src(zc_node_t *root, const char *file, const char *incdir, zc_arena_t *arena,
+                      zc_sources_t *srcs, char *err, size_t errlen)
+{
     parser_t ps;
     vec_t top = {0};
 
     init(&ps, root, incdir, arena, err, errlen);
+    ps.srcs = srcs;
     if (parse_path(&ps, &top, file, NULL, 0, 0) < 0) return -1;
     root->children = top.items;
     root->nchildren = top.n;
@@ -233,6 +252,26 @@ int zc_parse_buf(zc_node_t *root, const char *buf, size_t len, const char *file,
     name = zc_arena_strdup(arena, file);
     if (name == NULL) return oom(&ps);
     if (parse_text(&ps, &top, buf, len, name, 0) < 0) return -1;
+    root->children = top.items;
+    root->nchildren = top.n;
+    return 0;
+}
+
+int zc_parse_params(zc_node_t *root, const char *text, const char *incdir, zc_arena_t *arena,
+                    char *err, size_t errlen)
+{
+    static const char name[] = "command line";
+    parser_t ps;
+    zc_lexer_t lx;
+    vec_t top = {0};
+
+    init(&ps, root, incdir, arena, err, errlen);
+    zc_lexer_init(&lx, text, strlen(text), name, arena, err, errlen);
+    lx.line = 0; /* messages say "command line: ...", as nginx's "in command line" */
+    if (parse_block(&ps, &lx, &top, 0, 0) < 0) return -1;
+    for (size_t i = 0; i < top.n; i++)
+        if (top.items[i].block)
+            return zc_errf(err, errlen, name, 0, "block directives are not supported in -g option");
     root->children = top.items;
     root->nchildren = top.n;
     return 0;

@@ -26,6 +26,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
         zc_calloc(ld, zc_count(blk, "error_page", 0), sizeof(zc_error_page_t), &failed);
     s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
     s->autoindex = -1;
+    zc_io_unset(&s->io);
     zc_ssl_unset(s);
     return failed ? -1 : 0;
 }
@@ -236,20 +237,25 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 int zc_h_ssl_protocols(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    unsigned set = 0;
+    /* SSLv2, SSLv3 and TLSv1 share a bit: accepted, warned about, never spoken */
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } protos[] = {{"SSLv2", ZC_TLSv1},     {"SSLv3", ZC_TLSv1},     {"TLSv1", ZC_TLSv1},
+                  {"TLSv1.1", ZC_TLSv1_1}, {"TLSv1.2", ZC_TLSv1_2}, {"TLSv1.3", ZC_TLSv1_3}};
+    unsigned set = 0, seen = 0;
 
     for (size_t i = 0; i < d->nargs; i++) {
-        const char *p = d->args[i];
-        if (strcmp(p, "TLSv1.2") == 0)
-            set |= ZC_TLSv1_2;
-        else if (strcmp(p, "TLSv1.3") == 0)
-            set |= ZC_TLSv1_3;
-        else if (strcmp(p, "TLSv1.1") == 0)
-            set |= ZC_TLSv1_1;
-        else if (strcmp(p, "SSLv2") == 0 || strcmp(p, "SSLv3") == 0 || strcmp(p, "TLSv1") == 0)
-            set |= ZC_TLSv1;
-        else
-            return zc_invalid(ld, d, p);
+        size_t j = 0;
+        while (j < sizeof(protos) / sizeof(protos[0]) && strcmp(d->args[i], protos[j].name) != 0)
+            j++;
+        if (j == sizeof(protos) / sizeof(protos[0])) return zc_invalid(ld, d, d->args[i]);
+        /* nginx warns about a value given twice */
+        if ((seen & (1u << j)) &&
+            zc_note(ld, d, "warn", "duplicate value \"%s\" in \"ssl_protocols\"", d->args[i]) < 0)
+            return -1;
+        seen |= 1u << j;
+        set |= protos[j].bit;
     }
     /* the others are warned about by server/ when it builds TLS (zokiod speaks TLS 1.2 only) */
     if (!(set & ZC_TLSv1_2))

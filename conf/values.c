@@ -11,8 +11,10 @@ int zc_errf(char *err, size_t errlen, const char *file, int line, const char *fm
     int n;
 
     if (err == NULL || errlen == 0) return -1;
-    if (file != NULL)
+    if (file != NULL && line > 0)
         n = snprintf(err, errlen, "zokiod: %s:%d: ", file, line);
+    else if (file != NULL) /* "command line" (-g) */
+        n = snprintf(err, errlen, "zokiod: %s: ", file);
     else
         n = snprintf(err, errlen, "zokiod: ");
     if (n < 0 || (size_t)n >= errlen) return -1;

@@ -8,7 +8,8 @@
 
 #include "conf/arena.h"
 
-/* Writes "zokiod: FILE:LINE: message" (or "zokiod: message" when `file` is NULL) into
+/* Writes "zokiod: FILE:LINE: message" ("zokiod: FILE: message" when `line` is 0: the -g text;
+ * "zokiod: message" when `file` is NULL) into
  * `err[0, errlen)`, truncated and NUL-terminated; does nothing when `err` is NULL or `errlen`
  * is 0. Always returns -1, so callers can `return zc_errf(...)`. */
 int zc_errf(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)

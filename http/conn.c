@@ -102,6 +102,13 @@ static void log_access(zh_conn_t *c)
     s->hooks.access_log(c->vhost->access_log, &rec);
 }
 
+static void set_nodelay(zh_conn_t *c, int on)
+{
+    int v = on;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+    c->nodelay = (uint8_t)on;
+}
+
 /* answers the request llhttp just completed */
 static int answer(zh_conn_t *c)
 {
@@ -111,6 +118,8 @@ static int answer(zh_conn_t *c)
         s->stopping || c->upgraded)
         c->close_after = 1;
     int rc = zh_static_handle(c, &c->w->req, c->parser.method);
+    /* tcp_nodelay of the location answering, before its response is written */
+    if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
     if (rc >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
     c->w->req.started = 0;
     c->w->req.expect_continue = 0;
@@ -253,7 +262,11 @@ static int step_write(zh_conn_t *c, zk_task_t *t)
         set_deadline(c, c->srv->lim.send_timeout);
         return 1;
     }
-    if (c->close_after) {
+    if (c->corked) zh_out_cork(c, 0); /* everything is out: push the last partial frame */
+    if (c->close_after && c->reset) { /* `return 444` with reset_timedout_connection: a RST */
+        release_input(c);
+        c->st = ST_CLOSE;
+    } else if (c->close_after) {
         shutdown(c->fd, SHUT_WR);
         set_deadline(c, c->srv->lim.linger_timeout);
         release_input(c);
@@ -276,11 +289,25 @@ static int step_linger(zh_conn_t *c, zk_task_t *t)
     return 1;
 }
 
+/* reset_timedout_connection, as nginx applies it: to a request timed out while its head or body
+ * was read (the default server's setting: its location is not known yet) or while its response
+ * was written (its location's); an idle keep-alive or lingering connection just closes */
+static int reset_on_timeout(const zh_conn_t *c)
+{
+    const zh_location_t *dflt = c->lst->dflt ? &c->lst->dflt->base : NULL;
+    const zh_location_t *l = c->st == ST_WRITE && c->loc ? c->loc : dflt;
+    if (c->st == ST_READ && !req_started(c)) return 0;
+    return (c->st == ST_READ || c->st == ST_WRITE) && l && l->reset_timedout;
+}
+
 static zk_poll_t conn_run(zk_task_t *t)
 {
     zh_conn_t *c = t->data;
     for (;;) {
-        if (c->timed_out && c->st != ST_CLOSE) c->st = ST_CLOSE;
+        if (c->timed_out && c->st != ST_CLOSE) {
+            c->reset = (uint8_t)reset_on_timeout(c);
+            c->st = ST_CLOSE;
+        }
         int go;
         switch (c->st) {
         case ST_READ: go = step_read(c, t); break;
@@ -294,6 +321,10 @@ static zk_poll_t conn_run(zk_task_t *t)
             if (zk_recv_stream_busy(&c->rs)) return ZK_PENDING;
             zk_timer_stop(c->srv->loop, &c->timer);
             zh_out_release(c);
+            if (c->reset) { /* the close sends a RST and drops what is unsent */
+                struct linger lg = {1, 0};
+                setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            }
             zk_close(c->srv->loop, c->fd);
             return ZK_READY;
         }
@@ -319,14 +350,14 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     zh_server_t *s = l->srv;
     zh_conn_t *c = zk_pool_get(&s->conn_pool);
     if (!c) return NULL;
-    /* like nginx's tcp_nodelay on: the short last segment of a response must not wait for the
-     * client's ACK of the ones before it */
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     memset(c, 0, sizeof *c);
     c->srv = s;
     c->lst = l;
     c->fd = fd;
+    /* tcp_nodelay (on by default, as nginx): the short last segment of a response must not wait
+     * for the client's ACK of the ones before it. The default server's setting until a request
+     * is answered by a location that says otherwise (answer()) */
+    if (!l->dflt || l->dflt->base.tcp_nodelay) set_nodelay(c, 1);
     c->tr = &zh_transport_plain;
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
     c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */

@@ -47,6 +47,9 @@ typedef struct zh_conn {
     uint8_t sent_continue;
     uint8_t upgraded; /* llhttp stopped at an Upgrade: answer, then close */
     uint8_t write_kind;
+    uint8_t nodelay; /* TCP_NODELAY is set on fd */
+    uint8_t corked;  /* TCP_CORK is set on fd (tcp_nopush) until the output queue is empty */
+    uint8_t reset;   /* close with a RST (reset_timedout_connection) */
 } zh_conn_t;
 
 zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);

@@ -71,6 +71,13 @@ typedef struct zh_location {
     const zh_tpl_t *index_tpl; /* per site.index name, its variables (no parts: the name as it
                                 * is); NULL when no name has any */
     uint8_t internal;          /* `internal`: a direct request gets 404 */
+    /* how responses of this location are written (nginx's directives of the same names) */
+    uint8_t sendfile;       /* file bodies with sendfile; 0: read into a buffer, then written */
+    uint8_t tcp_nopush;     /* TCP_CORK while a response with a sendfile body is being sent */
+    uint8_t tcp_nodelay;    /* TCP_NODELAY while the connection answers requests of this location */
+    uint8_t reset_timedout; /* a request here that times out (or `return 444`) ends with a
+                             * RST instead of a FIN (reset_timedout_connection) */
+    uint64_t sendfile_max_chunk; /* most bytes one sendfile op moves; 0: no limit of its own */
 } zh_location_t;
 
 /* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);

@@ -299,6 +299,9 @@ static int do_return(zh_conn_t *c, const zh_req_t *r, int code, const char *text
 {
     if (code == 444) { /* nginx's "close the connection without a response" */
         c->close_after = 1;
+        /* nginx counts it as timed out: a RST with reset_timedout_connection on (where the
+         * return runs: the server's settings in its rewrite phase, else the location's) */
+        c->reset = c->loc && c->loc->reset_timedout;
         c->resp_status = 444;
         c->resp_bytes = 0;
         return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: the plain transport: input from the recv stream's buffers as they are, output
- * through writev (memory segments) and sendfile (file ranges) (http/out.c). */
+ * through writev (memory segments) and sendfile (file ranges; with sendfile off, read and
+ * written with writev) (http/out.c). */
 #include "http/transport.h"
 #include "http/out.h"
 
@@ -35,7 +36,9 @@ static int plain_write(zh_conn_t *c, zk_task_t *t)
         int r = zh_out_done(c, c->w->wf.base.result);
         if (r < 0) return r;
     }
-    return zh_out_start(c) == 0 ? ZH_W_STARTED : ZH_W_DONE;
+    int r = zh_out_start(c); /* < 0: a file range without sendfile could not be read */
+    if (r < 0) return r;
+    return r == 0 ? ZH_W_STARTED : ZH_W_DONE;
 }
 
 static zk_poll_t plain_close(zh_conn_t *c, zk_task_t *t)

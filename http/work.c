@@ -6,6 +6,7 @@
  * second, so a burst of slow clients costs memory only while it lasts. The same tick trims the
  * connection pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()). */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "http/srv.h"
@@ -42,6 +43,7 @@ static void work_trim_to(zh_server_t *s, unsigned keep)
         zh_work_t *w = s->work_free;
         s->work_free = w->next;
         s->work_nfree--;
+        free(w->rbuf);
         munmap(w, block_size());
     }
 }

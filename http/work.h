@@ -19,11 +19,15 @@
 #define ZH_URI_CAP    4096 /* the normalized path, NUL included (longer: 414) */
 #define ZH_HOST_CAP   8192 /* the normalized Host (the header limits keep it shorter) */
 
+#define ZH_RBUF_SIZE 32768 /* a file range without sendfile is read this much at a time */
+
 /* One piece of output: bytes in memory (the out buffer or a cached file) or a file range. */
 typedef struct zh_seg {
     const char *mem; /* NULL: send len bytes of file->fd from off */
     uint64_t off, len;
     zh_file_t *file; /* reference held until the bytes have left, or NULL */
+    uint32_t chunk;  /* file range: most bytes one sendfile op moves */
+    uint8_t read;    /* file range: read into the work block's rbuf and written (sendfile off) */
 } zh_seg_t;
 
 /* What a busy connection needs (the request, its arena, the output queue and the write future),
@@ -43,6 +47,9 @@ typedef struct zh_work {
     uint32_t nseg, seg_head;
     zh_seg_t segs[ZH_MAX_SEGS];
     struct iovec iov[ZH_MAX_SEGS];
+    char *rbuf;    /* ZH_RBUF_SIZE bytes, malloc'd the first time this block sends a file range
+                    * without sendfile, kept with the block (freed when the pool lets it go) */
+    uint32_t rlen; /* bytes of rbuf in the writev in flight */
 } zh_work_t;
 
 /* NULL when out of memory */

@@ -124,17 +124,22 @@ static int start_writer(zs_access_log_t *l)
 
 zs_access_log_t *zs_access_log_open(const char *path, int *err)
 {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        if (err) *err = -errno;
+        return NULL;
+    }
+    return zs_access_log_adopt(path, fd, err);
+}
+
+zs_access_log_t *zs_access_log_adopt(const char *path, int fd, int *err)
+{
     int r = -ENOMEM;
     zs_access_log_t *l = calloc(1, sizeof *l);
     if (!l) goto fail;
-    l->fd = -1;
+    l->fd = fd;
     l->path = strdup(path);
     if (!l->path) goto fail;
-    l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (l->fd < 0) {
-        r = -errno;
-        goto fail;
-    }
     l->cur = l->bufs[0];
     l->spare = l->bufs[1];
     pthread_mutex_init(&l->mu, NULL);
@@ -149,8 +154,8 @@ zs_access_log_t *zs_access_log_open(const char *path, int *err)
     }
     return l;
 fail:
+    close(fd);
     if (l) {
-        if (l->fd >= 0) close(l->fd);
         free(l->path);
         free(l);
     }

@@ -28,6 +28,11 @@ typedef struct zs_access_log zs_access_log_t;
  *  NULL and sets *err (if err is not NULL) to -errno. */
 zs_access_log_t *zs_access_log_open(const char *path, int *err);
 
+/** Like zs_access_log_open() with `fd` already open on `path` (O_APPEND; the master opens the
+ *  logs before the workers give up root): the log owns fd from now on, even on failure. A
+ *  reopen (zs_access_log_reopen()) opens `path` again. */
+zs_access_log_t *zs_access_log_adopt(const char *path, int fd, int *err);
+
 /** Appends one combined line: remote_addr (NULL or "" prints "-"), t formatted as nginx's
  *  $time_local in the local time zone ("01/Dec/2026:06:00:00 +0000"), the request line (empty
  *  prints ""), status, body bytes, referer and user agent (empty prints "-"). Bytes below 0x20,

@@ -2,6 +2,7 @@
 /* zokiod: a configuration generation (see gen.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,15 @@ static int build_try(zs_gen_t *g, zh_location_t *l, const zc_try_t *t)
     return 0;
 }
 
+static void fill_io(zh_location_t *l, const zc_io_t *io)
+{
+    l->sendfile = (uint8_t)io->sendfile;
+    l->tcp_nopush = (uint8_t)io->tcp_nopush;
+    l->tcp_nodelay = (uint8_t)io->tcp_nodelay;
+    l->reset_timedout = (uint8_t)io->reset_timedout;
+    l->sendfile_max_chunk = io->sendfile_max_chunk;
+}
+
 /* The directory a root or alias with captures names before its first capture: its text (absolute)
  * up to the last '/' ("/srv" of "/srv/$sub/www"); "/" when that is the first byte. */
 static size_t fixed_dir_len(const char *text, size_t len)
@@ -271,6 +281,7 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
                           c->headers, c->nheaders, &c->ret, c->rw, c->try_files, c->index_tpl);
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
+        fill_io(l, &c->io);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
@@ -296,6 +307,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     if (r < 0) return r;
     r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;
+    fill_io(&v->base, &s->io);
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
@@ -316,6 +328,68 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     v->nerror_pages = (uint32_t)neps;
     x->access_log_path = s->access_log;
     return 0;
+}
+
+static int open_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(errno));
+    return fd;
+}
+
+/* one fd per distinct access log path; a vhost's extra.log points at its entry */
+static int build_logs(zs_gen_t *g)
+{
+    g->logs = calloc(g->nvhosts ? g->nvhosts : 1, sizeof *g->logs);
+    if (!g->logs) return -ENOMEM;
+    for (size_t i = 0; i < g->nvhosts; i++) {
+        const char *path = g->extra[i].access_log_path;
+        size_t j = 0;
+        g->extra[i].log = -1;
+        if (!path) continue;
+        while (j < g->nlogs && strcmp(g->logs[j].path, path))
+            j++;
+        if (j == g->nlogs) g->logs[g->nlogs++] = (zs_gen_log_t){path, open_log(path)};
+        g->extra[i].log = (int)j;
+    }
+    return 0;
+}
+
+/* the supplementary groups of the workers' user (initgroups() would read them after fork) */
+static int build_groups(zs_gen_t *g)
+{
+    const zc_config_t *c = &g->conf;
+    int n = 16;
+    if (!c->has_user) return 0;
+    for (;;) {
+        gid_t *gs = realloc(g->groups, (size_t)n * sizeof *gs);
+        if (!gs) return -ENOMEM;
+        g->groups = gs;
+        int got = n;
+        if (getgrouplist(c->user, c->gid, gs, &got) >= 0) {
+            g->ngroups = (size_t)got;
+            return 0;
+        }
+        if (got <= n)
+            n *= 2; /* glibc says how many it needs; others may not */
+        else
+            n = got;
+        if (n > 65536) return -E2BIG;
+    }
+}
+
+void zs_gen_reopen_logs(zs_gen_t *g)
+{
+    for (size_t i = 0; i < g->nlogs; i++) {
+        zs_gen_log_t *l = &g->logs[i];
+        int fd = open_log(l->path);
+        if (fd < 0) continue;
+        if (g->conf.has_user && fchown(fd, g->conf.uid, (gid_t)-1) < 0)
+            zs_log(ZS_LOG_ALERT, "chown(\"%s\", %d) failed (%s)", l->path, (int)g->conf.uid,
+                   strerror(errno));
+        if (l->fd >= 0) close(l->fd);
+        l->fd = fd;
+    }
 }
 
 static zs_listen_t *find_listen(zs_listen_t *ls, size_t n, const char *text)
@@ -392,11 +466,6 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     const zc_http_t *h = &g->conf.http;
     if (build_mime(g, err, errlen) < 0) return -1;
     build_limits(g);
-    if (!h->sendfile)
-        zs_log(ZS_LOG_NOTICE,
-               "sendfile off: zokiod still sends files over %u bytes with "
-               "zero-copy sendfile (smaller ones from memory)",
-               (unsigned)g->lim.cache_max_file);
     g->nvhosts = h->nservers;
     g->vhosts = calloc(h->nservers ? h->nservers : 1, sizeof *g->vhosts);
     g->extra = calloc(h->nservers ? h->nservers : 1, sizeof *g->extra);
@@ -404,6 +473,11 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     for (size_t i = 0; i < h->nservers; i++)
         if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
             return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    if (build_logs(g) < 0) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    int r = build_groups(g);
+    if (r < 0)
+        return fail(err, errlen, "zokiod: getgrouplist(\"%s\") failed (%s)", g->conf.user,
+                    strerror(-r));
     if (build_listens(g, err, errlen) < 0) return -1;
     return zs_tls_build(g, err, errlen);
 }
@@ -421,6 +495,17 @@ static int warn_root(const char *path)
             "fail\n",
             path, strerror(errno));
     return 1;
+}
+
+void zs_gen_log_notes(const zc_config_t *conf, int echo)
+{
+    for (size_t i = 0; i < conf->nnotes; i++) {
+        int level = zs_level_parse(conf->notes[i].level);
+        if (level < 0) level = ZS_LOG_NOTICE;
+        zs_log(level, "%s", conf->notes[i].text);
+        if (echo && level <= ZS_LOG_WARN)
+            fprintf(stderr, "zokiod: [%s] %s\n", zs_level_name(level), conf->notes[i].text);
+    }
 }
 
 /* a root or alias as -t checks it: with captures, the directory before the first one */
@@ -465,6 +550,10 @@ void zs_gen_free(zs_gen_t *g)
         zs_sock_put(g->listens[i].sock);
     for (size_t i = 0; i < g->nfds; i++)
         close(g->fds[i]);
+    for (size_t i = 0; i < g->nlogs; i++)
+        if (g->logs[i].fd >= 0) close(g->logs[i].fd);
+    free(g->logs);
+    free(g->groups);
     for (size_t i = 0; i < g->nstrs; i++)
         free(g->strs[i]);
     free(g->strs);

@@ -25,7 +25,15 @@ typedef struct zs_listen {
 
 typedef struct zs_vhost_extra {
     const char *access_log_path; /* NULL = off */
+    int log;                     /* its index in zs_gen_t.logs, -1 = off */
 } zs_vhost_extra_t;
+
+/* One access log file of a generation, opened by the master (as root, before the workers give
+ * it up, as nginx does) and inherited by the workers, which write through it. */
+typedef struct zs_gen_log {
+    const char *path;
+    int fd; /* -1: the open failed (logged); the workers try the path themselves */
+} zs_gen_log_t;
 
 typedef struct zs_gen {
     zc_config_t conf;
@@ -38,6 +46,10 @@ typedef struct zs_gen {
     size_t nlistens;
     int *fds; /* document-root / alias directory fds this generation opened */
     size_t nfds;
+    zs_gen_log_t *logs; /* one per distinct access_log path */
+    size_t nlogs;
+    gid_t *groups; /* conf.user's supplementary groups (with conf.has_user), for setgroups() */
+    size_t ngroups;
     char **strs; /* NULL-terminated index lists and other allocations to free */
     size_t nstrs, capstrs;
     unsigned workers;      /* live workers of this generation (master bookkeeping) */
@@ -63,8 +75,19 @@ void zs_gen_loop_backend(const zs_gen_t *g, zk_loop_opts_t *o);
  * io_uring, epoll or auto. */
 int zs_backend_env_check(char *err, size_t errlen);
 
+/* USR1 in the master, before the workers reopen their logs: opens each access log path again
+ * (a new file after logrotate renamed the old one) in place of the old fd, and hands it to
+ * conf.user (with conf.has_user) so that a worker can open it again too. Failures are logged;
+ * the old file then stays in use. */
+void zs_gen_reopen_logs(zs_gen_t *g);
+
 /* Frees g and lets go of its listening sockets (closed when no other generation uses them). */
 void zs_gen_free(zs_gen_t *g);
+/* Logs the config's notes (zc_note_t: directives accepted without effect...) at their levels
+ * through zs_log(): to standard error or the -e file before the error log is open (start, -t),
+ * to the error log on a reload. With `echo` (the -e file is not standard error), warnings are
+ * also printed on standard error as "zokiod: [warn] ...", as nginx does at start. */
+void zs_gen_log_notes(const zc_config_t *conf, int echo);
 /* `zokiod -t`: warns on stderr about every document root this process cannot read (its
  * requests would answer 403 or 404). Returns the number of warnings. */
 int zs_gen_warn_roots(const zc_config_t *conf);

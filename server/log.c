@@ -84,6 +84,14 @@ int zs_log_reopen(void)
     return fd < 0 ? fd : install_fd(fd);
 }
 
+void zs_log_chown(uid_t uid)
+{
+    int fd = atomic_load(&log_fd);
+    if (fd < 0 || log_path[0] == 0 || strcmp(log_path, "stderr") == 0) return;
+    if (fchown(fd, uid, (gid_t)-1) < 0)
+        zs_log(ZS_LOG_ALERT, "chown(\"%s\", %d) failed (%s)", log_path, (int)uid, strerror(errno));
+}
+
 int zs_log_fd(void)
 {
     int fd = atomic_load(&log_fd);

@@ -2,6 +2,8 @@
 #ifndef ZS_LOG_H
 #define ZS_LOG_H
 
+#include <sys/types.h>
+
 /*
  * The error log: one per process, nginx's line format
  *   2026/12/01 06:00:00 [error] 1234#0: message
@@ -46,6 +48,10 @@ void zs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  *  at that path. A no-op returning 0 for "stderr" or when no file is open. Returns 0 or -errno
  *  (then the old file stays in use). */
 int zs_log_reopen(void);
+
+/** Makes `uid` the owner of the log file (not of standard error): after a reopen by the root
+ *  master, so that workers running as `uid` can reopen it too. Failures are logged. */
+void zs_log_chown(uid_t uid);
 
 /** Returns the descriptor lines are written to (standard error before zs_log_open()), e.g. for
  *  dup2() onto fd 2 when daemonizing. Owned by the log. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod: the command line, as nginx users know it.
- *   zokiod [-c FILE] [-p PREFIX] [-t] [-q] [-s reload|stop|quit|reopen] [-v] [-V] [-h]
+ *   zokiod [-c FILE] [-p PREFIX] [-e FILE] [-g DIRECTIVES] [-t] [-T] [-q]
+ *          [-s reload|stop|quit|reopen] [-v] [-V] [-h]
  * Without -c: PREFIX/etc/zokiod/zokiod.conf (/etc/zokiod/zokiod.conf for the /usr prefix), else
  * conf/zokiod.conf under the current directory (a source checkout). */
 #include <errno.h>
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <llhttp.h>
+#include <mbedtls/version.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -25,30 +28,23 @@
 
 #define ZOKIOD_VERSION "0.1.0"
 
-/* -V: the libraries that matter to behaviour (PCRE2's version, and whether it can JIT) */
-static void built_with(void)
-{
-    char ver[64] = "?";
-    uint32_t jit = 0;
-    pcre2_config(PCRE2_CONFIG_VERSION, ver);
-    pcre2_config(PCRE2_CONFIG_JIT, &jit);
-    fprintf(stderr, "built with liburing, PCRE2 %s%s; prefix " ZOKIOD_PREFIX "\n", ver,
-            jit ? " (JIT)" : "");
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: zokiod [-?hvVtq] [-s signal] [-p prefix] [-c filename]\n\n"
+            "Usage: zokiod [-?hvVtTq] [-s signal] [-p prefix]\n"
+            "              [-e filename] [-c filename] [-g directives]\n\n"
             "Options:\n"
             "  -?,-h         : this help\n"
             "  -v            : show version and exit\n"
             "  -V            : show version and configure options then exit\n"
             "  -t            : test configuration and exit\n"
+            "  -T            : test configuration, dump it and exit\n"
             "  -q            : suppress non-error messages during configuration testing\n"
             "  -s signal     : send signal to a master process: stop, quit, reopen, reload\n"
             "  -p prefix     : set prefix path (default: the directory above the config's conf/)\n"
-            "  -c filename   : set configuration file\n"
+            "  -e filename   : set error log file (default: stderr)\n"
+            "  -c filename   : set configuration file (relative: to the prefix given with -p)\n"
+            "  -g directives : set global directives out of configuration file\n"
             "  -r dir        : serve dir without a config file (with -l addr:port, default\n"
             "                  127.0.0.1:8080, and -m mime.types, default conf/mime.types)\n"
             "Environment: ZOKIOD_BACKEND=io_uring|epoll|auto overrides the `backend` directive.\n");
@@ -132,6 +128,7 @@ static int quick_config(char *path, size_t cap, const char *root, const char *li
     }
     fprintf(f,
             "  default_type application/octet-stream;\n  access_log off;\n  server_tokens off;\n"
+            "  sendfile on;\n"
             "  server {\n    listen %s default_server;\n    root ",
             listen_on);
     put_quoted(f, abs_root);
@@ -188,26 +185,78 @@ static void raise_nofile(void)
     }
 }
 
-int main(int argc, char **argv)
+/* -v and -V, in nginx's shape; -V also names the libraries that matter to behaviour (PCRE2's
+ * version and whether it can JIT, mbedtls's) and the prefix and config path compiled in */
+static void show_version(int full)
 {
-    const char *conf_file = NULL, *prefix = NULL, *sig = NULL;
-    const char *root = NULL, *listen_on = "127.0.0.1:8080", *mime = "conf/mime.types";
-    int test = 0, quiet = 0, opt;
-    while ((opt = getopt(argc, argv, "c:p:s:tqvVh?r:l:m:")) != -1) {
+    fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
+    if (!full) return;
+#if defined(__clang__)
+    fprintf(stderr, "built by clang " __clang_version__ "\n");
+#elif defined(__GNUC__)
+    fprintf(stderr, "built by gcc " __VERSION__ "\n");
+#endif
+    char pcre[64] = "?";
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    fprintf(stderr,
+            "built with liburing%s%s, llhttp %d.%d.%d, PCRE2 %s%s, mbedtls " MBEDTLS_VERSION_STRING
+            "; prefix " ZOKIOD_PREFIX ", config " ZOKIOD_CONF_PATH "\n",
+            ZOKIOD_LIBURING_VERSION[0] ? " " : "", ZOKIOD_LIBURING_VERSION, LLHTTP_VERSION_MAJOR,
+            LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, pcre, jit ? " (JIT)" : "");
+    fprintf(stderr, "configure arguments:%s%s\n", ZOKIOD_CONFIGURE_ARGS[0] ? " " : "",
+            ZOKIOD_CONFIGURE_ARGS);
+}
+
+/* `path` made absolute against `base` (the current directory when NULL), in buf; NULL when it
+ * does not fit */
+static const char *abs_path(char *buf, size_t cap, const char *base, const char *path)
+{
+    char cwd[4096];
+    if (path[0] == '/') return path;
+    if (!base) base = getcwd(cwd, sizeof cwd);
+    if (!base) return NULL;
+    int n = snprintf(buf, cap, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", path);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+/* -T: every file of the configuration, as nginx prints them */
+static void dump_config(const zc_config_t *c)
+{
+    for (size_t i = 0; i < c->nsources; i++) {
+        printf("# configuration file %s:\n", c->sources[i].path);
+        fwrite(c->sources[i].text, 1, c->sources[i].len, stdout);
+        putchar('\n');
+    }
+    fflush(stdout);
+}
+
+typedef struct cli {
+    const char *conf_file, *prefix, *sig, *elog, *params;
+    const char *root, *listen_on, *mime;
+    int test, dump, quiet;
+} cli_t;
+
+/* returns -1 to go on, else the exit status */
+static int parse_cli(cli_t *o, int argc, char **argv)
+{
+    int opt;
+    while ((opt = getopt(argc, argv, "c:p:s:e:g:tTqvVh?r:l:m:")) != -1) {
         switch (opt) {
-        case 'r': root = optarg; break;
-        case 'l': listen_on = optarg; break;
-        case 'm': mime = optarg; break;
-        case 'c': conf_file = optarg; break;
-        case 'p': prefix = optarg; break;
-        case 's': sig = optarg; break;
-        case 't': test = 1; break;
-        case 'q': quiet = 1; break;
+        case 'r': o->root = optarg; break;
+        case 'l': o->listen_on = optarg; break;
+        case 'm': o->mime = optarg; break;
+        case 'c': o->conf_file = optarg; break;
+        case 'p': o->prefix = optarg; break;
+        case 's': o->sig = optarg; break;
+        case 'e': o->elog = optarg; break;
+        case 'g': o->params = optarg; break;
+        case 'T': o->dump = o->test = 1; break; /* -t that also prints the files */
+        case 't': o->test = 1; break;
+        case 'q': o->quiet = 1; break;
         case 'v':
-        case 'V':
-            fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
-            if (opt == 'V') built_with();
-            return 0;
+        case 'V': show_version(opt == 'V'); return 0;
         case 'h':
         case '?': usage(opt == 'h' ? stdout : stderr); return opt == 'h' ? 0 : 1;
         default: usage(stderr); return 1;
@@ -217,27 +266,63 @@ int main(int argc, char **argv)
         fprintf(stderr, "zokiod: invalid option: \"%s\"\n", argv[optind]);
         return 1;
     }
-    if (sig && strcmp(sig, "stop") && strcmp(sig, "quit") && strcmp(sig, "reopen") &&
-        strcmp(sig, "reload")) {
-        fprintf(stderr, "zokiod: invalid option: \"-s %s\"\n", sig);
+    if (o->sig && strcmp(o->sig, "stop") && strcmp(o->sig, "quit") && strcmp(o->sig, "reopen") &&
+        strcmp(o->sig, "reload")) {
+        fprintf(stderr, "zokiod: invalid option: \"-s %s\"\n", o->sig);
         return 1;
     }
-    char err[1024];
+    return -1;
+}
+
+/* -e: the error log before the configuration is read (and the configuration's error log when it
+ * names none); a relative path is taken against -p, else the current directory */
+static const char *startup_log(const cli_t *o, char *buf, size_t cap, int *in_file)
+{
+    *in_file = 0;
+    if (!o->elog) return NULL;
+    if (!strcmp(o->elog, "stderr")) return "stderr";
+    const char *path = abs_path(buf, cap, o->prefix, o->elog);
+    int r = path ? zs_log_open(path, ZS_LOG_NOTICE) : -ENAMETOOLONG;
+    if (r < 0)
+        fprintf(stderr,
+                "zokiod: [alert] could not open error log file: open() \"%s\" failed (%s)\n",
+                o->elog, strerror(-r));
+    *in_file = r == 0;
+    return path ? path : o->elog;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t o = {.listen_on = "127.0.0.1:8080", .mime = "conf/mime.types"};
+    int rc = parse_cli(&o, argc, argv);
+    if (rc >= 0) return rc;
+    char err[1024], ebuf[4096], cbuf[4096];
     if (zs_backend_env_check(err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    int echo; /* the startup log is a file: warnings go there, and to stderr too */
+    const char *elog = startup_log(&o, ebuf, sizeof ebuf, &echo);
     char quick[64] = "";
-    if (root) {
-        if (quick_config(quick, sizeof quick, root, listen_on, mime) < 0) {
+    const char *conf_file = o.conf_file;
+    if (o.root) {
+        if (quick_config(quick, sizeof quick, o.root, o.listen_on, o.mime) < 0) {
             fprintf(stderr, "zokiod: cannot write a temporary config: %s\n", strerror(errno));
             return 1;
         }
         conf_file = quick;
     }
     if (!conf_file) conf_file = default_conf();
+    /* as nginx: a relative -c is taken against -p (without -p, against the current directory:
+     * zokiod's default prefix follows from where the file is) */
+    if (o.prefix && conf_file[0] != '/' &&
+        !(conf_file = abs_path(cbuf, sizeof cbuf, o.prefix, conf_file))) {
+        fprintf(stderr, "zokiod: -p and -c make too long a path\n");
+        return 1;
+    }
     zc_config_t conf;
-    int lr = zc_config_load(&conf, conf_file, prefix, err, sizeof err);
+    zc_load_opts_t lo = {o.prefix, o.params, elog};
+    int lr = zc_config_load_opts(&conf, conf_file, &lo, err, sizeof err);
     if (quick[0]) unlink(quick);
     if (lr == 0 && zs_gen_check(&conf, err, sizeof err) < 0) {
         zc_config_free(&conf);
@@ -245,22 +330,25 @@ int main(int argc, char **argv)
     }
     if (lr < 0) {
         fprintf(stderr, "%s\n", err);
-        if (test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
+        if (echo) zs_log(ZS_LOG_EMERG, "%s", strncmp(err, "zokiod: ", 8) ? err : err + 8);
+        if (o.test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
         return 1;
     }
-    if (test) {
+    if (!o.test || !o.quiet) zs_gen_log_notes(&conf, echo);
+    if (o.test) {
         zs_gen_warn_roots(&conf);
         char tlsw[512];
         if (zs_tls_warning(&conf, tlsw, sizeof tlsw)) fprintf(stderr, "zokiod: [warn] %s\n", tlsw);
-        if (!quiet) {
+        if (!o.quiet) {
             fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
             fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);
         }
+        if (o.dump) dump_config(&conf);
         zc_config_free(&conf);
         return 0;
     }
-    if (sig) {
-        int r = send_signal(&conf, sig);
+    if (o.sig) {
+        int r = send_signal(&conf, o.sig);
         zc_config_free(&conf);
         return r;
     }
@@ -286,8 +374,8 @@ int main(int argc, char **argv)
     zs_log(ZS_LOG_NOTICE, "zokiod/" ZOKIOD_VERSION " started, configuration %s",
            gen->conf.conf_file);
     zs_master_opts_t mo = {
-        .conf_file = conf_file, .prefix = prefix, .server_header = server_header};
-    int rc = zs_master_run(gen, &mo);
+        .conf_file = conf_file, .load = {o.prefix, o.params, elog}, .server_header = server_header};
+    rc = zs_master_run(gen, &mo);
     if (pid_path) unlink(pid_path);
     free(pid_path);
     return rc;

@@ -33,6 +33,7 @@ typedef struct slot {
     uint64_t started;
     uint8_t used, pausing;
     uint8_t fast_deaths; /* consecutive deaths within a second of the start */
+    unsigned nth; /* worker number in its generation (worker_cpu_affinity), kept on respawn */
 } slot_t;
 
 static struct master {
@@ -54,8 +55,8 @@ static int worker_count(const zs_gen_t *g)
     return n < 1 ? 1 : n > MAX_WORKERS / 2 ? MAX_WORKERS / 2 : n;
 }
 
-/* in the child: drop what belongs to the master and become a worker */
-static void become_worker(zs_gen_t *g)
+/* in the child: drop what belongs to the master and become worker number `nth` */
+static void become_worker(zs_gen_t *g, unsigned nth)
 {
     zk_loop_abandon(M.loop);
     close(M.sig.fd);
@@ -65,7 +66,7 @@ static void become_worker(zs_gen_t *g)
         mine[j] = g->listens[j].sock;
     zs_socks_close_others(mine, g->nlistens);
     free(mine);
-    zs_worker_main(g, M.opts->server_header);
+    zs_worker_main(g, M.opts->server_header, nth);
 }
 
 static zk_poll_t slot_run(zk_task_t *t);
@@ -77,7 +78,7 @@ static int spawn(slot_t *s, zs_gen_t *g)
         zs_log(ZS_LOG_ALERT, "fork() failed (%s)", strerror(errno));
         return -errno;
     }
-    if (pid == 0) become_worker(g);
+    if (pid == 0) become_worker(g, s->nth);
     s->pid = pid;
     s->gen = g;
     s->started = zk_loop_now(M.loop);
@@ -103,9 +104,11 @@ static slot_t *free_slot(void)
 
 static void spawn_all(zs_gen_t *g)
 {
-    for (int i = worker_count(g); i > 0; i--) {
+    for (int i = 0, n = worker_count(g); i < n; i++) {
         slot_t *s = free_slot();
-        if (!s || spawn(s, g) < 0) break;
+        if (!s) break;
+        s->nth = (unsigned)i;
+        if (spawn(s, g) < 0) break;
     }
 }
 
@@ -187,12 +190,13 @@ static void reload(void)
         zs_notify("READY=1");
         return;
     }
-    if (zc_config_load(&conf, M.opts->conf_file, M.opts->prefix, err, sizeof err) < 0) {
+    if (zc_config_load_opts(&conf, M.opts->conf_file, &M.opts->load, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration",
                strncmp(err, "zokiod: ", 8) ? err : err + 8);
         zs_notify("READY=1");
         return;
     }
+    zs_gen_log_notes(&conf, 0);
     zs_gen_t *g = calloc(1, sizeof *g);
     if (!g || zs_gen_build(g, &conf, err, sizeof err) < 0) {
         zs_log(ZS_LOG_EMERG, "%s; keeping the running configuration", g ? err : "out of memory");
@@ -241,7 +245,12 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *sg, int signo)
         if (!M.alive) zk_loop_stop(loop);
         break;
     case SIGUSR1:
+        /* as nginx: the master reopens first and hands the new files to the workers' user, so
+         * that a worker without root can reopen them too */
         zs_log_reopen();
+        if (M.gens[0]->conf.has_user) zs_log_chown(M.gens[0]->conf.uid);
+        for (unsigned i = 0; i < M.ngens; i++)
+            zs_gen_reopen_logs(M.gens[i]);
         signal_gen(NULL, SIGUSR1);
         break;
     default: break;

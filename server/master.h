@@ -7,7 +7,7 @@
 
 typedef struct zs_master_opts {
     const char *conf_file; /* re-read on SIGHUP */
-    const char *prefix;    /* -p, or NULL */
+    zc_load_opts_t load;   /* -p, -g and -e, for every reload too */
     const char *server_header;
 } zs_master_opts_t;
 

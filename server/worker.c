@@ -3,11 +3,15 @@
  *   QUIT: stop accepting, finish in-flight requests (answered with Connection: close), exit
  *   TERM / INT: exit now;  USR1: reopen the logs;  HUP: the master's business */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,8 +30,7 @@ typedef struct worker {
     zh_server_t *srv;
     zk_signals_t sig;
     zk_timer_t tick, deadline;
-    zs_access_log_t *logs[MAX_LOGS];
-    const char *log_paths[MAX_LOGS];
+    zs_access_log_t *logs[MAX_LOGS]; /* parallel to gen->logs; NULL when it could not open */
     unsigned nlogs;
     int stopping;
 } worker_t;
@@ -47,7 +50,7 @@ static void info_hook(const char *line) { zs_log(ZS_LOG_INFO, "%s", line); }
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
     for (unsigned i = 0; i < W.nlogs; i++)
-        fn(W.logs[i]);
+        if (W.logs[i]) fn(W.logs[i]);
 }
 
 static void tick_log(zs_access_log_t *l) { zs_access_log_tick(l, time(NULL)); }
@@ -94,36 +97,121 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
     }
 }
 
-/* one access log per distinct path, shared by the vhosts that name it */
-static int open_logs(void)
+/* one access log per distinct path, shared by the vhosts that name it, on the fd the master
+ * opened (a worker that gave up root may not be able to open the file itself) */
+static void open_logs(void)
 {
-    for (size_t i = 0; i < W.gen->nvhosts; i++) {
-        const char *path = W.gen->extra[i].access_log_path;
-        if (!path) continue;
-        unsigned j = 0;
-        while (j < W.nlogs && strcmp(W.log_paths[j], path))
-            j++;
-        if (j == W.nlogs) {
-            int err = 0;
-            if (W.nlogs == MAX_LOGS) return -EMFILE;
-            zs_access_log_t *l = zs_access_log_open(path, &err);
-            if (!l) {
-                zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(-err));
-                continue;
-            }
-            W.logs[W.nlogs] = l;
-            W.log_paths[W.nlogs++] = path;
-        }
-        W.gen->vhosts[i].access_log = W.logs[j];
+    zs_gen_t *g = W.gen;
+    for (size_t j = 0; j < g->nlogs && j < MAX_LOGS; j++) {
+        const zs_gen_log_t *gl = &g->logs[j];
+        int err = 0, fd = gl->fd >= 0 ? fcntl(gl->fd, F_DUPFD_CLOEXEC, 0) : -1;
+        W.logs[j] =
+            fd >= 0 ? zs_access_log_adopt(gl->path, fd, &err) : zs_access_log_open(gl->path, &err);
+        if (!W.logs[j]) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", gl->path, strerror(-err));
     }
-    return 0;
+    W.nlogs = g->nlogs < MAX_LOGS ? (unsigned)g->nlogs : MAX_LOGS;
+    for (size_t i = 0; i < g->nvhosts; i++) {
+        int j = g->extra[i].log;
+        g->vhosts[i].access_log = j >= 0 && (unsigned)j < W.nlogs ? W.logs[j] : NULL;
+    }
 }
 
-void zs_worker_main(zs_gen_t *gen, const char *server_header)
+/* worker_rlimit_nofile, soft and hard, while still root (which may raise the hard limit) */
+static void set_nofile(const zs_gen_t *g)
+{
+    unsigned n = g->conf.worker_rlimit_nofile;
+    struct rlimit rl = {n, n};
+    if (n && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        zs_log(ZS_LOG_ALERT, "setrlimit(RLIMIT_NOFILE, %u) failed (%s)", n, strerror(errno));
+}
+
+_Static_assert(ZC_CPUS <= CPU_SETSIZE, "a worker_cpu_affinity mask fits a cpu_set_t");
+
+/* CPU i is one `worker_cpu_affinity auto [MASK]` may pick: this process may use it (its cpuset),
+ * and the mask, if any, selects it */
+static int auto_cpu(const zc_config_t *c, const cpu_set_t *allowed, int i)
+{
+    return CPU_ISSET(i, allowed) &&
+           (!c->ncpu_masks || (c->cpu_masks[0].bits[i / 64] >> (i % 64) & 1));
+}
+
+/* the CPUs worker number `nth` may run on: auto, the nth CPU auto may pick (cycling); else its
+ * own mask (the last one for the workers beyond). Returns how many (0: none) */
+static int affinity_of(const zc_config_t *c, unsigned nth, cpu_set_t *out)
+{
+    CPU_ZERO(out);
+    if (c->cpu_affinity_auto) {
+        cpu_set_t allowed;
+        int count = 0;
+        if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) return 0;
+        for (int i = 0; i < ZC_CPUS; i++)
+            count += auto_cpu(c, &allowed, i);
+        for (int i = 0, k = count ? (int)(nth % (unsigned)count) : 0; count && i < ZC_CPUS; i++)
+            if (auto_cpu(c, &allowed, i) && k-- == 0) {
+                CPU_SET(i, out);
+                return 1;
+            }
+        return 0;
+    }
+    const zc_cpuset_t *m = &c->cpu_masks[nth < c->ncpu_masks ? nth : c->ncpu_masks - 1];
+    for (int i = 0; i < ZC_CPUS; i++)
+        if (m->bits[i / 64] >> (i % 64) & 1) CPU_SET(i, out);
+    return CPU_COUNT(out);
+}
+
+/* worker_cpu_affinity; a failure is logged and the worker runs wherever the kernel puts it */
+static void set_affinity(const zs_gen_t *g, unsigned nth)
+{
+    const zc_config_t *c = &g->conf;
+    cpu_set_t set;
+    if (!c->cpu_affinity_auto && !c->ncpu_masks) return;
+    if (!affinity_of(c, nth, &set)) {
+        zs_log(ZS_LOG_ALERT, "worker_cpu_affinity: no usable CPU for worker %u", nth);
+        return;
+    }
+    if (sched_setaffinity(0, sizeof set, &set) < 0) {
+        zs_log(ZS_LOG_ALERT, "sched_setaffinity() failed (%s)", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < CPU_SETSIZE; i++)
+        if (CPU_ISSET(i, &set)) zs_log(ZS_LOG_INFO, "sched_setaffinity(): using cpu #%d", i);
+}
+
+/* right after fork, as nginx does: the worker's credentials become the configured user's, for
+ * good (setgroups, setgid, setuid); it keeps only the fds the root master opened for it */
+static void switch_user(const zs_gen_t *g)
+{
+    const zc_config_t *c = &g->conf;
+    if (!c->has_user || geteuid() != 0) return;
+    if (setgroups(g->ngroups, g->groups) < 0) {
+        zs_log(ZS_LOG_EMERG, "setgroups(%zu) for user \"%s\" failed (%s)", g->ngroups, c->user,
+               strerror(errno));
+        _exit(2);
+    }
+    if (setgid(c->gid) < 0) {
+        zs_log(ZS_LOG_EMERG, "setgid(%d) failed (%s)", (int)c->gid, strerror(errno));
+        _exit(2);
+    }
+    if (setuid(c->uid) < 0) {
+        zs_log(ZS_LOG_EMERG, "setuid(%d) failed (%s)", (int)c->uid, strerror(errno));
+        _exit(2);
+    }
+    if (c->uid != 0 && setuid(0) == 0) { /* the switch did not stick: never serve as root */
+        zs_log(ZS_LOG_EMERG, "setuid(%d) did not drop root", (int)c->uid);
+        _exit(2);
+    }
+}
+
+void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
 {
     int r;
     memset(&W, 0, sizeof W);
     W.gen = gen;
+    /* nginx's order: limits while root, then the user (first of all the rest: a change of
+     * credentials clears the parent-death signal), then the CPUs */
+    set_nofile(gen);
+    switch_user(gen);
+    set_affinity(gen, nth);
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* an orphaned worker must not serve on */
     prctl(PR_SET_NAME, "zokiod: worker");
     /* 512 receive buffers of 4 KiB: a request head rarely needs more; only the ones in use stay

@@ -517,7 +517,8 @@ def t_check_ok():
 
 @test(zokiod_only=True)
 def t_check_relative_c():
-    # -c with a relative path: taken against the current directory
+    # -c with a relative path and no -p: taken against the current directory (zokiod's default
+    # prefix follows from the file; with -p it is taken against the prefix: t_cli_c_under_prefix)
     inst = Inst("t")
     inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
     rc, out = inst.cli(["-t", "-c", "conf/zokiod.conf"], cwd=inst.prefix)
@@ -703,8 +704,8 @@ def t_check_unsupported_nginx_directive():
 @test(zokiod_only=True)
 def t_check_unsupported_nginx_directive_other():
     for text, line, name in [
-        ("user nobody;\n", 1, "user"),
-        ("http {\n    gzip on;\n}\n", 2, "gzip"),
+        ("worker_priority 5;\n", 1, "worker_priority"),
+        ("http {\n    gzip_static on;\n}\n", 2, "gzip_static"),
         ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
          "        }\n    }\n}\n", 4, "fastcgi_pass"),
     ]:
@@ -820,10 +821,16 @@ def t_version_v():
 
 @test(zokiod_only=True)
 def t_version_V():
+    # nginx's shape: the version line, what built it, "configure arguments: ..."
     rc, out = Inst("t").cli(["-V"])
     eq(rc, 0, "exit status of -V (output %s)" % short(out))
-    first = out.strip().splitlines()[0] if out.strip() else ""
-    expect(re.search(r"zokiod.*\d+\.\d+", first), "-V: no version line, got %s" % short(out))
+    lines = out.strip().splitlines()
+    expect(lines and re.match(r"^zokiod version: zokiod/\d+\.\d+", lines[0]),
+           "-V: first line not `zokiod version: zokiod/X.Y`: %s" % short(out))
+    expect(any(re.match(r"^built with liburing.*llhttp \d", l) for l in lines),
+           "-V: no `built with liburing ..., llhttp ...` line: %s" % short(out, 300))
+    expect(re.match(r"^configure arguments:", lines[-1]),
+           "-V: last line not `configure arguments: ...`: %s" % short(out, 300))
 
 
 @test(zokiod_only=True)
@@ -3569,6 +3576,643 @@ def t_reload_under_wrk_reuseport():
     inst.start()
     inst.wait_workers(2)
     wrk_reloads(inst, wrk, 3, 4)
+
+
+# --- processes and tuning (issue 9) -----------------------------------------------------------------
+
+ACCEPTED = """\
+pcre_jit on;
+load_module modules/ngx_http_echo_module.so;
+events { }
+http {
+    types_hash_max_size 2048;
+    server_names_hash_bucket_size 64;
+    variables_hash_max_size 1024;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
+    client_body_temp_path tmp/body 1 2;
+    proxy_temp_path tmp/proxy;
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_comp_level 6;
+    gzip_buffers 16 8k;
+    gzip_http_version 1.1;
+    gzip_types text/plain text/css application/json application/javascript text/xml;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        location / {
+            gzip on;
+            gzip_min_length 1k;
+            gzip_disable msie6;
+        }
+    }
+}
+"""
+
+
+def warn_lines(text, what):
+    return [l for l in text.splitlines() if "[warn]" in l and what in l]
+
+
+@test(zokiod_only=True)
+def t_check_accepted_directives_notes():
+    # accepted without effect: -t succeeds; one warning for gzip (at the first `gzip on`), one
+    # for load_module, the debug-level notes stay out of -t's output; -q silences the warnings
+    inst = Inst("accepted")
+    inst.write_conf(ACCEPTED)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out, 400))
+    gz = warn_lines(out, "gzip is not supported by zokiod yet: responses are sent uncompressed")
+    eq(len(gz), 1, "gzip warnings in the -t output (%s)" % short(out, 400))
+    expect("%s:12: " % inst.conf in gz[0], "the gzip warning names FILE:12: %r" % gz[0])
+    lm = warn_lines(out, 'load_module "modules/ngx_http_echo_module.so" ignored')
+    eq(len(lm), 1, "load_module warnings in the -t output (%s)" % short(out, 400))
+    expect("%s:2: " % inst.conf in lm[0], "the load_module warning names FILE:2: %r" % lm[0])
+    expect("has no effect" not in out, "debug notes in the -t output: %s" % short(out, 400))
+    rc, out = inst.cli(["-t", "-q", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t -q")
+    eq(warn_lines(out, "gzip"), [], "warnings with -q")
+
+
+@test(zokiod_only=True)
+def t_gzip_warning_at_start_and_reload():
+    # once at start (standard error: the error log is not open yet), once per reload (error log)
+    inst = Inst("gzipwarn")
+    conf = ("error_log logs/error.log info;\nevents { }\nhttp {\n    gzip on;\n"
+            "    server {\n        listen 127.0.0.1:%P0%;\n        root html;\n"
+            "        add_header X-Gen %GEN%;\n        gzip on;\n    }\n}\n")
+    inst.write_conf(conf.replace("%GEN%", "1"))
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    what = "gzip is not supported by zokiod yet"
+    eq(len(warn_lines(inst.stderr_text(), what)), 1, "gzip warnings on stderr at start (%s)"
+       % inst.stderr_tail())
+    r = get(inst.port, "/", headers=(("Accept-Encoding", "gzip"),))
+    body_is(r, "x\n", "GET / with Accept-Encoding: gzip")
+    eq(r.get("content-encoding"), None, "Content-Encoding")
+    eq(warn_lines(inst.read("logs/error.log") or "", what), [], "gzip warnings in error.log "
+       "before the reload")
+    inst.write_conf(conf.replace("%GEN%", "2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    got = warn_lines(inst.read("logs/error.log") or "", what)
+    eq(len(got), 1, "gzip warnings in error.log after one reload (%s)"
+       % short(inst.read("logs/error.log") or "", 400))
+    expect("zokiod.conf:4: " in got[0], "the warning names zokiod.conf:4: %r" % got[0])
+
+
+def proc_fields(pid):
+    """/proc/PID/status as {field: value text}."""
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def creds(pid):
+    """(uids, gids, supplementary groups) of a process: real, effective, saved, fs ids."""
+    st = proc_fields(pid)
+    return (tuple(int(x) for x in st["Uid"].split()), tuple(int(x) for x in st["Gid"].split()),
+            sorted(int(x) for x in st.get("Groups", "").split()))
+
+
+def nobody_ids():
+    import grp
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    try:
+        gr = grp.getgrnam("nobody")
+    except KeyError:
+        gr = grp.getgrnam("nogroup")
+    return pw.pw_uid, gr.gr_gid, gr.gr_name
+
+
+def need_root():
+    if os.geteuid() != 0:
+        raise Skip("not root: workers run as zokiod's own user, the user directive is ignored")
+
+
+def expect_workers_as(inst, n, uid, gid):
+    groups = sorted(set(os.getgrouplist("nobody", gid))) if uid == nobody_ids()[0] else None
+    for w in inst.wait_workers(n):
+        # a worker seen right after fork is still setting itself up (as root): give it a moment
+        wait_for(lambda: creds(w)[0] == (uid,) * 4, 2)
+        u, g, gs = creds(w)
+        eq(u, (uid,) * 4, "worker %d Uid (real, effective, saved, fs)" % w)
+        eq(g, (gid,) * 4, "worker %d Gid" % w)
+        if groups is not None:
+            eq(gs, groups, "worker %d supplementary groups" % w)
+    eq(creds(inst.pid)[0][1], 0, "the master's effective uid")
+
+
+USER_CONF = """\
+%USER%worker_processes 2;
+error_log logs/error.log info;
+events { }
+http {
+    access_log logs/access.log;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+    }
+}
+"""
+
+
+@test(zokiod_only=True)
+def t_user_workers_switch_and_logs_stay_writable():
+    # `user nobody GROUP;` as root: the workers are nobody (every uid and gid, the groups of
+    # nobody), the master stays root; the access and error logs the master opened are written;
+    # after USR1 the master hands the new files to nobody, and the workers write them
+    need_root()
+    uid, gid, gname = nobody_ids()
+    inst = Inst("user")
+    inst.write_conf(USER_CONF.replace("%USER%", "user nobody %s;\n" % gname))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, uid, gid)
+    reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
+    eq(os.stat(inst.path("logs/access.log")).st_uid, uid, "owner of the reopened access.log")
+    os.rename(inst.path("logs/error.log"), inst.path("logs/error.log.1"))
+    inst.signal(signal.SIGUSR1)
+    # the master creates the file, then hands it over: wait for both
+    expect(wait_for(lambda: os.path.exists(inst.path("logs/error.log")) and
+                    os.stat(inst.path("logs/error.log")).st_uid == uid, 2),
+           "no new logs/error.log owned by %d after USR1 (%s)" % (uid, os.path.exists(
+               inst.path("logs/error.log")) and os.stat(inst.path("logs/error.log")).st_uid))
+    time.sleep(0.3)
+    tok = "nothing-%x" % int(time.time() * 1e6)
+    for _ in range(4):  # both workers, whichever accepts
+        status(get(inst.port, "/" + tok), 404)
+    expect(wait_for(lambda: tok in (inst.read("logs/error.log") or ""), 2),
+           "no `%s` open() error from a worker in the new error.log: %s"
+           % (tok, short(inst.read("logs/error.log") or "(none)", 300)))
+    expect_workers_as(inst, 2, uid, gid)
+
+
+@test(zokiod_only=True)
+def t_user_default_nobody_as_root():
+    # no user directive, started as root: the workers are nobody (group nobody, or nogroup where
+    # there is none: nginx's default); requests and the access log work as before
+    need_root()
+    uid, gid, _ = nobody_ids()
+    inst = Inst("userdef")
+    inst.write_conf(USER_CONF.replace("%USER%", ""))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, uid, gid)
+    tok = "d%x" % int(time.time() * 1e6)
+    body_is(get(inst.port, "/?" + tok), "index\n", "GET /")
+    expect(log_line(inst, "logs/access.log", tok), "no access log line within %.1f s" % LOG_FLUSH)
+
+
+@test(zokiod_only=True)
+def t_user_root_keeps_root():
+    # `user root;` is what it says (nginx allows it)
+    need_root()
+    inst = Inst("userroot")
+    inst.write_conf(USER_CONF.replace("%USER%", "user root;\n"))
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    expect_workers_as(inst, 2, 0, 0)
+
+
+@test(zokiod_only=True)
+def t_user_errors():
+    need_root()
+    conf_error("events { }\nuser zokiod-no-such-user;\n", 2,
+               r'^getpwnam\("zokiod-no-such-user"\) failed$')
+    conf_error("user nobody zokiod-no-such-group;\nevents { }\n", 1,
+               r'^getgrnam\("zokiod-no-such-group"\) failed$')
+    conf_error("user root;\nuser root;\n", 2, r'^"user" directive is duplicate$')
+
+
+@test(zokiod_only=True)
+def t_user_ignored_when_not_root():
+    # nginx's warning, and -t still succeeds
+    inst = Inst("usernr")
+    inst.write_conf("user root;\nevents { }\nhttp {\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    wrap = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            raise Skip("root, and util-linux setpriv is missing to run -t as nobody")
+        uid, gid, _ = nobody_ids()
+        wrap = [setpriv, "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+    p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    eq(p.returncode, 0, "exit status of -t (output %s)" % short(out, 300))
+    want = ('%s:1: the "user" directive makes sense only if the master process runs with '
+            'super-user privileges, ignored' % inst.conf)
+    eq(len(warn_lines(out, want)), 1, "the warning in the -t output: %s" % short(out, 400))
+
+
+def nofile_of(pid):
+    """(soft, hard) "Max open files" of a process."""
+    with open("/proc/%d/limits" % pid) as f:
+        for l in f:
+            if l.startswith("Max open files"):
+                soft, hard = l.split()[3:5]
+                return int(soft), int(hard)
+    return None
+
+
+@test(zokiod_only=True)
+def t_worker_rlimit_nofile():
+    # set in each worker, soft and hard (as nginx); the master keeps its own
+    inst = Inst("nofile")
+    hard = nofile_of(os.getpid())[1]
+    n = min(hard - 7, 1234)  # below the hard limit: root without CAP_SYS_RESOURCE cannot go over
+    if n < 256:
+        raise Skip("the hard RLIMIT_NOFILE (%d) is too low" % hard)
+    inst.write_conf("worker_processes 2;\nworker_rlimit_nofile %d;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%%P0%%;\n        root html;\n    }\n}\n"
+                    % n)
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    for w in inst.wait_workers(2):
+        expect(wait_for(lambda: nofile_of(w) == (n, n), 2),
+               "worker %d open files limit %s, expected (%d, %d)" % (w, nofile_of(w), n, n))
+    expect(nofile_of(inst.pid) != (n, n), "the master's limit changed too: %s"
+           % (nofile_of(inst.pid),))
+    body_is(get(inst.port, "/"), "x\n", "GET /")
+
+
+def cpus_of(pid):
+    """The CPUs a process may run on (Cpus_allowed_list of /proc/PID/status), as a set."""
+    out = set()
+    for part in proc_fields(pid)["Cpus_allowed_list"].split(","):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+@test(zokiod_only=True)
+def t_worker_cpu_affinity():
+    # masks: worker n on mask n (the last mask for the rest); auto: one CPU each, in turn, among
+    # those zokiod may use
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise Skip("one CPU only")
+    a, b = cpus[0], cpus[1]
+    masks = "%s %s" % ("1" + "0" * a, "1" + "0" * b)
+    for line, want in (("worker_cpu_affinity %s;" % masks, [{a}, {b}, {b}]),
+                       ("worker_cpu_affinity auto;", [{c} for c in (cpus * 3)[:3]])):
+        inst = Inst("affinity")
+        inst.write_conf("worker_processes 3;\n%s\nevents { }\nhttp {\n    server {\n"
+                        "        listen 127.0.0.1:%%P0%%;\n        root html;\n    }\n}\n" % line)
+        inst.put("html/index.html", "x\n")
+        inst.start()
+        ws = inst.wait_workers(3)
+        got = []
+        for w in ws:
+            wait_for(lambda: len(cpus_of(w)) == 1, 2)
+            got.append(cpus_of(w))
+        eq(sorted(map(sorted, got)), sorted(map(sorted, want)), "%s: CPUs of the 3 workers"
+           % line)
+        body_is(get(inst.port, "/"), "x\n", "GET /")
+        inst.kill()
+
+
+# --- how responses are written: sendfile, tcp_nopush, tcp_nodelay, reset_timedout_connection --------
+
+
+def io_of(pid):
+    """/proc/PID/io of a whole process (its threads included) as a dict of counters."""
+    with open("/proc/%d/io" % pid) as f:
+        return {k: int(v) for k, v in (l.split(": ") for l in f)}
+
+
+def io_delta(pids, fn):
+    """Runs fn(); returns the sum over `pids` of how much each /proc/PID/io counter grew."""
+    before = [io_of(p) for p in pids]
+    fn()
+    after = [io_of(p) for p in pids]
+    return {k: sum(a[k] - b[k] for a, b in zip(after, before)) for k in after[0]}
+
+
+def server_end(pids, client, timeout=2.0):
+    """A duplicate of the server's socket of `client`'s connection, taken from the worker among
+    `pids` that holds it with pidfd_getfd(2) (root, or the same user); None when not found."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    lport, rport = client.getsockname()[1], client.getpeername()[1]
+
+    def find():
+        inode = None
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                fl = line.split()
+                if (int(fl[1].split(":")[1], 16) == rport
+                        and int(fl[2].split(":")[1], 16) == lport):
+                    inode = fl[9]
+        for pid in pids:
+            try:
+                fds = os.listdir("/proc/%d/fd" % pid)
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "socket:[%s]" % inode:
+                        continue
+                except OSError:
+                    continue
+                pidfd = libc.syscall(434, pid, 0)  # pidfd_open
+                if pidfd < 0:
+                    return None
+                dup = libc.syscall(438, pidfd, int(fd), 0)  # pidfd_getfd
+                os.close(pidfd)
+                return socket.socket(fileno=dup) if dup >= 0 else None
+        return None
+
+    return wait_for(find, timeout)
+
+
+def tcp_opt(sock, opt):
+    return sock.getsockopt(socket.IPPROTO_TCP, opt)
+
+
+IO_CONF = """\
+worker_processes 1;
+events { }
+http {
+    access_log off;
+    sendfile on;
+%HTTP%
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+%SERVER%
+        location /rd/ { alias html/; sendfile off; }
+        location /chunk/ { alias html/; sendfile_max_chunk 32k; }
+        location /whole/ { alias html/; sendfile_max_chunk 0; }
+        location /on/ { alias html/; tcp_nodelay on; tcp_nopush on; }
+        location /off/ { alias html/; tcp_nodelay off; tcp_nopush off; }
+        location /quiet/ { return 444; }
+    }
+    server {
+        listen 127.0.0.1:%P1%;
+        root html;
+    }
+}
+"""
+
+
+def io_inst(name, http="", server=""):
+    inst = Inst(name, 2)
+    inst.write_conf(IO_CONF.replace("%HTTP%", http).replace("%SERVER%", server))
+    data = os.urandom(8 << 20)
+    inst.put("html/big.bin", data)
+    inst.put("html/small.txt", "small\n")
+    inst.start()
+    inst.big_sha = hashlib.sha256(data).hexdigest()
+    return inst
+
+
+def fetch_big(inst, path):
+    r = get(inst.port, path)
+    status(r, 200, path)
+    eq(hashlib.sha256(r.body).hexdigest(), inst.big_sha, path + ": body")
+
+
+@test(zokiod_only=True)
+def t_sendfile_off_reads_and_writes():
+    # sendfile off: the worker reads the file (its read counters grow by the file's size, in
+    # 32 KiB reads) and writes it from memory; sendfile on: what it reads it writes through the
+    # kernel (sendfile counts both the same way; io_uring's splice counts neither)
+    inst = io_inst("sendfile")
+    ws = inst.wait_workers(1)
+    size = 8 << 20
+    d = io_delta(ws, lambda: fetch_big(inst, "/rd/big.bin"))
+    expect(d["rchar"] - d["wchar"] >= size * 9 // 10 and d["syscr"] >= size // 32768,
+           "sendfile off: the worker did not read the file itself: %s" % d)
+    d = io_delta(ws, lambda: fetch_big(inst, "/big.bin"))
+    expect(abs(d["rchar"] - d["wchar"]) < size // 4,
+           "sendfile on: the worker read the file into memory: %s" % d)
+
+
+@test(zokiod_only=True)
+def t_sendfile_max_chunk():
+    # sendfile_max_chunk 32k: no sendfile call moves more (8 MiB: at least 256 calls)
+    inst = io_inst("sfchunk")
+    ws = inst.wait_workers(1)
+    d = io_delta(ws, lambda: fetch_big(inst, "/chunk/big.bin"))
+    expect(d["syscr"] >= (8 << 20) // 32768,
+           "sendfile_max_chunk 32k: %d sendfile calls for 8 MiB (%s)" % (d["syscr"], d))
+    fetch_big(inst, "/whole/big.bin")
+
+
+@test(zokiod_only=True)
+def t_tcp_nodelay_per_location():
+    # the default server's setting from the accept on, then each location's for its responses
+    if os.geteuid() != 0:
+        raise Skip("not root: pidfd_getfd on a worker's socket may be refused")
+    inst = io_inst("nodelay", server="        tcp_nodelay off;")
+    ws = inst.wait_workers(1)
+    with Conn(inst.port) as c:
+        srv = server_end(ws, c.s)
+        expect(srv is not None, "the worker's end of the connection not found")
+        eq(tcp_opt(srv, socket.TCP_NODELAY), 0, "TCP_NODELAY at accept (server: tcp_nodelay off)")
+        for path, want in (("/on/small.txt", 1), ("/small.txt", 0), ("/on/small.txt", 1)):
+            c.send(req(path))
+            status(c.response("GET"), 200, path)
+            eq(bool(tcp_opt(srv, socket.TCP_NODELAY)), bool(want), "TCP_NODELAY after GET " + path)
+        srv.close()
+    with Conn(inst.ports[1]) as c:  # a server with the default, on
+        srv = server_end(ws, c.s)
+        eq(bool(tcp_opt(srv, socket.TCP_NODELAY)), True, "TCP_NODELAY at accept (default)")
+        srv.close()
+
+
+def stalled_get(inst, path):
+    """A connection that asks for `path` and reads nothing: the response stops half-way."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    s.settimeout(IO_TIMEOUT)
+    s.connect(("127.0.0.1", inst.port))
+    s.sendall(req(path))
+    return s
+
+
+@test(zokiod_only=True)
+def t_tcp_nopush_corks_sendfile_responses():
+    # tcp_nopush with sendfile: the socket is corked while the response is sent, uncorked once
+    # it is all out; not without tcp_nopush, nor with sendfile off
+    if os.geteuid() != 0:
+        raise Skip("not root: pidfd_getfd on a worker's socket may be refused")
+    inst = io_inst("nopush", http="    tcp_nopush on;")
+    ws = inst.wait_workers(1)
+    for path, corked in (("/big.bin", 1), ("/on/big.bin", 1), ("/off/big.bin", 0),
+                         ("/rd/big.bin", 0)):
+        s = stalled_get(inst, path)
+        srv = server_end(ws, s)
+        expect(srv is not None, "%s: the worker's end of the connection not found" % path)
+        time.sleep(0.2)
+        eq(tcp_opt(srv, socket.TCP_CORK), corked, "TCP_CORK while %s is half sent" % path)
+        got, sha = 0, hashlib.sha256()
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(65536)
+        head, body = head.split(b"\r\n\r\n", 1)
+        got += len(body)
+        sha.update(body)
+        while got < 8 << 20:
+            d = s.recv(1 << 20)
+            expect(d, "%s: closed after %d bytes" % (path, got))
+            got += len(d)
+            sha.update(d)
+        eq(sha.hexdigest(), inst.big_sha, path + ": body")
+        expect(wait_for(lambda: tcp_opt(srv, socket.TCP_CORK) == 0, 2),
+               "TCP_CORK still set after %s was sent" % path)
+        srv.close()
+        s.close()
+
+
+@test(zokiod_only=True)
+def t_reset_timedout_connection():
+    # on: a request timed out while its head was read ends with a RST, as does `return 444`;
+    # an idle keep-alive connection still ends with a FIN; off (the other server): a FIN
+    inst = io_inst("reset", http="    client_header_timeout 1s;\n    keepalive_timeout 1s;",
+                   server="        reset_timedout_connection on;")
+
+    def ends_with(port, data, after_request=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+        try:
+            if after_request:
+                s.sendall(req("/small.txt"))
+                r = s.recv(65536)
+                expect(r.startswith(b"HTTP/1.1 200"), "GET /small.txt: %s" % short(r))
+            s.sendall(data)
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        return "FIN"
+            except ConnectionResetError:
+                return "RST"
+        finally:
+            s.close()
+
+    eq(ends_with(inst.port, b"GET / HTTP/1.1\r\nHost: x\r\n"), "RST",
+       "head timed out (reset_timedout_connection on)")
+    eq(ends_with(inst.port, req("/quiet/")), "RST", "return 444 (reset_timedout_connection on)")
+    eq(ends_with(inst.port, b"", after_request=True), "FIN", "idle keep-alive timed out")
+    eq(ends_with(inst.ports[1], b"GET / HTTP/1.1\r\nHost: x\r\n"), "FIN",
+       "head timed out (reset_timedout_connection off)")
+
+
+# --- the command line: -T, -g, -e, -c under -p (issue 9) ---------------------------------------------
+
+
+def cli_at(inst, args, cwd):
+    p = subprocess.run([ZOKIOD] + args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=CLI_TIMEOUT, env=server_env())
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+@test(zokiod_only=True)
+def t_cli_T_dumps_every_file_once():
+    # nginx's -T: the test, then each file read (main first, then includes in reading order,
+    # each once) on stdout after "# configuration file PATH:", as read, and a line feed
+    inst = Inst("dump")
+    main = ("events { }\nhttp {\n    include mime.types;\n    include sites/*.conf;\n"
+            "    include mime.types;\n}")  # no final line feed: printed as is
+    inst.mime_types()
+    a = inst.write_conf("server {\n    listen 127.0.0.1:%P0%;  # a\n}\n", "conf/sites/a.conf")
+    b = inst.write_conf("# b: nothing but a comment\n", "conf/sites/b.conf")
+    inst.write_conf(main)
+    with open(inst.path("conf/mime.types")) as f:
+        mime = f.read()
+    want = "".join("# configuration file %s:\n%s\n" % (p, t) for p, t in (
+        (inst.conf, inst.last_conf_text), (inst.path("conf/mime.types"), mime),
+        (a, inst.read(a)), (b, inst.read(b))))
+    rc, out, err = cli_at(inst, ["-T", "-c", inst.conf], inst.prefix)
+    eq(rc, 0, "exit status of -T (stderr %s)" % short(err))
+    eq(out, want, "-T output")
+    expect("test is successful" in err, "-T: no `test is successful` on stderr: %s" % short(err))
+    rc, out, err = cli_at(inst, ["-T", "-q", "-c", inst.conf], inst.prefix)
+    eq((rc, out, err), (0, want, ""), "-T -q: the dump alone")
+    inst.write_conf(main.replace("events { }", "events { roo; }"))
+    rc, out, err = cli_at(inst, ["-T", "-c", inst.conf], inst.prefix)
+    eq((rc, out), (1, ""), "-T on a broken file: exit 1, no dump")
+    expect("test failed" in err, "-T on a broken file: %s" % short(err))
+
+
+@test(zokiod_only=True)
+def t_cli_g_global_directives():
+    # -g: main-context directives read before the file (as nginx); kept for reloads
+    inst = Inst("g")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root html;\n        add_header X-Gen 1;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start(["-c", inst.conf, "-g", "worker_processes 3; pid logs/g.pid;"])
+    inst.wait_workers(3)
+    expect(wait_for(lambda: inst.read("logs/g.pid"), 2), "no pid file logs/g.pid from -g")
+    inst.write_conf(inst.last_conf_text.replace("X-Gen 1", "X-Gen 2"))
+    inst.signal(signal.SIGHUP)
+    wait_gen(inst, "2")
+    old = set(inst.seen)
+    expect(wait_for(lambda: len(inst.workers()) == 3 and not set(inst.workers()) & old, 5),
+           "3 new workers after the reload (-g kept): %s" % inst.workers())
+
+
+@test(zokiod_only=True)
+def t_cli_g_errors():
+    inst = Inst("gerr")
+    inst.write_conf("worker_processes 2;\nevents { }\n")
+    for g, want in (
+            ("worker_processes 3;", '%s:1: "worker_processes" directive is duplicate' % inst.conf),
+            ("roo 1;", 'command line: unknown directive "roo"'),
+            ("events { }", "command line: block directives are not supported in -g option"),
+            ("daemon maybe;", 'command line: invalid value "maybe" in "daemon" directive'),
+            ("daemon off", 'command line: unexpected end of file')):
+        rc, out = inst.cli(["-t", "-c", inst.conf, "-g", g])
+        eq(rc, 1, "-t -g %r: exit status (output %s)" % (g, short(out)))
+        expect(("zokiod: " + want) in out, "-t -g %r: no `zokiod: %s` in %s" % (g, want,
+                                                                            short(out, 300)))
+
+
+@test(zokiod_only=True)
+def t_cli_e_error_log():
+    # -e FILE: the log before the configuration is read (warnings there, and echoed on stderr),
+    # and the error log when the file names none; relative to -p
+    inst = Inst("elog")
+    inst.write_conf("events { }\nhttp {\n    gzip on;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n        root html;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    rc, out, err = cli_at(inst, ["-t", "-p", inst.prefix, "-e", "logs/e.log", "-c", inst.conf], "/")
+    eq(rc, 0, "-t -e: exit status (stderr %s)" % short(err))
+    what = "gzip is not supported by zokiod yet"
+    eq(len(warn_lines(inst.read("logs/e.log") or "", what)), 1, "the warning in logs/e.log")
+    expect("zokiod: [warn] %s:3: %s" % (inst.conf, what) in err,
+           "the warning echoed on stderr: %s" % short(err, 300))
+    os.remove(inst.path("logs/e.log"))
+    inst.start(["-p", inst.prefix, "-e", "logs/e.log", "-c", inst.conf])
+    tok = "missing-%x" % int(time.time() * 1e6)
+    status(get(inst.port, "/" + tok), 404)
+    expect(wait_for(lambda: tok in (inst.read("logs/e.log") or ""), 2),
+           "no `%s` error in logs/e.log (the error log of a file without error_log): %s"
+           % (tok, short(inst.read("logs/e.log") or "(none)", 300)))
+    rc, out, err = cli_at(inst, ["-t", "-e", "stderr", "-c", inst.conf], inst.prefix)
+    eq(rc, 0, "-t -e stderr: exit status (stderr %s)" % short(err))
+    eq(len(warn_lines(err, what)), 1, "-e stderr: the warning on stderr once (%s)" % short(err))
+
+
+@test(zokiod_only=True)
+def t_cli_c_under_prefix():
+    # as nginx: with -p, a relative -c is taken against the prefix, not the current directory
+    inst = Inst("cpfx")
+    inst.write_conf("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        root html;\n    }\n}\n")
+    inst.put("html/index.html", "under -p\n")
+    rc, out, err = cli_at(inst, ["-t", "-p", inst.prefix, "-c", "conf/zokiod.conf"], "/")
+    eq(rc, 0, "-t -p PREFIX -c conf/zokiod.conf from / (stderr %s)" % short(err))
+    expect("configuration file %s test is successful" % inst.conf in err, short(err, 300))
+    inst.start(["-p", inst.prefix, "-c", "conf/zokiod.conf"], cwd="/")
+    body_is(get(inst.port, "/"), "under -p\n", "GET /")
 
 
 # --- runner -----------------------------------------------------------------------------------------

@@ -44,7 +44,6 @@ ZT_TEST(config_defaults)
     ZT_EQ_INT(c.http.large_header_buffers_num, 4);
     ZT_EQ_INT(c.http.large_header_buffers_size, 8192);
     ZT_EQ_INT(c.http.server_tokens, 1);
-    ZT_EQ_INT(c.http.sendfile, 0);
     ZT_EQ_INT(c.http.access_log_combined, 1);
     snprintf(want, sizeof(want), "%s/logs/access.log", tc_dir());
     ZT_EQ_STR(c.http.access_log, want);
@@ -111,7 +110,6 @@ ZT_TEST(config_http_directives)
     ZT_EQ_STR(c.http.types[2].ext, "png");
     ZT_EQ_STR(c.http.default_type, "application/octet-stream");
     ZT_CHECK(c.http.access_log == NULL);
-    ZT_EQ_INT(c.http.sendfile, 1);
     ZT_EQ_INT(c.http.keepalive_timeout_ms, 30000);
     ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 25000);
     ZT_EQ_INT(c.http.keepalive_requests, 50);
@@ -846,4 +844,36 @@ ZT_TEST(config_typical_nginx_site)
     ZT_EQ_STR(s[1].locations[0].prefix, "/404.html");
     ZT_EQ_STR(s[1].locations[0].root, "/var/www/example.com");
     zc_config_free(&c);
+}
+
+/* the command line's -g (read before the file) and -e (the error log when the file has none) */
+ZT_TEST(config_load_opts_params_and_error_log)
+{
+    zc_config_t c;
+    char err[512];
+    zc_load_opts_t o = {NULL, "worker_processes 3; daemon on;", "/var/log/e.log"};
+
+    ZT_EQ_INT(tc_write("main.conf", "events { }\n"), 0);
+    ZT_EQ_INT(zc_config_load_opts(&c, tc_path("main.conf"), &o, err, sizeof(err)), 0);
+    ZT_EQ_INT(c.worker_processes, 3);
+    ZT_EQ_INT(c.daemon, 1);
+    ZT_EQ_STR(c.error_log, "/var/log/e.log");
+    ZT_EQ_INT(c.nsources, 1); /* -g is no file */
+    ZT_EQ_STR(c.sources[0].path, tc_path("main.conf"));
+    zc_config_free(&c);
+    /* the file's own error_log wins over -e */
+    ZT_EQ_INT(tc_write("main.conf", "error_log stderr;\n"), 0);
+    ZT_EQ_INT(zc_config_load_opts(&c, tc_path("main.conf"), &o, err, sizeof(err)), 0);
+    ZT_EQ_STR(c.error_log, "stderr");
+    zc_config_free(&c);
+    /* a directive of -g repeated in the file: the file's is the duplicate, as in nginx */
+    ZT_EQ_INT(tc_write("main.conf", "events { }\nworker_processes 2;\n"), 0);
+    ZT_EQ_INT(zc_config_load_opts(&c, tc_path("main.conf"), &o, err, sizeof(err)), -1);
+    ZT_EQ_STR(err, tc_msg("main.conf:2: \"worker_processes\" directive is duplicate"));
+    o.params = "worker_processes x;";
+    ZT_EQ_INT(zc_config_load_opts(&c, tc_path("main.conf"), &o, err, sizeof(err)), -1);
+    ZT_EQ_STR(err, "zokiod: command line: invalid value \"x\" in \"worker_processes\" directive");
+    o.params = "http { }";
+    ZT_EQ_INT(zc_config_load_opts(&c, tc_path("main.conf"), &o, err, sizeof(err)), -1);
+    ZT_EQ_STR(err, "zokiod: command line: block directives are not supported in -g option");
 }

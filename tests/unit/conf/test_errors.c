@@ -333,9 +333,13 @@ ZT_TEST(errors_unsupported_nginx_directives)
     static const err_case_t cases[] = {
         {TC_SERVER("location / {\n  proxy_pass http://127.0.0.1:9000;\n}\n"),
          "main.conf:5: directive \"proxy_pass\" is not supported by zokiod"},
-        {"http { gzip on; }", "main.conf:1: directive \"gzip\" is not supported by zokiod"},
-        {"http { gzip_types text/css; }",
-         "main.conf:1: directive \"gzip_types\" is not supported by zokiod"},
+        {"http { gzip_static on; }",
+         "main.conf:1: directive \"gzip_static\" is not supported by zokiod"},
+        {"http { gunzip on; }", "main.conf:1: directive \"gunzip\" is not supported by zokiod"},
+        {"worker_rlimit_core 1m;\n",
+         "main.conf:1: directive \"worker_rlimit_core\" is not supported by zokiod"},
+        {"http { client_body_buffer_size 8k; }",
+         "main.conf:1: directive \"client_body_buffer_size\" is not supported by zokiod"},
         {"http { upstream b { server 1.2.3.4; } }",
          "main.conf:1: directive \"upstream\" is not supported by zokiod"},
         {"http { map $a $b { } }", "main.conf:1: directive \"map\" is not supported by zokiod"},
@@ -351,15 +355,16 @@ ZT_TEST(errors_unsupported_nginx_directives)
          "main.conf:4: directive \"limit_req\" is not supported by zokiod"},
         {TC_SERVER("fastcgi_pass unix:/run/php.sock;\n"),
          "main.conf:4: directive \"fastcgi_pass\" is not supported by zokiod"},
-        {"user www-data;", "main.conf:1: directive \"user\" is not supported by zokiod"},
+        {"worker_priority 5;",
+         "main.conf:1: directive \"worker_priority\" is not supported by zokiod"},
         {"events { use epoll; }", "main.conf:1: directive \"use\" is not supported by zokiod"},
-        {"http { tcp_nopush on; }", "main.conf:1: directive \"tcp_nopush\" is not supported by "
-                                    "zokiod"},
+        {"http { send_lowat 1; }", "main.conf:1: directive \"send_lowat\" is not supported by "
+                                   "zokiod"},
         {"http { log_format main '$remote_addr'; }",
          "main.conf:1: directive \"log_format\" is not supported by zokiod"},
         {"stream { }", "main.conf:1: directive \"stream\" is not supported by zokiod"},
-        {"http { server_names_hash_bucket_size 64; }",
-         "main.conf:1: directive \"server_names_hash_bucket_size\" is not supported by zokiod"},
+        {"http { map_hash_bucket_size 64; }",
+         "main.conf:1: directive \"map_hash_bucket_size\" is not supported by zokiod"},
         {"http { frobnicate 1; }", "main.conf:1: unknown directive \"frobnicate\""},
     };
     RUN(cases);
@@ -430,6 +435,8 @@ ZT_TEST(errors_ssl)
                     tc_path("cert.pem")));
     ZT_EQ_STR(tc_fail("http {\n server {\n  listen 443 ssl;\n  ssl_certificate cert.pem;\n }\n}\n"),
               want);
+    ZT_EQ_STR(tc_fail(TC_SERVER("ssl_protocols TLSv1.2 TLSv2;\n")),
+              tc_msg("main.conf:4: invalid value \"TLSv2\" in \"ssl_protocols\" directive"));
     ZT_EQ_STR(tc_fail(TC_SERVER("ssl_protocols TLSv1 TLSv1.1 TLSv1.3;\n")),
               tc_msg("main.conf:4: \"ssl_protocols\" without TLSv1.2: zokiod speaks TLS 1.2 only "
                      "(mbedtls 2.28 has no TLS 1.3 server; TLS 1.0 and 1.1 are unsafe)"));

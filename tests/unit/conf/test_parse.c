@@ -212,3 +212,54 @@ ZT_TEST(parse_include_errors)
     ZT_EQ_STR(err, want);
     zc_arena_free(&a);
 }
+
+/* the files read, each once, main first, with their whole text (zokiod -T) */
+ZT_TEST(parse_sources_once_in_order)
+{
+    zc_node_t root;
+    zc_arena_t a;
+    zc_sources_t srcs = {0};
+    char err[256];
+
+    ZT_EQ_INT(tc_write("src/main.conf", "include b.conf;\ninclude inc/*.conf;\ninclude b.conf;"),
+              0);
+    ZT_EQ_INT(tc_write("src/b.conf", "b 1;\n"), 0);
+    ZT_EQ_INT(tc_write("src/inc/x.conf", "include b.conf; x 1;\n"), 0);
+    zc_arena_init(&a);
+    ZT_EQ_INT(zc_parse_file_src(&root, tc_path("src/main.conf"), tc_path("src"), &a, &srcs, err,
+                                sizeof(err)),
+              0);
+    ZT_EQ_INT(root.nchildren, 4); /* b, b (from x.conf), x, b */
+    ZT_EQ_INT(srcs.n, 3);
+    ZT_EQ_STR(srcs.items[0].path, tc_path("src/main.conf"));
+    ZT_EQ_INT(srcs.items[0].len, strlen("include b.conf;\ninclude inc/*.conf;\ninclude b.conf;"));
+    ZT_CHECK(memcmp(srcs.items[0].text, "include b.conf;\n", 16) == 0);
+    ZT_EQ_STR(srcs.items[1].path, tc_path("src/b.conf"));
+    ZT_EQ_STR(srcs.items[2].path, tc_path("src/inc/x.conf"));
+    zc_arena_free(&a);
+}
+
+/* nginx's -g: main-context directives, "command line" at line 0 in messages, no blocks */
+ZT_TEST(parse_params)
+{
+    zc_node_t root;
+    zc_arena_t a;
+    char err[256];
+
+    zc_arena_init(&a);
+    ZT_EQ_INT(
+        zc_parse_params(&root, "daemon off; worker_processes 'a b';", NULL, &a, err, sizeof(err)),
+        0);
+    ZT_EQ_INT(root.nchildren, 2);
+    ZT_EQ_STR(root.children[0].name, "daemon");
+    ZT_EQ_STR(root.children[0].file, "command line");
+    ZT_EQ_INT(root.children[0].line, 0);
+    ZT_EQ_STR(root.children[1].args[0], "a b");
+    ZT_EQ_INT(zc_parse_params(&root, "events { }", NULL, &a, err, sizeof(err)), -1);
+    ZT_EQ_STR(err, "zokiod: command line: block directives are not supported in -g option");
+    ZT_EQ_INT(zc_parse_params(&root, "daemon off", NULL, &a, err, sizeof(err)), -1);
+    ZT_EQ_STR(err, "zokiod: command line: unexpected end of file, expecting \";\" or \"}\"");
+    ZT_EQ_INT(zc_parse_params(&root, "a 'b", NULL, &a, err, sizeof(err)), -1);
+    ZT_CHECK(strncmp(err, "zokiod: command line: ", 22) == 0);
+    zc_arena_free(&a);
+}

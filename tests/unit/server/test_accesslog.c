@@ -326,3 +326,34 @@ ZT_TEST(access_log_many_lines_in_order)
     ZT_EQ_INT(bad, 0);
     ZT_EQ_INT(next, N);
 }
+
+/* an fd the master opened: lines go through it even when the path can no longer be opened
+ * (a worker without root), and a reopen goes back to the path */
+ZT_TEST(access_log_adopt_fd)
+{
+    set_tz("UTC");
+    const char *dir = srv_tmpdir();
+    ZT_CHECK(dir != NULL);
+    char path[512], moved[512];
+    srv_path(path, sizeof path, dir, "access.log");
+    srv_path(moved, sizeof moved, dir, "access.log.1");
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    ZT_CHECK(fd >= 0);
+    ZT_CHECK(rename(path, moved) == 0); /* the path names nothing now: only the fd leads there */
+    int err = 0;
+    zs_access_log_t *l = zs_access_log_adopt(path, fd, &err);
+    ZT_CHECK(l != NULL);
+    wr(l, "127.0.0.1", T0, "GET /one HTTP/1.1", 200, 1, NULL, NULL);
+    zs_access_log_tick(l, T0 + 5); /* hand the buffer to the writer */
+    ZT_CHECK(srv_wait_size(moved, 10, 2000) > 0);
+    zs_access_log_reopen(l);
+    ZT_CHECK(srv_wait_size(path, 0, 2000) == 0); /* created by the reopen */
+    wr(l, "127.0.0.1", T0, "GET /two HTTP/1.1", 200, 1, NULL, NULL);
+    zs_access_log_close(l);
+    char *a = srv_read(moved, NULL), *b = srv_read(path, NULL);
+    srv_rmtree(dir);
+    int ok = a && b && strstr(a, "/one") && !strstr(a, "/two") && strstr(b, "/two");
+    if (!ok) zt_fail_at(__FILE__, __LINE__, "old file:\n%s\nnew file:\n%s", a, b);
+    free(a);
+    free(b);
+}
