@@ -155,6 +155,9 @@ class Inst(harness.Process):
     def argv(self, args):
         args = list(args)
         if not NGINX:
+            if ("-c" in args and not {"-s", "-t", "-T", "-g"} & set(args)
+                    and not re.search(r"^\s*user\s", self.last_conf_text, re.M)):
+                args = harness.ROOT_WORKERS_ARGS + args
             return [ZOKIOD] + args
         if "-c" in args and "-p" not in args:
             args = ["-p", self.prefix + "/"] + args
@@ -3690,6 +3693,12 @@ def nobody_ids():
 def need_root():
     if os.geteuid() != 0:
         raise Skip("not root: workers run as zokiod's own user, the user directive is ignored")
+    need_searchable_root()
+
+
+def need_searchable_root():
+    if harness.ROOT_UNSEARCHABLE:
+        raise Skip('"/" is not searchable by other users (a 0700 chroot): an unprivileged worker could open nothing')
 
 
 def expect_workers_as(inst, n, uid, gid):
@@ -3795,6 +3804,7 @@ def t_user_ignored_when_not_root():
                     "        listen 127.0.0.1:%P0%;\n    }\n}\n")
     wrap = []
     if os.geteuid() == 0:
+        need_searchable_root()
         setpriv = shutil.which("setpriv")
         if not setpriv:
             raise Skip("root, and util-linux setpriv is missing to run -t as nobody")

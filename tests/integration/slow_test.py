@@ -180,7 +180,8 @@ class Inst(harness.Process):
         if not os.access(ZOKIOD, os.X_OK):
             raise Fail("no executable %s (build it with make BUILD=...)" % ZOKIOD)
         self.put(self.conf, (CONF % {"t": TIMEOUT, "port": self.port}).encode())
-        self.spawn([ZOKIOD, "-c", self.conf], self.prefix, server_env())
+        self.spawn([ZOKIOD] + harness.ROOT_WORKERS_ARGS + ["-c", self.conf], self.prefix,
+                   server_env())
         INSTANCES.append(self)
         self.wait_accepting([self.port], 0.02, "zokiod",
                             "zokiod not accepting on port %d %.0f s after start; stderr: %s")

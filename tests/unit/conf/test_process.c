@@ -85,6 +85,12 @@ ZT_TEST(process_user_not_root)
     zc_config_t c;
     char err[512], want[512];
 
+    struct stat root;
+    if (geteuid() == 0 && stat("/", &root) == 0 && !(root.st_mode & S_IXOTH)) {
+        zt_skip_msg("\"/\" is not searchable by other users (a 0700 chroot): nobody could read "
+                    "the config");
+        return;
+    }
     if (geteuid() == 0) { /* this test runs in its own child: become someone else for a while */
         ZT_EQ_INT(tc_write("main.conf", "user root;\nevents { }\n"), 0);
         ZT_EQ_INT(chmod(tc_dir(), 0755), 0);
