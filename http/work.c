@@ -4,10 +4,12 @@
  * kernel really leaves the resident set. The free list keeps what recent load used: once a
  * second zh_server_tick() trims it to WORK_KEEP plus the number taken during the last second, so
  * a burst of slow clients costs memory only while it lasts. The same tick trims the connection
- * pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()). */
+ * pool and the loop's receive buffers (zk_pool_trim(), zk_loop_trim()) and drops the file cache's
+ * inactive entries (zh_fcache_expire()). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "http/srv.h"
 #include "http/work.h"
@@ -50,6 +52,7 @@ static void work_trim_to(zh_server_t *s, unsigned keep)
 
 void zh_server_tick(zh_server_t *s)
 {
+    zh_fcache_expire(&s->fcache, time(NULL));
     work_trim_to(s, WORK_KEEP + s->work_taken);
     s->work_taken = 0;
     zk_pool_trim(&s->conn_pool);
