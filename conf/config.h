@@ -25,7 +25,9 @@
  * worker_shutdown_timeout 0 (unlimited), default_type text/plain, types {text/html html;
  * image/gif gif; image/jpeg jpg;} when http {} has none, access_log logs/access.log combined,
  * sendfile off, tcp_nopush off, tcp_nodelay on, sendfile_max_chunk 2m,
- * reset_timedout_connection off, keepalive_timeout 75s, keepalive_requests 1000,
+ * reset_timedout_connection off, open_file_cache on (nginx: off) with inactive=60s,
+ * open_file_cache_valid 1s (nginx: 60s), open_file_cache_min_uses 1, open_file_cache_errors off,
+ * keepalive_timeout 75s, keepalive_requests 1000,
  * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
  * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
  * autoindex off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name
@@ -104,6 +106,15 @@ typedef struct zc_io {
                                   * closed with a RST; default 0 */
     uint64_t sendfile_max_chunk; /* most bytes one sendfile call moves, 0 = no limit; default 2m
                                   * (nginx 1.22's) */
+    /* How zokiod's file cache treats the files: open_file_cache off | max=N [inactive=TIME],
+     * open_file_cache_valid, open_file_cache_min_uses, open_file_cache_errors. Unlike nginx's
+     * (off by default), zokiod's cache is on unless `off`. */
+    int ofc;                 /* 1: cached, 0: `open_file_cache off` */
+    uint32_t ofc_max;        /* max= of the directive in force (0: none, zokiod's cache) */
+    uint64_t ofc_inactive_s; /* inactive= (default 60): unused this long, an entry is dropped */
+    uint64_t ofc_valid_s;    /* open_file_cache_valid: default 1 (nginx: 60), 0: every use */
+    uint64_t ofc_min_uses;   /* open_file_cache_min_uses: default 1 */
+    int ofc_errors;          /* open_file_cache_errors: default 0 */
 } zc_io_t;
 
 /* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
@@ -329,6 +340,9 @@ typedef struct zc_http {
     unsigned large_header_buffers_num;
     uint64_t large_header_buffers_size;
     int server_tokens;
+    /* the sum of the max= of the open_file_cache directives written (each is one of nginx's
+     * caches; zokiod has one per worker, with room for them all); 0: none */
+    uint32_t open_file_cache_max;
     zc_server_t *servers; /* in file order */
     size_t nservers;
     char *vars[ZC_USER_VARS_MAX]; /* the names of `set` variables, without '$' */

@@ -33,7 +33,6 @@ static const char *const prefixes[] = {
     "secure_link",
     "geoip_",
     "userid",
-    "open_file_cache",
     "mp4",
     "hls",
     "dav_",

@@ -34,6 +34,7 @@ int zh_fcache_init(zh_fcache_t *fc, uint32_t max_file, uint64_t max_bytes, uint3
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 4 < MAX_FDS)
         fc->max_fds = (uint32_t)(rl.rlim_cur / 4);
     fc->mask = TAB_MIN - 1;
+    fc->inactive_min = UINT32_MAX;
     fc->tab = calloc(TAB_MIN, sizeof *fc->tab);
     return fc->tab ? 0 : -ENOMEM;
 }
@@ -91,10 +92,12 @@ void zh_file_ref(zh_file_t *f) { f->refs++; }
 
 void zh_file_unref(zh_fcache_t *fc, zh_file_t *f)
 {
-    if (--f->refs == 0)
+    if (--f->refs == 0) {
         file_free(fc, f);
-    else if (f->refs == 1 && f->cached)
+    } else if (f->refs == 1 && f->cached) {
+        f->used = fc->now; /* a long response counts as a use until its end, as in nginx */
         lru_push(fc, f);
+    }
 }
 
 /* takes the entry out of the table and drops the table's reference; an entry still in flight
@@ -228,6 +231,7 @@ static void grow(zh_fcache_t *fc)
 /* puts a new entry (one reference: the caller's) in the table, which takes its own */
 static void insert(zh_fcache_t *fc, zh_file_t *f)
 {
+    if (f->site->cache.inactive < fc->inactive_min) fc->inactive_min = f->site->cache.inactive;
     uint64_t buckets = (uint64_t)fc->mask + 1;
     if (((uint64_t)fc->count + 1) * 4 > buckets * 3 && buckets < (1u << 31)) grow(fc);
     f->next = fc->tab[f->hash & fc->mask];
@@ -284,16 +288,18 @@ static int build_hdr(zh_file_t *f)
 }
 
 /* builds an entry from an open regular file: small ones are read into memory (and the fd closed),
- * large ones keep the fd; cached when it fits under the caps */
+ * large ones keep the fd; with `keep`, cached when it fits under the caps; without, it only
+ * serves this request (the fd kept, nothing read) */
 static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
-                       const char *path, size_t len, uint32_t h, time_t now, zh_file_t **out)
+                       const char *path, size_t len, uint32_t h, time_t now, int keep,
+                       zh_file_t **out)
 {
     zh_file_t *f = calloc(1, sizeof *f);
     int r = -ENOMEM;
     if (!f) goto fail;
     f->fd = -1;
     set_validators(site, f, path, len, st);
-    int in_memory = f->size <= fc->max_file && f->size <= fc->max_bytes;
+    int in_memory = keep && f->size <= fc->max_file && f->size <= fc->max_bytes;
     f->key = malloc(len + 1);
     if (!f->key) goto fail;
     if (in_memory) {
@@ -305,14 +311,14 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
     f->hash = h;
-    f->checked = now;
+    f->checked = f->used = now;
     f->refs = 1; /* the caller's */
     f->mem = sizeof *f + len + 1 + f->hdr_len + 1 + (in_memory ? f->size : 0);
     if (in_memory)
         close(fd);
     else
         f->fd = fd;
-    if (make_room(fc, f->mem, f->fd >= 0))
+    if (keep && make_room(fc, f->mem, f->fd >= 0))
         insert(fc, f);
     else
         fc->loose_bytes += f->mem; /* served uncached: freed on the caller's unref */
@@ -335,41 +341,108 @@ static int same_file(const zh_file_t *f, const struct stat *st)
            f->size == (uint64_t)st->st_size;
 }
 
+/* a table-only entry without a file: a remembered failure (err) or a use counter (stub);
+ * nothing is kept when it does not fit */
+static void add_marker(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len,
+                       uint32_t h, time_t now, int err, uint32_t uses)
+{
+    zh_file_t *f = calloc(1, sizeof *f);
+    if (!f || !(f->key = malloc(len + 1))) {
+        free(f);
+        return;
+    }
+    memcpy(f->key, path, len);
+    f->key[len] = 0;
+    f->keylen = (uint32_t)len;
+    f->hash = h;
+    f->site = site;
+    f->fd = -1;
+    f->err = err;
+    f->stub = !err;
+    f->uses = uses;
+    f->checked = f->used = now;
+    f->mem = sizeof *f + len + 1;
+    if (!make_room(fc, f->mem, 0)) {
+        free(f->key);
+        free(f);
+        return;
+    }
+    insert(fc, f); /* the table's reference is its only one: it can be evicted at once */
+    lru_push(fc, f);
+}
+
+static int transient(int err) { return err == -EMFILE || err == -ENFILE || err == -ENOMEM; }
+
+/* opens the file again: -errno, or 0 with fd and st (a regular file) */
+static int open_file(const zh_site_t *site, const char *path, size_t len, int *fd, struct stat *st)
+{
+    *fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
+    if (*fd < 0) return *fd == -ENXIO ? -ENODEV : *fd;
+    int r = fstat(*fd, st) < 0      ? -errno
+            : S_ISDIR(st->st_mode)  ? -EISDIR
+            : !S_ISREG(st->st_mode) ? -ENODEV
+                                    : 0;
+    if (r < 0) close(*fd);
+    return r;
+}
+
 int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
                 zh_file_t **out)
 {
+    const zh_fpolicy_t *p = &site->cache;
+    struct stat st;
+    int fd;
+    fc->now = now;
+    if (p->off) { /* open_file_cache off: opened for this request only */
+        int r = open_file(site, path, len, &fd, &st);
+        return r < 0 ? r : make_cached(fc, site, fd, &st, path, len, 0, now, 0, out);
+    }
     uint32_t h = zh_hash(path, len) ^ (uint32_t)(uintptr_t)site;
     zh_file_t *f = lookup(fc, site, path, len, h);
-    if (f && f->checked == now) {
+    time_t last = f ? f->used : 0;
+    if (f) f->used = now;
+    if (f && now - f->checked < (time_t)p->valid && !f->stub) {
+        if (f->err) return f->err; /* open_file_cache_errors */
         *out = take(fc, f);
         return 0;
     }
-    int fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
-    if (fd < 0 && f && (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)) {
+    int r = open_file(site, path, len, &fd, &st);
+    int real = f && !f->stub && !f->err;
+    if (r < 0 && real && transient(r)) {
         *out = take(fc, f); /* cannot re-check now (out of fds): the one checked before serves */
         return 0;
     }
-    if (fd < 0) {
+    if (r < 0) {
         if (f) unlink_entry(fc, f);
-        return fd == -ENXIO ? -ENODEV : fd;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int r = -errno;
-        close(fd);
+        if (p->errors && !transient(r)) add_marker(fc, site, path, len, h, now, r, 0);
         return r;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        if (f) unlink_entry(fc, f);
-        return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
-    }
-    if (f && same_file(f, &st)) {
+    if (real && same_file(f, &st)) {
         close(fd);
         f->checked = now;
         *out = take(fc, f);
         return 0;
     }
-    if (f) unlink_entry(fc, f); /* changed on disk */
-    return make_cached(fc, site, fd, &st, path, len, h, now, out);
+    /* uses each within `inactive` of the one before (the tick drops older stubs, maybe late) */
+    uint32_t uses = f && f->stub && now - last <= (time_t)p->inactive ? f->uses + 1 : 1;
+    if (f) unlink_entry(fc, f); /* changed on disk, a failure no longer, or a stub */
+    if (uses < p->min_uses) {   /* not used often enough yet: counted, opened each time */
+        add_marker(fc, site, path, len, h, now, 0, uses);
+        return make_cached(fc, site, fd, &st, path, len, h, now, 0, out);
+    }
+    return make_cached(fc, site, fd, &st, path, len, h, now, 1, out);
+}
+
+void zh_fcache_expire(zh_fcache_t *fc, time_t now)
+{
+    /* the list is in order of last use, nearly: stop at the first entry younger than any site's
+     * `inactive`; an older one behind it goes at a later tick */
+    for (zh_file_t *f = fc->lru_tail, *prev; f; f = prev) {
+        prev = f->lru_prev;
+        time_t idle = now - f->used;
+        if (idle > (time_t)f->site->cache.inactive)
+            unlink_entry(fc, f);
+        else if (idle <= (time_t)fc->inactive_min)
+            break;
+    }
 }

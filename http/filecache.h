@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: the open-file cache (nginx's open_file_cache, always on). Small regular files are
- * held in memory, larger ones keep their fd open for sendfile; both with their response headers
- * prebuilt. Entries are refcounted: a response holds a reference until its bytes have left. A
- * cached entry is re-checked (opened again beneath the root and compared by inode, size and
- * mtime) at most once per second, so a changed or removed file is never served stale for longer.
+/* zokiod http: the open-file cache (nginx's open_file_cache, on unless a site says off). Small
+ * regular files are held in memory, larger ones keep their fd open for sendfile; both with their
+ * response headers prebuilt. Entries are refcounted: a response holds a reference until its bytes
+ * have left. A cached entry is re-checked (opened again beneath the root and compared by inode,
+ * size and mtime) once its site's `valid` seconds have passed (1 by default), so a changed or
+ * removed file is never served stale for longer; entries unused for the site's `inactive`
+ * seconds are dropped by zh_fcache_expire().
  *
  * Bounds, per cache (one per worker), all hard: the entries in the table never hold more than
  * max_bytes (each counts its struct, key, header lines and in-memory data: an empty file is not
@@ -35,7 +37,11 @@ typedef struct zh_file {
     time_t mtime;
     dev_t dev;
     ino_t ino;
-    time_t checked; /* second of the last validation */
+    time_t checked; /* second of the last validation (or, for a failed lookup, of the lookup) */
+    time_t used;    /* second of the last use (inactive=) */
+    int err;        /* a failed lookup remembered (open_file_cache_errors): its -errno */
+    uint32_t uses;  /* a stub's uses so far */
+    uint8_t stub;   /* counts uses only (open_file_cache_min_uses): no fd, no data */
     uint8_t cached; /* in the hash table */
     uint64_t mem;   /* bytes it counts for: the struct, key, header lines and data (malloc's own
                      * overhead aside) */
@@ -67,7 +73,9 @@ typedef struct zh_fcache {
     zh_file_t *lru_head, *lru_tail;
     uint64_t lru_bytes;
     uint32_t lru_fds, lru_count;
-    uint64_t loose_bytes; /* the `mem` of live entries outside the table */
+    uint64_t loose_bytes;  /* the `mem` of live entries outside the table */
+    time_t now;            /* the second of the last lookup (entries let go are used then) */
+    uint32_t inactive_min; /* the least `inactive` of the sites with entries in the table */
 } zh_fcache_t;
 
 /* Sets up an empty cache; max_entries 0 means ZH_FCACHE_MAX_ENTRIES. 0 or -ENOMEM. The caps are
@@ -79,6 +87,11 @@ void zh_fcache_fini(zh_fcache_t *fc);
 
 /* Finds the regular file at the normalized `path` (starting with '/', no trailing slash) under
  * the site's root, opening it with RESOLVE_BENEATH so neither ".." nor a symlink leaves the root.
+ * The site's policy (site->cache, nginx's open_file_cache directives) says what is kept: with
+ * `off` nothing (the file comes back uncached, opened for this request); an entry is used as is
+ * for `valid` seconds, then checked against the file again; a file seen fewer than `min_uses`
+ * times is only counted (a stub entry) and comes back uncached; with `errors` a failed lookup is
+ * remembered for `valid` seconds too (transient ones, EMFILE, ENFILE, ENOMEM, never).
  * On success *out holds a new reference (release with zh_file_unref) and 0 is returned.
  * Errors: -ENOENT / -ENOTDIR (404), -EACCES / -EPERM / -EXDEV / -ELOOP (403), -EISDIR (a
  * directory: the caller redirects or looks for an index), -EFTYPE-like -ENODEV for a special file
@@ -105,5 +118,9 @@ void zh_file_ref(zh_file_t *f);
 /* Drops a reference: the last one frees the entry (and closes its fd); when only the table's is
  * left, the entry becomes the most recently used evictable one. */
 void zh_file_unref(zh_fcache_t *fc, zh_file_t *f);
+
+/* Drops the entries nobody holds that were not used for longer than their site's `inactive`
+ * seconds (nginx's open_file_cache inactive=); once a second, from the server's tick. */
+void zh_fcache_expire(zh_fcache_t *fc, time_t now);
 
 #endif

@@ -120,7 +120,6 @@ int zh_out_pending(const zh_conn_t *c) { return c->w && c->w->seg_head < c->w->n
  * without aio: the file is usually in the page cache); bytes or -errno */
 static int read_chunk(zh_work_t *w, const zh_seg_t *s)
 {
-    if (!w->rbuf && !(w->rbuf = malloc(ZH_RBUF_SIZE))) return -ENOMEM;
     size_t want = s->len < ZH_RBUF_SIZE ? (size_t)s->len : ZH_RBUF_SIZE;
     ssize_t r;
     do

@@ -12,6 +12,17 @@
 #include "http/tpl.h"
 #include "runtime/loop.h"
 
+/* How the file cache treats the files of a site (nginx's open_file_cache directives). */
+typedef struct zh_fpolicy {
+    uint8_t off;       /* open_file_cache off: a file is opened for each request, never kept */
+    uint8_t errors;    /* open_file_cache_errors: a failed lookup is remembered `valid` too */
+    uint32_t valid;    /* open_file_cache_valid: seconds an entry is used before it is checked
+                        * again (0: at every use) */
+    uint32_t min_uses; /* open_file_cache_min_uses: uses, each within `inactive` of the one
+                        * before, before a file is kept (until then it is opened each time) */
+    uint32_t inactive; /* open_file_cache inactive=: an entry unused for longer is dropped */
+} zh_fpolicy_t;
+
 /* One document root. Everything here is owned by the caller and must outlive the server. */
 typedef struct zh_site {
     int root_fd;              /* an O_PATH or O_RDONLY directory fd of the document root */
@@ -19,6 +30,7 @@ typedef struct zh_site {
     const zh_mime_t *mime;    /* extension -> type; may be NULL */
     const char *default_type; /* for unknown extensions, e.g. "application/octet-stream" */
     const char *const *index; /* NULL-terminated list of index file names, e.g. {"index.html"} */
+    zh_fpolicy_t cache;       /* how the file cache keeps its files */
 } zh_site_t;
 
 /* `add_header NAME VALUE [always]` */

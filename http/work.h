@@ -47,9 +47,10 @@ typedef struct zh_work {
     uint32_t nseg, seg_head;
     zh_seg_t segs[ZH_MAX_SEGS];
     struct iovec iov[ZH_MAX_SEGS];
-    char *rbuf;    /* ZH_RBUF_SIZE bytes, malloc'd the first time this block sends a file range
-                    * without sendfile, kept with the block (freed when the pool lets it go) */
     uint32_t rlen; /* bytes of rbuf in the writev in flight */
+    /* a file range without sendfile is read here; last, so that its pages are touched (and
+     * resident) only in the blocks that have sent one */
+    char rbuf[ZH_RBUF_SIZE];
 } zh_work_t;
 
 /* NULL when out of memory */

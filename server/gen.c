@@ -185,8 +185,15 @@ static int build_try(zs_gen_t *g, zh_location_t *l, const zc_try_t *t)
     return 0;
 }
 
+static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
 static void fill_io(zh_location_t *l, const zc_io_t *io)
 {
+    l->site.cache = (zh_fpolicy_t){.off = (uint8_t)!io->ofc,
+                                   .errors = (uint8_t)io->ofc_errors,
+                                   .valid = clamp32(io->ofc_valid_s),
+                                   .min_uses = clamp32(io->ofc_min_uses),
+                                   .inactive = clamp32(io->ofc_inactive_s)};
     l->sendfile = (uint8_t)io->sendfile;
     l->tcp_nopush = (uint8_t)io->tcp_nopush;
     l->tcp_nodelay = (uint8_t)io->tcp_nodelay;
@@ -450,6 +457,8 @@ static void build_limits(zs_gen_t *g)
     l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
     l->send_timeout = h->send_timeout_ms * ZK_MSEC;
     if (g->conf.worker_connections) l->max_conns = g->conf.worker_connections;
+    /* open_file_cache max=: room for every cache nginx would have made */
+    if (h->open_file_cache_max) l->cache_max_entries = h->open_file_cache_max;
 }
 
 int zs_gen_check(const zc_config_t *conf, char *err, size_t errlen)

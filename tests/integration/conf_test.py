@@ -4114,6 +4114,218 @@ def t_reset_timedout_connection():
        "head timed out (reset_timedout_connection off)")
 
 
+OFC_CONF = """\
+worker_processes 1;
+events { }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        location /max/ { alias html/; open_file_cache max=2; }
+        location /uses/ { alias html/; open_file_cache max=100; open_file_cache_min_uses 2; }
+        location /off/ { alias html/; open_file_cache off; }
+        location /idle/ { alias html/; open_file_cache max=100 inactive=1s; }
+        location /valid/ {
+            alias html/;
+            open_file_cache max=100;
+            open_file_cache_valid 3s;
+            open_file_cache_errors on;
+        }
+    }
+}
+"""
+
+
+def open_files(pid, prefix):
+    """The files under `prefix` that process `pid` holds open."""
+    out = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith(prefix):
+            out.append(t)
+    return sorted(out)
+
+
+def held(w, html, want, what):
+    """The worker ends up holding exactly `want` (it lets go of a file once its last bytes are
+    sent, which may be just after the client has them)."""
+    wait_for(lambda: open_files(w, html) == want, 1.5)
+    eq(open_files(w, html), want, what)
+
+
+@test(zokiod_only=True)
+def t_open_file_cache_keeps_what_it_says():
+    # files over 32 KiB keep their fd while cached: which ones the worker holds shows what the
+    # cache kept. max=2: two (the cache has room for every max= written: 2 + 100 + 100 + 100);
+    # min_uses 2: from the second use; off: none; inactive=1s: dropped after a quiet second
+    inst = Inst("ofc")
+    inst.write_conf(OFC_CONF)
+    for i in range(5):
+        inst.put("html/f%d.bin" % i, os.urandom(65536))
+    inst.start()
+    (w,) = inst.wait_workers(1)
+    html = inst.path("html") + "/"
+    for i in range(5):
+        status(get(inst.port, "/off/f%d.bin" % i), 200)
+    held(w, html, [], "files held after GET /off/* (open_file_cache off)")
+    status(get(inst.port, "/uses/f0.bin"), 200)
+    held(w, html, [], "files held after one GET /uses/f0.bin (min_uses 2)")
+    status(get(inst.port, "/uses/f0.bin"), 200)
+    held(w, html, [html + "f0.bin"], "files held after the second GET /uses/f0.bin")
+    status(get(inst.port, "/idle/f1.bin"), 200)
+    expect(html + "f1.bin" in open_files(w, html), "f1.bin not held after GET /idle/f1.bin")
+    expect(wait_for(lambda: html + "f1.bin" not in open_files(w, html), 4),
+           "f1.bin still held 4 s after its last use (inactive=1s)")
+    held(w, html, [html + "f0.bin"], "files held once /idle/ expired")
+
+
+@test(zokiod_only=True)
+def t_open_file_cache_max_entries():
+    # a single open_file_cache max=2: the worker's cache keeps at most 2 entries
+    inst = Inst("ofcmax")
+    inst.write_conf("worker_processes 1;\nevents { }\nhttp {\n    access_log off;\n"
+                    "    open_file_cache max=2;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n        root html;\n    }\n}\n")
+    for i in range(5):
+        inst.put("html/f%d.bin" % i, os.urandom(65536))
+    inst.start()
+    (w,) = inst.wait_workers(1)
+    html = inst.path("html") + "/"
+    for i in range(5):
+        status(get(inst.port, "/f%d.bin" % i), 200)
+    held(w, html, [html + "f3.bin", html + "f4.bin"],
+         "files held after 5 GETs with max=2 (the 2 used last)")
+
+
+@test(zokiod_only=True, limit=30)
+def t_open_file_cache_valid_and_errors():
+    # valid 3s: a change is seen only once the entry is checked again (within 4 s), as in nginx;
+    # errors on: a missing file stays missing that long too; off: seen at once
+    inst = Inst("ofcvalid")
+    inst.write_conf(OFC_CONF)
+    inst.put("html/v.txt", "one\n")
+    inst.start()
+    body_is(get(inst.port, "/valid/v.txt"), "one\n", "GET /valid/v.txt")
+    status(get(inst.port, "/valid/new.txt"), 404, "GET /valid/new.txt")
+    body_is(get(inst.port, "/off/v.txt"), "one\n", "GET /off/v.txt")
+    inst.put("html/v.txt", "two, longer\n")
+    inst.put("html/new.txt", "new\n")
+    body_is(get(inst.port, "/off/v.txt"), "two, longer\n", "GET /off/v.txt right after a change")
+    t0 = time.monotonic()
+    r = get(inst.port, "/valid/v.txt")
+    if time.monotonic() - t0 < 1.5:  # well within valid: the entry of before
+        body_is(r, "one\n", "GET /valid/v.txt right after a change (open_file_cache_valid 3s)")
+        status(get(inst.port, "/valid/new.txt"), 404, "GET /valid/new.txt right after it was "
+               "created (open_file_cache_errors on)")
+    expect(wait_for(lambda: get(inst.port, "/valid/v.txt").text() == "two, longer\n", 5, 0.2),
+           "GET /valid/v.txt still the old file 5 s after the change")
+    body_is(get(inst.port, "/valid/new.txt"), "new\n", "GET /valid/new.txt later")
+
+
+DEBIAN_NGINX_CONF = """\
+user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log;
+include modules-enabled/*.conf;
+
+events {
+\tworker_connections 768;
+\t# multi_accept on;
+}
+
+http {
+
+\t##
+\t# Basic Settings
+\t##
+
+\tsendfile on;
+\ttcp_nopush on;
+\ttypes_hash_max_size 2048;
+\t# server_tokens off;
+
+\t# server_names_hash_bucket_size 64;
+\t# server_name_in_redirect off;
+
+\tinclude mime.types;
+\tdefault_type application/octet-stream;
+
+\t##
+\t# SSL Settings
+\t##
+
+\tssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; # Dropping SSLv3, ref: POODLE
+\tssl_prefer_server_ciphers on;
+
+\t##
+\t# Logging Settings
+\t##
+
+\taccess_log /var/log/nginx/access.log;
+
+\t##
+\t# Gzip Settings
+\t##
+
+\tgzip on;
+
+\t# gzip_vary on;
+\t# gzip_proxied any;
+\t# gzip_comp_level 6;
+\t# gzip_buffers 16 8k;
+\t# gzip_http_version 1.1;
+\t# gzip_types text/plain text/css application/json application/javascript text/xml application/xml application/xml+rss text/javascript;
+
+\t##
+\t# Virtual Host Configs
+\t##
+
+\tinclude conf.d/*.conf;
+\tinclude sites-enabled/*;
+}
+"""
+
+DEBIAN_DEFAULT_SITE = """\
+server {
+\tlisten 80 default_server;
+\tlisten [::]:80 default_server;
+\troot /var/www/html;
+\tindex index.html index.htm index.nginx-debian.html;
+\tserver_name _;
+\tlocation / {
+\t\t# try_files $uri $uri/ =404;  (another part of issue 9)
+\t}
+}
+"""
+
+
+@test(zokiod_only=True)
+def t_debian_stock_nginx_conf():
+    # Debian 12's /etc/nginx/nginx.conf with its includes (module, mime.types, the default site):
+    # every directive of processes and tuning passes -t; gzip and load_module warn
+    try:
+        import pwd
+        pwd.getpwnam("www-data")
+    except KeyError:
+        raise Skip("no user www-data here")
+    inst = Inst("debian")
+    inst.mime_types()
+    inst.write_conf("load_module modules/ngx_http_echo_module.so;\n",
+                    "conf/modules-enabled/50-mod-http-echo.conf")
+    inst.write_conf(DEBIAN_DEFAULT_SITE, "conf/sites-enabled/default")
+    os.makedirs(inst.path("conf/conf.d"))
+    inst.write_conf(DEBIAN_NGINX_CONF)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out, 500))
+    eq(len(warn_lines(out, "gzip is not supported")), 1, "the gzip warning (%s)" % short(out, 500))
+    eq(len(warn_lines(out, "load_module")), 1, "the load_module warning")
+
+
 # --- the command line: -T, -g, -e, -c under -p (issue 9) ---------------------------------------------
 
 

@@ -91,6 +91,7 @@ http {
     send_timeout %(t)ds;
     keepalive_timeout 5s;
     access_log off;
+    sendfile %(sendfile)s;
     server { listen 127.0.0.1:%(port)d; root html; }
 }
 """
@@ -159,7 +160,8 @@ def established(port):
 class Inst(harness.Process):
     """A prefix directory (conf/, html/, logs/) and the zokiod master started on it."""
 
-    def __init__(self, name):
+    def __init__(self, name, sendfile="on"):
+        self.sendfile = sendfile
         self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
         os.chmod(self.prefix, 0o755)
         for d in ("conf", "html", "logs"):
@@ -179,7 +181,8 @@ class Inst(harness.Process):
     def start(self):
         if not os.access(ZOKIOD, os.X_OK):
             raise Fail("no executable %s (build it with make BUILD=...)" % ZOKIOD)
-        self.put(self.conf, (CONF % {"t": TIMEOUT, "port": self.port}).encode())
+        self.put(self.conf, (CONF % {"t": TIMEOUT, "port": self.port,
+                                     "sendfile": self.sendfile}).encode())
         self.spawn([ZOKIOD] + harness.ROOT_WORKERS_ARGS + ["-c", self.conf], self.prefix,
                    server_env())
         INSTANCES.append(self)
@@ -339,9 +342,9 @@ def read_csv(path):
     return rows
 
 
-def serve(name):
+def serve(name, sendfile="on"):
     """A fresh zokiod with html/small.txt and html/big.bin; returns (inst, worker pid)."""
-    inst = Inst(name)
+    inst = Inst(name, sendfile)
     inst.put("html/small.txt", SMALL)
     inst.put("html/big.bin", os.urandom(BIG))
     return inst, inst.start()
@@ -464,7 +467,7 @@ class Run:
         return out
 
 
-def attack(name, mode, path, deadline, since_write, want_exit, length=LENGTH):
+def attack(name, mode, path, deadline, since_write, want_exit, length=LENGTH, sendfile="on"):
     """Runs slowhttptest `mode` (a list of options) on `path` of a fresh zokiod while the normal
     client runs. Every attacking socket must be closed by the server within `deadline` + SLACK s
     of its connection (since_write: of the server's last write to it), slowhttptest must end
@@ -476,7 +479,7 @@ def attack(name, mode, path, deadline, since_write, want_exit, length=LENGTH):
     if soft != resource.RLIM_INFINITY and soft < 4 * ATTACKERS:
         raise Skip("open files limit %d is below %d (run it through slow.sh)"
                    % (soft, 4 * ATTACKERS))
-    inst, worker = serve(name)
+    inst, worker = serve(name, sendfile)
     base = baseline(inst, worker, path)
 
     sampler = Sampler(inst.port, worker)
@@ -539,6 +542,14 @@ def t_slow_read():
     sees no close and runs its whole length: only the server's side is checked."""
     return attack("slow_read", ["-X", "-k", "1", "-n", "5", "-w", "1", "-y", "1", "-z", "1"],
                   "/big.bin", TIMEOUT, True, None, length=8)
+
+
+@test(limit=35)
+def t_slow_read_sendfile_off():
+    """The same with `sendfile off`: each response's body goes through its work block's 32 KiB
+    read buffer, which must leave the resident set with the block once the attack is over."""
+    return attack("slow_read", ["-X", "-k", "1", "-n", "5", "-w", "1", "-y", "1", "-z", "1"],
+                  "/big.bin", TIMEOUT, True, None, length=8, sendfile="off")
 
 
 def cleanup():

@@ -42,6 +42,7 @@ static int setup(uint32_t max_file, uint64_t max_bytes)
     if (site.root_fd < 0) return -errno;
     site.root_path = dir;
     site.default_type = "application/octet-stream";
+    site.cache = (zh_fpolicy_t){.valid = 1, .min_uses = 1, .inactive = 60}; /* zokiod's */
     return zh_fcache_init(&fc, max_file, max_bytes, 0);
 }
 
@@ -390,5 +391,139 @@ ZT_TEST(filecache_blob_outside_the_table)
     ZT_CHECK(fc.loose_bytes > 0 && fc.lru_count == 0);
     zh_file_unref(&fc, b);
     ZT_EQ_INT(fc.loose_bytes, 0);
+    zh_fcache_fini(&fc);
+}
+
+/* --- the site's policy: nginx's open_file_cache directives ---------------------------------------
+ */
+
+static int get_at(const char *path, time_t now, zh_file_t **out)
+{
+    return zh_file_get(&fc, &site, path, strlen(path), now, out);
+}
+
+/* get at `now` and let go: the size seen (or -errno) */
+static long size_at(const char *path, time_t now)
+{
+    zh_file_t *f;
+    int r = get_at(path, now, &f);
+    if (r < 0) return r;
+    long n = (long)f->size;
+    zh_file_unref(&fc, f);
+    return n;
+}
+
+ZT_TEST(filecache_policy_valid)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    site.cache.valid = 3; /* open_file_cache_valid 3s */
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    ZT_EQ_INT(size_at("/a", NOW), 5);
+    ZT_EQ_INT(put("a", 7, 'y'), 0);
+    ZT_EQ_INT(size_at("/a", NOW + 2), 5); /* still within valid: not checked */
+    ZT_EQ_INT(size_at("/a", NOW + 3), 7);
+    site.cache.valid = 0; /* checked at every use */
+    ZT_EQ_INT(put("a", 9, 'z'), 0);
+    ZT_EQ_INT(size_at("/a", NOW + 3), 9);
+    CHECK_FC();
+    zh_fcache_fini(&fc);
+}
+
+ZT_TEST(filecache_policy_off)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    site.cache.off = 1; /* open_file_cache off */
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    zh_file_t *f1, *f2;
+    ZT_EQ_INT(get("/a", &f1), 0);
+    ZT_EQ_INT(get("/a", &f2), 0);
+    ZT_CHECK(f1 != f2);
+    ZT_CHECK(!f1->cached && !f1->data && f1->fd >= 0); /* opened for the request, not read */
+    ZT_EQ_INT(fc.count, 0);
+    zh_file_unref(&fc, f1);
+    zh_file_unref(&fc, f2);
+    ZT_EQ_INT(fc.loose_bytes, 0);
+    ZT_EQ_INT(get("/nope", &f1), -ENOENT);
+    CHECK_FC();
+    zh_fcache_fini(&fc);
+}
+
+ZT_TEST(filecache_policy_min_uses)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    site.cache.min_uses = 3;
+    site.cache.inactive = 5;
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    zh_file_t *f;
+    for (int i = 0; i < 2; i++) { /* counted (a stub in the table), served uncached */
+        ZT_EQ_INT(get_at("/a", NOW + i, &f), 0);
+        ZT_CHECK(!f->cached && f->fd >= 0);
+        zh_file_unref(&fc, f);
+        ZT_EQ_INT(fc.count, 1);
+        ZT_CHECK(find("/a") && find("/a")->stub);
+        CHECK_FC();
+    }
+    ZT_EQ_INT(get_at("/a", NOW + 2, &f), 0); /* the third use: kept */
+    ZT_CHECK(f->cached && f->data);
+    zh_file_unref(&fc, f);
+    ZT_CHECK(find("/a") && !find("/a")->stub);
+    /* uses further apart than inactive= start over */
+    site.cache.min_uses = 2;
+    ZT_EQ_INT(put("b", 5, 'x'), 0);
+    ZT_EQ_INT(get_at("/b", NOW, &f), 0);
+    zh_file_unref(&fc, f);
+    ZT_EQ_INT(get_at("/b", NOW + 6, &f), 0);
+    ZT_CHECK(!f->cached);
+    zh_file_unref(&fc, f);
+    ZT_EQ_INT(get_at("/b", NOW + 7, &f), 0);
+    ZT_CHECK(f->cached);
+    zh_file_unref(&fc, f);
+    CHECK_FC();
+    zh_fcache_fini(&fc);
+}
+
+ZT_TEST(filecache_policy_errors)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    site.cache.valid = 2;
+    /* off: a failure is not remembered */
+    ZT_EQ_INT(size_at("/a", NOW), -ENOENT);
+    ZT_EQ_INT(fc.count, 0);
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    ZT_EQ_INT(size_at("/a", NOW), 5);
+    /* on: remembered for valid seconds */
+    site.cache.errors = 1;
+    ZT_EQ_INT(size_at("/b", NOW), -ENOENT);
+    ZT_CHECK(find("/b") && find("/b")->err == -ENOENT);
+    ZT_EQ_INT(put("b", 6, 'x'), 0);
+    ZT_EQ_INT(size_at("/b", NOW + 1), -ENOENT);
+    ZT_EQ_INT(size_at("/b", NOW + 2), 6);
+    ZT_CHECK(find("/b") && !find("/b")->err);
+    CHECK_FC();
+    zh_fcache_fini(&fc);
+}
+
+ZT_TEST(filecache_expire_inactive)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    site.cache.inactive = 5;
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    ZT_EQ_INT(put("b", 5, 'x'), 0);
+    ZT_EQ_INT(size_at("/a", NOW), 5);
+    zh_file_t *held;
+    ZT_EQ_INT(get_at("/b", NOW, &held), 0);
+    zh_fcache_expire(&fc, NOW + 5);
+    ZT_EQ_INT(fc.count, 2);
+    zh_fcache_expire(&fc, NOW + 6); /* unused for more than 5 s: gone; in use: kept */
+    ZT_EQ_INT(fc.count, 1);
+    ZT_CHECK(!find("/a") && find("/b"));
+    CHECK_FC();
+    fc.now = NOW + 6;
+    zh_file_unref(&fc, held); /* let go at NOW + 6: a use */
+    zh_fcache_expire(&fc, NOW + 11);
+    ZT_EQ_INT(fc.count, 1);
+    zh_fcache_expire(&fc, NOW + 12);
+    ZT_EQ_INT(fc.count, 0);
+    CHECK_FC();
     zh_fcache_fini(&fc);
 }
