@@ -279,6 +279,19 @@ def kill_group(pgid):
         pass
 
 
+def setup_site(inst, conf, files):
+    """Writes the config and the files ({path: text}) of a test site; returns inst."""
+    inst.write_conf(conf)
+    for rel, text in files.items():
+        inst.put(rel, text)
+    return inst
+
+
+def site_fixture(name, conf, files):
+    """A shared server (fixture()) serving the site setup_site() writes."""
+    return fixture(name, lambda: setup_site(Inst(name), conf, files).start())
+
+
 def fixture(name, setup):
     """A server shared by several tests: created by setup() on first use (or when it died)."""
     inst = FIXTURES.get(name)
@@ -1588,19 +1601,8 @@ LOC_CASES = [
 ]
 
 
-def loc_kinds_setup(inst):
-    inst.write_conf(LOC_KINDS)
-    for rel, text in LOC_FILES.items():
-        inst.put(rel, text)
-
-
 def loc_kinds():
-    def setup():
-        inst = Inst("kinds")
-        loc_kinds_setup(inst)
-        return inst.start()
-
-    return fixture("loc_kinds", setup)
+    return site_fixture("loc_kinds", LOC_KINDS, LOC_FILES)
 
 
 def loc_answer(port, path):
@@ -1646,7 +1648,7 @@ def t_location_kinds_like_nginx():
         raise Skip("no nginx installed (apt-get install nginx-light)")
     port = loc_kinds().port
     ng = NginxInst("nginx-kinds")
-    loc_kinds_setup(ng)
+    setup_site(ng, LOC_KINDS, LOC_FILES)
     ng.start()
     for path, _st, _xloc, _body in LOC_CASES:
         want, got = loc_answer(ng.port, path), loc_answer(port, path)
@@ -1734,19 +1736,8 @@ RX_CASES = [
 ]
 
 
-def rx_setup(inst):
-    inst.write_conf(RX_NAMES)
-    for rel, text in RX_FILES.items():
-        inst.put(rel, text)
-
-
 def rx_names():
-    def setup():
-        inst = Inst("rxnames")
-        rx_setup(inst)
-        return inst.start()
-
-    return fixture("rx_names", setup)
+    return site_fixture("rx_names", RX_NAMES, RX_FILES)
 
 
 def rx_answer(port, host, path):
@@ -1771,7 +1762,7 @@ def t_regex_server_names_like_nginx():
         raise Skip("no nginx installed (apt-get install nginx-light)")
     port = rx_names().port
     ng = NginxInst("nginx-rx")
-    rx_setup(ng)
+    setup_site(ng, RX_NAMES, RX_FILES)
     ng.start()
     for host, path, _st, _body in RX_CASES:
         want, got = rx_answer(ng.port, host, path), rx_answer(port, host, path)
@@ -1826,19 +1817,8 @@ EP_CASES = [
 ]
 
 
-def ep_setup(inst):
-    inst.write_conf(EP_NAMED)
-    for rel, text in EP_FILES.items():
-        inst.put(rel, text)
-
-
 def ep_named():
-    def setup():
-        inst = Inst("epnamed")
-        ep_setup(inst)
-        return inst.start()
-
-    return fixture("ep_named", setup)
+    return site_fixture("ep_named", EP_NAMED, EP_FILES)
 
 
 def ep_answer(port, path):
@@ -1869,7 +1849,7 @@ def t_error_page_named_location_like_nginx():
         raise Skip("no nginx installed (apt-get install nginx-light)")
     port = ep_named().port
     ng = NginxInst("nginx-ep")
-    ep_setup(ng)
+    setup_site(ng, EP_NAMED, EP_FILES)
     ng.start()
     for path, _st, _xloc, _body, _loc in EP_CASES:
         want, got = ep_answer(ng.port, path), ep_answer(port, path)
@@ -1919,19 +1899,8 @@ MIX_CASES = [
 ]
 
 
-def mix_setup(inst):
-    inst.write_conf(MIX_CONF)
-    for rel, text in MIX_FILES.items():
-        inst.put(rel, text)
-
-
 def mix_server():
-    def setup():
-        inst = Inst("mix")
-        mix_setup(inst)
-        return inst.start()
-
-    return fixture("mix", setup)
+    return site_fixture("mix", MIX_CONF, MIX_FILES)
 
 
 def mix_answer(port, target, host):
@@ -1960,7 +1929,7 @@ def t_host_regex_server_index_redirect_like_nginx():
         raise Skip("no nginx installed (apt-get install nginx-light)")
     port = mix_server().port
     ng = NginxInst("nginx-mix")
-    mix_setup(ng)
+    setup_site(ng, MIX_CONF, MIX_FILES)
     ng.start()
     for target, host, *_ in MIX_CASES:
         want, got = mix_answer(ng.port, target, host), mix_answer(port, target, host)
