@@ -323,7 +323,8 @@ int main(int argc, char **argv)
     zc_config_t conf;
     zc_load_opts_t lo = {o.prefix, o.params, elog};
     int lr = zc_config_load_opts(&conf, conf_file, &lo, err, sizeof err);
-    if (quick[0]) unlink(quick);
+    /* -r: a reload (HUP) reads the quick configuration again, so it lives as long as the master */
+    if (quick[0] && (lr < 0 || o.test || o.sig)) unlink(quick);
     if (lr == 0 && zs_gen_check(&conf, err, sizeof err) < 0) {
         zc_config_free(&conf);
         lr = -1;
@@ -366,16 +367,21 @@ int main(int argc, char **argv)
     if (!gen || zs_gen_build(gen, &conf, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", gen ? err : "zokiod: out of memory");
         zs_log(ZS_LOG_EMERG, "%s", gen ? err : "out of memory");
+        if (quick[0]) unlink(quick);
         return 1;
     }
     if (daemon_on) daemonize();
-    if (write_pid(gen->conf.pid) < 0) return 1;
+    if (write_pid(gen->conf.pid) < 0) {
+        if (quick[0]) unlink(quick);
+        return 1;
+    }
     char *pid_path = strdup(gen->conf.pid);
     zs_log(ZS_LOG_NOTICE, "zokiod/" ZOKIOD_VERSION " started, configuration %s",
            gen->conf.conf_file);
     zs_master_opts_t mo = {
         .conf_file = conf_file, .load = {o.prefix, o.params, elog}, .server_header = server_header};
     rc = zs_master_run(gen, &mo);
+    if (quick[0]) unlink(quick);
     if (pid_path) unlink(pid_path);
     free(pid_path);
     return rc;

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import (  # noqa: E402
     BACKEND, IO_TIMEOUT, REPO, ZOKIOD, Closed, Fail, NoAnswer, Skip, eq, expect,
-    media_type, req, short, status)
+    media_type, req, short, status, wait_for)
 
 # The expected Server header; overridable only to check these tests against another server.
 SERVER_NAME = os.environ.get("ZT_HTTP_SERVER_HEADER") or "zokiod"
@@ -790,6 +790,38 @@ def t_unreadable_file_403():
     finally:
         if srv is not SRV:
             srv.stop()
+
+
+@test()
+def t_quick_mode_reload():
+    # HUP in -r mode reloads the quick configuration: a new worker serves, nothing fails (the
+    # temporary config was deleted after the first load, so the reload could not read it)
+    srv = Server(ROOT, os.path.dirname(ROOT), [], "zokiod-hup")
+    srv.start()
+    try:
+        old = srv.worker()
+
+        def worker():
+            try:
+                return srv.worker()
+            except Fail:  # two while the old one finishes
+                return None
+
+        srv.proc.send_signal(signal.SIGHUP)
+        expect(wait_for(lambda: worker() not in (None, old), 5),
+               "no new worker 5 s after HUP; stderr: %s" % short(srv.stderr_text(), 400))
+        log = srv.stderr_text()
+        expect("failed" not in log and "[emerg]" not in log,
+               "the reload failed: %s" % short(log, 400))
+        with Conn(port=srv.port) as c:
+            c.send(req("/a/c.txt"))
+            status(c.response(), 200, "/a/c.txt after the reload")
+    finally:
+        srv.stop()
+    # the temporary config lives as long as the master, no longer
+    m = re.search(r"configuration (/tmp/zokiod-quick-\w+)", srv.stderr_text())
+    expect(m is not None, "no quick configuration named in: %s" % short(srv.stderr_text(), 300))
+    expect(not os.path.exists(m.group(1)), "%s left behind after the stop" % m.group(1))
 
 
 @test()
