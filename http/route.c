@@ -36,6 +36,15 @@ static const zh_vhost_t *regex_pick(const zh_vhost_t *const *vhosts, unsigned n,
     return NULL;
 }
 
+size_t zh_host_lower(const char *host, size_t len, char *out, size_t cap)
+{
+    size_t n = len < cap ? len : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] | 0x20 : host[i]);
+    out[n] = 0;
+    return n;
+}
+
 const zh_vhost_t *zh_vhost_pick(const zh_vhost_t *const *vhosts, unsigned n, const zh_vhost_t *dflt,
                                 const char *host, size_t len, pcre2_match_data *md,
                                 zh_captures_t *caps)

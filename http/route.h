@@ -8,6 +8,10 @@
 
 #include "http/server.h"
 
+/* Copies a host name as zh_vhost_pick() wants it, lower-cased, into out (at most cap - 1 bytes,
+ * NUL-terminated); returns its length. */
+size_t zh_host_lower(const char *host, size_t len, char *out, size_t cap);
+
 /* The vhost for a request's host name (zh_req_t.host lower-cased: no port, no trailing dot;
  * NULL: the request has none), in nginx's
  * order: an exact name, else the longest matching "*.suffix", else the longest "prefix.*", else

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod http: the static file handler: path -> file -> preconditions -> ranges -> response. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -664,10 +663,7 @@ static const zh_vhost_t *pick_vhost(zh_conn_t *c, zh_req_t *r)
 {
     const zh_listener_t *lst = c->lst;
     if (r->host.p) {
-        size_t n = r->host.len < sizeof c->w->host ? r->host.len : sizeof c->w->host - 1;
-        for (size_t i = 0; i < n; i++)
-            c->w->host[i] = (char)tolower((unsigned char)r->host.p[i]);
-        c->w->host[n] = 0;
+        size_t n = zh_host_lower(r->host.p, r->host.len, c->w->host, sizeof c->w->host);
         r->host = (zh_str_t){c->w->host, (uint32_t)n};
     }
     return zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, r->host.p, r->host.len, c->srv->md,

@@ -199,9 +199,7 @@ static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name, 
     if (len && name[len - 1] == '.') len--;
     const zh_vhost_t *v = x->dflt;
     if (len && len < sizeof host) {
-        for (size_t i = 0; i < len; i++)
-            host[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i]);
-        host[len] = 0;
+        zh_host_lower((const char *)name, len, host, sizeof host);
         v = zh_vhost_pick(x->vhosts, x->n, x->dflt, host, len, x->md, NULL);
         if (!v) v = x->dflt; /* a regex that could not be run */
     }

@@ -113,6 +113,17 @@ void zh_var_put(const zh_req_t *r, unsigned id, zh_sink_t *out)
     }
 }
 
+/* a header value: a CR or LF a variable brought in goes out as %0D / %0A, never as a line break */
+static void put_value(zh_sink_t *b, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '\r' || v[i] == '\n')
+            zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);
+        else
+            zh_sink_put(b, v + i, 1);
+    }
+}
+
 void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
 {
     if (!hd->tpl) {
@@ -126,12 +137,7 @@ void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
     if (!n) return;
     zh_sink_str(b, hd->name);
     ZH_SINK_LIT(b, ": ");
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == '\r' || v[i] == '\n')
-            zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);
-        else
-            zh_sink_put(b, v + i, 1);
-    }
+    put_value(b, v, n);
     ZH_SINK_LIT(b, "\r\n");
 }
 
@@ -174,11 +180,6 @@ void zh_location_field(zh_sink_t *b, zh_conn_t *c, const char *v, size_t n)
 {
     ZH_SINK_LIT(b, "Location: ");
     if (n && v[0] == '/') put_origin(b, c);
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == '\r' || v[i] == '\n')
-            zh_sink_put(b, v[i] == '\r' ? "%0D" : "%0A", 3);
-        else
-            zh_sink_put(b, v + i, 1);
-    }
+    put_value(b, v, n);
     ZH_SINK_LIT(b, "\r\n");
 }
