@@ -3236,12 +3236,7 @@ def t_listen_ipv6():
     s = socket.create_connection(("::1", inst.port), timeout=IO_TIMEOUT)
     try:
         s.sendall(req("/", host="[::1]:%d" % inst.port, headers=["Connection: close"]))
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
+        data = harness.recv_until_close(s)
     finally:
         s.close()
     expect(data.startswith(b"HTTP/1.1 200"), "GET over [::1]: %s" % short(data))

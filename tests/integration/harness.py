@@ -177,6 +177,16 @@ class Report:
         return 1 if self.failed else 0
 
 
+def recv_until_close(s):
+    """Everything the peer sends on socket s until it closes the connection."""
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return data
+        data += d
+
+
 def wait_for(pred, timeout, step=0.02):
     """Polls pred() until it returns a true value or `timeout` s pass; returns its last value."""
     end = time.monotonic() + timeout

@@ -345,12 +345,7 @@ def t_plain_http_to_tls_port():
     srv = server()
     with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
+        data = harness.recv_until_close(s)
     expect(data.startswith(b"HTTP/1.1 400 "), "status: %r" % data[:40])
     expect(b"The plain HTTP request was sent to HTTPS port" in data, "body: %r" % data[-300:])
     expect(b"Connection: close" in data, "Connection: close")
