@@ -97,17 +97,31 @@ static void put_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* `path` made absolute against `base` (the current directory when NULL), in buf; NULL when it
+ * does not fit */
+static const char *abs_path(char *buf, size_t cap, const char *base, const char *path)
+{
+    char cwd[4096];
+    if (path[0] == '/') return path;
+    if (!base) base = getcwd(cwd, sizeof cwd);
+    if (!base) return NULL;
+    int n = snprintf(buf, cap, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", path);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
 /* `-r DOCROOT [-l ADDR:PORT] [-m MIME_TYPES]`: serve a directory without a config file (a
  * one-worker configuration is written to a temporary file and loaded like any other) */
 static int quick_config(char *path, size_t cap, const char *root, const char *listen_on,
                         const char *mime)
 {
-    char cwd[2048], abs_root[4096], abs_mime[4096];
-    if (!getcwd(cwd, sizeof cwd)) return -1;
-    snprintf(abs_root, sizeof abs_root, "%s%s%s", root[0] == '/' ? "" : cwd,
-             root[0] == '/' ? "" : "/", root);
-    snprintf(abs_mime, sizeof abs_mime, "%s%s%s", mime[0] == '/' ? "" : cwd,
-             mime[0] == '/' ? "" : "/", mime);
+    char rbuf[4096], mbuf[4096];
+    errno = 0; /* getcwd() sets it; a path that does not fit leaves it 0 */
+    const char *abs_root = abs_path(rbuf, sizeof rbuf, NULL, root);
+    const char *abs_mime = abs_path(mbuf, sizeof mbuf, NULL, mime);
+    if (!abs_root || !abs_mime) {
+        if (errno == 0) errno = ENAMETOOLONG;
+        return -1;
+    }
     snprintf(path, cap, "/tmp/zokiod-quick-XXXXXX");
     int fd = mkstemp(path);
     if (fd < 0) return -1;
@@ -207,18 +221,6 @@ static void show_version(int full)
             LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, pcre, jit ? " (JIT)" : "");
     fprintf(stderr, "configure arguments:%s%s\n", ZOKIOD_CONFIGURE_ARGS[0] ? " " : "",
             ZOKIOD_CONFIGURE_ARGS);
-}
-
-/* `path` made absolute against `base` (the current directory when NULL), in buf; NULL when it
- * does not fit */
-static const char *abs_path(char *buf, size_t cap, const char *base, const char *path)
-{
-    char cwd[4096];
-    if (path[0] == '/') return path;
-    if (!base) base = getcwd(cwd, sizeof cwd);
-    if (!base) return NULL;
-    int n = snprintf(buf, cap, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", path);
-    return n > 0 && (size_t)n < cap ? buf : NULL;
 }
 
 /* -T: every file of the configuration, as nginx prints them */
