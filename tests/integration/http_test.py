@@ -799,14 +799,14 @@ def t_quick_mode_reload():
     srv = Server(ROOT, os.path.dirname(ROOT), [], "zokiod-hup")
     srv.start()
     try:
-        old = srv.worker()
-
         def worker():
             try:
                 return srv.worker()
-            except Fail:  # two while the old one finishes
-                return None
+            except Fail:  # none yet (the socket accepts before the worker is forked), or two
+                return None  # while the old one finishes
 
+        expect(wait_for(lambda: worker() is not None, 5), "no worker 5 s after the start")
+        old = worker()
         srv.proc.send_signal(signal.SIGHUP)
         expect(wait_for(lambda: worker() not in (None, old), 5),
                "no new worker 5 s after HUP; stderr: %s" % short(srv.stderr_text(), 400))
