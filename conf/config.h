@@ -30,8 +30,10 @@
  * keepalive_timeout 75s, keepalive_requests 1000,
  * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
  * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
- * autoindex off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name
- * has the one name "". */
+ * autoindex off, expires off, etag on, if_modified_since exact, charset off, charset_types
+ * text/html text/xml text/plain text/vnd.wap.wml application/javascript application/rss+xml,
+ * log_not_found on, a server without listen listens on *:80 (0.0.0.0:80), a server without
+ * server_name has the one name "". */
 #ifndef ZC_CONFIG_H
 #define ZC_CONFIG_H
 
@@ -116,6 +118,34 @@ typedef struct zc_io {
     uint64_t ofc_min_uses;   /* open_file_cache_min_uses: default 1 */
     int ofc_errors;          /* open_file_cache_errors: default 0 */
 } zc_io_t;
+
+/* What nginx's headers, not_modified, charset and static modules add to an answer, per location:
+ * expires, etag, if_modified_since, charset, charset_types, log_not_found (conf/serve.c), in
+ * http, server and location, inherited down as zc_io_t is. */
+enum {
+    ZC_EXPIRES_OFF,      /* no Expires nor Cache-Control (the default) */
+    ZC_EXPIRES_ACCESS,   /* `expires TIME`: the time of the answer + expires_s */
+    ZC_EXPIRES_MODIFIED, /* `expires modified TIME`: the file's mtime + expires_s */
+    ZC_EXPIRES_DAILY,    /* `expires @TIME`: the next such local time of day (expires_s after
+                          * midnight) */
+    ZC_EXPIRES_EPOCH,    /* `expires epoch` */
+    ZC_EXPIRES_MAX,      /* `expires max` */
+};
+enum { ZC_IMS_OFF, ZC_IMS_EXACT, ZC_IMS_BEFORE }; /* if_modified_since */
+
+typedef struct zc_serve {
+    int expires;          /* ZC_EXPIRES_*; -1 while unset */
+    int64_t expires_s;    /* ACCESS, MODIFIED: seconds, negative for the past; DAILY: see above */
+    int etag;             /* ETag on files, and conditionals by it; default 1 */
+    int ims;              /* ZC_IMS_*; default ZC_IMS_EXACT (nginx's) */
+    char *charset;        /* `charset NAME`: added to matching Content-Types; NULL: off (the
+                           * default) */
+    int charset_set;      /* charset was given (inherited with it) */
+    char **charset_types; /* lower-case MIME types, or the one "*" (any); NULL while unset, then
+                           * nginx's default list */
+    size_t ncharset_types;
+    int log_not_found; /* a missing file's 404 is logged at error level; default 1 */
+} zc_serve_t;
 
 /* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
  * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
@@ -257,6 +287,7 @@ typedef struct zc_location {
     zc_try_t *try_files;        /* its own (nginx does not inherit try_files) */
     int internal;               /* `internal` */
     zc_io_t io;                 /* effective (own, an enclosing location's or the server's) */
+    zc_serve_t serve;           /* effective, as io */
     struct zc_location *parent; /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
@@ -289,6 +320,7 @@ typedef struct zc_server {
     zc_rw_t *rw;                                 /* server-level set/rewrite/return, in order */
     zc_try_t *try_files;                         /* for requests no location takes */
     zc_io_t io;                                  /* effective */
+    zc_serve_t serve;                            /* effective */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */

@@ -67,15 +67,22 @@ typedef struct zc_spec {
 
 /* The schema tables besides config.c's own (each ends with a row whose name is NULL):
  * process.c (user, worker_rlimit_nofile, worker_cpu_affinity: what the workers are), io.c
- * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), accepted.c
+ * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), serve.c
+ * (expires, etag, if_modified_since, charset, charset_types, log_not_found), accepted.c
  * (directives accepted with a note: hash sizes, gzip, temp paths...). */
-extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_accepted_specs[];
+extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_serve_specs[], zc_accepted_specs[];
 
 /* io.c: zc_io_t while loading: every field unset, then taken from the enclosing level where
  * still unset, then nginx's default where still unset. */
 void zc_io_unset(zc_io_t *io);
 void zc_io_inherit(zc_io_t *io, const zc_io_t *from);
 void zc_io_defaults(zc_io_t *io);
+
+/* serve.c: zc_serve_t (expires, etag, if_modified_since, charset, charset_types,
+ * log_not_found) the same way. */
+void zc_serve_unset(zc_serve_t *sv);
+void zc_serve_inherit(zc_serve_t *sv, const zc_serve_t *from);
+void zc_serve_defaults(zc_serve_t *sv);
 
 /* process.c, after the main block: the default user when running as root, the number of
  * worker_cpu_affinity masks against the number of workers. */

@@ -49,6 +49,31 @@ typedef struct zh_error_page {
     const zh_tpl_t *tpl; /* uri with variables, expanded per request; NULL: uri as it is */
 } zh_error_page_t;
 
+/* What nginx's headers, not_modified, charset and static modules add to an answer (the
+ * directives expires, etag, if_modified_since, charset, charset_types, log_not_found). */
+enum {
+    ZH_EXPIRES_OFF,
+    ZH_EXPIRES_ACCESS,
+    ZH_EXPIRES_MODIFIED,
+    ZH_EXPIRES_DAILY,
+    ZH_EXPIRES_EPOCH,
+    ZH_EXPIRES_MAX
+};
+enum { ZH_IMS_OFF, ZH_IMS_EXACT, ZH_IMS_BEFORE };
+
+typedef struct zh_serve {
+    uint8_t expires;       /* ZH_EXPIRES_*: Expires and Cache-Control on 200, 201, 204, 206,
+                            * 301, 302, 303, 304, 307 and 308 answers */
+    uint8_t etag;          /* files carry an ETag (and If-Match / If-None-Match / If-Range use
+                            * it); 0: none, as nginx's `etag off` */
+    uint8_t ims;           /* ZH_IMS_*: how If-Modified-Since is compared */
+    uint8_t log_not_found; /* a missing file is logged at error level */
+    int64_t expires_s;     /* ACCESS, MODIFIED: seconds (negative: past); DAILY: after midnight */
+    const char *charset;   /* "; charset=NAME" on the types below; NULL: off */
+    const char *const *charset_types; /* lower-case types, or the one "*" (any) */
+    uint32_t ncharset_types;
+} zh_serve_t;
+
 #define ZH_ALIAS_WHOLE UINT32_MAX
 
 /* A location (or the server level itself: prefix ""). Settings are effective (inherited from the
@@ -90,6 +115,7 @@ typedef struct zh_location {
     uint8_t reset_timedout; /* a request here that times out (or `return 444`) ends with a
                              * RST instead of a FIN (reset_timedout_connection) */
     uint64_t sendfile_max_chunk; /* most bytes one sendfile op moves; 0: no limit of its own */
+    zh_serve_t serve;            /* expires, etag, if_modified_since, charset, log_not_found */
 } zh_location_t;
 
 /* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);

@@ -201,6 +201,19 @@ static void fill_io(zh_location_t *l, const zc_io_t *io)
     l->sendfile_max_chunk = io->sendfile_max_chunk;
 }
 
+static void fill_serve(zh_location_t *l, const zc_serve_t *sv)
+{
+    /* ZC_EXPIRES_* and ZC_IMS_* have the order of ZH_EXPIRES_* and ZH_IMS_* */
+    l->serve = (zh_serve_t){.expires = (uint8_t)sv->expires,
+                            .etag = (uint8_t)sv->etag,
+                            .ims = (uint8_t)sv->ims,
+                            .log_not_found = (uint8_t)sv->log_not_found,
+                            .expires_s = sv->expires_s,
+                            .charset = sv->charset,
+                            .charset_types = (const char *const *)sv->charset_types,
+                            .ncharset_types = (uint32_t)sv->ncharset_types};
+}
+
 /* The directory a root or alias with captures names before its first capture: its text (absolute)
  * up to the last '/' ("/srv" of "/srv/$sub/www"); "/" when that is the first byte. */
 static size_t fixed_dir_len(const char *text, size_t len)
@@ -289,6 +302,7 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
         fill_io(l, &c->io);
+        fill_serve(l, &c->serve);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
@@ -315,6 +329,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
+    fill_serve(&v->base, &s->serve);
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)

@@ -4461,5 +4461,47 @@ def main():
     return out.finish()
 
 
+LOG_NOT_FOUND = """\
+error_log logs/error.log info;
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name lnf.test;
+        root html;
+        location /quiet/ { log_not_found off; }
+    }
+}
+"""
+
+
+@test()
+def t_log_not_found():
+    """A missing file is nginx's error-level line with its context (log_not_found on, the
+    default); with `log_not_found off` nothing is logged; a missing directory is the index
+    module's "is not found" line."""
+    inst = Inst("lnf")
+    inst.write_conf(LOG_NOT_FOUND)
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    root = os.path.join(inst.prefix, "html")
+    status(get(inst.port, "/quiet/missing.txt", "lnf.test"), 404, "quiet")
+    status(get(inst.port, "/quiet/nodir/", "lnf.test"), 404, "quiet directory")
+    status(get(inst.port, "/missing.txt", "lnf.test"), 404, "logged")
+    status(get(inst.port, "/nodir/", "lnf.test"), 404, "logged directory")
+    want = ('[error] ', 'open() "%s/missing.txt" failed (2: No such file or directory), '
+            'client: 127.0.0.1, server: lnf.test, request: "GET /missing.txt HTTP/1.1", '
+            'host: "lnf.test"' % root)
+    want_dir = ('"%s/nodir/index.html" is not found (2: No such file or directory), '
+                'client: 127.0.0.1, server: lnf.test, request: "GET /nodir/ HTTP/1.1"' % root)
+    log = wait_for(lambda: [ln for ln in (inst.read("logs/error.log") or "").splitlines()
+                            if want[1] in ln], 3)
+    expect(log and want[0] in log[0], "no `%s` at error level in the error log: %s"
+           % (want[1], short(inst.read("logs/error.log") or "", 600)))
+    text = inst.read("logs/error.log") or ""
+    expect(want_dir in text, "no `%s` in the error log: %s" % (want_dir, short(text, 600)))
+    expect("/quiet/" not in text, "log_not_found off, still logged: %s" % short(text, 600))
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -345,10 +345,12 @@ ZT_TEST(errors_unsupported_nginx_directives)
         {"http { map $a $b { } }", "main.conf:1: directive \"map\" is not supported by zokiod"},
         {TC_SERVER("if ($host = x) { return 404; }\n"),
          "main.conf:4: directive \"if\" is not supported by zokiod"},
-        {TC_SERVER("expires 1h;\n"), "main.conf:4: directive \"expires\" is not supported by "
-                                     "zokiod"},
-        {"http { charset utf-8; }", "main.conf:1: directive \"charset\" is not supported by "
-                                    "zokiod"},
+        {TC_SERVER("source_charset koi8-r;\n"),
+         "main.conf:4: directive \"source_charset\" is not supported by zokiod"},
+        {"http { charset_map koi8-r utf-8 { } }",
+         "main.conf:1: directive \"charset_map\" is not supported by zokiod"},
+        {"http { override_charset on; }",
+         "main.conf:1: directive \"override_charset\" is not supported by zokiod"},
         {TC_SERVER("ssl_stapling on;\n"),
          "main.conf:4: directive \"ssl_stapling\" is not supported by zokiod"},
         {TC_SERVER("limit_req zone=one;\n"),
