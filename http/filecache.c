@@ -45,7 +45,6 @@ static void file_free(zh_fcache_t *fc, zh_file_t *f)
     if (f->fd >= 0) close(f->fd);
     fc->loose_bytes -= f->mem;
     free(f->data);
-    free(f->hdr);
     free(f->key);
     free(f);
 }
@@ -270,23 +269,6 @@ static int read_all(int fd, char *buf, uint64_t size)
     return 0;
 }
 
-#define HDR_FMT                                                                                    \
-    "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"                \
-    "Accept-Ranges: bytes\r\n"
-
-/* the prebuilt header lines, measured first and then written into a block of exactly that size
- * (a content type has no length limit: it comes from the types table or default_type) */
-static int build_hdr(zh_file_t *f)
-{
-    unsigned long long size = f->size;
-    int n = snprintf(NULL, 0, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
-    if (n < 0) return -EINVAL;
-    if (!(f->hdr = malloc((size_t)n + 1))) return -ENOMEM;
-    snprintf(f->hdr, (size_t)n + 1, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
-    f->hdr_len = (uint32_t)n;
-    return 0;
-}
-
 /* builds an entry from an open regular file: small ones are read into memory (and the fd closed),
  * large ones keep the fd; with `keep`, cached when it fits under the caps; without, it only
  * serves this request (the fd kept, nothing read) */
@@ -306,14 +288,13 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
         if (!(f->data = malloc(f->size ? f->size : 1))) goto fail;
         if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
     }
-    if ((r = build_hdr(f)) < 0) goto fail;
     memcpy(f->key, path, len);
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
     f->hash = h;
     f->checked = f->used = now;
     f->refs = 1; /* the caller's */
-    f->mem = sizeof *f + len + 1 + f->hdr_len + 1 + (in_memory ? f->size : 0);
+    f->mem = sizeof *f + len + 1 + (in_memory ? f->size : 0);
     if (in_memory)
         close(fd);
     else
@@ -329,7 +310,6 @@ fail:
     if (f) {
         free(f->data);
         free(f->key);
-        free(f->hdr);
         free(f);
     }
     return r;
