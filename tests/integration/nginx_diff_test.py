@@ -239,6 +239,7 @@ SETUPS = {
         listen 127.0.0.1:{P0};
         server_name localhost;
         root {ROOT}/www;
+        error_page 404 /e-max/f.html;
         location /e-max/ { expires max; etag on; }
     }
     server {
@@ -608,6 +609,8 @@ CASES = [
         ("override_location_inm", get("/e-max/f.txt", headers=[INM + FILE_ETAG]), 0),
         ("ims_before", get("/a.txt", headers=[IMS + "Fri, 01 Jan 2100 00:00:00 GMT"]), 0),
         ("404", get("/missing"), 0),
+        ("error_page_file", get("/nothing/here"), 0),
+        ("error_page_file_head", get("/nothing/here", method="HEAD"), 0),
         ("override_server", get("/a.txt"), 1),
         ("override_server_ims", get("/a.txt", headers=[IMS + "Fri, 01 Jan 2100 00:00:00 GMT"]),
          1),
