@@ -4461,6 +4461,36 @@ def main():
     return out.finish()
 
 
+# expires, etag, if_modified_since, charset, charset_types, log_not_found: bad values in a
+# location (line 6), with nginx's words where nginx has some
+SERVE_ERRORS = [
+    ("expires 1x;", r'^invalid value "1x" in "expires" directive$'),
+    ("expires changed 1h;", r'^invalid value "changed" in "expires" directive$'),
+    ("expires modified @1h;", r'^daily time cannot be used with "modified" parameter$'),
+    ("expires @25h;", r'^daily time value must be less than 24 hours$'),
+    ("expires $e;", r'^variable "\$e" in "expires" directive is not supported by zokiod$'),
+    ("etag maybe;", r'^invalid value "maybe" in "etag" directive, it must be "on" or "off"$'),
+    ("if_modified_since after;", r'^invalid value "after" in "if_modified_since" directive, '
+     r'it must be "off", "exact" or "before"$'),
+    ("charset \"utf 8\";", r'^invalid value "utf 8" in "charset" directive$'),
+    ("charset_types text;", r'^invalid value "text" in "charset_types" directive$'),
+    ("log_not_found no;", r'^invalid value "no" in "log_not_found" directive'),
+    ("source_charset koi8-r;", r'^directive "source_charset" is not supported by zokiod$'),
+    ("override_charset on;", r'^directive "override_charset" is not supported by zokiod$'),
+    ("charset_map koi8-r utf-8 { }", r'^directive "charset_map" is not supported by zokiod$'),
+    ("etag on; etag off;", r'^"etag" directive is duplicate$'),
+]
+
+
+@test(zokiod_only=True)
+def t_serve_directive_errors():
+    """Each bad value of the directives of conf/serve.c is refused by -t naming FILE:LINE."""
+    for line, pattern in SERVE_ERRORS:
+        conf_error("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                   "        location / {\n            " + line + "\n        }\n    }\n}\n",
+                   6, pattern, what=line + ": ")
+
+
 LOG_NOT_FOUND = """\
 error_log logs/error.log info;
 events { }
