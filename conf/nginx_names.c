@@ -76,7 +76,6 @@ static const char *const names[] = {
     "if",
     "charset_map",
     "source_charset",
-    "override_charset",
     "worker_priority",
     "working_directory",
     "env",

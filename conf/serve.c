@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* zokiod conf: what nginx's headers, not_modified, charset and static modules add to an answer,
  * per location: expires, etag, if_modified_since, charset, charset_types, log_not_found
- * (zc_serve_t), inherited as zc_io_t is (conf/io.c). */
+ * (zc_serve_t), inherited as zc_io_t is (conf/io.c); override_charset is accepted with a note.
+ * source_charset and charset_map (recoding) stay refused by conf/nginx_names.c. */
 #include <stdint.h>
 #include <string.h>
 
@@ -175,6 +176,18 @@ static int h_charset_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
+/* `override_charset on|off`: nginx applies it to proxied answers that already name a charset;
+ * zokiod answers with files only, so it changes nothing (a note says so) */
+static int h_override_charset(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    int on;
+
+    (void)sc;
+    if (zc_flag(ld, d, &on) < 0) return -1;
+    return zc_note(ld, d, "debug",
+                   "\"override_charset\" has no effect in zokiod: it serves no proxied answers");
+}
+
 const zc_spec_t zc_serve_specs[] = {
     {"expires", ZC_ANY_HTTP, ZC_ONCE, 1, 2, h_expires},
     {"etag", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_etag},
@@ -182,5 +195,6 @@ const zc_spec_t zc_serve_specs[] = {
     {"charset", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_charset},
     {"charset_types", ZC_ANY_HTTP, ZC_ONCE, 1, ZC_MANY, h_charset_types},
     {"log_not_found", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_log_not_found},
+    {"override_charset", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_override_charset},
     {NULL, 0, 0, 0, 0, NULL},
 };

@@ -4476,7 +4476,7 @@ SERVE_ERRORS = [
     ("charset_types text;", r'^invalid value "text" in "charset_types" directive$'),
     ("log_not_found no;", r'^invalid value "no" in "log_not_found" directive'),
     ("source_charset koi8-r;", r'^directive "source_charset" is not supported by zokiod$'),
-    ("override_charset on;", r'^directive "override_charset" is not supported by zokiod$'),
+    ("override_charset yes;", r'^invalid value "yes" in "override_charset" directive'),
     ("charset_map koi8-r utf-8 { }", r'^directive "charset_map" is not supported by zokiod$'),
     ("etag on; etag off;", r'^"etag" directive is duplicate$'),
 ]

@@ -349,8 +349,9 @@ ZT_TEST(errors_unsupported_nginx_directives)
          "main.conf:4: directive \"source_charset\" is not supported by zokiod"},
         {"http { charset_map koi8-r utf-8 { } }",
          "main.conf:1: directive \"charset_map\" is not supported by zokiod"},
-        {"http { override_charset on; }",
-         "main.conf:1: directive \"override_charset\" is not supported by zokiod"},
+        {"http { override_charset maybe; }", "main.conf:1: invalid value \"maybe\" in "
+                                             "\"override_charset\" directive, it must be \"on\" "
+                                             "or \"off\""},
         {TC_SERVER("ssl_stapling on;\n"),
          "main.conf:4: directive \"ssl_stapling\" is not supported by zokiod"},
         {TC_SERVER("limit_req zone=one;\n"),

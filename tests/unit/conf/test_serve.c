@@ -146,3 +146,19 @@ ZT_TEST(serve_errors)
                     got);
     }
 }
+
+ZT_TEST(serve_override_charset_note)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, "http {\n  override_charset on;\n  server {\n    listen 8080;\n"
+                  "    location / { override_charset off; }\n  }\n}\n") < 0)
+        return;
+    ZT_EQ_INT(c.nnotes, 2);
+    for (size_t i = 0; i < c.nnotes && i < 2; i++) {
+        ZT_EQ_STR(c.notes[i].level, "debug");
+        ZT_CHECK(strstr(c.notes[i].text, "\"override_charset\" has no effect in zokiod") != NULL);
+        ZT_CHECK(strstr(c.notes[i].text, i ? "main.conf:5: " : "main.conf:2: ") != NULL);
+    }
+    zc_config_free(&c);
+}
