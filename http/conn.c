@@ -164,6 +164,9 @@ static int parse_input(zh_conn_t *c)
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
             int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
+            /* answered with the default server's own settings (charset, add_header ... always),
+             * as nginx does a request it could not read; not the last location's */
+            c->loc = c->lst->dflt ? &c->lst->dflt->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
         }

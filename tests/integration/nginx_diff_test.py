@@ -599,7 +599,17 @@ CASES = [
         ("charset_name_as_written", get("/cs-name/f.txt"), 0, None),
         ("charset_nested_types", get("/nest/f.bin"), 0, None),
         ("log_not_found_off_404", get("/nolog/missing.txt"), 0, None),
+        # a bad request after one answered in a location with other settings: the 400 is the
+        # server's (nginx answers it with the server level's configuration)
+
     )
+] + [
+    # a bad request after one answered in a location with other settings: nginx answers the 400
+    # with the server level's configuration, not the last location's
+    Case("serve_bad_request_after_location",
+         get("/cs-any/f.bin") + b"GET /a.txt HTTP/1.1 x\r\n\r\n", responses=2, setup="serve",
+         order=True),
+    Case("serve_bad_request_first", b"GET /a.txt HTTP/1.1 x\r\n\r\n", setup="serve", order=True),
 ] + [
     Case("serve_http_" + name, data, setup="serve_http", port=port, order=True)
     for name, data, port in (
