@@ -223,6 +223,8 @@ static int inherit_server(zc_load_t *ld, size_t k)
     if (s->nerror_pages == 0) s->error_pages = h->error_pages, s->nerror_pages = h->nerror_pages;
     zc_io_inherit(&s->io, &h->io);
     zc_io_defaults(&s->io);
+    zc_paths_inherit(&s->paths, &h->paths);
+    zc_paths_defaults(&s->paths);
     if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
     if (s->ssl_certificate == NULL) {
         s->ssl_certificate = h->ssl_certificate;

@@ -13,6 +13,7 @@
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
+#include "server/paths.h"
 #include "server/tls_conf.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -289,6 +290,7 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
         fill_io(l, &c->io);
+        zs_paths_fill(l, &c->paths);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
@@ -315,6 +317,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
+    zs_paths_fill(&v->base, &s->paths);
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)
