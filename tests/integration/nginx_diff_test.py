@@ -220,8 +220,19 @@ SETUPS["paths"] = """
         location = /link.txt { disable_symlinks on from=$document_root; }
         location = /out.txt { disable_symlinks off; }
     }
+    server {
+        listen 127.0.0.1:{P3};
+        server_name_in_redirect on;
+        root {ROOT}/www;
+    }
+    server {
+        listen 127.0.0.1:{P4};
+        server_name ~^rx(.*)$ plain.example;
+        server_name_in_redirect on;
+        root {ROOT}/www;
+    }
 """
-NPORTS = {"main": 1, "tokens_off": 1, "paths": 3}
+NPORTS = {"main": 1, "tokens_off": 1, "paths": 5}
 
 # --self-test: zokiod runs on configurations made different on purpose, one edit per line
 # (setup, text, replacement, the case that must then fail, a word its message must hold); the
@@ -432,6 +443,10 @@ CASES = [
     Case("redirect_dir_server_name", get("/rd-sn", host="other.example"), setup="paths"),
     Case("redirect_dir_server_name_first", get("/dir2", host="second.example"), setup="paths",
          port=1),
+    Case("redirect_dir_server_name_none", get("/dir", host="x.example"), setup="paths", port=3),
+    Case("redirect_dir_server_name_regex_first", get("/dir", host="rx1"), setup="paths", port=4,
+         known=Known(301, 301, "server_name_in_redirect: zokiod's first plain name "
+                     "(plain.example), nginx writes the regex ~^rx(.*)$ into the URL (README)")),
     Case("redirect_return", get("/ret"), setup="paths"),
     Case("redirect_return_absolute_off", get("/ret-off"), setup="paths"),
     Case("redirect_return_port_off", get("/ret-noport"), setup="paths"),
