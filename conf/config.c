@@ -86,8 +86,8 @@ static const zc_spec_t specs[] = {
 };
 
 /* Every schema table; a name is in one of them at most. */
-static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_io_specs, zc_serve_specs,
-                                          zc_accepted_specs};
+static const zc_spec_t *const tables[] = {specs,          zc_process_specs, zc_io_specs,
+                                          zc_serve_specs, zc_paths_specs,   zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 

@@ -32,8 +32,10 @@
  * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
  * autoindex off, expires off, etag on, if_modified_since exact, charset off, charset_types
  * text/html text/xml text/plain text/vnd.wap.wml application/javascript application/rss+xml,
- * log_not_found on, a server without listen listens on *:80 (0.0.0.0:80), a server without
- * server_name has the one name "". */
+ * log_not_found on, absolute_redirect on, port_in_redirect on, server_name_in_redirect off,
+ * merge_slashes on, disable_symlinks off (a link out of the root still refused),
+ * autoindex_exact_size on, autoindex_localtime off, autoindex_format html, a server without listen
+ * listens on *:80 (0.0.0.0:80), a server without server_name has the one name "". */
 #ifndef ZC_CONFIG_H
 #define ZC_CONFIG_H
 
@@ -146,6 +148,25 @@ typedef struct zc_serve {
     size_t ncharset_types;
     int log_not_found; /* a missing file's 404 is logged at error level; default 1 */
 } zc_serve_t;
+/* How paths become URLs and files (nginx's directives of the same names), in http, server and
+ * location (merge_slashes: http and server), inherited down as root is. */
+enum { ZC_SYMLINKS_OFF, ZC_SYMLINKS_ON, ZC_SYMLINKS_IF_NOT_OWNER };
+enum { ZC_AUTOINDEX_HTML, ZC_AUTOINDEX_XML, ZC_AUTOINDEX_JSON, ZC_AUTOINDEX_JSONP };
+typedef struct zc_paths {
+    int absolute_redirect;       /* a local redirect's Location gets scheme://host[:port]; 1 */
+    int port_in_redirect;        /* ... with the port (unless the scheme's default); 1 */
+    int server_name_in_redirect; /* ... the server's first name instead of the Host; 0 */
+    int merge_slashes;           /* "//a///b" is "/a/b" ($uri, locations, files); 1 */
+    /* disable_symlinks: ZC_SYMLINKS_*; default OFF, which in zokiod still refuses a link out of
+     * the root (so does every mode): README */
+    int symlinks;
+    const char *symlinks_from; /* from=: NULL none (every part of the path checked, the root's
+                                * too), "" $document_root (the parts below the root), else an
+                                * absolute path */
+    int ai_exact_size;         /* autoindex_exact_size; 1 */
+    int ai_localtime;          /* autoindex_localtime; 0 */
+    int ai_format;             /* autoindex_format: ZC_AUTOINDEX_*; HTML */
+} zc_paths_t;
 
 /* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
  * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
@@ -288,6 +309,7 @@ typedef struct zc_location {
     int internal;               /* `internal` */
     zc_io_t io;                 /* effective (own, an enclosing location's or the server's) */
     zc_serve_t serve;           /* effective, as io */
+    zc_paths_t paths;           /* effective, as io */
     struct zc_location *parent; /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
@@ -321,6 +343,7 @@ typedef struct zc_server {
     zc_try_t *try_files;                         /* for requests no location takes */
     zc_io_t io;                                  /* effective */
     zc_serve_t serve;                            /* effective */
+    zc_paths_t paths;                            /* effective */
     char *access_log;                            /* NULL = off; always combined format */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */

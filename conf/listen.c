@@ -225,6 +225,8 @@ static int inherit_server(zc_load_t *ld, size_t k)
     zc_io_defaults(&s->io);
     zc_serve_inherit(&s->serve, &h->serve);
     zc_serve_defaults(&s->serve);
+    zc_paths_inherit(&s->paths, &h->paths);
+    zc_paths_defaults(&s->paths);
     if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
     if (s->ssl_certificate == NULL) {
         s->ssl_certificate = h->ssl_certificate;

@@ -11,13 +11,10 @@
 #include <unistd.h>
 
 #include "zk_features.h"
+#include "http/beneath.h"
 #include "http/date.h"
 #include "http/filecache.h"
 #include "http/hash.h"
-
-#ifdef HAVE_OPENAT2
-#include <linux/openat2.h>
-#endif
 
 #define TAB_MIN 64   /* buckets at first; doubled past 3/4 full */
 #define MAX_FDS 1024 /* open fds the cache may keep for large files */
@@ -127,33 +124,10 @@ void zh_fcache_fini(zh_fcache_t *fc)
     fc->tab = NULL;
 }
 
-/* opens a path under the root: "/a/b" -> "a/b", "/" -> "." */
+/* "/a/b" -> "a/b" under the root, with the site's symlink policy (http/beneath.c) */
 static int open_beneath(const zh_site_t *site, const char *path, size_t len, int flags)
 {
-    char rel[4096];
-    const char *p = path;
-    while (len && *p == '/') {
-        p++;
-        len--;
-    }
-    if (len >= sizeof rel) return -ENAMETOOLONG;
-    if (site->root_fd < 0) return -ENOENT; /* the root did not exist when the config was loaded */
-    if (len == 0) {
-        rel[0] = '.';
-        rel[1] = 0;
-    } else {
-        memcpy(rel, p, len);
-        rel[len] = 0;
-    }
-#ifdef HAVE_OPENAT2
-    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    int fd = (int)syscall(SYS_openat2, site->root_fd, rel, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return fd < 0 ? -errno : fd;
-#endif
-    /* no openat2: the path is already normalized (no "..") and symlinks are refused outright */
-    int fd2 = openat(site->root_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-    return fd2 < 0 ? -errno : fd2;
+    return zh_open_beneath(site, path, len, flags);
 }
 
 int zh_dir_exists(const zh_site_t *site, const char *path, size_t len)

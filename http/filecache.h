@@ -46,6 +46,7 @@ typedef struct zh_file {
     uint64_t mem;      /* bytes it counts for: the struct, key and data (malloc's own
                         * overhead aside) */
     const char *ctype; /* NULL for a generated page (zh_blob_new()) */
+    const char *page_ctype; /* a generated page's Content-Type; NULL: text/html */
     uint16_t etag_len;
     char etag[ZH_ETAG_LEN + 1];
     char lastmod[30];

@@ -23,14 +23,35 @@ typedef struct zh_fpolicy {
     uint32_t inactive; /* open_file_cache inactive=: an entry unused for longer is dropped */
 } zh_fpolicy_t;
 
+/* nginx's disable_symlinks (http/beneath.h) */
+enum { ZH_SYMLINKS_OFF, ZH_SYMLINKS_ON, ZH_SYMLINKS_IF_NOT_OWNER };
+
+/* How a location turns paths into URLs and listings (nginx's directives of the same names). */
+enum { ZH_AUTOINDEX_HTML, ZH_AUTOINDEX_XML, ZH_AUTOINDEX_JSON, ZH_AUTOINDEX_JSONP };
+typedef struct zh_paths {
+    uint8_t absolute_redirect;       /* a local redirect gets "scheme://host[:port]" before it */
+    uint8_t port_in_redirect;        /* ... with the local port (unless 80 / 443) */
+    uint8_t server_name_in_redirect; /* ... the server's first name instead of the request's */
+    uint8_t merge_slashes;           /* read at the server level (zh_vhost_t.base) only */
+    uint8_t ai_exact_size;           /* autoindex_exact_size: bytes, else K / M / G */
+    uint8_t ai_localtime;            /* autoindex_localtime: HTML dates in local time */
+    uint8_t ai_format;               /* autoindex_format: ZH_AUTOINDEX_* */
+} zh_paths_t;
+
 /* One document root. Everything here is owned by the caller and must outlive the server. */
 typedef struct zh_site {
-    int root_fd;              /* an O_PATH or O_RDONLY directory fd of the document root */
-    const char *root_path;    /* its path, for error-log lines (may be NULL) */
-    const zh_mime_t *mime;    /* extension -> type; may be NULL */
-    const char *default_type; /* for unknown extensions, e.g. "application/octet-stream" */
-    const char *const *index; /* NULL-terminated list of index file names, e.g. {"index.html"} */
-    zh_fpolicy_t cache;       /* how the file cache keeps its files */
+    int root_fd;               /* an O_PATH or O_RDONLY directory fd of the document root */
+    const char *root_path;     /* its path, for error-log lines (may be NULL) */
+    const zh_mime_t *mime;     /* extension -> type; may be NULL */
+    const char *default_type;  /* for unknown extensions, e.g. "application/octet-stream" */
+    const char *const *index;  /* NULL-terminated list of index file names, e.g. {"index.html"} */
+    zh_fpolicy_t cache;        /* how the file cache keeps its files */
+    uint8_t symlinks;          /* ZH_SYMLINKS_*: which links beneath root_fd are followed (never
+                                * one out of the root) */
+    uint8_t root_refused;      /* the root's own path has a link the policy refuses (from= not
+                                * given, or above the root): every file is refused, as nginx's */
+    const char *symlinks_skip; /* from= inside the root: its directory relative to the root
+                                * ("a/b"), whose own links are followed; NULL: none */
 } zh_site_t;
 
 /* `add_header NAME VALUE [always]` */
@@ -116,6 +137,7 @@ typedef struct zh_location {
                              * RST instead of a FIN (reset_timedout_connection) */
     uint64_t sendfile_max_chunk; /* most bytes one sendfile op moves; 0: no limit of its own */
     zh_serve_t serve;            /* expires, etag, if_modified_since, charset, log_not_found */
+    zh_paths_t paths;
 } zh_location_t;
 
 /* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);

@@ -85,6 +85,8 @@ static void full_fields(zh_sink_t *b, const void *arg, int part)
     if (part == ZH_PART_FIELDS) {
         if (f->ctype)
             zh_head_ctype(b, s->c, s->status, f->ctype, strlen(f->ctype));
+        else if (f->page_ctype)
+            zh_head_ctype(b, s->c, s->status, f->page_ctype, strlen(f->page_ctype));
         else
             zh_head_ctype(b, s->c, s->status, "text/html", 9);
         ZH_SINK_LIT(b, "Content-Length: ");
@@ -426,8 +428,11 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         const zh_error_page_t *ep = &ep_v;
         if (ep->code != status) continue;
         if (ep->tpl && r->vars && zh_rewrite_expand(r, ep->tpl, &ep_v.uri) < 0) break;
-        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
-            return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
+        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0) {
+            int rs = ep->response; /* `=301 URL` keeps its redirect status, as nginx */
+            rs = rs == 301 || rs == 303 || rs == 307 || rs == 308 ? rs : 302;
+            return zh_resp_error(c, rs, head, "Location", ep->uri, strlen(ep->uri));
+        }
         if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
         /* a local URI: nginx's internal redirect to it, answered with the error's status */
         char path[PATH_MAX_LEN], *p;
@@ -450,12 +455,23 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, size_t fs_len,
                         const char *uri, size_t uri_len, int head)
 {
+    const zh_req_t *r = &c->w->req;
+    const char *cb = NULL, *ctype = NULL;
+    size_t cblen = 0;
+    if (l->paths.ai_format == ZH_AUTOINDEX_JSONP && r->args.p &&
+        zh_arg_find(r->args.p, r->args.len, "callback", 8, &cb, &cblen) &&
+        !zh_autoindex_callback_ok(cb, cblen)) {
+        zh_errlog(c, "client sent invalid callback \"%.*s\"", (int)cblen, cb);
+        return send_error(c, c->vhost, 400, head);
+    }
     char *page;
-    long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &page);
+    long n =
+        zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &l->paths, cb, cblen, &page, &ctype);
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
+    blob->page_ctype = ctype;
+    int rc = send_full(c, blob, head, r->err_status ? r->err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
@@ -723,7 +739,11 @@ static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, i
     r->args = (zh_str_t){query, (uint32_t)qlen};
     char *path = c->w->uri;
     size_t len;
-    int st = zh_path_normalize(r->path.p, plen, path, sizeof c->w->uri, &len);
+    /* nginx reads merge_slashes before it knows the server (Host, or an absolute-form target):
+     * the address's default server's */
+    const zh_vhost_t *mv = c->lst->dflt ? c->lst->dflt : vh;
+    int st = zh_path_normalize_merge(r->path.p, plen, mv->base.paths.merge_slashes, path,
+                                     sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
     r->uri = (zh_str_t){path, (uint32_t)len};
     zh_vars_t *vars = r->vars;

@@ -13,6 +13,7 @@
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
+#include "server/paths.h"
 #include "server/tls_conf.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -303,6 +304,7 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         if (r < 0) return r;
         fill_io(l, &c->io);
         fill_serve(l, &c->serve);
+        zs_paths_fill(l, &c->paths);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
@@ -330,6 +332,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
     fill_serve(&v->base, &s->serve);
+    zs_paths_fill(&v->base, &s->paths);
     zh_error_page_t *eps = NULL;
     size_t neps = 0;
     for (size_t i = 0; i < s->nerror_pages; i++)

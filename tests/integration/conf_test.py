@@ -1995,6 +1995,134 @@ def t_autoindex_links_work():
         body_is(get(port, target), content, "following the link %r" % h)
 
 
+@test(zokiod_only=True)
+def t_paths_directive_errors():
+    """absolute_redirect, port_in_redirect, server_name_in_redirect, merge_slashes,
+    disable_symlinks and the autoindex options: bad values, wrong blocks, nginx's messages."""
+    srv = "http {\n    server {\n        %s\n    }\n}\n"
+    loc = "http {\n    server {\n        location / {\n            %s\n        }\n    }\n}\n"
+    cases = [
+        (srv % "absolute_redirect yes;", 3, r'invalid value "yes".*"on" or "off"'),
+        (srv % "port_in_redirect 1;", 3, r'invalid value "1".*"on" or "off"'),
+        (loc % "server_name_in_redirect maybe;", 4, r'invalid value "maybe"'),
+        (srv % "merge_slashes x;", 3, r'invalid value "x" in "merge_slashes"'),
+        (loc % "merge_slashes off;", 4, r'"merge_slashes" directive is not allowed here'),
+        (srv % "absolute_redirect on; absolute_redirect off;", 3,
+         r'"absolute_redirect" directive is duplicate'),
+        (srv % "disable_symlinks foo;", 3, r'invalid parameter "foo"'),
+        (srv % "disable_symlinks from=/x;", 3,
+         r'"disable_symlinks" must have "off", "on" or "if_not_owner" parameter'),
+        (srv % "disable_symlinks off from=/x;", 3, r'"from=" cannot be used with "off"'),
+        (srv % "disable_symlinks on on;", 3, r'duplicate parameters "on on"'),
+        (srv % "disable_symlinks on from=$uri;", 3, r'variable "\$uri".*not supported'),
+        (srv % "disable_symlinks on off if_not_owner;", 3, r'invalid number of arguments'),
+        (loc % "autoindex_format yaml;", 4, r'invalid value "yaml" in "autoindex_format"'),
+        (srv % "autoindex_exact_size 0;", 3, r'invalid value "0"'),
+        (srv % "autoindex_localtime on off;", 3, r'invalid number of arguments'),
+    ]
+    for text, line, pat in cases:
+        conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 80))
+
+
+SYMLINKS_CONF = """
+events { worker_connections 64; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        location /dflt/ { }
+        location /off/ { disable_symlinks off; }
+        location /on/ { disable_symlinks on; }
+        location /owner/ { disable_symlinks if_not_owner; }
+        location /from/ { disable_symlinks on from=$document_root; }
+        location /above/ { disable_symlinks if_not_owner from=/; }
+    }
+}
+"""
+SYMLINK_DIRS = ("dflt", "off", "on", "owner", "from", "above")
+INSIDE = "inside the root\n"
+SECRET = "OUTSIDE-SECRET\n"
+
+
+def symlinks_site():
+    def setup():
+        inst = Inst("symlinks")
+        inst.write_conf(SYMLINKS_CONF)
+        inst.put("outside/secret.txt", SECRET)
+        os.makedirs(inst.path("outside/dir"))
+        inst.put("outside/dir/secret.txt", SECRET)
+        for d in SYMLINK_DIRS:
+            inst.put("html/%s/in.txt" % d, INSIDE)
+            os.symlink(inst.path("outside/secret.txt"), inst.path("html/%s/abs_out" % d))
+            os.symlink("../../outside/secret.txt", inst.path("html/%s/rel_out" % d))
+            os.symlink("../../outside/dir", inst.path("html/%s/dir_out" % d))
+            os.symlink("in.txt", inst.path("html/%s/in_link" % d))
+            os.symlink("in.txt", inst.path("html/%s/swap" % d))
+        return inst.start()
+    return fixture("symlinks", setup)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_never_outside_root():
+    """Every policy (none, off, on, if_not_owner, from=): a link out of the root is refused,
+    never a byte of what it points to is served."""
+    port = symlinks_site().port
+    for d in SYMLINK_DIRS:
+        for name in ("abs_out", "rel_out", "dir_out/secret.txt"):
+            r = get(port, "/%s/%s" % (d, name))
+            expect(r.status in (403, 404), "/%s/%s: status %d" % (d, name, r.status))
+            expect(b"OUTSIDE-SECRET" not in r.body, "/%s/%s served the file outside the root"
+                   % (d, name))
+        body_is(get(port, "/%s/in.txt" % d), INSIDE, "/%s/in.txt" % d)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_inside_root():
+    """A link inside the root: followed without the directive and with `off`, `if_not_owner`
+    (same owner) and from= above it; refused (403) with `on`, as nginx."""
+    port = symlinks_site().port
+    for d in ("dflt", "off", "owner", "above"):
+        body_is(get(port, "/%s/in_link" % d), INSIDE, "/%s/in_link" % d)
+    for d in ("on", "from"):
+        status(get(port, "/%s/in_link" % d), 403, "/%s/in_link" % d)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_swapped_link():
+    """A link swapped between a file inside the root and one outside while it is requested
+    (every policy): each answer is the inside file or a refusal, never the outside one."""
+    inst = symlinks_site()
+    stop = threading.Event()
+
+    def swapper():
+        i = 0
+        while not stop.is_set():
+            for d in SYMLINK_DIRS:
+                tmp = inst.path("html/%s/swap.new" % d)
+                target = "in.txt" if i % 2 else "../../outside/secret.txt"
+                os.symlink(target, tmp)
+                os.replace(tmp, inst.path("html/%s/swap" % d))
+            i += 1
+
+    t = threading.Thread(target=swapper)
+    t.start()
+    seen = set()
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            for d in SYMLINK_DIRS:
+                r = get(inst.port, "/%s/swap" % d)
+                expect(b"OUTSIDE-SECRET" not in r.body, "/%s/swap served the file outside the "
+                       "root (status %d)" % (d, r.status))
+                expect(r.status in (200, 403, 404), "/%s/swap: status %d" % (d, r.status))
+                seen.add(r.status)
+    finally:
+        stop.set()
+        t.join()
+    expect(403 in seen or 404 in seen, "the swap was never seen (statuses %s)" % sorted(seen))
+
+
 @test()
 def t_autoindex_off_403():
     port = locations().port
