@@ -854,8 +854,15 @@ def t_help():
     rc, out = Inst("t").cli(["-h"])
     eq(rc, 0, "exit status of -h (output %s)" % short(out))
     expect(re.search(r"(?i)usage", out), "-h: no usage text: %s" % short(out))
-    for opt in ("-c", "-p", "-t", "-s", "-v"):
+    for opt in ("-c", "-p", "-t", "-s", "-v", "-r", "-l", "-m"):
         expect(opt in out, "-h does not mention %s: %s" % (opt, short(out, 300)))
+    usage = out[:out.find("\n\n")]  # the usage lines, before the list of options
+    for opt in ("-r", "-l", "-m"):
+        expect(opt in usage, "the usage line does not show %s: %s" % (opt, short(usage, 300)))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    for opt in ("-r", "-l", "-m", "-V"):  # and the man page documents them, as an item each
+        expect(re.search(r"^\.BI? \\-%s\b" % opt[1], man, re.M),
+               "dist/zokiod.8 does not document %s" % opt)
 
 
 @test(zokiod_only=True)
@@ -2458,6 +2465,95 @@ def t_types_quoted_words_mime_option():
     inst.start(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port,
                 "-m", inst.path("conf/my.types")])
     quoted_types_served(inst, "-m FILE")
+
+
+def mime_table(path):
+    """{extension: type} of a mime.types file (nginx syntax, unquoted words; the later entry
+    wins, as in nginx)."""
+    text = re.sub(r"#[^\n]*", "", open(path).read())
+    body = text[text.index("{") + 1:text.rindex("}")]
+    table = {}
+    for stmt in body.split(";"):
+        words = stmt.split()
+        for ext in words[1:]:
+            table[ext.lower()] = words[0]
+    return table
+
+
+def quick_start(inst, extra=(), cwd=None):
+    """`zokiod -r PREFIX/html -l 127.0.0.1:PORT EXTRA...` started from `cwd` (default: the
+    prefix, which holds no conf/mime.types)."""
+    return inst.start(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port] + list(extra),
+                      cwd=cwd)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_builtin_types():
+    # -r run from a directory without conf/mime.types: every extension of conf/mime.types (a
+    # superset of nginx 1.22's list) gets its type from the built-in table, none falls back to
+    # application/octet-stream (before: .txt, .css, .svg all went out as octet-stream)
+    inst = Inst("quick-types")
+    table = mime_table(os.path.join(REPO, "conf", "mime.types"))
+    nginx = mime_table("/etc/nginx/mime.types") if os.path.exists("/etc/nginx/mime.types") else {}
+    missing = sorted(set(nginx) - set(table))
+    expect(not missing, "extensions of nginx's mime.types missing from conf/mime.types: %s"
+           % missing)
+    for ext in ("txt", "css", "svg", "js", "json", "wasm", "png", "jpg", "webp", "avif", "woff2",
+                "mp4", "pdf", "html"):
+        expect(ext in table, "conf/mime.types has no .%s" % ext)
+    for ext in table:
+        inst.put("html/f." + ext, "x\n")
+    quick_start(inst)
+    with Conn(inst.port) as c:
+        for ext, want in sorted(table.items()):
+            c.send(req("/f." + ext))
+            r = c.response()
+            status(r, 200, "/f." + ext)
+            eq(r.get("content-type"), want, "Content-Type of /f.%s (-r without -m)" % ext)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_autoindex():
+    # -r lists a folder without index.html (as python3 -m http.server), serves index.html where
+    # there is one
+    inst = Inst("quick-list")
+    inst.put("html/pics/cat.png", "png\n")
+    inst.put("html/pics/notes.txt", "notes\n")
+    inst.put("html/site/index.html", "<p>index</p>\n")
+    quick_start(inst)
+    r = get(inst.port, "/pics/")
+    status(r, 200, "GET /pics/ (no index.html) in -r mode")
+    eq(media_type(r), "text/html", "Content-Type of the listing")
+    names = [href_name(h) for h in re.findall(r'href="([^"]*)"', r.text())]
+    for want in ("cat.png", "notes.txt"):
+        expect(want in names, "no link to %s in the listing of /pics/: %r" % (want, names))
+    r = get(inst.port, "/site/")
+    status(r, 200, "GET /site/")
+    body_is(r, "<p>index</p>\n", "/site/ serves its index.html")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_missing_mime_file():
+    # -m FILE that cannot be read is an error naming it, not a silent fallback
+    inst = Inst("quick-m")
+    missing = inst.path("conf/nope.types")
+    rc, out = inst.cli(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port,
+                        "-m", missing])
+    eq(rc, 1, "exit status of -r with a missing -m file (output %s)" % short(out))
+    want = '-m: open() "%s" failed (No such file or directory)' % missing
+    expect(want in out, "no `%s` in: %s" % (want, short(out, 300)))
+    expect(not serves(inst.port), "something answers on the port")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_bare_port():
+    # -l PORT is PORT on 127.0.0.1 (the default address), as ADDR:PORT was
+    inst = Inst("quick-port")
+    inst.put("html/a.txt", "a\n")
+    inst.start(["-r", inst.path("html"), "-l", str(inst.port)])
+    r = get(inst.port, "/a.txt")
+    status(r, 200, "GET /a.txt with -l %d" % inst.port)
+    eq(r.get("content-type"), "text/plain", "Content-Type of /a.txt")
 
 
 @test(zokiod_only=True)
