@@ -186,6 +186,28 @@ static void make_parent(const char *path)
     mkdir(dir, 0755);
 }
 
+/* -t opens (creating them) the error log and the access logs as nginx -t does, so a log that
+ * cannot be written fails the test instead of the start; returns -1 after printing why */
+static int test_logs(const zc_config_t *c)
+{
+    size_t n = c->http.nservers;
+    for (size_t i = 0; i <= n + 1; i++) {
+        const char *path = i == n + 1 ? c->error_log
+                           : i == n   ? c->http.access_log
+                                      : c->http.servers[i].access_log;
+        if (!path || !strcmp(path, "stderr")) continue;
+        make_parent(path);
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "zokiod: [emerg] open() \"%s\" failed (%d: %s)\n", path, errno,
+                    strerror(errno));
+            return -1;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
 static int write_pid(const char *path)
 {
     make_parent(path);
@@ -300,6 +322,17 @@ static int parse_cli(cli_t *o, int argc, char **argv)
     return -1;
 }
 
+/* a fatal error at start or in -t, printed once as nginx prints it: `zokiod: [emerg] MSG` on
+ * standard error (MSG: conf/'s or gen's message without its "zokiod: "), and in the error log
+ * too when that is a file */
+static void emerg(const char *err, int in_file)
+{
+    const char *msg = strncmp(err, "zokiod: ", 8) ? err : err + 8;
+    if (!strncmp(msg, "[emerg] ", 8)) msg += 8;
+    fprintf(stderr, "zokiod: [emerg] %s\n", msg);
+    if (in_file) zs_log(ZS_LOG_EMERG, "%s", msg);
+}
+
 /* -e: the error log before the configuration is read (and the configuration's error log when it
  * names none); a relative path is taken against -p, else the current directory */
 static const char *startup_log(const cli_t *o, char *buf, size_t cap, int *in_file)
@@ -361,8 +394,7 @@ int main(int argc, char **argv)
         lr = -1;
     }
     if (lr < 0) {
-        fprintf(stderr, "%s\n", err);
-        if (echo) zs_log(ZS_LOG_EMERG, "%s", strncmp(err, "zokiod: ", 8) ? err : err + 8);
+        emerg(err, echo);
         if (o.test) fprintf(stderr, "zokiod: configuration file %s test failed\n", conf_file);
         return 1;
     }
@@ -371,10 +403,15 @@ int main(int argc, char **argv)
         zs_gen_warn_roots(&conf);
         char tlsw[512];
         if (zs_tls_warning(&conf, tlsw, sizeof tlsw)) fprintf(stderr, "zokiod: [warn] %s\n", tlsw);
-        if (!o.quiet) {
+        if (!o.quiet)
             fprintf(stderr, "zokiod: the configuration file %s syntax is ok\n", conf.conf_file);
-            fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);
+        if (test_logs(&conf) < 0) {
+            fprintf(stderr, "zokiod: configuration file %s test failed\n", conf.conf_file);
+            zc_config_free(&conf);
+            return 1;
         }
+        if (!o.quiet)
+            fprintf(stderr, "zokiod: configuration file %s test is successful\n", conf.conf_file);
         if (o.dump) dump_config(&conf);
         zc_config_free(&conf);
         return 0;
@@ -396,8 +433,7 @@ int main(int argc, char **argv)
     static const char server_header[] = "zokiod/" ZOKIOD_VERSION; /* server_tokens on */
     int daemon_on = conf.daemon;
     if (!gen || zs_gen_build(gen, &conf, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", gen ? err : "zokiod: out of memory");
-        zs_log(ZS_LOG_EMERG, "%s", gen ? err : "out of memory");
+        emerg(gen ? err : "out of memory", !zs_log_is_stderr());
         if (quick[0]) unlink(quick);
         return 1;
     }

@@ -21,6 +21,7 @@ as the exact -t messages, are skipped): a check of the tests' own expectations.
 """
 
 import calendar
+import errno
 import hashlib
 import html
 import os
@@ -413,12 +414,13 @@ def version_of_cli():
 
 # --- -t: configuration test -------------------------------------------------------------------------
 
-LINE_RE = re.compile(r"^zokiod: (/[^:]*):(\d+): (.*)$", re.M)
+# nginx's `[emerg]` level, then FILE:LINE first (as compilers print it; nginx ends with " in FILE:LINE")
+LINE_RE = re.compile(r"^zokiod: \[emerg\] (/[^:]*):(\d+): (.*)$", re.M)
 
 
 def conf_error(main, lines, pattern, file=None, files=None, setup=None, what=""):
     """`zokiod -t -c CONF` with CONF = `main` fails: exit 1, one line
-    `zokiod: FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
+    `zokiod: [emerg] FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
     matching `pattern`), then `zokiod: configuration file CONF test failed`."""
     inst = Inst("t")
     inst.mime_types()
@@ -430,7 +432,8 @@ def conf_error(main, lines, pattern, file=None, files=None, setup=None, what="")
     rc, out = inst.cli(["-t", "-c", inst.conf])
     one = " | ".join(out.strip().splitlines()) or "(no output)"
     m = LINE_RE.search(out)
-    expect(m, "%sno `zokiod: FILE:LINE: message` line in the -t output: %s" % (what, one))
+    expect(m, "%sno `zokiod: [emerg] FILE:LINE: message` line in the -t output: %s"
+           % (what, one))
     want_file = inst.path(file) if file else inst.conf
     eq(m.group(1), want_file, what + "FILE in %r" % m.group(0))
     lines = (lines,) if isinstance(lines, int) else tuple(lines)
@@ -724,9 +727,13 @@ def t_check_unsupported_nginx_directive_other():
         ("http {\n    gzip_static on;\n}\n", 2, "gzip_static"),
         ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
          "        }\n    }\n}\n", 4, "fastcgi_pass"),
+        ("http {\n    set_real_ip_from 10.0.0.0/8;\n}\n", 2, "set_real_ip_from"),
+        ("mail {\n}\n", 1, "mail"),
     ]:
-        conf_error(text, line, r'"%s".*(not supported|not implemented)' % name,
+        conf_error(text, line, r'^"%s" directive is not supported by zokiod$' % name,
                    what="%s: " % name)
+    # a name nginx does not know either, even in a family it has: nginx's own words
+    conf_error("http {\n    proxy_frobnicate on;\n}\n", 2, r'^unknown directive "proxy_frobnicate"$')
 
 
 @test(zokiod_only=True)
@@ -785,6 +792,106 @@ def t_check_warns_unreadable_root():
 
 
 @test(zokiod_only=True)
+def t_quiet_start_return_only_server():
+    # a start, a reload and -t of a config without `sendfile on` whose redirect server only
+    # does `return` (its root, the default html/, does not exist) log nothing at notice level
+    # or above but the start, reload and worker lines: nginx logs neither (before: `[notice]
+    # sendfile off: ...` and `[warn] document root ... No such file or directory`)
+    inst = Inst("quiet", 2)
+    os.rmdir(inst.path("html"))
+    os.makedirs(inst.path("www"))
+    inst.put("www/index.html", "hi\n")
+    inst.write_conf("error_log stderr notice;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        return 301 https://example.com$request_uri;\n    }\n"
+                    "    server {\n        listen 127.0.0.1:%P1%;\n        root www;\n"
+                    "        location / {\n            return 302 /elsewhere;\n        }\n"
+                    "        location /static/ { }\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out))
+    extra = [ln for ln in out.splitlines() if "syntax is ok" not in ln
+             and "test is successful" not in ln]
+    eq(extra, [], "-t output besides `syntax is ok` and `test is successful`")
+    inst.start()
+    status(get(inst.ports[0], "/x"), 301, "the redirect server")
+    inst.signal(signal.SIGHUP)
+    expect(wait_for(lambda: "reconfiguring" in inst.stderr_text(), 3), "no reload logged")
+    time.sleep(0.3)
+    allowed = ("started", "reconfiguring", "exited with code 0")  # nginx logs these too
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and not any(a in ln for a in allowed)]
+    eq(noisy, [], "lines logged at notice or above by a start and a reload")
+
+
+def bind_error_lines(text, port):
+    return [ln for ln in text.splitlines() if "bind() to 127.0.0.1:%d failed" % port in ln]
+
+
+@test(zokiod_only=True)
+def t_bind_error_once():
+    # a port in use: one line, nginx's `[emerg] bind() to ADDR:PORT failed (98: Address already
+    # in use)`, exit 1; on stderr when the error log is stderr (before: printed twice), and once
+    # on stderr plus once in the error log file when it is a file (as nginx at start)
+    busy = socket.socket()
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        for log in ("stderr", "logs/error.log"):
+            inst = Inst("bind")
+            inst.write_conf("error_log %s;\nevents { }\nhttp {\n    server {\n"
+                            "        listen 127.0.0.1:%d;\n    }\n}\n" % (log, port))
+            rc, out = inst.cli(["-c", inst.conf])
+            eq(rc, 1, "exit status with the port in use (error_log %s; output %s)"
+               % (log, short(out)))
+            lines = bind_error_lines(out, port)
+            eq(len(lines), 1, "bind() lines on stdout+stderr with error_log %s (%s)"
+               % (log, short(out, 300)))
+            want = "[emerg] bind() to 127.0.0.1:%d failed (%d: %s)" % (
+                port, errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+            expect(want in lines[0], "no `%s` in %r" % (want, lines[0]))
+            if log != "stderr":
+                eq(len(bind_error_lines(inst.read(log) or "", port)), 1,
+                   "bind() lines in " + log)
+    finally:
+        busy.close()
+
+
+@test()
+def t_check_opens_logs():
+    # -t opens the error and access log files as nginx -t does: one that cannot be opened fails
+    # the test with nginx's message (before: -t said ok and the workers failed later); the ones
+    # that can are created
+    for directive in ("access_log", "error_log"):
+        inst = Inst("t-logs")
+        inst.write_conf("%s /nonexistent/dir/x.log;\nevents { }\nhttp {\n    server {\n"
+                        "        listen 127.0.0.1:%%P0%%;\n    }\n}\n" % directive
+                        if directive == "error_log" else
+                        "events { }\nhttp {\n    access_log /nonexistent/dir/x.log;\n"
+                        "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+        rc, out = inst.cli(["-t", "-c", inst.conf])
+        eq(rc, 1, "-t with %s in a missing directory: exit status (output %s)"
+           % (directive, short(out, 300)))
+        want = 'open() "/nonexistent/dir/x.log" failed (2: No such file or directory)'
+        expect(want in out, "%s: no `%s` in the -t output: %s" % (directive, want, short(out, 300)))
+        expect(re.search(r"configuration file \S+ test failed", out),
+               "%s: no `test failed` in: %s" % (directive, short(out, 300)))
+        if not NGINX:
+            expect(("zokiod: [emerg] " + want) in out.splitlines(),
+                   "%s: the line is not `zokiod: [emerg] %s`: %s" % (directive, want, short(out)))
+    inst = Inst("t-logs-ok")
+    inst.write_conf("error_log logs/err.log;\nevents { }\nhttp {\n"
+                    "    access_log logs/acc.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "-t with writable logs: exit status (output %s)" % short(out, 300))
+    for rel in ("logs/err.log", "logs/acc.log"):
+        expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+
+
+@test(zokiod_only=True)
 def t_bad_backend_env():
     # an unknown ZOKIOD_BACKEND is an error that names it, not a silent fallback
     inst = Inst("t")
@@ -806,7 +913,7 @@ def t_check_missing_main_file():
     inst = Inst("t")
     missing = inst.path("conf/nope.conf")
     rc, out = inst.cli(["-t", "-c", missing])
-    want = 'zokiod: open() "%s" failed (No such file or directory)' % missing
+    want = 'zokiod: [emerg] open() "%s" failed (No such file or directory)' % missing
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     expect("zokiod: configuration file %s test failed" % missing in out.splitlines(),
            "no `test failed` line in: %s" % out.strip())
@@ -818,7 +925,7 @@ def t_start_bad_config_exits_1():
     inst = Inst("t")
     inst.write_conf("events { }\nhttp {\n    server {\n        roo html;\n    }\n}\n")
     rc, out = inst.cli(["-c", inst.conf])
-    want = 'zokiod: %s:4: unknown directive "roo"' % inst.conf
+    want = 'zokiod: [emerg] %s:4: unknown directive "roo"' % inst.conf
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     eq(rc, 1, "exit status of zokiod -c BAD")
     expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file written for a bad config")
@@ -3870,6 +3977,7 @@ def t_user_ignored_when_not_root():
             raise Skip("root, and util-linux setpriv is missing to run -t as nobody")
         uid, gid, _ = nobody_ids()
         wrap = [setpriv, "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+        os.chmod(inst.path("logs"), 0o777)  # -t opens logs/access.log, as nginx -t does
     p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -4453,8 +4561,8 @@ def t_cli_g_errors():
             ("daemon off", 'command line: unexpected end of file')):
         rc, out = inst.cli(["-t", "-c", inst.conf, "-g", g])
         eq(rc, 1, "-t -g %r: exit status (output %s)" % (g, short(out)))
-        expect(("zokiod: " + want) in out, "-t -g %r: no `zokiod: %s` in %s" % (g, want,
-                                                                            short(out, 300)))
+        expect(("zokiod: [emerg] " + want) in out, "-t -g %r: no `zokiod: [emerg] %s` in %s"
+               % (g, want, short(out, 300)))
 
 
 @test(zokiod_only=True)
