@@ -2768,6 +2768,30 @@ def log_line(inst, rel, token, timeout=LOG_FLUSH):
     return wait_for(find, timeout)
 
 
+@test(zokiod_only=True)
+def t_access_log_latency():
+    # a request's access-log line is in the file within ~0.1 s, also on an idle server (before:
+    # written by a once-a-second tick, up to ~2 s late); nginx writes each line at once: the
+    # bound leaves room for a loaded machine, the measured values are in the failure message
+    inst = Inst("loglat")
+    inst.write_conf("events { }\nhttp {\n    access_log logs/access.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    lat = []
+    for i in range(8):
+        time.sleep(0.13 * i)  # requests at different phases of any periodic timer
+        tok = "lat%d-%x" % (i, int(time.time() * 1e6))
+        status(get(inst.port, "/?" + tok), 200)
+        t0 = time.monotonic()
+        expect(log_line(inst, "logs/access.log", tok, 3.0), "no line %s after 3 s" % tok)
+        lat.append(time.monotonic() - t0)
+    lat.sort()
+    ms = ["%.0f" % (x * 1000) for x in lat]
+    expect(lat[len(lat) // 2] < 0.3 and lat[-1] < 0.6,
+           "access-log latency (ms, sorted): %s; want a median under 300, all under 600" % ms)
+
+
 @test()
 def t_access_log_combined():
     inst = httplevel()
@@ -3282,6 +3306,40 @@ def t_reopen_usr1():
     inst.wait_workers(2)
     reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
     expect(inst.alive(), "master died after USR1: %s" % inst.how_died())
+
+
+@test(zokiod_only=True)
+def t_signal_log_lines():
+    # nginx's notice lines: a reopen (USR1) is logged by the master and each worker, a reload
+    # names its signal, the old workers' exits are logged ("worker process N exited with code
+    # 0"), and so is a graceful stop (before: nothing at a reopen nor at the old workers' exit)
+    inst = Inst("siglines")
+    inst.write_conf("worker_processes 2;\nerror_log logs/error.log notice;\nevents { }\n"
+                    "http {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.start()
+    old = inst.wait_workers(2)
+
+    def logged(text, n=1):
+        return wait_for(lambda: (inst.read("logs/error.log") or "").count(text) >= n, 3)
+
+    inst.signal(signal.SIGUSR1)
+    expect(logged("[notice] %d#0: signal 10 (SIGUSR1) received, reopening logs" % inst.pid),
+           "no master line for USR1: %s" % short(inst.read("logs/error.log"), 400))
+    expect(logged("reopening logs", 4),  # the master's two lines, one per worker
+           "a worker did not log its reopen: %s" % short(inst.read("logs/error.log"), 600))
+    inst.signal(signal.SIGHUP)
+    expect(logged("signal 1 (SIGHUP) received, reconfiguring"), "no line for HUP: %s"
+           % short(inst.read("logs/error.log"), 400))
+    inst.wait_workers(2, exclude=old)
+    for pid in old:
+        expect(logged("[notice] %d#0: worker process %d exited with code 0" % (inst.pid, pid)),
+               "no exit line for old worker %d: %s" % (pid, short(inst.read("logs/error.log"),
+                                                                  600)))
+    inst.signal(signal.SIGQUIT)
+    eq(inst.wait_exit(5), 0, "exit status after QUIT")
+    log = inst.read("logs/error.log") or ""
+    for text in ("signal 3 (SIGQUIT) received, shutting down", "%d#0: exit" % inst.pid):
+        expect(text in log, "no `%s` in: %s" % (text, short(log, 600)))
 
 
 @test()
