@@ -245,8 +245,9 @@ static void raise_nofile(void)
     }
 }
 
-/* -v and -V, in nginx's shape; -V also names the libraries that matter to behaviour (PCRE2's
- * version and whether it can JIT, mbedtls's) and the prefix and config path compiled in */
+/* -v and -V, in nginx's shape (version, `built by`, `built with`, ..., `configure arguments`);
+ * -V also names the libraries that matter to behaviour (PCRE2's version and whether it can JIT,
+ * mbedtls's), the event backends, and the prefix and default config path compiled in */
 static void show_version(int full)
 {
     fprintf(stderr, "zokiod version: zokiod/" ZOKIOD_VERSION "\n");
@@ -262,9 +263,13 @@ static void show_version(int full)
     pcre2_config(PCRE2_CONFIG_JIT, &jit);
     fprintf(stderr,
             "built with liburing%s%s, llhttp %d.%d.%d, PCRE2 %s%s, mbedtls " MBEDTLS_VERSION_STRING
-            "; prefix " ZOKIOD_PREFIX ", config " ZOKIOD_CONF_PATH "\n",
+            "\n",
             ZOKIOD_LIBURING_VERSION[0] ? " " : "", ZOKIOD_LIBURING_VERSION, LLHTTP_VERSION_MAJOR,
             LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, pcre, jit ? " (JIT)" : "");
+    fprintf(stderr, "event backends: io_uring, epoll (auto: io_uring where the kernel allows it, "
+                    "else epoll; set by the backend directive or ZOKIOD_BACKEND="
+                    "io_uring|epoll|auto)\n");
+    fprintf(stderr, "prefix: " ZOKIOD_PREFIX "\nconfiguration file: " ZOKIOD_CONF_PATH "\n");
     fprintf(stderr, "configure arguments:%s%s\n", ZOKIOD_CONFIGURE_ARGS[0] ? " " : "",
             ZOKIOD_CONFIGURE_ARGS);
 }

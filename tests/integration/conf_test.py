@@ -954,6 +954,22 @@ def t_version_V():
            "-V: no `built with liburing ..., llhttp ...` line: %s" % short(out, 300))
     expect(re.match(r"^configure arguments:", lines[-1]),
            "-V: last line not `configure arguments: ...`: %s" % short(out, 300))
+    # what the man page says -V prints: the default configuration file and the backends
+    # (the configured prefix's config, read from the generated Makefile)
+    mk = open(os.path.join(REPO, "Makefile")).read()
+    sysconf = re.search(r"^SYSCONFDIR\s*=\s*(\S+)", mk, re.M).group(1)
+    want = "configuration file: %s/zokiod/zokiod.conf" % sysconf
+    expect(want in lines, "-V: no line `%s`: %s" % (want, short(out, 300)))
+    backends = [ln for ln in lines if ln.startswith("event backends: ")]
+    expect(backends and "io_uring" in backends[0] and "epoll" in backends[0]
+           and "ZOKIOD_BACKEND" in backends[0],
+           "-V: no `event backends: ...` line naming io_uring, epoll and ZOKIOD_BACKEND: %s"
+           % short(out, 400))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    item = man[man.index(".B \\-V\n"):]
+    item = item[:item.index(".TP")]
+    for what in ("configuration file", "backend"):
+        expect(what in item, "zokiod.8's -V item does not mention the %s: %s" % (what, item))
 
 
 @test(zokiod_only=True)
