@@ -829,6 +829,23 @@ def bind_error_lines(text, port):
 
 
 @test(zokiod_only=True)
+def t_quiet_start_quick_mode():
+    # zokiod -r logs its start and its worker's, nothing else at notice or above (no sendfile
+    # notice, no root warning), and a folder listing or a file logs nothing either
+    inst = Inst("quiet-r")
+    inst.put("html/a.txt", "a\n")
+    quick_start(inst)
+    status(get(inst.port, "/"), 200, "the listing of /")
+    status(get(inst.port, "/a.txt"), 200, "/a.txt")
+    expect(wait_for(lambda: "worker started" in inst.stderr_text(), 3), "no worker start logged")
+    time.sleep(0.2)
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and "started" not in ln]
+    eq(noisy, [], "lines logged at notice or above by zokiod -r")
+
+
+@test(zokiod_only=True)
 def t_bind_error_once():
     # a port in use: one line, nginx's `[emerg] bind() to ADDR:PORT failed (98: Address already
     # in use)`, exit 1; on stderr when the error log is stderr (before: printed twice), and once
