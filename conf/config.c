@@ -234,7 +234,7 @@ int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc)
 
         if (s == NULL) {
             if (zc_nginx_unsupported(d->name))
-                return zc_err(ld, d, "directive \"%s\" is not supported by zokiod", d->name);
+                return zc_err(ld, d, "\"%s\" directive is not supported by zokiod", d->name);
             return zc_err(ld, d, "unknown directive \"%s\"", d->name);
         }
         if (check(ld, blk, i, s, sc->ctx) < 0 || s->fn(ld, d, sc) < 0) return -1;

@@ -64,7 +64,8 @@ static int root_fd(zs_gen_t *g, const char *path)
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         /* like nginx: not fatal; its requests answer 404 (and the error log says why) */
-        zs_log(ZS_LOG_WARN, "document root \"%s\": %s", path, strerror(errno));
+        zs_log(g->roots_unused ? ZS_LOG_DEBUG : ZS_LOG_WARN, "document root \"%s\": %s", path,
+               strerror(errno));
         return -1;
     }
     int *fds = realloc(g->fds, (g->nfds + 1) * sizeof *fds);
@@ -313,6 +314,17 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
     return 0;
 }
 
+/* 1 when a server's own set/rewrite/return directives end every request with its return (a
+ * redirect server): no request reaches a location or a file, so its roots are never used */
+static int always_returns(const zc_rw_t *rw)
+{
+    for (; rw; rw = rw->next) {
+        if (rw->op == ZC_RW_RETURN) return 1;
+        if (rw->op == ZC_RW_BREAK || (rw->op == ZC_RW_REWRITE && rw->flag != ZC_RWF_NONE)) return 0;
+    }
+    return 0;
+}
+
 static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhost_extra_t *x)
 {
     v->names = (const char *const *)s->names;
@@ -324,11 +336,12 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     v->regexes = res;
     v->nregexes = (uint32_t)s->nname_regexes;
     v->base.prefix = "";
+    g->roots_unused = always_returns(s->rw);
     int r =
         fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex, s->autoindex,
                       s->headers, s->nheaders, &s->ret, s->rw, s->try_files, s->index_tpl);
-    if (r < 0) return r;
-    r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
+    if (r == 0) r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
+    g->roots_unused = 0;
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
     fill_serve(&v->base, &s->serve);
@@ -564,6 +577,7 @@ int zs_gen_warn_roots(const zc_config_t *conf)
     int n = 0;
     for (size_t i = 0; i < conf->http.nservers; i++) {
         const zc_server_t *s = &conf->http.servers[i];
+        if (always_returns(s->rw)) continue; /* a redirect server reads no file */
         n += warn_path(s->root, s->root_tpl);
         n += warn_locations(s, s->locations, s->nlocations);
     }

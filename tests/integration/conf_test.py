@@ -21,6 +21,7 @@ as the exact -t messages, are skipped): a check of the tests' own expectations.
 """
 
 import calendar
+import errno
 import hashlib
 import html
 import os
@@ -413,12 +414,13 @@ def version_of_cli():
 
 # --- -t: configuration test -------------------------------------------------------------------------
 
-LINE_RE = re.compile(r"^zokiod: (/[^:]*):(\d+): (.*)$", re.M)
+# nginx's `[emerg]` level, then FILE:LINE first (as compilers print it; nginx ends with " in FILE:LINE")
+LINE_RE = re.compile(r"^zokiod: \[emerg\] (/[^:]*):(\d+): (.*)$", re.M)
 
 
 def conf_error(main, lines, pattern, file=None, files=None, setup=None, what=""):
     """`zokiod -t -c CONF` with CONF = `main` fails: exit 1, one line
-    `zokiod: FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
+    `zokiod: [emerg] FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
     matching `pattern`), then `zokiod: configuration file CONF test failed`."""
     inst = Inst("t")
     inst.mime_types()
@@ -430,7 +432,8 @@ def conf_error(main, lines, pattern, file=None, files=None, setup=None, what="")
     rc, out = inst.cli(["-t", "-c", inst.conf])
     one = " | ".join(out.strip().splitlines()) or "(no output)"
     m = LINE_RE.search(out)
-    expect(m, "%sno `zokiod: FILE:LINE: message` line in the -t output: %s" % (what, one))
+    expect(m, "%sno `zokiod: [emerg] FILE:LINE: message` line in the -t output: %s"
+           % (what, one))
     want_file = inst.path(file) if file else inst.conf
     eq(m.group(1), want_file, what + "FILE in %r" % m.group(0))
     lines = (lines,) if isinstance(lines, int) else tuple(lines)
@@ -724,9 +727,13 @@ def t_check_unsupported_nginx_directive_other():
         ("http {\n    gzip_static on;\n}\n", 2, "gzip_static"),
         ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
          "        }\n    }\n}\n", 4, "fastcgi_pass"),
+        ("http {\n    set_real_ip_from 10.0.0.0/8;\n}\n", 2, "set_real_ip_from"),
+        ("mail {\n}\n", 1, "mail"),
     ]:
-        conf_error(text, line, r'"%s".*(not supported|not implemented)' % name,
+        conf_error(text, line, r'^"%s" directive is not supported by zokiod$' % name,
                    what="%s: " % name)
+    # a name nginx does not know either, even in a family it has: nginx's own words
+    conf_error("http {\n    proxy_frobnicate on;\n}\n", 2, r'^unknown directive "proxy_frobnicate"$')
 
 
 @test(zokiod_only=True)
@@ -785,6 +792,123 @@ def t_check_warns_unreadable_root():
 
 
 @test(zokiod_only=True)
+def t_quiet_start_return_only_server():
+    # a start, a reload and -t of a config without `sendfile on` whose redirect server only
+    # does `return` (its root, the default html/, does not exist) log nothing at notice level
+    # or above but the start, reload and worker lines: nginx logs neither (before: `[notice]
+    # sendfile off: ...` and `[warn] document root ... No such file or directory`)
+    inst = Inst("quiet", 2)
+    os.rmdir(inst.path("html"))
+    os.makedirs(inst.path("www"))
+    inst.put("www/index.html", "hi\n")
+    inst.write_conf("error_log stderr notice;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        return 301 https://example.com$request_uri;\n    }\n"
+                    "    server {\n        listen 127.0.0.1:%P1%;\n        root www;\n"
+                    "        location / {\n            return 302 /elsewhere;\n        }\n"
+                    "        location /static/ { }\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out))
+    extra = [ln for ln in out.splitlines() if "syntax is ok" not in ln
+             and "test is successful" not in ln]
+    eq(extra, [], "-t output besides `syntax is ok` and `test is successful`")
+    inst.start()
+    status(get(inst.ports[0], "/x"), 301, "the redirect server")
+    inst.signal(signal.SIGHUP)
+    expect(wait_for(lambda: "reconfiguring" in inst.stderr_text(), 3), "no reload logged")
+    time.sleep(0.3)
+    allowed = ("started", "reconfiguring", "exited with code 0")  # nginx logs these too
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and not any(a in ln for a in allowed)]
+    eq(noisy, [], "lines logged at notice or above by a start and a reload")
+
+
+def bind_error_lines(text, port):
+    return [ln for ln in text.splitlines() if "bind() to 127.0.0.1:%d failed" % port in ln]
+
+
+@test(zokiod_only=True)
+def t_quiet_start_quick_mode():
+    # zokiod -r logs its start and its worker's, nothing else at notice or above (no sendfile
+    # notice, no root warning), and a folder listing or a file logs nothing either
+    inst = Inst("quiet-r")
+    inst.put("html/a.txt", "a\n")
+    quick_start(inst)
+    status(get(inst.port, "/"), 200, "the listing of /")
+    status(get(inst.port, "/a.txt"), 200, "/a.txt")
+    expect(wait_for(lambda: "worker started" in inst.stderr_text(), 3), "no worker start logged")
+    time.sleep(0.2)
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and "started" not in ln]
+    eq(noisy, [], "lines logged at notice or above by zokiod -r")
+
+
+@test(zokiod_only=True)
+def t_bind_error_once():
+    # a port in use: one line, nginx's `[emerg] bind() to ADDR:PORT failed (98: Address already
+    # in use)`, exit 1; on stderr when the error log is stderr (before: printed twice), and once
+    # on stderr plus once in the error log file when it is a file (as nginx at start)
+    busy = socket.socket()
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        for log in ("stderr", "logs/error.log"):
+            inst = Inst("bind")
+            inst.write_conf("error_log %s;\nevents { }\nhttp {\n    server {\n"
+                            "        listen 127.0.0.1:%d;\n    }\n}\n" % (log, port))
+            rc, out = inst.cli(["-c", inst.conf])
+            eq(rc, 1, "exit status with the port in use (error_log %s; output %s)"
+               % (log, short(out)))
+            lines = bind_error_lines(out, port)
+            eq(len(lines), 1, "bind() lines on stdout+stderr with error_log %s (%s)"
+               % (log, short(out, 300)))
+            want = "[emerg] bind() to 127.0.0.1:%d failed (%d: %s)" % (
+                port, errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+            expect(want in lines[0], "no `%s` in %r" % (want, lines[0]))
+            if log != "stderr":
+                eq(len(bind_error_lines(inst.read(log) or "", port)), 1,
+                   "bind() lines in " + log)
+    finally:
+        busy.close()
+
+
+@test()
+def t_check_opens_logs():
+    # -t opens the error and access log files as nginx -t does: one that cannot be opened fails
+    # the test with nginx's message (before: -t said ok and the workers failed later); the ones
+    # that can are created
+    for directive in ("access_log", "error_log"):
+        inst = Inst("t-logs")
+        inst.write_conf("%s /nonexistent/dir/x.log;\nevents { }\nhttp {\n    server {\n"
+                        "        listen 127.0.0.1:%%P0%%;\n    }\n}\n" % directive
+                        if directive == "error_log" else
+                        "events { }\nhttp {\n    access_log /nonexistent/dir/x.log;\n"
+                        "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+        rc, out = inst.cli(["-t", "-c", inst.conf])
+        eq(rc, 1, "-t with %s in a missing directory: exit status (output %s)"
+           % (directive, short(out, 300)))
+        want = 'open() "/nonexistent/dir/x.log" failed (2: No such file or directory)'
+        expect(want in out, "%s: no `%s` in the -t output: %s" % (directive, want, short(out, 300)))
+        expect(re.search(r"configuration file \S+ test failed", out),
+               "%s: no `test failed` in: %s" % (directive, short(out, 300)))
+        if not NGINX:
+            expect(("zokiod: [emerg] " + want) in out.splitlines(),
+                   "%s: the line is not `zokiod: [emerg] %s`: %s" % (directive, want, short(out)))
+    inst = Inst("t-logs-ok")
+    inst.write_conf("error_log logs/err.log;\nevents { }\nhttp {\n"
+                    "    access_log logs/acc.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "-t with writable logs: exit status (output %s)" % short(out, 300))
+    for rel in ("logs/err.log", "logs/acc.log"):
+        expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+
+
+@test(zokiod_only=True)
 def t_bad_backend_env():
     # an unknown ZOKIOD_BACKEND is an error that names it, not a silent fallback
     inst = Inst("t")
@@ -806,7 +930,7 @@ def t_check_missing_main_file():
     inst = Inst("t")
     missing = inst.path("conf/nope.conf")
     rc, out = inst.cli(["-t", "-c", missing])
-    want = 'zokiod: open() "%s" failed (No such file or directory)' % missing
+    want = 'zokiod: [emerg] open() "%s" failed (No such file or directory)' % missing
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     expect("zokiod: configuration file %s test failed" % missing in out.splitlines(),
            "no `test failed` line in: %s" % out.strip())
@@ -818,7 +942,7 @@ def t_start_bad_config_exits_1():
     inst = Inst("t")
     inst.write_conf("events { }\nhttp {\n    server {\n        roo html;\n    }\n}\n")
     rc, out = inst.cli(["-c", inst.conf])
-    want = 'zokiod: %s:4: unknown directive "roo"' % inst.conf
+    want = 'zokiod: [emerg] %s:4: unknown directive "roo"' % inst.conf
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     eq(rc, 1, "exit status of zokiod -c BAD")
     expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file written for a bad config")
@@ -847,6 +971,22 @@ def t_version_V():
            "-V: no `built with liburing ..., llhttp ...` line: %s" % short(out, 300))
     expect(re.match(r"^configure arguments:", lines[-1]),
            "-V: last line not `configure arguments: ...`: %s" % short(out, 300))
+    # what the man page says -V prints: the default configuration file and the backends
+    # (the configured prefix's config, read from the generated Makefile)
+    mk = open(os.path.join(REPO, "Makefile")).read()
+    sysconf = re.search(r"^SYSCONFDIR\s*=\s*(\S+)", mk, re.M).group(1)
+    want = "configuration file: %s/zokiod/zokiod.conf" % sysconf
+    expect(want in lines, "-V: no line `%s`: %s" % (want, short(out, 300)))
+    backends = [ln for ln in lines if ln.startswith("event backends: ")]
+    expect(backends and "io_uring" in backends[0] and "epoll" in backends[0]
+           and "ZOKIOD_BACKEND" in backends[0],
+           "-V: no `event backends: ...` line naming io_uring, epoll and ZOKIOD_BACKEND: %s"
+           % short(out, 400))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    item = man[man.index(".B \\-V\n"):]
+    item = item[:item.index(".TP")]
+    for what in ("configuration file", "backend"):
+        expect(what in item, "zokiod.8's -V item does not mention the %s: %s" % (what, item))
 
 
 @test(zokiod_only=True)
@@ -854,8 +994,15 @@ def t_help():
     rc, out = Inst("t").cli(["-h"])
     eq(rc, 0, "exit status of -h (output %s)" % short(out))
     expect(re.search(r"(?i)usage", out), "-h: no usage text: %s" % short(out))
-    for opt in ("-c", "-p", "-t", "-s", "-v"):
+    for opt in ("-c", "-p", "-t", "-s", "-v", "-r", "-l", "-m"):
         expect(opt in out, "-h does not mention %s: %s" % (opt, short(out, 300)))
+    usage = out[:out.find("\n\n")]  # the usage lines, before the list of options
+    for opt in ("-r", "-l", "-m"):
+        expect(opt in usage, "the usage line does not show %s: %s" % (opt, short(usage, 300)))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    for opt in ("-r", "-l", "-m", "-V"):  # and the man page documents them, as an item each
+        expect(re.search(r"^\.BI? \\-%s\b" % opt[1], man, re.M),
+               "dist/zokiod.8 does not document %s" % opt)
 
 
 @test(zokiod_only=True)
@@ -2588,6 +2735,95 @@ def t_types_quoted_words_mime_option():
     quoted_types_served(inst, "-m FILE")
 
 
+def mime_table(path):
+    """{extension: type} of a mime.types file (nginx syntax, unquoted words; the later entry
+    wins, as in nginx)."""
+    text = re.sub(r"#[^\n]*", "", open(path).read())
+    body = text[text.index("{") + 1:text.rindex("}")]
+    table = {}
+    for stmt in body.split(";"):
+        words = stmt.split()
+        for ext in words[1:]:
+            table[ext.lower()] = words[0]
+    return table
+
+
+def quick_start(inst, extra=(), cwd=None):
+    """`zokiod -r PREFIX/html -l 127.0.0.1:PORT EXTRA...` started from `cwd` (default: the
+    prefix, which holds no conf/mime.types)."""
+    return inst.start(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port] + list(extra),
+                      cwd=cwd)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_builtin_types():
+    # -r run from a directory without conf/mime.types: every extension of conf/mime.types (a
+    # superset of nginx 1.22's list) gets its type from the built-in table, none falls back to
+    # application/octet-stream (before: .txt, .css, .svg all went out as octet-stream)
+    inst = Inst("quick-types")
+    table = mime_table(os.path.join(REPO, "conf", "mime.types"))
+    nginx = mime_table("/etc/nginx/mime.types") if os.path.exists("/etc/nginx/mime.types") else {}
+    missing = sorted(set(nginx) - set(table))
+    expect(not missing, "extensions of nginx's mime.types missing from conf/mime.types: %s"
+           % missing)
+    for ext in ("txt", "css", "svg", "js", "json", "wasm", "png", "jpg", "webp", "avif", "woff2",
+                "mp4", "pdf", "html"):
+        expect(ext in table, "conf/mime.types has no .%s" % ext)
+    for ext in table:
+        inst.put("html/f." + ext, "x\n")
+    quick_start(inst)
+    with Conn(inst.port) as c:
+        for ext, want in sorted(table.items()):
+            c.send(req("/f." + ext))
+            r = c.response()
+            status(r, 200, "/f." + ext)
+            eq(r.get("content-type"), want, "Content-Type of /f.%s (-r without -m)" % ext)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_autoindex():
+    # -r lists a folder without index.html (as python3 -m http.server), serves index.html where
+    # there is one
+    inst = Inst("quick-list")
+    inst.put("html/pics/cat.png", "png\n")
+    inst.put("html/pics/notes.txt", "notes\n")
+    inst.put("html/site/index.html", "<p>index</p>\n")
+    quick_start(inst)
+    r = get(inst.port, "/pics/")
+    status(r, 200, "GET /pics/ (no index.html) in -r mode")
+    eq(media_type(r), "text/html", "Content-Type of the listing")
+    names = [href_name(h) for h in re.findall(r'href="([^"]*)"', r.text())]
+    for want in ("cat.png", "notes.txt"):
+        expect(want in names, "no link to %s in the listing of /pics/: %r" % (want, names))
+    r = get(inst.port, "/site/")
+    status(r, 200, "GET /site/")
+    body_is(r, "<p>index</p>\n", "/site/ serves its index.html")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_missing_mime_file():
+    # -m FILE that cannot be read is an error naming it, not a silent fallback
+    inst = Inst("quick-m")
+    missing = inst.path("conf/nope.types")
+    rc, out = inst.cli(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port,
+                        "-m", missing])
+    eq(rc, 1, "exit status of -r with a missing -m file (output %s)" % short(out))
+    want = '-m: open() "%s" failed (No such file or directory)' % missing
+    expect(want in out, "no `%s` in: %s" % (want, short(out, 300)))
+    expect(not serves(inst.port), "something answers on the port")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_bare_port():
+    # -l PORT is PORT on 127.0.0.1 (the default address), as ADDR:PORT was
+    inst = Inst("quick-port")
+    inst.put("html/a.txt", "a\n")
+    inst.start(["-r", inst.path("html"), "-l", str(inst.port)])
+    r = get(inst.port, "/a.txt")
+    status(r, 200, "GET /a.txt with -l %d" % inst.port)
+    eq(r.get("content-type"), "text/plain", "Content-Type of /a.txt")
+
+
 @test(zokiod_only=True)
 def t_quick_config_odd_paths():
     # -r DIR and -m FILE are written into the generated config as quoted words: a '"' or a
@@ -2691,6 +2927,30 @@ def log_line(inst, rel, token, timeout=LOG_FLUSH):
         return None
 
     return wait_for(find, timeout)
+
+
+@test(zokiod_only=True)
+def t_access_log_latency():
+    # a request's access-log line is in the file within ~0.1 s, also on an idle server (before:
+    # written by a once-a-second tick, up to ~2 s late); nginx writes each line at once: the
+    # bound leaves room for a loaded machine, the measured values are in the failure message
+    inst = Inst("loglat")
+    inst.write_conf("events { }\nhttp {\n    access_log logs/access.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    lat = []
+    for i in range(8):
+        time.sleep(0.13 * i)  # requests at different phases of any periodic timer
+        tok = "lat%d-%x" % (i, int(time.time() * 1e6))
+        status(get(inst.port, "/?" + tok), 200)
+        t0 = time.monotonic()
+        expect(log_line(inst, "logs/access.log", tok, 3.0), "no line %s after 3 s" % tok)
+        lat.append(time.monotonic() - t0)
+    lat.sort()
+    ms = ["%.0f" % (x * 1000) for x in lat]
+    expect(lat[len(lat) // 2] < 0.3 and lat[-1] < 0.6,
+           "access-log latency (ms, sorted): %s; want a median under 300, all under 600" % ms)
 
 
 @test()
@@ -3207,6 +3467,40 @@ def t_reopen_usr1():
     inst.wait_workers(2)
     reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
     expect(inst.alive(), "master died after USR1: %s" % inst.how_died())
+
+
+@test(zokiod_only=True)
+def t_signal_log_lines():
+    # nginx's notice lines: a reopen (USR1) is logged by the master and each worker, a reload
+    # names its signal, the old workers' exits are logged ("worker process N exited with code
+    # 0"), and so is a graceful stop (before: nothing at a reopen nor at the old workers' exit)
+    inst = Inst("siglines")
+    inst.write_conf("worker_processes 2;\nerror_log logs/error.log notice;\nevents { }\n"
+                    "http {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.start()
+    old = inst.wait_workers(2)
+
+    def logged(text, n=1):
+        return wait_for(lambda: (inst.read("logs/error.log") or "").count(text) >= n, 3)
+
+    inst.signal(signal.SIGUSR1)
+    expect(logged("[notice] %d#0: signal 10 (SIGUSR1) received, reopening logs" % inst.pid),
+           "no master line for USR1: %s" % short(inst.read("logs/error.log"), 400))
+    expect(logged("reopening logs", 4),  # the master's two lines, one per worker
+           "a worker did not log its reopen: %s" % short(inst.read("logs/error.log"), 600))
+    inst.signal(signal.SIGHUP)
+    expect(logged("signal 1 (SIGHUP) received, reconfiguring"), "no line for HUP: %s"
+           % short(inst.read("logs/error.log"), 400))
+    inst.wait_workers(2, exclude=old)
+    for pid in old:
+        expect(logged("[notice] %d#0: worker process %d exited with code 0" % (inst.pid, pid)),
+               "no exit line for old worker %d: %s" % (pid, short(inst.read("logs/error.log"),
+                                                                  600)))
+    inst.signal(signal.SIGQUIT)
+    eq(inst.wait_exit(5), 0, "exit status after QUIT")
+    log = inst.read("logs/error.log") or ""
+    for text in ("signal 3 (SIGQUIT) received, shutting down", "%d#0: exit" % inst.pid):
+        expect(text in log, "no `%s` in: %s" % (text, short(log, 600)))
 
 
 @test()
@@ -3902,6 +4196,7 @@ def t_user_ignored_when_not_root():
             raise Skip("root, and util-linux setpriv is missing to run -t as nobody")
         uid, gid, _ = nobody_ids()
         wrap = [setpriv, "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+        os.chmod(inst.path("logs"), 0o777)  # -t opens logs/access.log, as nginx -t does
     p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -4485,8 +4780,8 @@ def t_cli_g_errors():
             ("daemon off", 'command line: unexpected end of file')):
         rc, out = inst.cli(["-t", "-c", inst.conf, "-g", g])
         eq(rc, 1, "-t -g %r: exit status (output %s)" % (g, short(out)))
-        expect(("zokiod: " + want) in out, "-t -g %r: no `zokiod: %s` in %s" % (g, want,
-                                                                            short(out, 300)))
+        expect(("zokiod: [emerg] " + want) in out, "-t -g %r: no `zokiod: [emerg] %s` in %s"
+               % (g, want, short(out, 300)))
 
 
 @test(zokiod_only=True)
@@ -4603,9 +4898,9 @@ SERVE_ERRORS = [
     ("charset \"utf 8\";", r'^invalid value "utf 8" in "charset" directive$'),
     ("charset_types text;", r'^invalid value "text" in "charset_types" directive$'),
     ("log_not_found no;", r'^invalid value "no" in "log_not_found" directive'),
-    ("source_charset koi8-r;", r'^directive "source_charset" is not supported by zokiod$'),
+    ("source_charset koi8-r;", r'^"source_charset" directive is not supported by zokiod$'),
     ("override_charset yes;", r'^invalid value "yes" in "override_charset" directive'),
-    ("charset_map koi8-r utf-8 { }", r'^directive "charset_map" is not supported by zokiod$'),
+    ("charset_map koi8-r utf-8 { }", r'^"charset_map" directive is not supported by zokiod$'),
     ("etag on; etag off;", r'^"etag" directive is duplicate$'),
 ]
 
