@@ -36,9 +36,16 @@
 #define TLS_FB_SIZE  16384 /* file bytes being encrypted (one record's worth) */
 #define INFO_PER_SEC 20
 
-struct zh_tls_cert {
+/* a server's certificates: one per key type in practice (RSA, ECDSA); mbedtls picks the one
+ * whose key type the negotiated suite needs */
+typedef struct tls_pair {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
+} tls_pair_t;
+
+struct zh_tls_cert {
+    uint32_t n;
+    tls_pair_t p[ZH_TLS_MAX_PAIRS];
 };
 
 struct zh_tls_ctx {
@@ -147,6 +154,24 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (zh_tls_cert_add(c, cert_path, key_path, err, errlen) < 0) {
+        zh_tls_cert_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int zh_tls_cert_add(zh_tls_cert_t *certs, const char *cert_path, const char *key_path, char *err,
+                    size_t errlen)
+{
+    if (certs->n == ZH_TLS_MAX_PAIRS) {
+        snprintf(err, errlen, "cannot load certificate \"%s\": more than %d certificates",
+                 cert_path, ZH_TLS_MAX_PAIRS);
+        return -1;
+    }
+    /* counted at once: zh_tls_cert_free() frees what init set up, loaded or not */
+    tls_pair_t *c = &certs->p[certs->n++];
     mbedtls_x509_crt_init(&c->chain);
     mbedtls_pk_init(&c->key);
     int r = mbedtls_x509_crt_parse_file(&c->chain, cert_path);
@@ -156,7 +181,7 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
                      cert_path, r);
         else
             mb_err(err, errlen, "cannot load certificate", cert_path, r);
-        goto fail;
+        return -1;
     }
     r = mbedtls_pk_parse_keyfile(&c->key, key_path, NULL);
     if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
@@ -164,29 +189,27 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
                  "cannot load certificate key \"%s\": the key is encrypted (zokiod reads no "
                  "passphrase: decrypt it, e.g. openssl pkey -in KEY -out PLAIN)",
                  key_path);
-        goto fail;
+        return -1;
     }
     if (r != 0) {
         mb_err(err, errlen, "cannot load certificate key", key_path, r);
-        goto fail;
+        return -1;
     }
     if ((r = mbedtls_pk_check_pair(&c->chain.pk, &c->key)) != 0) {
         snprintf(err, errlen, "certificate key \"%s\" does not match certificate \"%s\"", key_path,
                  cert_path);
-        goto fail;
+        return -1;
     }
-    *out = c;
     return 0;
-fail:
-    zh_tls_cert_free(c);
-    return -1;
 }
 
 void zh_tls_cert_free(zh_tls_cert_t *c)
 {
     if (!c) return;
-    mbedtls_x509_crt_free(&c->chain);
-    mbedtls_pk_free(&c->key);
+    for (uint32_t i = 0; i < c->n; i++) {
+        mbedtls_x509_crt_free(&c->p[i].chain);
+        mbedtls_pk_free(&c->p[i].key);
+    }
     free(c);
 }
 
@@ -209,7 +232,11 @@ static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name, 
             cert = x->certs[i];
             break;
         }
-    return mbedtls_ssl_set_hs_own_cert(ssl, &cert->chain, &cert->key);
+    for (uint32_t i = 0; i < cert->n; i++) {
+        int r = mbedtls_ssl_set_hs_own_cert(ssl, &cert->p[i].chain, &cert->p[i].key);
+        if (r) return r;
+    }
+    return 0;
 }
 
 int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t *const *vhosts,
@@ -249,8 +276,10 @@ int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t 
     mbedtls_ssl_conf_ciphersuites(&x->conf, x->o.suites[0] ? x->o.suites : zh_tls_default_suites);
     mbedtls_ssl_conf_renegotiation(&x->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     if ((r = mbedtls_ssl_conf_alpn_protocols(&x->conf, alpn)) != 0) goto mbfail;
-    if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->chain, &dflt_cert->key)) != 0)
-        goto mbfail;
+    for (uint32_t i = 0; i < dflt_cert->n; i++)
+        if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->p[i].chain,
+                                           &dflt_cert->p[i].key)) != 0)
+            goto mbfail;
     mbedtls_ssl_conf_sni(&x->conf, sni_cb, x);
     if (x->o.session_tickets) {
         r = mbedtls_ssl_ticket_setup(&x->ticket, mbedtls_ctr_drbg_random, &x->drbg,

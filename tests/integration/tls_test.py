@@ -52,7 +52,8 @@ def openssl(*args):
 
 
 def make_certs():
-    """ca.pem (root), a.pem (a.test leaf + intermediate), b.pem (ECDSA), w.pem (*.w.test)."""
+    """ca.pem (root), a.pem (a.test leaf + intermediate), b.pem (ECDSA), w.pem (*.w.test),
+    aec.pem (a.test again, ECDSA: the second certificate of a server)."""
     global CERTS
     if CERTS:
         return CERTS
@@ -71,7 +72,9 @@ def make_certs():
     for name, cn, key, signer in (("a", "a.test", ["rsa:2048"], "int"),
                                   ("b", "b.test", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
                                    "ca"),
-                                  ("w", "*.w.test", ["rsa:2048"], "ca")):
+                                  ("w", "*.w.test", ["rsa:2048"], "ca"),
+                                  ("aec", "a.test", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                                   "ca")):
         with open(os.path.join(d, name + ".ext"), "w") as f:
             f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % cn)
         openssl("req", "-newkey", *key, "-nodes", "-keyout", name + ".key", "-out",
@@ -85,6 +88,7 @@ def make_certs():
                 f.write(p.read())
     shutil.copyfile(os.path.join(d, "b.crt"), os.path.join(d, "b.pem"))
     shutil.copyfile(os.path.join(d, "w.crt"), os.path.join(d, "w.pem"))
+    shutil.copyfile(os.path.join(d, "aec.crt"), os.path.join(d, "aec.pem"))
     openssl("pkey", "-in", "a.key", "-aes256", "-passout", "pass:secret", "-out", "enc.key")
     return d
 
@@ -121,8 +125,9 @@ http {
 
 
 class Server(harness.Process):
-    def __init__(self, name="tls", akey=None, http="", a="", wc=512):
+    def __init__(self, name="tls", akey=None, http="", a="", wc=512, certs=None):
         self.http, self.a, self.wc = http, a, wc
+        self.certs = certs
         INSTANCES.append(self)
         make_certs()
         self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
@@ -138,8 +143,8 @@ class Server(harness.Process):
 
     def write_conf(self, akey=None):
         with open(self.conf, "w") as f:
-            f.write(CONF % {"p": self.prefix, "c": CERTS, "port": self.port,
-                            "akey": akey or os.path.join(CERTS, "a.key"), "http": self.http, "wc": self.wc,
+            f.write(CONF % {"p": self.prefix, "c": self.certs or CERTS, "port": self.port,
+                            "akey": akey or os.path.join(self.certs or CERTS, "a.key"), "http": self.http, "wc": self.wc,
                             "a": self.a})
 
     def start(self):
@@ -561,6 +566,69 @@ def t_handshake_cap():
         for s in idle:
             s.close()
         srv.stop()
+
+
+def key_type(pem):
+    r = sh(["openssl", "x509", "-noout", "-text"], input=pem.encode() if isinstance(pem, str)
+           else pem)
+    m = re.search(r"Public Key Algorithm: (\S+)", r.stdout.decode())
+    return m.group(1) if m else r.stdout.decode()[-200:]
+
+
+def s_client_cert(port, name, *args):
+    """The key type of the certificate `openssl s_client ARGS` is served (TLS 1.2)."""
+    r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", name,
+            "-tls1_2"] + list(args), stdin=subprocess.DEVNULL)
+    out = r.stdout.decode()
+    m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S)
+    expect(r.returncode == 0 and m, "s_client %s: %s" % (" ".join(args), out[-300:]))
+    return key_type(m.group(0))
+
+
+@test()
+def t_rsa_and_ecdsa_certificates():
+    # two ssl_certificate / ssl_certificate_key pairs on a.test: the suite (from the client's
+    # ciphers and signature algorithms) picks the RSA or the ECDSA one, with or without SNI
+    need("openssl")
+    srv = Server("dual", a="ssl_certificate %s/aec.pem; ssl_certificate_key %s/aec.key;"
+                 % (make_certs(), CERTS))
+    srv.start()
+    try:
+        for name in ("a.test", "unknown.test"):
+            eq(s_client_cert(srv.port, name, "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+               "id-ecPublicKey", "ECDSA suite, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"),
+               "rsaEncryption", "RSA suite, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-sigalgs", "ECDSA+SHA256"), "id-ecPublicKey",
+               "ECDSA signature algorithm, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-sigalgs", "RSA+SHA256:RSA-PSS+SHA256"),
+               "rsaEncryption", "RSA signature algorithms, SNI " + name)
+        for cipher in ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256"):
+            ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(cipher)
+            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.port), timeout=5),
+                                 server_hostname="a.test") as s:
+                eq(s.cipher()[0], cipher, "suite")
+                st, _, body, _ = get(s, "/", "a.test")
+                eq((st, body), (200, b"site a\n"), "a.test over " + cipher)
+        # b.test keeps its one ECDSA certificate: an RSA-only client fails there
+        eq(s_client_cert(srv.port, "b.test"), "id-ecPublicKey", "b.test")
+    finally:
+        srv.stop()
+    # a certificate without its key is an error at its line, as in nginx
+    srv = Server("dual2", a="ssl_certificate %s/aec.pem;" % CERTS)
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status: " + out)
+    expect(re.search(r'no "ssl_certificate_key" is defined for certificate ".*aec\.pem"', out),
+           "error: " + out)
+    # a second key that is not its certificate's: named at its line
+    srv = Server("dual3", a="ssl_certificate %s/aec.pem; ssl_certificate_key %s/b.key;"
+                 % (CERTS, CERTS))
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status: " + out)
+    expect(re.search(r'%s:13: certificate key ".*b\.key" does not match certificate ".*aec\.pem"'
+                     % re.escape(srv.conf), out), "error: " + out)
 
 
 def server_conns(srv):
