@@ -66,6 +66,7 @@ struct zh_tls_ctx {
 typedef struct zh_tls_conn {
     mbedtls_ssl_context ssl;
     zh_conn_t *c;
+    struct zh_tls_conn *hs_prev, *hs_next; /* the worker's handshakes, oldest first */
     zh_tls_ctx_t *x;
     zk_io_future_t sf; /* ct going out */
     uint8_t sending, hs_done, counted, notified, raw;
@@ -82,6 +83,7 @@ typedef struct zh_tls_conn {
 
 /* per worker process */
 static unsigned handshakes;
+static zh_tls_conn_t *hs_oldest, *hs_newest;
 static time_t info_sec;
 static unsigned info_lines;
 
@@ -344,10 +346,43 @@ static void tls_info(zh_conn_t *c, const char *fmt, ...)
     s->hooks.info_log(line);
 }
 
+static void hs_count(zh_tls_conn_t *tc)
+{
+    tc->counted = 1;
+    handshakes++;
+    tc->hs_prev = hs_newest;
+    tc->hs_next = NULL;
+    if (hs_newest)
+        hs_newest->hs_next = tc;
+    else
+        hs_oldest = tc;
+    hs_newest = tc;
+}
+
 static void hs_uncount(zh_tls_conn_t *tc)
 {
-    if (tc->counted) handshakes--;
+    if (!tc->counted) return;
+    handshakes--;
     tc->counted = 0;
+    if (tc->hs_prev)
+        tc->hs_prev->hs_next = tc->hs_next;
+    else
+        hs_oldest = tc->hs_next;
+    if (tc->hs_next)
+        tc->hs_next->hs_prev = tc->hs_prev;
+    else
+        hs_newest = tc->hs_prev;
+}
+
+/* The handshake cap is reached: the oldest handshake goes, as if its deadline had passed. A
+ * client's handshake takes a round trip or two, so the oldest is the likeliest to be stalled
+ * (a flood of abandoned handshakes then delays nobody, and still holds at most the cap). */
+static void hs_evict_oldest(void)
+{
+    zh_tls_conn_t *old = hs_oldest;
+    hs_uncount(old);
+    old->c->timed_out = 1;
+    zk_task_wake(&old->c->task);
 }
 
 static int bio_recv(void *p, unsigned char *buf, size_t len)
@@ -617,7 +652,6 @@ static const zh_transport_t transport_tls = {
 
 int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
 {
-    if (handshakes >= x->o.max_handshakes) return -1;
     zh_tls_conn_t *tc = malloc(sizeof *tc);
     if (!tc) return -1;
     memset(tc, 0, offsetof(zh_tls_conn_t, pt));
@@ -630,8 +664,11 @@ int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
     mbedtls_ssl_set_bio(&tc->ssl, tc, bio_send, bio_recv, NULL);
     tc->c = c;
     tc->x = x;
-    tc->counted = 1;
-    handshakes++;
+    while (handshakes >= x->o.max_handshakes && hs_oldest) {
+        tls_info(c, "%u TLS handshakes in progress: the oldest is closed", handshakes);
+        hs_evict_oldest();
+    }
+    hs_count(tc);
     c->tls = tc;
     c->tr = &transport_tls;
     uint64_t hs = zk_loop_now(c->srv->loop) + x->o.handshake_timeout;

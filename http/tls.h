@@ -74,7 +74,8 @@ int zh_server_listen_tls(zh_server_t *s, int listen_fd, const zh_vhost_t *const 
                          const zh_vhost_t *dflt, zh_tls_ctx_t *ctx);
 
 /* http-private: makes c a TLS connection (c->tr, c->tls) of ctx; from zh_conn_start(). 0, or
- * -1 when out of memory or when the worker has max_handshakes in progress. */
+ * -1 when out of memory. When the worker has max_handshakes in progress, the oldest of them is
+ * closed (woken as timed out) to make room. */
 struct zh_conn;
 int zh_tls_conn_start(struct zh_conn *c, zh_tls_ctx_t *ctx);
 
