@@ -8,7 +8,9 @@
  * into `fb`, 16 KiB at a time) to mbedtls_ssl_write(); bio_send() appends the records to `ct`;
  * a full `ct` (or the end of the queue) leaves in one send future, then encryption goes on.
  * Every buffer is bounded: a connection never holds more than one chunk in, `pt`, `fb`, `ct`
- * and mbedtls's own record buffers. */
+ * and mbedtls's own record buffers. `pt`, `fb` and `ct` (64 KiB) are taken when needed and given
+ * back whenever the connection waits for its client with nothing to send (an idle keep-alive
+ * connection holds only mbedtls's context and record buffers; mbedtls 2.28 cannot shrink those). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,6 +65,12 @@ struct zh_tls_ctx {
     int pid;              /* the process whose random state this is */
 };
 
+typedef struct tls_bufs {
+    char pt[TLS_PT_SIZE];
+    char fb[TLS_FB_SIZE];
+    unsigned char ct[TLS_CT_SIZE];
+} tls_bufs_t;
+
 typedef struct zh_tls_conn {
     mbedtls_ssl_context ssl;
     zh_conn_t *c;
@@ -76,9 +84,7 @@ typedef struct zh_tls_conn {
     uint32_t ctlen; /* bytes in ct */
     const char *wp; /* the plaintext piece mbedtls_ssl_write() is working on */
     size_t wlen;
-    char pt[TLS_PT_SIZE];
-    char fb[TLS_FB_SIZE];
-    unsigned char ct[TLS_CT_SIZE];
+    tls_bufs_t *b; /* NULL while idle */
 } zh_tls_conn_t;
 
 /* per worker process */
@@ -400,13 +406,32 @@ static int bio_recv(void *p, unsigned char *buf, size_t len)
     return (int)n;
 }
 
+/* the buffers, taken now if the connection had given them back: 0 or -ENOMEM */
+static int bufs_take(zh_tls_conn_t *tc)
+{
+    if (!tc->b && !(tc->b = malloc(sizeof *tc->b))) return -ENOMEM;
+    return 0;
+}
+
+/* gives the buffers back when nothing is in them: no ciphertext waiting or going out, no
+ * plaintext piece being encrypted, and the decrypted input consumed (tls_read() is only called
+ * once it is) */
+static void bufs_idle(zh_tls_conn_t *tc)
+{
+    if (tc->b && !tc->ctlen && !tc->sending && !tc->wlen) {
+        free(tc->b);
+        tc->b = NULL;
+    }
+}
+
 static int bio_send(void *p, const unsigned char *buf, size_t len)
 {
     zh_tls_conn_t *tc = p;
-    size_t room = sizeof tc->ct - tc->ctlen;
+    if (bufs_take(tc) < 0) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+    size_t room = sizeof tc->b->ct - tc->ctlen;
     if (tc->sending || !room) return MBEDTLS_ERR_SSL_WANT_WRITE;
     size_t n = len < room ? len : room;
-    memcpy(tc->ct + tc->ctlen, buf, n);
+    memcpy(tc->b->ct + tc->ctlen, buf, n);
     tc->ctlen += (uint32_t)n;
     return (int)n;
 }
@@ -422,7 +447,7 @@ static int tls_flush(zh_tls_conn_t *tc, zk_task_t *t, int *started)
             tc->ctlen = 0;
         }
         if (!tc->ctlen) return 1;
-        zk_fut_send(&tc->sf, tc->c->fd, tc->ct, tc->ctlen, 1);
+        zk_fut_send(&tc->sf, tc->c->fd, tc->b->ct, tc->ctlen, 1);
         tc->sending = 1;
         if (started) *started = 1;
     }
@@ -523,9 +548,13 @@ static zk_poll_t tls_read(zh_conn_t *c, zk_task_t *t, int *res)
         if (h < 0) return ZK_READY;
     }
     for (;;) {
-        int n = mbedtls_ssl_read(&tc->ssl, (unsigned char *)tc->pt, sizeof tc->pt);
+        if (bufs_take(tc) < 0) {
+            *res = -ENOMEM;
+            return ZK_READY;
+        }
+        int n = mbedtls_ssl_read(&tc->ssl, (unsigned char *)tc->b->pt, sizeof tc->b->pt);
         if (n > 0) {
-            c->in_base = tc->pt;
+            c->in_base = tc->b->pt;
             c->in_off = 0;
             c->in_len = (uint32_t)n;
             *res = n;
@@ -546,7 +575,10 @@ static zk_poll_t tls_read(zh_conn_t *c, zk_task_t *t, int *res)
         }
         if (n == MBEDTLS_ERR_SSL_WANT_READ) {
             int in = tls_input(tc, t, res);
-            if (in == 0) return ZK_PENDING;
+            if (in == 0) { /* waiting for the client, everything sent: idle */
+                bufs_idle(tc);
+                return ZK_PENDING;
+            }
             if (in < 0) return ZK_READY;
             continue;
         }
@@ -588,10 +620,11 @@ static int tls_fill(zh_conn_t *c)
             continue;
         }
         size_t want = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
-        ssize_t n = pread(s->file->fd, tc->fb, want, (off_t)s->off);
+        if (bufs_take(tc) < 0) return -ENOMEM;
+        ssize_t n = pread(s->file->fd, tc->b->fb, want, (off_t)s->off);
         if (n < 0) return -errno;
         if (n == 0) return -EIO; /* the file shrank under us */
-        tc->wp = tc->fb;
+        tc->wp = tc->b->fb;
         tc->wlen = (size_t)n;
     }
 }
@@ -637,6 +670,7 @@ static zk_poll_t tls_close(zh_conn_t *c, zk_task_t *t)
     if (tc->cheld) zk_buf_put(c->srv->loop, tc->cbid);
     hs_uncount(tc);
     mbedtls_ssl_free(&tc->ssl);
+    free(tc->b);
     free(tc);
     c->tls = NULL;
     return ZK_READY;
@@ -654,7 +688,7 @@ int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
 {
     zh_tls_conn_t *tc = malloc(sizeof *tc);
     if (!tc) return -1;
-    memset(tc, 0, offsetof(zh_tls_conn_t, pt));
+    memset(tc, 0, sizeof *tc);
     mbedtls_ssl_init(&tc->ssl);
     if (mbedtls_ssl_setup(&tc->ssl, &x->conf) != 0) {
         mbedtls_ssl_free(&tc->ssl);
