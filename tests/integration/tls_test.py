@@ -7,7 +7,9 @@ three server certificates: a.test (RSA, signed by the intermediate: its file hol
 b.test (ECDSA P-256) and *.w.test (RSA, set at http level and inherited). One shared server
 listens with `ssl` on one port for the three server blocks. Clients: curl (--cacert,
 --resolve per SNI name), Python's ssl module (pipelining, ranges, certificates by SNI) and
-`openssl s_client` (TLS 1.1 refused). Output and selection as http_test.py (harness.py).
+`openssl s_client` (TLS 1.1, weak suites and renegotiation refused, the certificate picked among
+an RSA and an ECDSA pair, ECDHE groups). Bad input goes through RawTLS (memory BIOs: the test
+decides which bytes reach the socket). Output and selection as http_test.py (harness.py).
 """
 
 import hashlib
