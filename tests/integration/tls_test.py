@@ -925,6 +925,24 @@ def t_no_weak_suites():
            "the default handshake: " + out[-300:])
 
 
+@test()
+def t_default_suites():
+    # the server's order picks (mbedtls has no client-preference mode): ChaCha20-Poly1305 first,
+    # the cheapest AEAD for mbedtls 2.28, then AES-128-GCM, then AES-256-GCM
+    srv = server()
+    for ciphers, want in ((None, "ECDHE-RSA-CHACHA20-POLY1305"),
+                          ("ECDHE+AESGCM", "ECDHE-RSA-AES128-GCM-SHA256"),
+                          ("ECDHE+AES256+AESGCM", "ECDHE-RSA-AES256-GCM-SHA384")):
+        ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if ciphers:
+            ctx.set_ciphers(ciphers)
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.port), timeout=5),
+                             server_hostname="a.test") as s:
+            eq(s.cipher()[0], want, "client ciphers %s" % ciphers)
+            eq(get(s, "/", "a.test")[0], 200, "status")
+
+
 def temp_key(port, *args):
     r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "a.test",
             "-tls1_2"] + list(args), stdin=subprocess.DEVNULL)
