@@ -10,7 +10,8 @@
 # Knobs (environment): BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_REPS (3), BENCH_CONNS (50),
 # BENCH_PORT (first port, 19700), BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_IDLE_CONNS
 # (1000), BENCH_SERVERS ("zokiod-io_uring lighttpd-mbedtls nginx"; zokiod-epoll is one more),
-# BENCH_WORKLOADS ("small big"), BENCH_SKIP_RSS (1: no idle-connection RSS),
+# BENCH_WORKLOADS ("small big"), BENCH_SKIP_RSS (1: no idle-connection RSS), BENCH_SUITE
+# ("default": each server keeps its own suite order instead of ECDHE-ECDSA-AES128-GCM-SHA256),
 # BENCH_NO_INSTALL (1: never apt-get).
 set -u
 
@@ -31,6 +32,9 @@ WORKLOADS=${BENCH_WORKLOADS:-small big}
 HZ=$(getconf CLK_TCK)
 SUITE=ECDHE-ECDSA-AES128-GCM-SHA256         # OpenSSL's name (nginx, zokiod)
 SUITE_IANA=ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 # mbedtls's, after "TLS-" (lighttpd's mod_mbedtls)
+NGX_CIPHERS="ssl_ciphers $SUITE;" ZK_CIPHERS="ssl_ciphers $SUITE;"
+LTD_CIPHERS="\"CipherString\" => \"TLS-$SUITE_IANA\", "
+if [ "${BENCH_SUITE:-}" = default ]; then NGX_CIPHERS= ZK_CIPHERS= LTD_CIPHERS=; fi
 SCHEME=https
 BENCH_TLS=1 # bench/http_client.py (start checks, idle connections) speaks TLS
 export BENCH_TLS
@@ -79,7 +83,7 @@ http {
     keepalive_requests 100000;
     keepalive_timeout 65;
     ssl_protocols TLSv1.2;
-    ssl_ciphers $SUITE;
+    $NGX_CIPHERS
     ssl_session_tickets off;
     server {
         listen 127.0.0.1:$port ssl;
@@ -102,7 +106,7 @@ http {
     access_log off;
     keepalive_requests 100000;
     keepalive_timeout 65;
-    ssl_ciphers $SUITE;
+    $ZK_CIPHERS
     ssl_session_tickets off;
     server {
         listen 127.0.0.1:$port ssl;
@@ -130,7 +134,7 @@ mimetype.assign = (".html" => "text/html", ".bin" => "application/octet-stream")
 ssl.engine = "enable"
 ssl.pemfile = "$TMP/both.pem"
 ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1.2", "MaxProtocol" => "TLSv1.2",
-                            "CipherString" => "TLS-$SUITE_IANA", "Options" => "-SessionTicket")
+                            $LTD_CIPHERS"Options" => "-SessionTicket")
 EOF
         taskset -c "$SCPU" lighttpd -D -f "$d/lighttpd.conf" >"$d/out" 2>"$d/err" &
         ;;
