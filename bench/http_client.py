@@ -8,11 +8,29 @@
   http_client.py idle PORT PATH N         open N keep-alive connections, do one GET on each, then
                                           print "ready OK_COUNT" and hold them open until killed
                                           (at most 120 s)
+With BENCH_TLS=1 in the environment every connection speaks TLS 1.2 (no certificate check, SNI
+BENCH_TLS_NAME or none): bench/tls.sh.
 """
+import os
 import resource
 import socket
+import ssl
 import sys
 import time
+
+TLS = None
+if os.environ.get("BENCH_TLS") == "1":
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    TLS.check_hostname = False
+    TLS.verify_mode = ssl.CERT_NONE
+    TLS.maximum_version = ssl.TLSVersion.TLSv1_2
+
+
+def connect(port, timeout):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    if TLS:
+        s = TLS.wrap_socket(s, server_hostname=os.environ.get("BENCH_TLS_NAME") or None)
+    return s
 
 
 def read_response(sock, buf=b""):
@@ -52,7 +70,7 @@ def check(port, path, fname, depth):
         want = f.read()
     req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (path, port)).encode()
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        with connect(port, 2) as s:
             s.sendall(req * depth)
             buf = b""
             for i in range(depth):
@@ -77,7 +95,7 @@ def idle(port, path, n):
     failed = 0
     for _ in range(n):
         try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s = connect(port, 5)
             status, _ = get(s, port, path)
             if status != 200:
                 failed += 1

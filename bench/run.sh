@@ -7,4 +7,5 @@ DIR=$(dirname "$0")
 rc=0
 sh "$DIR/runtime.sh" "$BUILD" || rc=1
 sh "$DIR/http.sh" "$BUILD" || rc=1
+sh "$DIR/tls.sh" "$BUILD" || rc=1
 exit $rc

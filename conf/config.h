@@ -317,6 +317,14 @@ typedef struct zc_location {
     int line;
 } zc_location_t;
 
+/* one more ssl_certificate / ssl_certificate_key pair (see zc_server_t.ssl_more) */
+#define ZC_SSL_MORE 3
+typedef struct zc_ssl_pair {
+    char *cert, *key;
+    const char *cert_file, *key_file;
+    int cert_line, key_line;
+} zc_ssl_pair_t;
+
 typedef struct zc_server {
     zc_listen_t *listens; /* at least one */
     size_t nlistens;
@@ -361,6 +369,11 @@ typedef struct zc_server {
      * found when server/ loads the files */
     const char *ssl_certificate_file, *ssl_certificate_key_file;
     int ssl_certificate_line, ssl_certificate_key_line;
+    /* the 2nd and later ssl_certificate / ssl_certificate_key lines of the level that set the
+     * first (nginx loads every pair, e.g. an ECDSA one beside an RSA one; the Nth key goes with
+     * the Nth certificate; certificates and keys are inherited as two lists, as nginx does) */
+    zc_ssl_pair_t ssl_more[ZC_SSL_MORE];
+    uint8_t nssl_more_certs, nssl_more_keys;
     const char *file;
     int line;
 } zc_server_t;

@@ -232,11 +232,23 @@ static int inherit_server(zc_load_t *ld, size_t k)
         s->ssl_certificate = h->ssl_certificate;
         s->ssl_certificate_file = h->ssl_certificate_file;
         s->ssl_certificate_line = h->ssl_certificate_line;
+        s->nssl_more_certs = h->nssl_more_certs;
+        for (size_t i = 0; i < h->nssl_more_certs; i++) {
+            s->ssl_more[i].cert = h->ssl_more[i].cert;
+            s->ssl_more[i].cert_file = h->ssl_more[i].cert_file;
+            s->ssl_more[i].cert_line = h->ssl_more[i].cert_line;
+        }
     }
     if (s->ssl_certificate_key == NULL) {
         s->ssl_certificate_key = h->ssl_certificate_key;
         s->ssl_certificate_key_file = h->ssl_certificate_key_file;
         s->ssl_certificate_key_line = h->ssl_certificate_key_line;
+        s->nssl_more_keys = h->nssl_more_keys;
+        for (size_t i = 0; i < h->nssl_more_keys; i++) {
+            s->ssl_more[i].key = h->ssl_more[i].key;
+            s->ssl_more[i].key_file = h->ssl_more[i].key_file;
+            s->ssl_more[i].key_line = h->ssl_more[i].key_line;
+        }
     }
     if (s->ssl_protocols == 0) s->ssl_protocols = h->ssl_protocols;
     if (s->ssl_protocols == 0) s->ssl_protocols = ZC_TLSv1_2 | ZC_TLSv1_3;
@@ -328,6 +340,10 @@ static int check_ssl(zc_load_t *ld, const zc_server_t *s)
             return zc_errf(ld->err, ld->errlen, l->file, l->line,
                            "no \"ssl_certificate_key\" is defined for certificate \"%s\"",
                            s->ssl_certificate);
+        if (s->nssl_more_keys < s->nssl_more_certs)
+            return zc_errf(ld->err, ld->errlen, l->file, l->line,
+                           "no \"ssl_certificate_key\" is defined for certificate \"%s\"",
+                           s->ssl_more[s->nssl_more_certs - 1].cert);
     }
     return 0;
 }

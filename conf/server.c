@@ -225,6 +225,20 @@ int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         return zc_err(ld, d, "cannot load certificate%s \"%s\": open() failed (%s)",
                       key ? " key" : "", path, strerror(errno));
     close(fd);
+    zc_server_t *s = sc->srv;
+    if (key ? s->ssl_certificate_key != NULL : s->ssl_certificate != NULL) {
+        /* one more pair (nginx: an ECDSA certificate beside an RSA one) */
+        uint8_t *n = key ? &s->nssl_more_keys : &s->nssl_more_certs;
+        if (*n == ZC_SSL_MORE)
+            return zc_err(ld, d, "too many \"%s\" directives (zokiod loads at most %d pairs)",
+                          d->name, ZC_SSL_MORE + 1);
+        zc_ssl_pair_t *p = &s->ssl_more[(*n)++];
+        if (key)
+            p->key = path, p->key_file = d->file, p->key_line = d->line;
+        else
+            p->cert = path, p->cert_file = d->file, p->cert_line = d->line;
+        return 0;
+    }
     if (key) {
         sc->srv->ssl_certificate_key = path;
         sc->srv->ssl_certificate_key_file = d->file;

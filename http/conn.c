@@ -372,7 +372,7 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);
     c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout; /* the first head's */
     /* TLS: the handshake's own deadline first (ssl_handshake_timeout) */
-    if (l->tls && zh_tls_conn_start(c, l->tls) < 0) { /* out of memory, too many handshakes */
+    if (l->tls && zh_tls_conn_start(c, l->tls) < 0) { /* out of memory */
         zk_pool_put(&s->conn_pool, c);
         return NULL;
     }

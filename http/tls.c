@@ -8,7 +8,9 @@
  * into `fb`, 16 KiB at a time) to mbedtls_ssl_write(); bio_send() appends the records to `ct`;
  * a full `ct` (or the end of the queue) leaves in one send future, then encryption goes on.
  * Every buffer is bounded: a connection never holds more than one chunk in, `pt`, `fb`, `ct`
- * and mbedtls's own record buffers. */
+ * and mbedtls's own record buffers. `pt`, `fb` and `ct` (64 KiB) are taken when needed and given
+ * back whenever the connection waits for its client with nothing to send (an idle keep-alive
+ * connection holds only mbedtls's context and record buffers; mbedtls 2.28 cannot shrink those). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,9 +38,16 @@
 #define TLS_FB_SIZE  16384 /* file bytes being encrypted (one record's worth) */
 #define INFO_PER_SEC 20
 
-struct zh_tls_cert {
+/* a server's certificates: one per key type in practice (RSA, ECDSA); mbedtls picks the one
+ * whose key type the negotiated suite needs */
+typedef struct tls_pair {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
+} tls_pair_t;
+
+struct zh_tls_cert {
+    uint32_t n;
+    tls_pair_t p[ZH_TLS_MAX_PAIRS];
 };
 
 struct zh_tls_ctx {
@@ -56,9 +65,16 @@ struct zh_tls_ctx {
     int pid;              /* the process whose random state this is */
 };
 
+typedef struct tls_bufs {
+    char pt[TLS_PT_SIZE];
+    char fb[TLS_FB_SIZE];
+    unsigned char ct[TLS_CT_SIZE];
+} tls_bufs_t;
+
 typedef struct zh_tls_conn {
     mbedtls_ssl_context ssl;
     zh_conn_t *c;
+    struct zh_tls_conn *hs_prev, *hs_next; /* the worker's handshakes, oldest first */
     zh_tls_ctx_t *x;
     zk_io_future_t sf; /* ct going out */
     uint8_t sending, hs_done, counted, notified, raw;
@@ -68,27 +84,37 @@ typedef struct zh_tls_conn {
     uint32_t ctlen; /* bytes in ct */
     const char *wp; /* the plaintext piece mbedtls_ssl_write() is working on */
     size_t wlen;
-    char pt[TLS_PT_SIZE];
-    char fb[TLS_FB_SIZE];
-    unsigned char ct[TLS_CT_SIZE];
+    tls_bufs_t *b; /* NULL while idle */
 } zh_tls_conn_t;
 
 /* per worker process */
 static unsigned handshakes;
+static zh_tls_conn_t *hs_oldest, *hs_newest;
 static time_t info_sec;
 static unsigned info_lines;
 
+/* In the server's order (mbedtls 2.28 has no client-preference mode): ChaCha20-Poly1305 first,
+ * because mbedtls's AES-GCM (one 16-byte GHASH step at a time) costs more: 462 against 338 us of
+ * server CPU per 100 KiB response (bench/tls.sh's machine, wrk -c50). */
 const int zh_tls_default_suites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     0,
 };
 
 static const char *alpn[] = {"http/1.1", NULL};
+
+/* ECDHE groups, preferred first: nginx's default (`ssl_ecdh_curve auto`, OpenSSL's order). mbedtls
+ * 2.28's own list starts with P-521, which made a handshake several times dearer than with
+ * X25519 or P-256 for every client that offers P-521 too (all OpenSSL ones do). */
+static const mbedtls_ecp_group_id ecdhe_groups[] = {
+    MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
+    MBEDTLS_ECP_DP_SECP521R1,  MBEDTLS_ECP_DP_NONE,
+};
 
 void zh_tls_opts_default(zh_tls_opts_t *o)
 {
@@ -147,6 +173,24 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (zh_tls_cert_add(c, cert_path, key_path, err, errlen) < 0) {
+        zh_tls_cert_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int zh_tls_cert_add(zh_tls_cert_t *certs, const char *cert_path, const char *key_path, char *err,
+                    size_t errlen)
+{
+    if (certs->n == ZH_TLS_MAX_PAIRS) {
+        snprintf(err, errlen, "cannot load certificate \"%s\": more than %d certificates",
+                 cert_path, ZH_TLS_MAX_PAIRS);
+        return -1;
+    }
+    /* counted at once: zh_tls_cert_free() frees what init set up, loaded or not */
+    tls_pair_t *c = &certs->p[certs->n++];
     mbedtls_x509_crt_init(&c->chain);
     mbedtls_pk_init(&c->key);
     int r = mbedtls_x509_crt_parse_file(&c->chain, cert_path);
@@ -156,7 +200,7 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
                      cert_path, r);
         else
             mb_err(err, errlen, "cannot load certificate", cert_path, r);
-        goto fail;
+        return -1;
     }
     r = mbedtls_pk_parse_keyfile(&c->key, key_path, NULL);
     if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED || r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
@@ -164,29 +208,27 @@ int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key
                  "cannot load certificate key \"%s\": the key is encrypted (zokiod reads no "
                  "passphrase: decrypt it, e.g. openssl pkey -in KEY -out PLAIN)",
                  key_path);
-        goto fail;
+        return -1;
     }
     if (r != 0) {
         mb_err(err, errlen, "cannot load certificate key", key_path, r);
-        goto fail;
+        return -1;
     }
     if ((r = mbedtls_pk_check_pair(&c->chain.pk, &c->key)) != 0) {
         snprintf(err, errlen, "certificate key \"%s\" does not match certificate \"%s\"", key_path,
                  cert_path);
-        goto fail;
+        return -1;
     }
-    *out = c;
     return 0;
-fail:
-    zh_tls_cert_free(c);
-    return -1;
 }
 
 void zh_tls_cert_free(zh_tls_cert_t *c)
 {
     if (!c) return;
-    mbedtls_x509_crt_free(&c->chain);
-    mbedtls_pk_free(&c->key);
+    for (uint32_t i = 0; i < c->n; i++) {
+        mbedtls_x509_crt_free(&c->p[i].chain);
+        mbedtls_pk_free(&c->p[i].key);
+    }
     free(c);
 }
 
@@ -209,7 +251,11 @@ static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name, 
             cert = x->certs[i];
             break;
         }
-    return mbedtls_ssl_set_hs_own_cert(ssl, &cert->chain, &cert->key);
+    for (uint32_t i = 0; i < cert->n; i++) {
+        int r = mbedtls_ssl_set_hs_own_cert(ssl, &cert->p[i].chain, &cert->p[i].key);
+        if (r) return r;
+    }
+    return 0;
 }
 
 int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t *const *vhosts,
@@ -248,9 +294,12 @@ int zh_tls_ctx_new(zh_tls_ctx_t **out, const zh_tls_opts_t *o, const zh_vhost_t 
     mbedtls_ssl_conf_rng(&x->conf, mbedtls_ctr_drbg_random, &x->drbg);
     mbedtls_ssl_conf_ciphersuites(&x->conf, x->o.suites[0] ? x->o.suites : zh_tls_default_suites);
     mbedtls_ssl_conf_renegotiation(&x->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    mbedtls_ssl_conf_curves(&x->conf, ecdhe_groups);
     if ((r = mbedtls_ssl_conf_alpn_protocols(&x->conf, alpn)) != 0) goto mbfail;
-    if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->chain, &dflt_cert->key)) != 0)
-        goto mbfail;
+    for (uint32_t i = 0; i < dflt_cert->n; i++)
+        if ((r = mbedtls_ssl_conf_own_cert(&x->conf, &dflt_cert->p[i].chain,
+                                           &dflt_cert->p[i].key)) != 0)
+            goto mbfail;
     mbedtls_ssl_conf_sni(&x->conf, sni_cb, x);
     if (x->o.session_tickets) {
         r = mbedtls_ssl_ticket_setup(&x->ticket, mbedtls_ctr_drbg_random, &x->drbg,
@@ -315,10 +364,43 @@ static void tls_info(zh_conn_t *c, const char *fmt, ...)
     s->hooks.info_log(line);
 }
 
+static void hs_count(zh_tls_conn_t *tc)
+{
+    tc->counted = 1;
+    handshakes++;
+    tc->hs_prev = hs_newest;
+    tc->hs_next = NULL;
+    if (hs_newest)
+        hs_newest->hs_next = tc;
+    else
+        hs_oldest = tc;
+    hs_newest = tc;
+}
+
 static void hs_uncount(zh_tls_conn_t *tc)
 {
-    if (tc->counted) handshakes--;
+    if (!tc->counted) return;
+    handshakes--;
     tc->counted = 0;
+    if (tc->hs_prev)
+        tc->hs_prev->hs_next = tc->hs_next;
+    else
+        hs_oldest = tc->hs_next;
+    if (tc->hs_next)
+        tc->hs_next->hs_prev = tc->hs_prev;
+    else
+        hs_newest = tc->hs_prev;
+}
+
+/* The handshake cap is reached: the oldest handshake goes, as if its deadline had passed. A
+ * client's handshake takes a round trip or two, so the oldest is the likeliest to be stalled
+ * (a flood of abandoned handshakes then delays nobody, and still holds at most the cap). */
+static void hs_evict_oldest(void)
+{
+    zh_tls_conn_t *old = hs_oldest;
+    hs_uncount(old);
+    old->c->timed_out = 1;
+    zk_task_wake(&old->c->task);
 }
 
 static int bio_recv(void *p, unsigned char *buf, size_t len)
@@ -336,13 +418,32 @@ static int bio_recv(void *p, unsigned char *buf, size_t len)
     return (int)n;
 }
 
+/* the buffers, taken now if the connection had given them back: 0 or -ENOMEM */
+static int bufs_take(zh_tls_conn_t *tc)
+{
+    if (!tc->b && !(tc->b = malloc(sizeof *tc->b))) return -ENOMEM;
+    return 0;
+}
+
+/* gives the buffers back when nothing is in them: no ciphertext waiting or going out, no
+ * plaintext piece being encrypted, and the decrypted input consumed (tls_read() is only called
+ * once it is) */
+static void bufs_idle(zh_tls_conn_t *tc)
+{
+    if (tc->b && !tc->ctlen && !tc->sending && !tc->wlen) {
+        free(tc->b);
+        tc->b = NULL;
+    }
+}
+
 static int bio_send(void *p, const unsigned char *buf, size_t len)
 {
     zh_tls_conn_t *tc = p;
-    size_t room = sizeof tc->ct - tc->ctlen;
+    if (bufs_take(tc) < 0) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+    size_t room = sizeof tc->b->ct - tc->ctlen;
     if (tc->sending || !room) return MBEDTLS_ERR_SSL_WANT_WRITE;
     size_t n = len < room ? len : room;
-    memcpy(tc->ct + tc->ctlen, buf, n);
+    memcpy(tc->b->ct + tc->ctlen, buf, n);
     tc->ctlen += (uint32_t)n;
     return (int)n;
 }
@@ -358,7 +459,7 @@ static int tls_flush(zh_tls_conn_t *tc, zk_task_t *t, int *started)
             tc->ctlen = 0;
         }
         if (!tc->ctlen) return 1;
-        zk_fut_send(&tc->sf, tc->c->fd, tc->ct, tc->ctlen, 1);
+        zk_fut_send(&tc->sf, tc->c->fd, tc->b->ct, tc->ctlen, 1);
         tc->sending = 1;
         if (started) *started = 1;
     }
@@ -459,9 +560,13 @@ static zk_poll_t tls_read(zh_conn_t *c, zk_task_t *t, int *res)
         if (h < 0) return ZK_READY;
     }
     for (;;) {
-        int n = mbedtls_ssl_read(&tc->ssl, (unsigned char *)tc->pt, sizeof tc->pt);
+        if (bufs_take(tc) < 0) {
+            *res = -ENOMEM;
+            return ZK_READY;
+        }
+        int n = mbedtls_ssl_read(&tc->ssl, (unsigned char *)tc->b->pt, sizeof tc->b->pt);
         if (n > 0) {
-            c->in_base = tc->pt;
+            c->in_base = tc->b->pt;
             c->in_off = 0;
             c->in_len = (uint32_t)n;
             *res = n;
@@ -482,7 +587,10 @@ static zk_poll_t tls_read(zh_conn_t *c, zk_task_t *t, int *res)
         }
         if (n == MBEDTLS_ERR_SSL_WANT_READ) {
             int in = tls_input(tc, t, res);
-            if (in == 0) return ZK_PENDING;
+            if (in == 0) { /* waiting for the client, everything sent: idle */
+                bufs_idle(tc);
+                return ZK_PENDING;
+            }
             if (in < 0) return ZK_READY;
             continue;
         }
@@ -524,10 +632,11 @@ static int tls_fill(zh_conn_t *c)
             continue;
         }
         size_t want = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
-        ssize_t n = pread(s->file->fd, tc->fb, want, (off_t)s->off);
+        if (bufs_take(tc) < 0) return -ENOMEM;
+        ssize_t n = pread(s->file->fd, tc->b->fb, want, (off_t)s->off);
         if (n < 0) return -errno;
         if (n == 0) return -EIO; /* the file shrank under us */
-        tc->wp = tc->fb;
+        tc->wp = tc->b->fb;
         tc->wlen = (size_t)n;
     }
 }
@@ -573,6 +682,7 @@ static zk_poll_t tls_close(zh_conn_t *c, zk_task_t *t)
     if (tc->cheld) zk_buf_put(c->srv->loop, tc->cbid);
     hs_uncount(tc);
     mbedtls_ssl_free(&tc->ssl);
+    free(tc->b);
     free(tc);
     c->tls = NULL;
     return ZK_READY;
@@ -588,10 +698,9 @@ static const zh_transport_t transport_tls = {
 
 int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
 {
-    if (handshakes >= x->o.max_handshakes) return -1;
     zh_tls_conn_t *tc = malloc(sizeof *tc);
     if (!tc) return -1;
-    memset(tc, 0, offsetof(zh_tls_conn_t, pt));
+    memset(tc, 0, sizeof *tc);
     mbedtls_ssl_init(&tc->ssl);
     if (mbedtls_ssl_setup(&tc->ssl, &x->conf) != 0) {
         mbedtls_ssl_free(&tc->ssl);
@@ -601,8 +710,11 @@ int zh_tls_conn_start(zh_conn_t *c, zh_tls_ctx_t *x)
     mbedtls_ssl_set_bio(&tc->ssl, tc, bio_send, bio_recv, NULL);
     tc->c = c;
     tc->x = x;
-    tc->counted = 1;
-    handshakes++;
+    while (handshakes >= x->o.max_handshakes && hs_oldest) {
+        tls_info(c, "%u TLS handshakes in progress: the oldest is closed", handshakes);
+        hs_evict_oldest();
+    }
+    hs_count(tc);
     c->tls = tc;
     c->tr = &transport_tls;
     uint64_t hs = zk_loop_now(c->srv->loop) + x->o.handshake_timeout;

@@ -16,6 +16,7 @@
 #include "http/server.h"
 
 typedef struct zh_tls_cert zh_tls_cert_t;
+#define ZH_TLS_MAX_PAIRS 4 /* certificate + key pairs of one server */
 typedef struct zh_tls_ctx zh_tls_ctx_t;
 
 #define ZH_TLS_MAX_SUITES 32
@@ -46,6 +47,12 @@ int zh_tls_suite_id(const char *name, size_t len);
  * is refused). Free with zh_tls_cert_free(). */
 int zh_tls_cert_load(zh_tls_cert_t **out, const char *cert_path, const char *key_path, char *err,
                      size_t errlen);
+/* Adds one more pair to certs, checked as zh_tls_cert_load() does (nginx's second
+ * ssl_certificate: an ECDSA certificate beside an RSA one; the suite the handshake agrees on
+ * picks the one of its key type). At most ZH_TLS_MAX_PAIRS pairs. -1 with err on failure (certs
+ * is then only fit for zh_tls_cert_free()). */
+int zh_tls_cert_add(zh_tls_cert_t *certs, const char *cert_path, const char *key_path, char *err,
+                    size_t errlen);
 void zh_tls_cert_free(zh_tls_cert_t *c);
 
 /* One listening address's TLS context. SNI picks among `vhosts` the way Host does
@@ -67,7 +74,8 @@ int zh_server_listen_tls(zh_server_t *s, int listen_fd, const zh_vhost_t *const 
                          const zh_vhost_t *dflt, zh_tls_ctx_t *ctx);
 
 /* http-private: makes c a TLS connection (c->tr, c->tls) of ctx; from zh_conn_start(). 0, or
- * -1 when out of memory or when the worker has max_handshakes in progress. */
+ * -1 when out of memory. When the worker has max_handshakes in progress, the oldest of them is
+ * closed (woken as timed out) to make room. */
 struct zh_conn;
 int zh_tls_conn_start(struct zh_conn *c, zh_tls_ctx_t *ctx);
 

@@ -18,18 +18,43 @@ static int has_ssl_listen(const zc_server_t *s)
     return 0;
 }
 
-/* loads server s's pair; the error names the key directive when the key is at fault */
+/* where the error of pair k (0: ssl_certificate, 1..: ssl_more) is: the key directive's line
+ * when the key is at fault */
+static void where(const zc_config_t *conf, const zc_server_t *s, size_t k, const char *why,
+                  char *err, size_t errlen)
+{
+    int key = strstr(why, "key \"") != NULL;
+    const char *file;
+    int line;
+    if (k == 0) {
+        file = key ? s->ssl_certificate_key_file : s->ssl_certificate_file;
+        line = key ? s->ssl_certificate_key_line : s->ssl_certificate_line;
+    } else {
+        const zc_ssl_pair_t *p = &s->ssl_more[k - 1];
+        file = key ? p->key_file : p->cert_file;
+        line = key ? p->key_line : p->cert_line;
+    }
+    snprintf(err, errlen, "zokiod: %s:%d: %s", file ? file : conf->conf_file, line, why);
+}
+
+/* loads server s's certificate and key pairs */
 static int load(const zc_config_t *conf, const zc_server_t *s, zh_tls_cert_t **out, char *err,
                 size_t errlen)
 {
     char why[512];
-    if (zh_tls_cert_load(out, s->ssl_certificate, s->ssl_certificate_key, why, sizeof why) == 0)
-        return 0;
-    int key = strstr(why, "key \"") != NULL;
-    const char *file = key ? s->ssl_certificate_key_file : s->ssl_certificate_file;
-    int line = key ? s->ssl_certificate_key_line : s->ssl_certificate_line;
-    snprintf(err, errlen, "zokiod: %s:%d: %s", file ? file : conf->conf_file, line, why);
-    return -1;
+    if (zh_tls_cert_load(out, s->ssl_certificate, s->ssl_certificate_key, why, sizeof why) < 0) {
+        where(conf, s, 0, why, err, errlen);
+        return -1;
+    }
+    for (size_t k = 0; k < s->nssl_more_certs; k++) {
+        const zc_ssl_pair_t *p = &s->ssl_more[k];
+        if (zh_tls_cert_add(*out, p->cert, p->key, why, sizeof why) < 0) {
+            where(conf, s, k + 1, why, err, errlen);
+            zh_tls_cert_free(*out);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int server_opts(const zc_config_t *conf, const zc_server_t *s, zh_tls_opts_t *o, char *err,
@@ -50,14 +75,26 @@ int zs_tls_check(const zc_config_t *conf, char *err, size_t errlen)
     return 0;
 }
 
-/* the certificate of server i: loaded once per (certificate, key) pair */
+static int same_pairs(const zc_server_t *a, const zc_server_t *b)
+{
+    if (strcmp(a->ssl_certificate, b->ssl_certificate) ||
+        strcmp(a->ssl_certificate_key, b->ssl_certificate_key) ||
+        a->nssl_more_certs != b->nssl_more_certs)
+        return 0;
+    for (size_t k = 0; k < a->nssl_more_certs; k++)
+        if (strcmp(a->ssl_more[k].cert, b->ssl_more[k].cert) ||
+            strcmp(a->ssl_more[k].key, b->ssl_more[k].key))
+            return 0;
+    return 1;
+}
+
+/* the certificates of server i: loaded once per list of (certificate, key) pairs */
 static int server_cert(zs_gen_t *g, size_t i, char *err, size_t errlen)
 {
     const zc_server_t *s = &g->conf.http.servers[i];
     for (size_t k = 0; k < i; k++) {
         const zc_server_t *o = &g->conf.http.servers[k];
-        if (g->certs[k] && !strcmp(o->ssl_certificate, s->ssl_certificate) &&
-            !strcmp(o->ssl_certificate_key, s->ssl_certificate_key)) {
+        if (g->certs[k] && same_pairs(o, s)) {
             g->certs[i] = g->certs[k];
             return 0;
         }

@@ -10,7 +10,8 @@
 #
 # usage: sh tests/fuzz/run.sh [BUILD_DIR [SECONDS]]     (defaults: build, 20)
 # env:   FUZZ_CC=clang   LLHTTP_SRC=/usr/share/llhttp   LLHTTP_INC=/usr/share/include/llhttp
-#        FUZZ_LIBS="-luring -lpcre2-8"   (make passes configure's LIBS)
+#        FUZZ_LIBS="-luring -lpcre2-8 -lmbedtls -lmbedx509 -lmbedcrypto"   (make passes
+#        configure's LIBS)
 #        FUZZ_ONLY="path range"   harnesses to run (default: all)
 #        FUZZ_ARGS="..."          extra libFuzzer options (e.g. -jobs=2 or -dict=FILE)
 
@@ -114,7 +115,7 @@ build_libs() {
     ar rcs "$obj/libllhttp.a" $lobjs && ar rcs "$obj/libproject.a" $objs
 }
 
-libs="${FUZZ_LIBS:--luring -lpcre2-8} -lpthread"
+libs="${FUZZ_LIBS:--luring -lpcre2-8 -lmbedtls -lmbedx509 -lmbedcrypto} -lpthread"
 build_ok=1
 echo "fuzz: building the harnesses with $cc into $out (log: $log)"
 build_libs || build_ok=0

@@ -7,7 +7,9 @@ three server certificates: a.test (RSA, signed by the intermediate: its file hol
 b.test (ECDSA P-256) and *.w.test (RSA, set at http level and inherited). One shared server
 listens with `ssl` on one port for the three server blocks. Clients: curl (--cacert,
 --resolve per SNI name), Python's ssl module (pipelining, ranges, certificates by SNI) and
-`openssl s_client` (TLS 1.1 refused). Output and selection as http_test.py (harness.py).
+`openssl s_client` (TLS 1.1, weak suites and renegotiation refused, the certificate picked among
+an RSA and an ECDSA pair, ECDHE groups). Bad input goes through RawTLS (memory BIOs: the test
+decides which bytes reach the socket). Output and selection as http_test.py (harness.py).
 """
 
 import hashlib
@@ -52,7 +54,8 @@ def openssl(*args):
 
 
 def make_certs():
-    """ca.pem (root), a.pem (a.test leaf + intermediate), b.pem (ECDSA), w.pem (*.w.test)."""
+    """ca.pem (root), a.pem (a.test leaf + intermediate), b.pem (ECDSA), w.pem (*.w.test),
+    aec.pem (a.test again, ECDSA: the second certificate of a server)."""
     global CERTS
     if CERTS:
         return CERTS
@@ -71,7 +74,9 @@ def make_certs():
     for name, cn, key, signer in (("a", "a.test", ["rsa:2048"], "int"),
                                   ("b", "b.test", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
                                    "ca"),
-                                  ("w", "*.w.test", ["rsa:2048"], "ca")):
+                                  ("w", "*.w.test", ["rsa:2048"], "ca"),
+                                  ("aec", "a.test", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                                   "ca")):
         with open(os.path.join(d, name + ".ext"), "w") as f:
             f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % cn)
         openssl("req", "-newkey", *key, "-nodes", "-keyout", name + ".key", "-out",
@@ -85,6 +90,7 @@ def make_certs():
                 f.write(p.read())
     shutil.copyfile(os.path.join(d, "b.crt"), os.path.join(d, "b.pem"))
     shutil.copyfile(os.path.join(d, "w.crt"), os.path.join(d, "w.pem"))
+    shutil.copyfile(os.path.join(d, "aec.crt"), os.path.join(d, "aec.pem"))
     openssl("pkey", "-in", "a.key", "-aes256", "-passout", "pass:secret", "-out", "enc.key")
     return d
 
@@ -121,8 +127,9 @@ http {
 
 
 class Server(harness.Process):
-    def __init__(self, name="tls", akey=None, http="", a="", wc=512):
+    def __init__(self, name="tls", akey=None, http="", a="", wc=512, certs=None):
         self.http, self.a, self.wc = http, a, wc
+        self.certs = certs
         INSTANCES.append(self)
         make_certs()
         self.prefix = tempfile.mkdtemp(prefix=name + "-", dir=TMP)
@@ -138,8 +145,8 @@ class Server(harness.Process):
 
     def write_conf(self, akey=None):
         with open(self.conf, "w") as f:
-            f.write(CONF % {"p": self.prefix, "c": CERTS, "port": self.port,
-                            "akey": akey or os.path.join(CERTS, "a.key"), "http": self.http, "wc": self.wc,
+            f.write(CONF % {"p": self.prefix, "c": self.certs or CERTS, "port": self.port,
+                            "akey": akey or os.path.join(self.certs or CERTS, "a.key"), "http": self.http, "wc": self.wc,
                             "a": self.a})
 
     def start(self):
@@ -447,6 +454,107 @@ def t_reload_bad_key_keeps_serving():
         srv.stop()
 
 
+def fingerprint(s):
+    return hashlib.sha256(s.getpeercert(binary_form=True)).hexdigest()[:16]
+
+
+def renew_a(d):
+    """A new a.test certificate and key (new serial) in directory d, written as nginx users do:
+    new files renamed over the old ones."""
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/new.key", "-out",
+            d + "/new.csr", "-subj", "/CN=a.test")
+    openssl("x509", "-req", "-in", d + "/new.csr", "-CA", "int.pem", "-CAkey", "int.key",
+            "-CAcreateserial", "-out", d + "/new.crt", "-days", "2", "-extfile", "a.ext")
+    with open(d + "/new.pem", "wb") as f:
+        for part in (d + "/new.crt", os.path.join(CERTS, "int.pem")):
+            with open(part, "rb") as p:
+                f.write(p.read())
+    os.rename(d + "/new.key", d + "/a.key")
+    os.rename(d + "/new.pem", d + "/a.pem")
+
+
+@test(limit=40)
+def t_reload_renewed_certificate_under_load():
+    # clients make new connections and reuse keep-alive ones while HUP loads a renewed a.pem:
+    # no request fails; new connections get the new certificate, the old workers finish theirs
+    d = os.path.join(TMP, "renew")
+    shutil.copytree(make_certs(), d)
+    srv = Server("renew", certs=d)
+    srv.start()
+    import threading
+    stop = threading.Event()
+    errors, seen, counts = [], set(), [0, 0]  # counts: requests, idle closes retried
+    lock = threading.Lock()
+
+    def client(keepalive):
+        s = None
+        while not stop.is_set():
+            try:
+                if s is None:
+                    s = tls(srv.port, "a.test")
+                    with lock:
+                        seen.add(fingerprint(s))
+                    fresh = True
+                s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                try:
+                    st, h, body, _ = read_response(s)
+                except (Fail, ConnectionResetError, ssl.SSLError) as e:
+                    # a keep-alive connection the old worker closed as idle just as the
+                    # request went (HTTP lets clients retry that): a failure on a new one
+                    if fresh:
+                        raise
+                    with lock:
+                        counts[1] += 1
+                    s.close()
+                    s = None
+                    continue
+                fresh = False
+                if (st, body) != (200, b"site a\n"):
+                    raise Fail("answer %d %r" % (st, body[:80]))
+                with lock:
+                    counts[0] += 1
+                if not keepalive or h.get("connection") == "close":
+                    s.close()
+                    s = None
+            except Exception as e:  # noqa: BLE001 -- every failure counts
+                with lock:
+                    errors.append(repr(e)[:200])
+                if s:
+                    s.close()
+                s = None
+        if s:
+            s.close()
+
+    threads = [threading.Thread(target=client, args=(i % 2 == 0,)) for i in range(4)]
+    try:
+        with tls(srv.port, "a.test") as s:
+            old = fingerprint(s)
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        renew_a(d)
+        os.kill(srv.proc.pid, signal.SIGHUP)
+
+        def new_served():
+            with tls(srv.port, "a.test") as s2:
+                return fingerprint(s2) != old
+        expect(harness.wait_for(new_served, 5, 0.05),
+               "the renewed certificate is not served: " + srv.error_log()[-400:])
+        new = None
+        with tls(srv.port, "a.test") as s:
+            new = fingerprint(s)
+        time.sleep(0.5)  # load goes on against the new workers
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        srv.stop()
+    eq(errors, [], "failed requests (%d done)" % counts[0])
+    expect(counts[0] > 50, "only %d requests made" % counts[0])
+    eq(seen, {old, new}, "certificates the load saw (old %s, new %s)" % (old, new))
+    expect("reconfiguring" in srv.error_log(), "no reload")
+
+
 def dash_t(srv):
     r = sh([harness.ZOKIOD, "-t", "-c", srv.conf])
     return r.returncode, r.stdout.decode()
@@ -533,7 +641,7 @@ def t_handshake_timeout():
 
 @test()
 def t_handshake_cap():
-    # worker_connections 8: at most 4 handshakes at once; a 5th connection is closed at accept
+    # worker_connections 8: at most 4 handshakes at once; a 5th closes the oldest of them
     srv = Server("cap", wc=8)
     srv.start()
     idle = []
@@ -545,13 +653,12 @@ def t_handshake_cap():
             idle[-1].sendall(b"\x16\x03\x01")  # a record header, then nothing
         expect(harness.wait_for(lambda: server_conns(srv) == 4, 3),
                "the 4 stalled handshakes are not all open")
-        try:
-            with tls(srv.port, "a.test") as s:
-                get(s, "/", "a.test")
-            raise Fail("a 5th handshake was served")
-        except (ssl.SSLError, ConnectionError, Fail) as e:
-            if isinstance(e, Fail) and "5th" in str(e):
-                raise
+        with tls(srv.port, "a.test") as s:
+            eq(get(s, "/", "a.test")[:3:2], (200, b"site a\n"), "a 5th handshake")
+            took = closes_after(idle[0], 2)
+            expect(took is not None and took < 0.5, "the oldest: closed after %s s" % took)
+            expect(harness.wait_for(lambda: server_conns(srv, open_only=True) == 4, 3),
+                   "the 3 others and the 5th are not all open (%d)" % server_conns(srv, True))
         for s in idle:
             s.close()
         idle = []
@@ -563,13 +670,80 @@ def t_handshake_cap():
         srv.stop()
 
 
-def server_conns(srv):
+def key_type(pem):
+    r = sh(["openssl", "x509", "-noout", "-text"], input=pem.encode() if isinstance(pem, str)
+           else pem)
+    m = re.search(r"Public Key Algorithm: (\S+)", r.stdout.decode())
+    return m.group(1) if m else r.stdout.decode()[-200:]
+
+
+def s_client_cert(port, name, *args):
+    """The key type of the certificate `openssl s_client ARGS` is served (TLS 1.2)."""
+    r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", name,
+            "-tls1_2"] + list(args), stdin=subprocess.DEVNULL)
+    out = r.stdout.decode()
+    m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S)
+    expect(r.returncode == 0 and m, "s_client %s: %s" % (" ".join(args), out[-300:]))
+    return key_type(m.group(0))
+
+
+@test()
+def t_rsa_and_ecdsa_certificates():
+    # two ssl_certificate / ssl_certificate_key pairs on a.test: the suite (from the client's
+    # ciphers and signature algorithms) picks the RSA or the ECDSA one, with or without SNI
+    need("openssl")
+    srv = Server("dual", a="ssl_certificate %s/aec.pem; ssl_certificate_key %s/aec.key;"
+                 % (make_certs(), CERTS))
+    srv.start()
+    try:
+        for name in ("a.test", "unknown.test"):
+            eq(s_client_cert(srv.port, name, "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+               "id-ecPublicKey", "ECDSA suite, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"),
+               "rsaEncryption", "RSA suite, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-sigalgs", "ECDSA+SHA256"), "id-ecPublicKey",
+               "ECDSA signature algorithm, SNI " + name)
+            eq(s_client_cert(srv.port, name, "-sigalgs", "RSA+SHA256:RSA-PSS+SHA256"),
+               "rsaEncryption", "RSA signature algorithms, SNI " + name)
+        for cipher in ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256"):
+            ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(cipher)
+            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.port), timeout=5),
+                                 server_hostname="a.test") as s:
+                eq(s.cipher()[0], cipher, "suite")
+                st, _, body, _ = get(s, "/", "a.test")
+                eq((st, body), (200, b"site a\n"), "a.test over " + cipher)
+        # b.test keeps its one ECDSA certificate: an RSA-only client fails there
+        eq(s_client_cert(srv.port, "b.test"), "id-ecPublicKey", "b.test")
+    finally:
+        srv.stop()
+    # a certificate without its key is an error at its line, as in nginx
+    srv = Server("dual2", a="ssl_certificate %s/aec.pem;" % CERTS)
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status: " + out)
+    expect(re.search(r'no "ssl_certificate_key" is defined for certificate ".*aec\.pem"', out),
+           "error: " + out)
+    # a second key that is not its certificate's: named at its line
+    srv = Server("dual3", a="ssl_certificate %s/aec.pem; ssl_certificate_key %s/b.key;"
+                 % (CERTS, CERTS))
+    rc, out = dash_t(srv)
+    eq(rc, 1, "-t exit status: " + out)
+    expect(re.search(r'%s:13: certificate key ".*b\.key" does not match certificate ".*aec\.pem"'
+                     % re.escape(srv.conf), out), "error: " + out)
+
+
+def server_conns(srv, open_only=False):
     """Server-side sockets of the port that zokiod has not closed (/proc/net/tcp: any state but
-    LISTEN and TIME_WAIT; a client's close leaves CLOSE_WAIT until zokiod closes too)."""
+    LISTEN and TIME_WAIT; a client's close leaves CLOSE_WAIT until zokiod closes too). With
+    open_only, only those zokiod has not closed whatever the client does (ESTABLISHED, SYN_RECV,
+    CLOSE_WAIT: not FIN_WAIT)."""
     n = 0
     with open("/proc/net/tcp") as f:
         for line in f.readlines()[1:]:
             p = line.split()
+            if open_only and p[3] not in ("01", "03", "08"):
+                continue
             if p[3] not in ("0A", "06") and int(p[1].split(":")[1], 16) == srv.port:
                 n += 1
     return n
@@ -580,6 +754,287 @@ def curl_ok(port):
         return curl(port, "a.test", "/") == b"site a\n"
     except Fail:
         return False
+
+
+class RawTLS:
+    """A TLS 1.2 client over memory BIOs: the test decides which bytes reach the socket."""
+
+    def __init__(self, port, name="a.test"):
+        ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=harness.IO_TIMEOUT)
+        self.inb, self.outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inb, self.outb, server_hostname=name)
+
+    def hello(self):
+        """The ClientHello record(s), not sent."""
+        try:
+            self.obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        return self.outb.read()
+
+    def handshake(self):
+        while True:
+            try:
+                self.obj.do_handshake()
+                self.sock.sendall(self.outb.read())
+                return
+            except ssl.SSLWantReadError:
+                self.sock.sendall(self.outb.read())
+                d = self.sock.recv(65536)
+                if not d:
+                    raise Fail("closed in the handshake")
+                self.inb.write(d)
+
+    def records(self, data):
+        """data encrypted, not sent"""
+        self.obj.write(data)
+        return self.outb.read()
+
+    def close(self):
+        self.sock.close()
+
+
+def closes_after(sock, limit):
+    """Seconds until the server closes sock (reading and dropping what it sends), or None."""
+    t0 = time.monotonic()
+    sock.settimeout(limit)
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        return None
+    return time.monotonic() - t0
+
+
+BAD = "ssl_handshake_timeout 1s; client_header_timeout 1s;"
+
+
+@test()
+def t_client_stops_mid_handshake():
+    srv = Server("mid", http=BAD)
+    srv.start()
+    try:
+        c = RawTLS(srv.port)
+        c.sock.sendall(c.hello())
+        c.sock.settimeout(5)
+        expect(c.sock.recv(65536)[:1] == b"\x16", "no ServerHello")  # then the client is silent
+        took = closes_after(c.sock, 4)
+        expect(took is not None and took < 2, "closed after %s s, not about 1 s" % took)
+        c.close()
+        eq(curl(srv.port, "a.test", "/"), b"site a\n", "after")
+    finally:
+        srv.stop()
+
+
+@test()
+def t_truncated_records():
+    srv = Server("trunc", http=BAD)
+    srv.start()
+    try:
+        # a ClientHello record cut short, then silence: closed at ssl_handshake_timeout
+        c = RawTLS(srv.port)
+        hello = c.hello()
+        c.sock.sendall(hello[:len(hello) // 2])
+        took = closes_after(c.sock, 4)
+        expect(took is not None and 0.7 < took < 2, "half a ClientHello: closed after %s s" % took)
+        c.close()
+        # after the handshake, half a request record then silence: client_header_timeout
+        c = RawTLS(srv.port)
+        c.handshake()
+        rec = c.records(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        c.sock.sendall(rec[:len(rec) // 2])
+        took = closes_after(c.sock, 4)
+        expect(took is not None and took < 2, "half a record: closed after %s s" % took)
+        c.close()
+        # half a record, then the client's FIN: closed at once, no answer
+        c = RawTLS(srv.port)
+        c.handshake()
+        rec = c.records(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        c.sock.sendall(rec[:len(rec) - 3])
+        c.sock.shutdown(socket.SHUT_WR)
+        took = closes_after(c.sock, 4)
+        expect(took is not None and took < 0.7, "half a record and FIN: closed after %s s" % took)
+        c.close()
+        eq(curl(srv.port, "a.test", "/"), b"site a\n", "after")
+    finally:
+        srv.stop()
+
+
+@test()
+def t_renegotiation_refused():
+    need("openssl")
+    srv = server()
+    with tls(srv.port, "a.test") as good:
+        # s_client's "R" asks for a renegotiation (an encrypted ClientHello): refused with a
+        # no_renegotiation alert, and the client gives up the connection
+        p = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % srv.port,
+                              "-servername", "a.test", "-tls1_2"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(0.3)
+            p.stdin.write(b"R\n")
+            p.stdin.flush()
+            time.sleep(0.5)
+            p.stdin.write(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+            p.stdin.flush()
+        except BrokenPipeError:
+            pass
+        try:
+            out = p.communicate(timeout=5)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out = p.communicate()[0].decode(errors="replace")
+            raise Fail("s_client still connected after R: " + out[-300:])
+        expect("RENEGOTIATING" in out, "no renegotiation tried: " + out[-300:])
+        expect(re.search(r"no renegotiation|alert", out, re.I) and "site a" not in out,
+               "renegotiation not refused: " + out[-400:])
+        expect("Secure Renegotiation IS supported" in out, "RFC 5746: " + out[-400:])
+        # a plaintext ClientHello after the handshake: not a record of this session, closed
+        c = RawTLS(srv.port)
+        c.handshake()
+        c.sock.sendall(RawTLS(srv.port).hello())
+        took = closes_after(c.sock, 4)
+        expect(took is not None and took < 1, "raw ClientHello: closed after %s s" % took)
+        c.close()
+        st, _, body, _ = get(good, "/", "a.test")
+        eq((st, body), (200, b"site a\n"), "the other connection")
+
+
+@test()
+def t_no_weak_suites():
+    need("openssl")
+    srv = server()
+    for suite in ("AES128-SHA256", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384",
+                  "DES-CBC3-SHA", "RC4-SHA", "NULL-SHA256", "ECDHE-RSA-NULL-SHA",
+                  "AES128-GCM-SHA256", "DHE-RSA-AES128-GCM-SHA256"):
+        r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % srv.port, "-tls1_2",
+                "-cipher", suite + "@SECLEVEL=0", "-servername", "a.test"],
+               stdin=subprocess.DEVNULL)
+        out = r.stdout.decode(errors="replace")
+        expect(r.returncode != 0 and not re.search(r"Cipher is [A-Z]", out),
+               "%s accepted: %s" % (suite, out[-200:]))
+    r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % srv.port, "-servername",
+            "a.test"], stdin=subprocess.DEVNULL)
+    out = r.stdout.decode(errors="replace")
+    expect(re.search(r"Protocol\s*:\s*TLSv1\.2", out) and
+           re.search(r"Cipher is ECDHE-(RSA|ECDSA)-(AES\d+-GCM|CHACHA20)", out),
+           "the default handshake: " + out[-300:])
+
+
+@test()
+def t_default_suites():
+    # the server's order picks (mbedtls has no client-preference mode): ChaCha20-Poly1305 first,
+    # the cheapest AEAD for mbedtls 2.28, then AES-128-GCM, then AES-256-GCM
+    srv = server()
+    for ciphers, want in ((None, "ECDHE-RSA-CHACHA20-POLY1305"),
+                          ("ECDHE+AESGCM", "ECDHE-RSA-AES128-GCM-SHA256"),
+                          ("ECDHE+AES256+AESGCM", "ECDHE-RSA-AES256-GCM-SHA384")):
+        ctx = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if ciphers:
+            ctx.set_ciphers(ciphers)
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.port), timeout=5),
+                             server_hostname="a.test") as s:
+            eq(s.cipher()[0], want, "client ciphers %s" % ciphers)
+            eq(get(s, "/", "a.test")[0], 200, "status")
+
+
+def temp_key(port, *args):
+    r = sh(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "a.test",
+            "-tls1_2"] + list(args), stdin=subprocess.DEVNULL)
+    m = re.search(r"Server Temp Key: ([^\n]+)", r.stdout.decode(errors="replace"))
+    # "ECDH, prime256v1, 256 bits" or "X25519, 253 bits"
+    return m.group(1).split(",")[-2].strip() if m else "none: " + r.stdout.decode()[-200:]
+
+
+@test()
+def t_ecdhe_groups():
+    # nginx's default (ssl_ecdh_curve auto, OpenSSL's order): X25519 for a client that offers
+    # it, else P-256; P-384 and P-521 for clients that want only those. mbedtls's own order
+    # starts with P-521, several times dearer per handshake.
+    need("openssl")
+    srv = server()
+    eq(temp_key(srv.port), "X25519", "a default client")
+    eq(temp_key(srv.port, "-curves", "secp521r1:prime256v1:secp384r1"), "prime256v1",
+       "a client without X25519")
+    eq(temp_key(srv.port, "-curves", "secp384r1"), "secp384r1", "P-384 only")
+    eq(temp_key(srv.port, "-curves", "secp521r1"), "secp521r1", "P-521 only")
+
+
+@test(limit=40)
+def t_abandoned_handshakes():
+    # 1,000 connections that start a handshake (nothing, or part of a ClientHello) and wait:
+    # each is closed by ssl_handshake_timeout (or earlier, as the oldest handshake, beyond the
+    # handshake cap of 512), while clients on keep-alive and on new connections see no error
+    import resource
+    import threading
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    srv = Server("flood", http=BAD, wc=4096)
+    srv.start()
+    stop = threading.Event()
+    errors, done, fresh_done = [], [0], [0]
+
+    def keepalive(fresh):  # fresh: a new connection per request; else when the server says close
+        try:
+            while not stop.is_set():
+                with tls(srv.port, "a.test") as s:
+                    while not stop.is_set():
+                        st, h, body, _ = get(s, "/", "a.test")
+                        if (st, body) != (200, b"site a\n"):
+                            raise Fail("answer %d" % st)
+                        done[0] += 1
+                        if fresh or h.get("connection") == "close":
+                            fresh_done[0] += fresh
+                            break
+        except Exception as e:  # noqa: BLE001
+            errors.append(repr(e)[:200])
+
+    part = RawTLS(srv.port).hello()
+    threads = [threading.Thread(target=keepalive, args=(i == 2,)) for i in range(3)]
+    socks = []
+    try:
+        for t in threads:
+            t.start()
+        t0 = time.monotonic()
+        for i in range(1000):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", srv.port))
+            socks.append(s)
+        for i, s in enumerate(socks):
+            s.setblocking(True)
+            s.settimeout(5)
+            try:
+                if i % 2:
+                    s.sendall(part[:40])
+            except OSError:
+                pass  # closed at accept beyond the cap
+        opened = time.monotonic() - t0
+        # every one is closed by the server within the timeout (+ the time to open them, + the
+        # SYN retries, 1 s then 3 s, of those the full accept queue (backlog 511) turned away)
+        left = harness.wait_for(lambda: server_conns(srv, open_only=True) <= 2, 1 + opened + 8,
+                                0.1)
+        took = time.monotonic() - t0
+        expect(left, "%d connections still open after %.1f s"
+               % (server_conns(srv, open_only=True) - 2, took))
+        expect(took > 0.9, "closed after %.2f s, before ssl_handshake_timeout" % took)
+        stop.set()
+        for t in threads:
+            t.join(10)
+        eq(errors, [], "clients (%d requests, %d on new connections)" % (done[0], fresh_done[0]))
+        expect(fresh_done[0] > 10, "only %d requests on new connections" % fresh_done[0])
+        eq(curl(srv.port, "a.test", "/"), b"site a\n", "a new connection after")
+    finally:
+        stop.set()
+        for s in socks:
+            s.close()
+        srv.stop()
 
 
 def have_ipv6():
