@@ -162,6 +162,16 @@ static void make_parent(const char *path)
     mkdir(dir, 0755);
 }
 
+/* the directories of every access log of these locations and the ones nested in them */
+static void make_log_parents(const zc_location_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < l[i].logs.n; j++)
+            make_parent(l[i].logs.paths[j]);
+        make_log_parents(l[i].locations, l[i].nlocations);
+    }
+}
+
 static int write_pid(const char *path)
 {
     make_parent(path);
@@ -361,8 +371,12 @@ int main(int argc, char **argv)
     if (zs_log_open(conf.error_log, level < 0 ? ZS_LOG_ERR : level) < 0)
         fprintf(stderr, "zokiod: [alert] could not open error log \"%s\": using stderr\n",
                 conf.error_log);
-    for (size_t i = 0; i < conf.http.nservers; i++)
-        make_parent(conf.http.servers[i].access_log);
+    for (size_t i = 0; i < conf.http.nservers; i++) {
+        const zc_server_t *sv = &conf.http.servers[i];
+        for (size_t j = 0; j < sv->logs.n; j++)
+            make_parent(sv->logs.paths[j]);
+        make_log_parents(sv->locations, sv->nlocations);
+    }
     zs_gen_t *gen = calloc(1, sizeof *gen);
     static const char server_header[] = "zokiod/" ZOKIOD_VERSION; /* server_tokens on */
     int daemon_on = conf.daemon;

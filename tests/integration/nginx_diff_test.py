@@ -98,6 +98,16 @@ for _d in ADD_HEADER:
     FILES["www/%s/f.txt" % _d] = b"0123456789"
 for _d in ("www", "a"):
     FILES[_d + "/probe.txt"] = PROBE_BODY
+# the contexts setup: a directory per location with a setting of its own
+for _d in ("ka0", "kr0", "kr1", "ka20", "small", "typed", "ep", "tok", "outer", "outer/inner", "big"):
+    FILES["ctx/%s/f.txt" % _d] = b"0123456789"
+    FILES["ctx/%s/f.zzz" % _d] = b"zzz\n"
+FILES["ctx/probe.txt"] = PROBE_BODY
+FILES["ctx/f.txt"] = b"0123456789"
+FILES["ctx/ep404.html"] = b"<p>ep 404</p>\n"
+FILES["ctx/srv404.html"] = b"<p>server 404</p>\n"
+FILES["tok/probe.txt"] = PROBE_BODY
+FILES["tok/f.txt"] = b"tok\n"
 
 SETUPS = {
     # the usual server: keep-alive with a Keep-Alive header, two virtual hosts, index and
@@ -139,8 +149,46 @@ SETUPS = {
         root {ROOT}/www;
     }
 """,
+    # nginx's contexts (issue 9): per-location keepalive_timeout, keepalive_requests,
+    # client_max_body_size, types, default_type, error_page, server_tokens; a nested location
+    # inherits from its parent; server_tokens off in one server only
+    "contexts": """
+    include {MIME};
+    default_type application/octet-stream;
+    keepalive_timeout 65 60;
+    client_max_body_size 20;
+    large_client_header_buffers 3 1k;
+    server {
+        listen 127.0.0.1:{P0};
+        server_name localhost;
+        root {ROOT}/ctx;
+        error_page 404 /srv404.html;
+        location /ka0/ { keepalive_timeout 0; }
+        location /kr0/ { keepalive_requests 0; }
+        location /kr1/ { keepalive_requests 1; }
+        location /ka20/ { keepalive_timeout 20 15; }
+        location /small/ { client_max_body_size 5; }
+        location /big/ { client_max_body_size 0; }
+        location /typed/ { types { text/x-typed txt; } default_type application/x-typed; }
+        location /ep/ { error_page 404 /ep404.html; }
+        location /tok/ { server_tokens off; }
+        location /outer/ {
+            client_max_body_size 5;
+            default_type text/x-outer;
+            keepalive_timeout 30;
+            location /outer/inner/ { server_tokens off; }
+        }
+    }
+    server {
+        listen 127.0.0.1:{P0};
+        server_name tok.example;
+        server_tokens off;
+        keepalive_timeout 10 5;
+        root {ROOT}/tok;
+    }
+""",
 }
-NPORTS = {"main": 1, "tokens_off": 1}
+NPORTS = {"main": 1, "tokens_off": 1, "contexts": 1}
 
 # --self-test: zokiod runs on configurations made different on purpose, one edit per line
 # (setup, text, replacement, the case that must then fail, a word its message must hold); the
@@ -155,6 +203,14 @@ MUTATIONS = [
     ("tokens_off", "server_tokens off;", "server_tokens on;", "tokens_off_404", "server"),
     ("tokens_off", "keepalive_timeout 30;", "keepalive_timeout 0;", "tokens_off_file",
      "connection"),
+    ("contexts", "location /ka0/ { keepalive_timeout 0; }", "location /ka0/ { }",
+     "ctx_keepalive_timeout_0", "connection"),
+    ("contexts", "location /small/ { client_max_body_size 5; }", "location /small/ { }",
+     "ctx_max_body_location_413", "status"),
+    ("contexts", "location /tok/ { server_tokens off; }", "location /tok/ { }",
+     "ctx_server_tokens_location", "server"),
+    ("contexts", "default_type application/x-typed;", "", "ctx_default_type_location",
+     "content-type"),
 ]
 
 
@@ -194,6 +250,8 @@ def get(target, host="localhost", headers=(), method="GET", version="HTTP/1.1", 
     return eol.join(lines) + eol + eol
 
 
+TOO_LARGE = "nginx: 400 Request Header Or Cookie Too Large; zokiod: 431 (RFC 6585), README"
+REASON_413 = "reason phrase: nginx's is RFC 2616's Request Entity Too Large (README)"
 IMS_EXACT = "nginx's default is if_modified_since exact; zokiod's is before (README)"
 LM = "Mon, 01 Jan 2024 00:00:00 GMT"  # the one add_header sends
 FILE_LM = "Mon, 02 Jan 2023 03:04:05 GMT"  # the files' (MTIME)
@@ -237,6 +295,8 @@ CASES = [
     Case("post_missing", get("/missing.txt", method="POST"),
          known=Known(404, 405, "nginx looks for the file before refusing a POST (README)")),
     Case("delete_file_405", get("/a.txt", method="DELETE")),
+    # large_client_header_buffers 4 8k (the default): 20 KB of header lines fit
+    Case("headers_20k_ok", get("/a.txt", headers=["X-B%d: %s" % (i, "v" * 1000) for i in range(20)])),
     Case("path_dotdot_400", get("/../a.txt")),
     Case("path_nul_400", get("/a.txt%00")),
     # (1) bare LF line ends in the head; a bare CR; chunk lines and trailers
@@ -345,6 +405,59 @@ CASES = [
     Case("tokens_off_file", get("/a.txt"), setup="tokens_off"),
     Case("tokens_off_404", get("/missing.html"), setup="tokens_off"),
     Case("tokens_off_head_404", get("/missing.html", method="HEAD"), setup="tokens_off"),
+    # nginx's contexts: the answering location's settings; the probe on the same connection
+    # shows whether it stayed open
+    Case("ctx_server_level", get("/f.txt"), setup="contexts"),
+    Case("ctx_keepalive_timeout_0", get("/ka0/f.txt"), setup="contexts"),
+    Case("ctx_keepalive_timeout_0_404", get("/ka0/missing"), setup="contexts"),
+    Case("ctx_keepalive_requests_0", get("/kr0/f.txt"), setup="contexts"),
+    Case("ctx_keepalive_requests_1", get("/kr1/f.txt"), setup="contexts"),
+    Case("ctx_keepalive_header_location", get("/ka20/f.txt"), setup="contexts"),
+    Case("ctx_max_body_location_ok", get("/small/f.txt", headers=["Content-Length: 5"])
+         + b"abcde", setup="contexts"),
+    Case("ctx_max_body_location_413", get("/small/f.txt", headers=["Content-Length: 6"])
+         + b"abcdef", setup="contexts",
+         known=Known(413, 413, REASON_413)),
+    # nginx checks a location's limit against the Content-Length only (a chunked body of a
+    # static request is read under the http-level limit)
+    Case("ctx_max_body_location_413_chunked",
+         get("/small/f.txt", headers=["Transfer-Encoding: chunked"]) + b"6\r\nabcdef\r\n0\r\n\r\n",
+         setup="contexts"),
+    Case("ctx_max_body_server_ok", get("/f.txt", headers=["Content-Length: 6"]) + b"abcdef",
+         setup="contexts"),
+    Case("ctx_max_body_unlimited_location", get("/big/f.txt", headers=["Content-Length: 30"])
+         + b"x" * 30, setup="contexts"),
+    Case("ctx_max_body_http_413", get("/f.txt", headers=["Content-Length: 30"]) + b"x" * 30,
+         setup="contexts",
+         known=Known(413, 413, REASON_413)),
+    Case("ctx_types_location", get("/typed/f.txt"), setup="contexts"),
+    Case("ctx_default_type_location", get("/typed/f.zzz"), setup="contexts"),
+    Case("ctx_default_type_http", get("/f.zzz"), setup="contexts"),
+    Case("ctx_error_page_location", get("/ep/missing"), setup="contexts"),
+    Case("ctx_error_page_server", get("/missing"), setup="contexts"),
+    Case("ctx_server_tokens_location", get("/tok/missing.txt"), setup="contexts"),
+    Case("ctx_server_tokens_location_file", get("/tok/f.txt"), setup="contexts"),
+    Case("ctx_nested_inherits", get("/outer/inner/f.zzz"), setup="contexts"),
+    Case("ctx_nested_inherits_413", get("/outer/inner/f.txt", headers=["Content-Length: 6"])
+         + b"abcdef", setup="contexts",
+         known=Known(413, 413, REASON_413)),
+    Case("ctx_nested_server_tokens_404", get("/outer/inner/missing"), setup="contexts"),
+    Case("ctx_server_tokens_server", get("/missing", host="tok.example"), setup="contexts"),
+    Case("ctx_keepalive_server", get("/f.txt", host="tok.example"), setup="contexts"),
+    # large_client_header_buffers 3 1k: a line fits in 1k, the head in about 3k
+    Case("ctx_header_buffers_lines_ok",
+         get("/f.txt", headers=["X-A%d: %s" % (i, "v" * 600) for i in range(4)]), setup="contexts"),
+    Case("ctx_header_buffers_too_many_lines",
+         get("/f.txt", headers=["X-A%d: %s" % (i, "v" * 600) for i in range(6)]), setup="contexts",
+         known=Known(400, 431, TOO_LARGE)),
+    Case("ctx_header_buffers_long_line",
+         get("/f.txt", headers=["X-A: " + "v" * 1100]), setup="contexts",
+         known=Known(400, 431, TOO_LARGE)),
+    Case("ctx_header_buffers_long_request_line", get("/f.txt?" + "q" * 1100), setup="contexts",
+         known=Known(414, 414, "reason phrase: nginx's is RFC 2616's Request-URI Too Large "
+                     "(README)")),
+    Case("ctx_pipelined_ka0_second", get("/f.txt") + get("/ka0/f.txt"), responses=2,
+         setup="contexts"),
 ]
 
 
@@ -668,6 +781,163 @@ def run_table(cases, tmp, nginx, out, mutations=()):
     return results
 
 
+# --- Debian's stock configuration, served (issue 9) ----------------------------------------------
+# /etc/nginx/nginx.conf and sites-available/default, copied at test time, given to nginx and to
+# zokiod. Changed: the listen ports (loopback), the root (a copy of Debian's default page and a
+# few files of ours), and what would touch the system or clash with a parallel run: pid,
+# error_log and access_log go to the test directory, the sites-enabled include reads the copied
+# default site; `user www-data` becomes `user root` where workers could not reach the files
+# (harness.ROOT_UNSEARCHABLE). Everything else is Debian's text as installed.
+
+DEBIAN_ETC = "/etc/nginx"
+DEBIAN_PAGE = "/var/www/html/index.nginx-debian.html"
+DEBIAN_FILES = {
+    "a.txt": b"abcdefghij",
+    "dir/sub.txt": b"sub\n",
+    "dir/index.html": b"<p>dir</p>\n",
+    "noindex/x.txt": b"x\n",
+    "f.zzz": b"zzz\n",
+    "probe.txt": PROBE_BODY,
+}
+DEBIAN_CASES = [
+    Case("debian_default_page", get("/")),
+    Case("debian_default_page_by_name", get("/index.nginx-debian.html")),
+    Case("debian_missing_404", get("/missing.html")),
+    Case("debian_dir_redirect_301", get("/dir")),
+    Case("debian_dir_index", get("/dir/")),
+    Case("debian_dir_no_index_403", get("/noindex/")),
+    Case("debian_head_default_page", get("/", method="HEAD")),
+    Case("debian_head_missing", get("/missing.html", method="HEAD")),
+    Case("debian_range_default_page", get("/", headers=["Range: bytes=10-19"])),
+    Case("debian_range_file", get("/a.txt", headers=["Range: bytes=-3"])),
+    Case("debian_default_type", get("/f.zzz")),
+    Case("debian_text_file", get("/a.txt")),
+    Case("debian_other_host", get("/", host="other.example")),
+]
+
+
+def debian_texts():
+    """(nginx.conf text, default site text), or None when Debian's files are not here."""
+    try:
+        with open(os.path.join(DEBIAN_ETC, "nginx.conf")) as f:
+            main = f.read()
+        with open(os.path.join(DEBIAN_ETC, "sites-available", "default")) as f:
+            site = f.read()
+    except OSError:
+        return None
+    return main, site if os.path.isfile(DEBIAN_PAGE) else None
+
+
+def ipv6_loopback():
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6) as so:
+            so.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+class DebianServer(Server):
+    """nginx or zokiod on Debian's files (see above) in its own directory."""
+
+    def __init__(self, kind, tmp, main, site, root):
+        self.kind = kind
+        self.dir = d = os.path.join(tmp, kind)
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(d, "sites-enabled"), exist_ok=True)
+        v6 = ipv6_loopback()
+        self.ports = harness.free_ports(2 if v6 else 1)
+        self.errpath = os.path.join(d, "stderr.txt")
+        self.proc = None
+        main = re.sub(r"(?m)^(\s*pid\s+)[^;]+;", r"\g<1>%s/nginx.pid;" % d, main)
+        main = main.replace("/var/log/nginx/", d + "/logs/")
+        main = main.replace(DEBIAN_ETC + "/sites-enabled/", d + "/sites-enabled/")
+        if harness.ROOT_UNSEARCHABLE:
+            main = re.sub(r"(?m)^(\s*user\s+)www-data;", r"\1root;", main)
+        site = re.sub(r"(?m)^(\s*listen\s+)80(\s)", r"\g<1>127.0.0.1:%d\2" % self.ports[0], site)
+        if v6:
+            site = re.sub(r"(?m)^(\s*listen\s+)\[::\]:80(\s)",
+                          r"\1[::1]:%d\2" % self.ports[1], site)
+        else:  # no IPv6 here: that listen line cannot work for either server
+            site = re.sub(r"(?m)^\s*listen\s+\[::\]:80\s[^;]*;", "", site)
+        site = re.sub(r"(?m)^(\s*root\s+)/var/www/html;", r"\g<1>%s;" % root, site)
+        self.conf = os.path.join(d, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(main)
+        with open(os.path.join(d, "sites-enabled", "default"), "w") as f:
+            f.write(site)
+        self.texts = (main, site)
+
+    def start(self, binary):
+        if self.kind == "nginx":  # the stock file has no `daemon`: the harness needs it off;
+            # Debian's own prefix (load_module's relative path is under it)
+            argv = [binary, "-e", os.path.join(self.dir, "logs/error.log"), "-g", "daemon off;",
+                    "-c", self.conf]
+        else:
+            argv = [binary, "-p", self.dir, "-c", self.conf]
+        self.spawn(argv, self.dir, harness.server_env())
+        self.wait_accepting(self.ports[:1], 0.02, self.kind,
+                            self.kind + " not accepting on port %d %.0f s after start; stderr: %s")
+
+
+def run_debian(cases, tmp, nginx, out):
+    """The DEBIAN_CASES against nginx and zokiod both on Debian's stock configuration."""
+    texts = debian_texts()
+    if texts is None or texts[1] is None:
+        for c in cases:
+            out.result("skip", c.name, "no Debian nginx files (%s/nginx.conf, "
+                       "sites-available/default, %s)" % (DEBIAN_ETC, DEBIAN_PAGE))
+        return
+    try:
+        import pwd
+        pwd.getpwnam("www-data")
+    except KeyError:
+        for c in cases:
+            out.result("skip", c.name, "no user www-data here")
+        return
+    root = os.path.join(tmp, "debian-www")
+    for rel, data in DEBIAN_FILES.items():
+        p = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+    shutil.copy(DEBIAN_PAGE, root)
+    for dirpath, _dirs, names in os.walk(root):
+        for n in names:
+            os.utime(os.path.join(dirpath, n), (MTIME, MTIME))
+    sdir = tempfile.mkdtemp(prefix="debian-", dir=tmp)
+    os.chmod(sdir, 0o755)
+    n = DebianServer("nginx", sdir, texts[0], texts[1], root)
+    z = DebianServer("zokiod", sdir, texts[0], texts[1], root)
+    try:
+        try:
+            n.start(nginx)
+        except (Fail, OSError) as e:
+            for c in cases:
+                out.result("skip", c.name, "nginx does not start on Debian's files (%s)" % e)
+            return
+        try:
+            z.start(ZOKIOD)
+        except Fail as e:
+            for c in cases:
+                out.result("FAIL", c.name, "zokiod does not start on Debian's files: %s" % e)
+            return
+        for c in cases:
+            def one(c=c):
+                ngx = run_case(c, n.ports[0])
+                zk = run_case(c, z.ports[0])
+                diffs = compare(c, ngx, zk, n.ports[0], z.ports[0])
+                if diffs:
+                    raise Fail("; ".join(diffs))
+
+            kind, why = harness.run_test(one, CASE_LIMIT)
+            out.result(kind, c.name, why)
+    finally:
+        n.stop()
+        z.stop()
+
+
 class Quiet:
     """A report that prints nothing (the self-test judges the results itself)."""
 
@@ -697,6 +967,7 @@ def main():
     selftest = "--self-test" in args
     sel = [a for a in args if a != "--self-test"]
     cases = [c for c in CASES if not sel or any(s in c.name for s in sel)]
+    debian = [c for c in DEBIAN_CASES if not sel or any(s in c.name for s in sel)]
     harness.setup_process()
     out = harness.Report("nginx_diff")
     if not selftest and (not sel or any(s in "compare_selfcheck" for s in sel)):
@@ -704,7 +975,7 @@ def main():
         out.result(kind, "compare_selfcheck", why)
     nginx = find_nginx()
     if not nginx:
-        for c in cases:
+        for c in cases + debian:
             out.result("skip", c.name,
                        "nginx is not installed (tools/deps.sh installs nginx-light)")
         return out.finish(True)
@@ -720,6 +991,8 @@ def main():
             self_test(tmp, nginx, out)
         else:
             run_table(cases, tmp, nginx, out)
+            if debian:
+                run_debian(debian, tmp, nginx, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out.finish(out.skipped > 0)
