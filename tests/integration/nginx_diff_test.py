@@ -456,6 +456,12 @@ CASES = [
     Case("ctx_header_buffers_long_request_line", get("/f.txt?" + "q" * 1100), setup="contexts",
          known=Known(414, 414, "reason phrase: nginx's is RFC 2616's Request-URI Too Large "
                      "(README)")),
+    # a request refused before it is routed answers under the default server, not under the
+    # location of the request before it on the connection
+    Case("ctx_bad_request_after_location", get("/tok/f.txt") + b"GET /x HTTP/1.1\r\n: x\r\n\r\n",
+         responses=2, setup="contexts"),
+    Case("ctx_bad_request_after_ka0", get("/f.txt") + b"GET /x HTTP/1.1\r\n: x\r\n\r\n",
+         responses=2, setup="contexts"),
     Case("ctx_pipelined_ka0_second", get("/f.txt") + get("/ka0/f.txt"), responses=2,
          setup="contexts"),
 ]
