@@ -34,7 +34,7 @@ static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 
 static const zc_spec_t specs[] = {
     {"worker_processes", ZC_CTX_MAIN, ONCE, 1, 1, h_worker_processes},
-    {"error_log", ZC_CTX_MAIN | ANY_HTTP, ONCE, 1, 2, h_error_log},
+    {"error_log", ZC_CTX_MAIN | ANY_HTTP, 0, 1, 2, h_error_log}, /* once in main: h_error_log */
     {"pid", ZC_CTX_MAIN, ONCE, 1, 1, h_pid},
     {"daemon", ZC_CTX_MAIN, ONCE, 1, 1, h_daemon},
     {"backend", ZC_CTX_MAIN, ONCE, 1, 1, h_backend},
@@ -275,6 +275,9 @@ static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
         char *path = strcmp(d->args[0], "stderr") == 0 ? "stderr" : zc_prefix_path(ld, d, 0);
         return path == NULL ? -1 : error_log_elsewhere(ld, d, path);
     }
+    if (ld->error_log_seen) /* nginx takes several; zokiod writes one */
+        return zc_err(ld, d, "\"error_log\" directive is duplicate");
+    ld->error_log_seen = 1;
     if (strcmp(d->args[0], "stderr") == 0)
         ld->cfg->error_log = zc_arena_strdup(ld->arena, "stderr");
     else if ((ld->cfg->error_log = zc_prefix_path(ld, d, 0)) == NULL)

@@ -35,8 +35,9 @@ typedef struct zc_load {
     zc_pending_name_t *names; /* named groups used by root/alias templates (tpl.c) */
     size_t nnames, capnames;
     size_t notes_cap;
-    int gzip_noted; /* the one note about gzip was given */
-    int user_seen;  /* a user directive was read (even one ignored because we are not root) */
+    int gzip_noted;     /* the one note about gzip was given */
+    int user_seen;      /* a user directive was read (even one ignored because we are not root) */
+    int error_log_seen; /* the main context's error_log was read (one per process) */
     const zc_node_t *affinity; /* the worker_cpu_affinity directive, for the check at the end */
 } zc_load_t;
 

@@ -2773,15 +2773,16 @@ def t_contexts_error_log_elsewhere():
     inst = Inst("ctxel")
     inst.write_conf("error_log logs/main.log;\nevents { }\nhttp {\n    error_log logs/main.log;\n"
                     "    server {\n        listen 127.0.0.1:%P0%;\n        error_log logs/s.log warn;\n"
-                    "        location / {\n            error_log logs/l.log;\n        }\n    }\n}\n")
+                    "        location / {\n            error_log logs/l.log;\n"
+                    "            error_log logs/l2.log;\n        }\n    }\n}\n")
     rc, out = inst.cli(["-t", "-c", inst.conf])
     eq(rc, 0, "exit status of -t (output %s)" % short(out, 500))
     main = inst.path("logs/main.log")
-    for line in (7, 9):
+    for line in (7, 9, 10):  # several in one block, as nginx takes them
         want = ('%s:%d: "error_log" in http, server or location is not used: zokiod writes every '
                 'error to the main error_log ("%s")' % (inst.conf, line, main))
         eq(len(warn_lines(out, want)), 1, "the warning for line %d in: %s" % (line, short(out, 800)))
-    eq(len(warn_lines(out, '"error_log" in http')), 2, "warnings about error_log (not line 4)")
+    eq(len(warn_lines(out, '"error_log" in http')), 3, "warnings about error_log (not line 4)")
 
 
 @test(zokiod_only=True)
@@ -2814,7 +2815,7 @@ def t_contexts_check_errors():
         (loc % "access_log off x;", 4, r'invalid parameter "x"'),
         (loc % "error_log logs/e.log loud;", 4, r'invalid value "loud" in "error_log"'),
         (srv % "error_log syslog:server=x;", 3, r'not supported by zokiod'),
-        (srv % "error_log logs/a.log; error_log logs/b.log;", 3, r'"error_log" directive is duplicate'),
+
     ]
     for text, line, pat in cases:
         conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 80))

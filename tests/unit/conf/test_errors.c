@@ -93,6 +93,9 @@ ZT_TEST(errors_duplicates)
 {
     static const err_case_t cases[] = {
         {"daemon on;\ndaemon off;\n", "main.conf:2: \"daemon\" directive is duplicate"},
+        /* one error log per process (several in http, server, location: warnings) */
+        {"error_log stderr;\nerror_log stderr;\n",
+         "main.conf:2: \"error_log\" directive is duplicate"},
         {"http { }\nhttp { }\n", "main.conf:2: \"http\" directive is duplicate"},
         {"events { }\nevents { }\n", "main.conf:2: \"events\" directive is duplicate"},
         {TC_SERVER("root /a;\nroot /b;\n"), "main.conf:5: \"root\" directive is duplicate"},
