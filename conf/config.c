@@ -73,8 +73,9 @@ static const zc_spec_t specs[] = {
 };
 
 /* Every schema table; a name is in one of them at most. */
-static const zc_spec_t *const tables[] = {specs, zc_process_specs, zc_io_specs, zc_limits_specs,
-                                          zc_accepted_specs};
+static const zc_spec_t *const tables[] = {
+    specs,          zc_process_specs, zc_io_specs,      zc_serve_specs,
+    zc_paths_specs, zc_limits_specs,  zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -221,7 +222,7 @@ int zc_run_block(zc_load_t *ld, const zc_node_t *blk, zc_scope_t *sc)
 
         if (s == NULL) {
             if (zc_nginx_unsupported(d->name))
-                return zc_err(ld, d, "directive \"%s\" is not supported by zokiod", d->name);
+                return zc_err(ld, d, "\"%s\" directive is not supported by zokiod", d->name);
             return zc_err(ld, d, "unknown directive \"%s\"", d->name);
         }
         if (check(ld, blk, i, s, sc->ctx) < 0 || s->fn(ld, d, sc) < 0) return -1;

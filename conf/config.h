@@ -31,8 +31,12 @@
  * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
  * = unlimited), large_client_header_buffers 4 8k, client_header_buffer_size 1k,
  * connection_pool_size 512, server_tokens on, root html, index index.html,
- * autoindex off, a server without listen listens on *:80 (0.0.0.0:80), a server without server_name
- * has the one name "". */
+ * autoindex off, expires off, etag on, if_modified_since exact, charset off, charset_types
+ * text/html text/xml text/plain text/vnd.wap.wml application/javascript application/rss+xml,
+ * log_not_found on, absolute_redirect on, port_in_redirect on, server_name_in_redirect off,
+ * merge_slashes on, disable_symlinks off (a link out of the root still refused),
+ * autoindex_exact_size on, autoindex_localtime off, autoindex_format html, a server without listen
+ * listens on *:80 (0.0.0.0:80), a server without server_name has the one name "". */
 #ifndef ZC_CONFIG_H
 #define ZC_CONFIG_H
 
@@ -157,6 +161,52 @@ typedef struct zc_mime {
     int set;            /* the level has a types block (even an empty one) */
     char *default_type; /* NULL while loading: not set at this level */
 } zc_mime_t;
+/* What nginx's headers, not_modified, charset and static modules add to an answer, per location:
+ * expires, etag, if_modified_since, charset, charset_types, log_not_found (conf/serve.c), in
+ * http, server and location, inherited down as zc_io_t is. */
+enum {
+    ZC_EXPIRES_OFF,      /* no Expires nor Cache-Control (the default) */
+    ZC_EXPIRES_ACCESS,   /* `expires TIME`: the time of the answer + expires_s */
+    ZC_EXPIRES_MODIFIED, /* `expires modified TIME`: the file's mtime + expires_s */
+    ZC_EXPIRES_DAILY,    /* `expires @TIME`: the next such local time of day (expires_s after
+                          * midnight) */
+    ZC_EXPIRES_EPOCH,    /* `expires epoch` */
+    ZC_EXPIRES_MAX,      /* `expires max` */
+};
+enum { ZC_IMS_OFF, ZC_IMS_EXACT, ZC_IMS_BEFORE }; /* if_modified_since */
+
+typedef struct zc_serve {
+    int expires;          /* ZC_EXPIRES_*; -1 while unset */
+    int64_t expires_s;    /* ACCESS, MODIFIED: seconds, negative for the past; DAILY: see above */
+    int etag;             /* ETag on files, and conditionals by it; default 1 */
+    int ims;              /* ZC_IMS_*; default ZC_IMS_EXACT (nginx's) */
+    char *charset;        /* `charset NAME`: added to matching Content-Types; NULL: off (the
+                           * default) */
+    int charset_set;      /* charset was given (inherited with it) */
+    char **charset_types; /* lower-case MIME types, or the one "*" (any); NULL while unset, then
+                           * nginx's default list */
+    size_t ncharset_types;
+    int log_not_found; /* a missing file's 404 is logged at error level; default 1 */
+} zc_serve_t;
+/* How paths become URLs and files (nginx's directives of the same names), in http, server and
+ * location (merge_slashes: http and server), inherited down as root is. */
+enum { ZC_SYMLINKS_OFF, ZC_SYMLINKS_ON, ZC_SYMLINKS_IF_NOT_OWNER };
+enum { ZC_AUTOINDEX_HTML, ZC_AUTOINDEX_XML, ZC_AUTOINDEX_JSON, ZC_AUTOINDEX_JSONP };
+typedef struct zc_paths {
+    int absolute_redirect;       /* a local redirect's Location gets scheme://host[:port]; 1 */
+    int port_in_redirect;        /* ... with the port (unless the scheme's default); 1 */
+    int server_name_in_redirect; /* ... the server's first name instead of the Host; 0 */
+    int merge_slashes;           /* "//a///b" is "/a/b" ($uri, locations, files); 1 */
+    /* disable_symlinks: ZC_SYMLINKS_*; default OFF, which in zokiod still refuses a link out of
+     * the root (so does every mode): README */
+    int symlinks;
+    const char *symlinks_from; /* from=: NULL none (every part of the path checked, the root's
+                                * too), "" $document_root (the parts below the root), else an
+                                * absolute path */
+    int ai_exact_size;         /* autoindex_exact_size; 1 */
+    int ai_localtime;          /* autoindex_localtime; 0 */
+    int ai_format;             /* autoindex_format: ZC_AUTOINDEX_*; HTML */
+} zc_paths_t;
 
 /* A regex of the config (`location ~ RE`, `location ~* RE`, `server_name ~RE`), compiled when the
  * directive is read, JIT-compiled when PCRE2 can (else quietly interpreted). The code belongs to
@@ -300,6 +350,8 @@ typedef struct zc_location {
     zc_io_t io;          /* effective (own, an enclosing location's or the server's) */
     zc_limits_t lim;     /* effective, as io */
     zc_mime_t mime;      /* effective, as io */
+    zc_serve_t serve;    /* effective, as io */
+    zc_paths_t paths;    /* effective, as io */
     zc_error_page_t *error_pages; /* effective: its own, else its parent's, else the server's */
     size_t nerror_pages;
     zc_logs_t logs;                /* effective access_log paths, as error_pages */
@@ -337,6 +389,8 @@ typedef struct zc_server {
     zc_io_t io;                                  /* effective */
     zc_limits_t lim;                             /* effective */
     zc_mime_t mime;                              /* effective */
+    zc_serve_t serve;                            /* effective */
+    zc_paths_t paths;                            /* effective */
     zc_logs_t logs;                              /* effective access_log paths (n 0: off) */
     char *access_log;                            /* the first of them; NULL = off */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */

@@ -225,6 +225,10 @@ static int inherit_server(zc_load_t *ld, size_t k)
     zc_io_defaults(&s->io);
     zc_limits_inherit(&s->lim, &h->lim); /* h's have the defaults already */
     zc_mime_inherit(&s->mime, &h->mime);
+    zc_serve_inherit(&s->serve, &h->serve);
+    zc_serve_defaults(&s->serve);
+    zc_paths_inherit(&s->paths, &h->paths);
+    zc_paths_defaults(&s->paths);
     zc_logs_inherit(&s->logs, &h->logs);
     s->access_log = s->logs.n ? s->logs.paths[0] : NULL;
     if (s->ssl_certificate == NULL) {

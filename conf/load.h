@@ -66,10 +66,15 @@ typedef struct zc_spec {
 
 /* The schema tables besides config.c's own (each ends with a row whose name is NULL):
  * process.c (user, worker_rlimit_nofile, worker_cpu_affinity: what the workers are), io.c
- * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), limits.c
+ * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), serve.c
+ * (expires, etag, if_modified_since, charset, charset_types, log_not_found), limits.c
  * (keepalive_*, the client_* timeouts and sizes, send_timeout, server_tokens...), accepted.c
  * (directives accepted with a note: hash sizes, gzip, temp paths...). */
-extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_limits_specs[], zc_accepted_specs[];
+extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_serve_specs[], zc_limits_specs[],
+    zc_accepted_specs[];
+/* paths.c: absolute_redirect, port_in_redirect, server_name_in_redirect, merge_slashes,
+ * disable_symlinks, autoindex_exact_size, autoindex_localtime, autoindex_format (zc_paths_t) */
+extern const zc_spec_t zc_paths_specs[];
 
 /* io.c: zc_io_t while loading: every field unset, then taken from the enclosing level where
  * still unset, then nginx's default where still unset. */
@@ -87,6 +92,15 @@ void zc_logs_inherit(zc_logs_t *l, const zc_logs_t *from);
 
 /* config.c: a level without a types block (or default_type) takes its enclosing level's. */
 void zc_mime_inherit(zc_mime_t *m, const zc_mime_t *from);
+/* serve.c: zc_serve_t (expires, etag, if_modified_since, charset, charset_types,
+ * log_not_found) the same way. */
+void zc_serve_unset(zc_serve_t *sv);
+void zc_serve_inherit(zc_serve_t *sv, const zc_serve_t *from);
+void zc_serve_defaults(zc_serve_t *sv);
+/* paths.c: zc_paths_t as zc_io_t (unset, inherit, defaults). */
+void zc_paths_unset(zc_paths_t *p);
+void zc_paths_inherit(zc_paths_t *p, const zc_paths_t *from);
+void zc_paths_defaults(zc_paths_t *p);
 
 /* process.c, after the main block: the default user when running as root, the number of
  * worker_cpu_affinity masks against the number of workers. */

@@ -88,6 +88,8 @@ int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     l->autoindex = -1;
     zc_io_unset(&l->io);
     zc_limits_unset(&l->lim);
+    zc_serve_unset(&l->serve);
+    zc_paths_unset(&l->paths);
     l->file = d->file;
     l->line = d->line;
     l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
@@ -130,6 +132,8 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
     zc_io_inherit(&l->io, p ? &p->io : &s->io);
     zc_limits_inherit(&l->lim, p ? &p->lim : &s->lim);
     zc_mime_inherit(&l->mime, p ? &p->mime : &s->mime);
+    zc_serve_inherit(&l->serve, p ? &p->serve : &s->serve);
+    zc_paths_inherit(&l->paths, p ? &p->paths : &s->paths);
     for (size_t i = 0; i < l->nlocations; i++)
         inherit(s, &l->locations[i]);
 }

@@ -28,6 +28,8 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
     s->autoindex = -1;
     zc_io_unset(&s->io);
     zc_limits_unset(&s->lim);
+    zc_serve_unset(&s->serve);
+    zc_paths_unset(&s->paths);
     zc_ssl_unset(s);
     return failed ? -1 : 0;
 }

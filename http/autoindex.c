@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* zokiod http: directory listings. */
+/* zokiod http: directory listings, in nginx's bytes (ngx_http_autoindex_module: html, xml,
+ * json, jsonp). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,18 @@
 #include <unistd.h>
 
 #include "http/autoindex.h"
+#include "http/date.h"
 #include "http/filecache.h"
-#include "http/path.h"
 #include "http/sink.h"
+
+#define NAME_LEN 50 /* nginx's NGX_HTTP_AUTOINDEX_NAME_LEN: longer names are cut */
+
+enum { DIR_E, FILE_E, OTHER_E };
 
 typedef struct entry {
     char *name;
-    int dir;
+    size_t len;
+    int kind; /* DIR_E, FILE_E or OTHER_E */
     long long size;
     time_t mtime;
 } entry_t;
@@ -24,37 +31,235 @@ typedef struct entry {
 static int cmp(const void *a, const void *b)
 {
     const entry_t *x = a, *y = b;
-    if (x->dir != y->dir) return y->dir - x->dir;
+    if ((x->kind == DIR_E) != (y->kind == DIR_E)) return x->kind == DIR_E ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
-static void add_entry(zh_sink_t *b, const entry_t *e)
+int zh_autoindex_callback_ok(const char *cb, size_t len)
 {
-    size_t nl = strlen(e->name);
-    char href[3 * 256 + 2], tail[96];
-    size_t hl = zh_uri_escape(e->name, nl, href, sizeof href - 1);
-    if (hl >= sizeof href - 1) return;
-    if (e->dir) href[hl++] = '/';
-    zh_sink_str(b, "<a href=\"");
-    zh_sink_escaped(b, zh_html_escape, href, hl); /* '&' survives percent-escaping */
-    zh_sink_str(b, "\">");
-    zh_sink_escaped(b, zh_html_escape, e->name, nl);
-    zh_sink_str(b, e->dir ? "/</a>" : "</a>");
-    struct tm tm;
-    gmtime_r(&e->mtime, &tm);
-    size_t shown = nl + (size_t)e->dir;
-    int pad = shown < 50 ? (int)(50 - shown) : 1;
-    char date[32];
-    strftime(date, sizeof date, "%d-%b-%Y %H:%M", &tm);
-    if (e->dir)
-        snprintf(tail, sizeof tail, "%*s%s %19s\n", pad, "", date, "-");
+    if (len > 128) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)cb[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* nginx's ngx_escape_html: & < > " (not ') */
+static void put_html(zh_sink_t *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': ZH_SINK_LIT(b, "&amp;"); break;
+        case '<': ZH_SINK_LIT(b, "&lt;"); break;
+        case '>': ZH_SINK_LIT(b, "&gt;"); break;
+        case '"': ZH_SINK_LIT(b, "&quot;"); break;
+        default: zh_sink_put(b, s + i, 1); break;
+        }
+    }
+}
+
+/* a link to a name: every byte but letters, digits and "-._~" as %XX */
+static void put_href(zh_sink_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            zh_sink_put(b, s + i, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            zh_sink_put(b, e, 3);
+        }
+    }
+}
+
+/* nginx's ngx_escape_json: '"' and '\\' escaped, controls as \n \r \t \b \f or \u00XX */
+static void put_json(zh_sink_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *e = c == '"'    ? "\\\""
+                        : c == '\\' ? "\\\\"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t"
+                        : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f"
+                                    : NULL;
+        if (e) {
+            zh_sink_str(b, e);
+        } else if (c < 0x20) {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            zh_sink_put(b, u, 6);
+        } else {
+            zh_sink_put(b, s + i, 1);
+        }
+    }
+}
+
+static void put_fmt(zh_sink_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_fmt(zh_sink_t *b, const char *fmt, ...)
+{
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0) zh_sink_put(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* the size column without autoindex_exact_size: nginx's rounding to K, M, G */
+static void put_scaled(zh_sink_t *b, long long len)
+{
+    const long long G = 1024LL * 1024 * 1024, M = 1024LL * 1024;
+    long long size;
+    char scale = 0;
+    if (len > G - 1) {
+        size = len / G + (len % G > G / 2 - 1);
+        scale = 'G';
+    } else if (len > M - 1) {
+        size = len / M + (len % M > M / 2 - 1);
+        scale = 'M';
+    } else if (len > 9999) {
+        size = len / 1024 + (len % 1024 > 511);
+        scale = 'K';
+    } else {
+        size = len;
+    }
+    if (scale)
+        put_fmt(b, "%6lld%c", size, scale);
     else
-        snprintf(tail, sizeof tail, "%*s%s %19lld\n", pad, "", date, e->size);
-    zh_sink_str(b, tail);
+        put_fmt(b, " %6lld", size);
+}
+
+static void html_entry(zh_sink_t *b, const entry_t *e, const zh_paths_t *o, long gmtoff)
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    size_t len = e->len;
+    int dir = e->kind == DIR_E;
+    ZH_SINK_LIT(b, "<a href=\"");
+    put_href(b, e->name, len);
+    if (dir) ZH_SINK_LIT(b, "/");
+    ZH_SINK_LIT(b, "\">");
+    if (len > NAME_LEN) { /* cut: 47 bytes and "..>" */
+        put_html(b, e->name, NAME_LEN - 3);
+        ZH_SINK_LIT(b, "..&gt;</a>");
+    } else {
+        put_html(b, e->name, len);
+        if (dir && len < NAME_LEN) { /* nginx: no room, no '/' */
+            ZH_SINK_LIT(b, "/");
+            len++;
+        }
+        ZH_SINK_LIT(b, "</a>");
+        for (; len < NAME_LEN; len++)
+            ZH_SINK_LIT(b, " ");
+    }
+    time_t t = e->mtime + (o->ai_localtime ? gmtoff : 0);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    put_fmt(b, " %02d-%s-%d %02d:%02d ", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+            tm.tm_min);
+    if (o->ai_exact_size && dir)
+        ZH_SINK_LIT(b, "                  -");
+    else if (o->ai_exact_size)
+        put_fmt(b, "%19lld", e->size);
+    else if (dir)
+        ZH_SINK_LIT(b, "      -");
+    else
+        put_scaled(b, e->size);
+    ZH_SINK_LIT(b, "\r\n");
+}
+
+static void html_page(zh_sink_t *b, const entry_t *ents, size_t n, const char *uri, size_t uri_len,
+                      const zh_paths_t *o)
+{
+    time_t now = time(NULL);
+    struct tm lt;
+    long gmtoff = localtime_r(&now, &lt) ? lt.tm_gmtoff : 0; /* nginx: the offset of now */
+    ZH_SINK_LIT(b, "<html>\r\n<head><title>Index of ");
+    put_html(b, uri, uri_len);
+    ZH_SINK_LIT(b, "</title></head>\r\n<body>\r\n<h1>Index of ");
+    put_html(b, uri, uri_len);
+    ZH_SINK_LIT(b, "</h1><hr><pre><a href=\"../\">../</a>\r\n");
+    for (size_t i = 0; i < n; i++)
+        html_entry(b, &ents[i], o, gmtoff);
+    ZH_SINK_LIT(b, "</pre><hr></body>\r\n</html>\r\n");
+}
+
+static void xml_page(zh_sink_t *b, const entry_t *ents, size_t n)
+{
+    static const char *const tag[] = {"directory", "file", "other"};
+    ZH_SINK_LIT(b, "<?xml version=\"1.0\"?>\r\n<list>\r\n");
+    for (size_t i = 0; i < n; i++) {
+        const entry_t *e = &ents[i];
+        struct tm tm;
+        gmtime_r(&e->mtime, &tm);
+        put_fmt(b, "<%s mtime=\"%4d-%02d-%02dT%02d:%02d:%02dZ", tag[e->kind], tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (e->kind == FILE_E) put_fmt(b, "\" size=\"%lld", e->size);
+        ZH_SINK_LIT(b, "\">");
+        put_html(b, e->name, e->len);
+        put_fmt(b, "</%s>\r\n", tag[e->kind]);
+    }
+    ZH_SINK_LIT(b, "</list>\r\n");
+}
+
+static void json_page(zh_sink_t *b, const entry_t *ents, size_t n)
+{
+    static const char *const type[] = {"directory", "file", "other"};
+    ZH_SINK_LIT(b, "[\r\n");
+    for (size_t i = 0; i < n; i++) {
+        const entry_t *e = &ents[i];
+        char date[ZH_DATE_SIZE];
+        if (i) ZH_SINK_LIT(b, ",\r\n");
+        ZH_SINK_LIT(b, "{ \"name\":\"");
+        put_json(b, e->name, e->len);
+        put_fmt(b, "\", \"type\":\"%s\", \"mtime\":\"", type[e->kind]);
+        zh_date_format(e->mtime, date);
+        zh_sink_str(b, date);
+        ZH_SINK_LIT(b, "\"");
+        if (e->kind == FILE_E) put_fmt(b, ", \"size\":%lld", e->size);
+        ZH_SINK_LIT(b, " }");
+    }
+    if (n) ZH_SINK_LIT(b, "\r\n");
+    ZH_SINK_LIT(b, "]");
+}
+
+/* the entries of the open directory d, sorted: 0 or -ENOMEM (*ents then holds *n to free) */
+static int read_entries(DIR *d, entry_t **ents, size_t *n)
+{
+    size_t cap = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] == '.') continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) continue; /* vanished, or a dead link */
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            entry_t *e = realloc(*ents, cap * sizeof *e);
+            if (!e) return -ENOMEM;
+            *ents = e;
+        }
+        entry_t *e = &(*ents)[*n];
+        if (!(e->name = strdup(de->d_name))) return -ENOMEM;
+        e->len = strlen(e->name);
+        e->kind = S_ISDIR(st.st_mode) ? DIR_E : S_ISREG(st.st_mode) ? FILE_E : OTHER_E;
+        e->size = (long long)st.st_size;
+        e->mtime = st.st_mtime;
+        (*n)++;
+    }
+    qsort(*ents, *n, sizeof **ents, cmp);
+    return 0;
 }
 
 long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_len, const char *uri,
-                        size_t uri_len, char **out)
+                        size_t uri_len, const zh_paths_t *opt, const char *cb, size_t cblen,
+                        char **out, const char **ctype)
 {
     int fd = zh_dir_open(site, fs_path, fs_len);
     if (fd < 0) return fd;
@@ -65,43 +270,29 @@ long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_le
         return r;
     }
     entry_t *ents = NULL;
-    size_t n = 0, cap = 0;
-    long r = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] == '.') continue;
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) continue; /* vanished, or a dead link */
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            entry_t *e = realloc(ents, cap * sizeof *e);
-            if (!e) {
-                r = -ENOMEM;
-                break;
-            }
-            ents = e;
-        }
-        ents[n].name = strdup(de->d_name);
-        if (!ents[n].name) {
-            r = -ENOMEM;
-            break;
-        }
-        ents[n].dir = S_ISDIR(st.st_mode);
-        ents[n].size = (long long)st.st_size;
-        ents[n].mtime = st.st_mtime;
-        n++;
-    }
+    size_t n = 0;
+    long r = read_entries(d, &ents, &n);
     closedir(d);
     zh_sink_t b = ZH_SINK_GROWING;
     if (r == 0) {
-        qsort(ents, n, sizeof *ents, cmp);
-        ZH_SINK_LIT(&b, "<html>\r\n<head><title>Index of ");
-        zh_sink_escaped(&b, zh_html_escape, uri, uri_len);
-        ZH_SINK_LIT(&b, "</title></head>\r\n<body>\r\n<h1>Index of ");
-        zh_sink_escaped(&b, zh_html_escape, uri, uri_len);
-        ZH_SINK_LIT(&b, "</h1><hr><pre><a href=\"../\">../</a>\n");
-        for (size_t i = 0; i < n; i++)
-            add_entry(&b, &ents[i]);
-        ZH_SINK_LIT(&b, "</pre><hr></body>\r\n</html>\r\n");
+        int fmt = opt->ai_format;
+        if (fmt == ZH_AUTOINDEX_JSONP && !cblen) fmt = ZH_AUTOINDEX_JSON; /* nginx: no callback */
+        *ctype = fmt == ZH_AUTOINDEX_XML     ? "text/xml; charset=utf-8"
+                 : fmt == ZH_AUTOINDEX_JSON  ? "application/json"
+                 : fmt == ZH_AUTOINDEX_JSONP ? "application/javascript"
+                                             : "text/html";
+        if (fmt == ZH_AUTOINDEX_JSONP) {
+            ZH_SINK_LIT(&b, "/* callback */\r\n");
+            zh_sink_put(&b, cb, cblen);
+            ZH_SINK_LIT(&b, "(");
+        }
+        if (fmt == ZH_AUTOINDEX_XML)
+            xml_page(&b, ents, n);
+        else if (fmt == ZH_AUTOINDEX_HTML)
+            html_page(&b, ents, n, uri, uri_len, opt);
+        else
+            json_page(&b, ents, n);
+        if (fmt == ZH_AUTOINDEX_JSONP) ZH_SINK_LIT(&b, ");");
         r = zh_sink_ok(&b) ? (long)b.written : -ENOMEM;
     }
     for (size_t i = 0; i < n; i++)

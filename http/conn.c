@@ -186,10 +186,12 @@ static int parse_input(zh_conn_t *c)
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
             int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
-            /* not routed: the default server answers (and logs) it, not the location of the
-             * request before it on this connection */
-            c->vhost = NULL;
-            c->loc = NULL;
+            /* not routed: the default server answers (and logs) it with its own settings
+             * (server_tokens, charset, add_header ... always, access_log), as nginx does a
+             * request it could not read; not the location of the request before it on this
+             * connection */
+            c->vhost = c->lst->dflt;
+            c->loc = c->vhost ? &c->vhost->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
         }

@@ -67,10 +67,20 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
     va_end(ap);
     if (!len) return;
     const zh_req_t *r = c->w ? &c->w->req : NULL;
-    if (r && len < sizeof line)
-        snprintf(line + len, sizeof line - len, ", request: \"%s %.*s\"",
-                 llhttp_method_name((llhttp_method_t)c->parser.method),
-                 (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p);
+    /* nginx's context: client, server (its first name), request line, Host as sent */
+    if (r && len < sizeof line) {
+        const zh_vhost_t *vh = c->vhost;
+        zh_str_t host = r->h[ZH_H_HOST];
+        int n = snprintf(line + len, sizeof line - len,
+                         ", client: %s, server: %s, request: \"%s %.*s HTTP/%d.%d\"",
+                         zh_conn_peer(c), vh && vh->nnames ? vh->names[0] : "",
+                         llhttp_method_name((llhttp_method_t)c->parser.method),
+                         (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p,
+                         c->parser.http_major, c->parser.http_minor);
+        if (n > 0 && (size_t)n < sizeof line - len && host.p)
+            snprintf(line + len + (size_t)n, sizeof line - len - (size_t)n, ", host: \"%.*s\"",
+                     (int)(host.len > 256 ? 256 : host.len), host.p);
+    }
     errlog_emit(c->srv, line, sizeof line);
 }
 

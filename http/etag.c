@@ -107,25 +107,38 @@ int zh_if_range_ok(const char *value, size_t len, const char *etag, size_t etagl
     return zh_date_parse(value, len, &t) == 0 && t == mtime;
 }
 
-int zh_cond_evaluate(const zh_cond_t *c, int get_or_head, const char *etag, size_t etaglen,
-                     time_t mtime)
+/* nginx's ngx_http_test_if_match(): "*" alone, else a tag of the list */
+static int nginx_match(const char *v, size_t len, const char *etag, size_t etaglen, int weak)
+{
+    if (len == 1 && v[0] == '*') return 1; /* before the tag: even with `etag off` */
+    if (etag == NULL) return 0;
+    return zh_etag_match_list(v, len, etag, etaglen, weak);
+}
+
+/* nginx's ngx_http_test_if_modified(): 1 when the file counts as modified */
+static int nginx_modified(const zh_cond_t *c, int ims, time_t mtime)
 {
     time_t t;
 
-    if (c->if_match != NULL) {
-        if (!zh_etag_match_list(c->if_match, c->if_match_len, etag, etaglen, 0)) return 412;
-    } else if (c->if_unmodified_since != NULL &&
-               zh_date_parse(c->if_unmodified_since, c->if_unmodified_since_len, &t) == 0 &&
-               mtime > t) {
+    if (ims == ZH_COND_IMS_OFF) return 1;
+    if (zh_date_parse(c->if_modified_since, c->if_modified_since_len, &t) < 0) return 1;
+    if (t == mtime) return 0;
+    return ims == ZH_COND_IMS_EXACT || t < mtime;
+}
+
+int zh_cond_nginx(const zh_cond_t *c, int ims, const char *etag, size_t etaglen, time_t mtime)
+{
+    time_t t;
+
+    if (c->if_unmodified_since != NULL &&
+        (zh_date_parse(c->if_unmodified_since, c->if_unmodified_since_len, &t) < 0 || t < mtime))
         return 412;
-    }
-    if (c->if_none_match != NULL) {
-        if (zh_etag_match_list(c->if_none_match, c->if_none_match_len, etag, etaglen, 1))
-            return get_or_head ? 304 : 412;
-    } else if (get_or_head && c->if_modified_since != NULL &&
-               zh_date_parse(c->if_modified_since, c->if_modified_since_len, &t) == 0 &&
-               mtime <= t) {
-        return 304;
-    }
-    return 0;
+    if (c->if_match != NULL && !nginx_match(c->if_match, c->if_match_len, etag, etaglen, 0))
+        return 412;
+    if (c->if_modified_since == NULL && c->if_none_match == NULL) return 0;
+    if (c->if_modified_since != NULL && nginx_modified(c, ims, mtime)) return 0;
+    if (c->if_none_match != NULL &&
+        !nginx_match(c->if_none_match, c->if_none_match_len, etag, etaglen, 1))
+        return 0;
+    return 304;
 }

@@ -36,13 +36,16 @@ typedef struct zh_cond {
     size_t if_match_len, if_none_match_len, if_modified_since_len, if_unmodified_since_len;
 } zh_cond_t;
 
-/* Evaluates the preconditions in RFC 9110 section 13.2.2 order for an existing file with the
- * given validators. `get_or_head` is 1 for GET/HEAD. Returns 0 (proceed; then If-Range/Range),
- * 304 (Not Modified, GET/HEAD only) or 412 (Precondition Failed). If-Unmodified-Since is only
- * looked at without If-Match and If-Modified-Since only without If-None-Match; an unparsable
- * date makes that header ignored. If-Modified-Since uses "not modified since": mtime <= date
- * (nginx's `if_modified_since before`). */
-int zh_cond_evaluate(const zh_cond_t *c, int get_or_head, const char *etag, size_t etaglen,
-                     time_t mtime);
+/* How If-Modified-Since is compared (nginx's if_modified_since off | exact | before). */
+enum { ZH_COND_IMS_OFF, ZH_COND_IMS_EXACT, ZH_COND_IMS_BEFORE };
+
+/* nginx's not_modified filter for a file answered with 200 (GET or HEAD): returns 412 when
+ * If-Unmodified-Since is not a date at or after mtime (an unparsable one too) or If-Match does
+ * not strongly match `etag` ("*" alone matches anything), else 304 when If-Modified-Since and
+ * If-None-Match, each one present, say "not modified" (both, unlike RFC 9110's precedence), else
+ * 0. `etag` NULL: the answer has none (`etag off`): only "*" matches it. If-Modified-Since: `ims`
+ * ZH_COND_IMS_*: OFF never 304, EXACT only the same second (nginx's default), BEFORE any date at or
+ * after mtime. */
+int zh_cond_nginx(const zh_cond_t *c, int ims, const char *etag, size_t etaglen, time_t mtime);
 
 #endif

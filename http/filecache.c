@@ -11,13 +11,10 @@
 #include <unistd.h>
 
 #include "zk_features.h"
+#include "http/beneath.h"
 #include "http/date.h"
 #include "http/filecache.h"
 #include "http/hash.h"
-
-#ifdef HAVE_OPENAT2
-#include <linux/openat2.h>
-#endif
 
 #define TAB_MIN 64   /* buckets at first; doubled past 3/4 full */
 #define MAX_FDS 1024 /* open fds the cache may keep for large files */
@@ -45,7 +42,6 @@ static void file_free(zh_fcache_t *fc, zh_file_t *f)
     if (f->fd >= 0) close(f->fd);
     fc->loose_bytes -= f->mem;
     free(f->data);
-    free(f->hdr);
     free(f->key);
     free(f);
 }
@@ -128,33 +124,10 @@ void zh_fcache_fini(zh_fcache_t *fc)
     fc->tab = NULL;
 }
 
-/* opens a path under the root: "/a/b" -> "a/b", "/" -> "." */
+/* "/a/b" -> "a/b" under the root, with the site's symlink policy (http/beneath.c) */
 static int open_beneath(const zh_site_t *site, const char *path, size_t len, int flags)
 {
-    char rel[4096];
-    const char *p = path;
-    while (len && *p == '/') {
-        p++;
-        len--;
-    }
-    if (len >= sizeof rel) return -ENAMETOOLONG;
-    if (site->root_fd < 0) return -ENOENT; /* the root did not exist when the config was loaded */
-    if (len == 0) {
-        rel[0] = '.';
-        rel[1] = 0;
-    } else {
-        memcpy(rel, p, len);
-        rel[len] = 0;
-    }
-#ifdef HAVE_OPENAT2
-    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    int fd = (int)syscall(SYS_openat2, site->root_fd, rel, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return fd < 0 ? -errno : fd;
-#endif
-    /* no openat2: the path is already normalized (no "..") and symlinks are refused outright */
-    int fd2 = openat(site->root_fd, rel, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-    return fd2 < 0 ? -errno : fd2;
+    return zh_open_beneath(site, path, len, flags);
 }
 
 int zh_dir_exists(const zh_site_t *site, const char *path, size_t len)
@@ -270,23 +243,6 @@ static int read_all(int fd, char *buf, uint64_t size)
     return 0;
 }
 
-#define HDR_FMT                                                                                    \
-    "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"                \
-    "Accept-Ranges: bytes\r\n"
-
-/* the prebuilt header lines, measured first and then written into a block of exactly that size
- * (a content type has no length limit: it comes from the types table or default_type) */
-static int build_hdr(zh_file_t *f)
-{
-    unsigned long long size = f->size;
-    int n = snprintf(NULL, 0, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
-    if (n < 0) return -EINVAL;
-    if (!(f->hdr = malloc((size_t)n + 1))) return -ENOMEM;
-    snprintf(f->hdr, (size_t)n + 1, HDR_FMT, f->ctype, size, f->lastmod, f->etag);
-    f->hdr_len = (uint32_t)n;
-    return 0;
-}
-
 /* builds an entry from an open regular file: small ones are read into memory (and the fd closed),
  * large ones keep the fd; with `keep`, cached when it fits under the caps; without, it only
  * serves this request (the fd kept, nothing read) */
@@ -306,14 +262,13 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
         if (!(f->data = malloc(f->size ? f->size : 1))) goto fail;
         if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
     }
-    if ((r = build_hdr(f)) < 0) goto fail;
     memcpy(f->key, path, len);
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
     f->hash = h;
     f->checked = f->used = now;
     f->refs = 1; /* the caller's */
-    f->mem = sizeof *f + len + 1 + f->hdr_len + 1 + (in_memory ? f->size : 0);
+    f->mem = sizeof *f + len + 1 + (in_memory ? f->size : 0);
     if (in_memory)
         close(fd);
     else
@@ -329,7 +284,6 @@ fail:
     if (f) {
         free(f->data);
         free(f->key);
-        free(f->hdr);
         free(f);
     }
     return r;

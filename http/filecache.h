@@ -37,21 +37,19 @@ typedef struct zh_file {
     time_t mtime;
     dev_t dev;
     ino_t ino;
-    time_t checked; /* second of the last validation (or, for a failed lookup, of the lookup) */
-    time_t used;    /* second of the last use (inactive=) */
-    int err;        /* a failed lookup remembered (open_file_cache_errors): its -errno */
-    uint32_t uses;  /* a stub's uses so far */
-    uint8_t stub;   /* counts uses only (open_file_cache_min_uses): no fd, no data */
-    uint8_t cached; /* in the hash table */
-    uint64_t mem;   /* bytes it counts for: the struct, key, header lines and data (malloc's own
-                     * overhead aside) */
-    const char *ctype;
+    time_t checked;    /* second of the last validation (or, for a failed lookup, of the lookup) */
+    time_t used;       /* second of the last use (inactive=) */
+    int err;           /* a failed lookup remembered (open_file_cache_errors): its -errno */
+    uint32_t uses;     /* a stub's uses so far */
+    uint8_t stub;      /* counts uses only (open_file_cache_min_uses): no fd, no data */
+    uint8_t cached;    /* in the hash table */
+    uint64_t mem;      /* bytes it counts for: the struct, key and data (malloc's own
+                        * overhead aside) */
+    const char *ctype; /* NULL for a generated page (zh_blob_new()) */
+    const char *page_ctype; /* a generated page's Content-Type; NULL: text/html */
     uint16_t etag_len;
     char etag[ZH_ETAG_LEN + 1];
     char lastmod[30];
-    char *hdr; /* "Content-Type: ..\r\nContent-Length: ..\r\nLast-Modified: ..\r\nETag: ..\r\n
-                * Accept-Ranges: bytes\r\n" (NULL for a generated page) */
-    uint32_t hdr_len;
     uint32_t keylen;
     char *key;             /* the normalized path */
     const zh_site_t *site; /* the root it was found under (part of the key) */

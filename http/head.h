@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "http/conn.h"
 #include "http/sink.h"
@@ -30,17 +31,33 @@ int zh_head_added(const zh_location_t *l, uint32_t i, int status);
  * `status` response, or NULL; its value may be "" (the field is then not sent at all). */
 const zh_header_t *zh_head_replaced(const zh_location_t *l, const char *name, int status);
 
-/* Appends what follows the common head lines: the response's own header lines, the blank line
- * and any body bytes that go with the head. Called twice (measure, write): same output. */
-typedef void (*zh_head_fn)(zh_sink_t *b, const void *arg);
+/* The parts of a head a builder writes, in nginx's order (its header filter writes the fixed
+ * fields, then Connection, then its list of headers in the order the modules added them):
+ * ZH_PART_FIELDS: Content-Type, Content-Length, Last-Modified, Location (before Connection);
+ * ZH_PART_LIST: what the handler put in the list before the headers filter ran (ETag);
+ * ZH_PART_END: what the later filters add (Accept-Ranges, Content-Range), then the blank line
+ * and any body bytes that go with the head. Between LIST and END: Expires, Cache-Control and
+ * the add_header lines. */
+enum { ZH_PART_FIELDS, ZH_PART_LIST, ZH_PART_END };
 
-/* Queues a response head: "HTTP/1.1 STATUS REASON", Server, Date, Connection, the location's
- * add_header lines (those for this status), then fn(arg). Sets c->resp_status. Returns 0;
- * -E2BIG when the head would be longer than ZH_HEAD_MAX (logged; the caller answers 500 without
- * add_header lines); -ENOBUFS / -ENOMEM when there is no room for it. */
+/* Appends one part of a response head. Called twice per part (measure, write): same output. */
+typedef void (*zh_head_fn)(zh_sink_t *b, const void *arg, int part);
+
+/* Queues a response head: "HTTP/1.1 STATUS REASON", Server, Date, fn's FIELDS, Connection
+ * (and Keep-Alive), fn's LIST, Expires and Cache-Control (`expires` of the location), the
+ * location's add_header lines (those for this status), fn's END. Sets c->resp_status. `mtime`:
+ * the file's modification time for `expires modified` (ZH_NO_MTIME, http/serve.h: none).
+ * Returns 0; -E2BIG when the head would be longer than ZH_HEAD_MAX (logged; the caller answers
+ * 500 without add_header lines); -ENOBUFS / -ENOMEM when there is no room for it. */
 int zh_head_emit(zh_conn_t *c, int status, zh_head_fn fn, const void *arg);
+int zh_head_emit_file(zh_conn_t *c, int status, time_t mtime, zh_head_fn fn, const void *arg);
 
-/* Queues `len` bytes made by fn(arg) (the two passes as above), e.g. a multipart part head. */
+/* The Content-Type line of a `status` answer of c's location (its charset added when it
+ * applies, http/serve.h). */
+void zh_head_ctype(zh_sink_t *b, const zh_conn_t *c, int status, const char *type, size_t len);
+
+/* Queues `len` bytes made by fn(arg, ZH_PART_END) (the two passes as above), e.g. a multipart
+ * part head. */
 int zh_bytes_emit(zh_conn_t *c, zh_head_fn fn, const void *arg);
 
 #endif

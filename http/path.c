@@ -80,6 +80,12 @@ static int decode_segment(const char *raw, size_t start, size_t end, char *out, 
 
 int zh_path_normalize(const char *raw, size_t len, char *out, size_t outcap, size_t *outlen)
 {
+    return zh_path_normalize_merge(raw, len, 1, out, outcap, outlen);
+}
+
+int zh_path_normalize_merge(const char *raw, size_t len, int merge, char *out, size_t outcap,
+                            size_t *outlen)
+{
     size_t i = 0, o = 0; /* out[0, o) is "" (root) or "/seg/seg" without a trailing '/' */
     int status = 0, trailing = 0;
 
@@ -93,7 +99,13 @@ int zh_path_normalize(const char *raw, size_t len, char *out, size_t outcap, siz
         while (i < len && raw[i] != '/')
             i++;
         trailing = 1; /* for "//", a final '/', and a final "." or ".." */
-        if (i == start) continue;
+        if (i == start && (merge || i == len)) continue;
+        if (i == start) { /* merge_slashes off: an empty segment, which ".." may remove */
+            if (o + 1 >= outcap) return 414;
+            out[o++] = '/';
+            trailing = 0;
+            continue;
+        }
         dots = dot_segment(raw, start, i);
         if (dots == 1) continue;
         if (dots == 2) {

@@ -31,6 +31,11 @@ void zh_path_split_query(const char *target, size_t len, size_t *pathlen, const 
  * does not fit in `outcap` bytes; `out` then holds garbage. `out` must not overlap `raw`. */
 int zh_path_normalize(const char *raw, size_t len, char *out, size_t outcap, size_t *outlen);
 
+/* zh_path_normalize with nginx's merge_slashes `merge` (1: as above); 0: an empty segment is kept
+ * ("//a//b" stays "//a//b", "/a//../b" is "/a/b": ".." removes the empty segment). */
+int zh_path_normalize_merge(const char *raw, size_t len, int merge, char *out, size_t outcap,
+                            size_t *outlen);
+
 /* Percent-escapes a (decoded) path for a Location header or an HTML href: controls, space,
  * '"', '#', '%', '<', '>', '?', '\\', '^', '`', '{', '|', '}', DEL and every byte >= 0x80 become
  * "%XX" (uppercase hex); '/' and all other printable ASCII pass through.

@@ -22,19 +22,23 @@ typedef struct {
     int head;
 } err_t;
 
-static void err_fields(zh_sink_t *b, const void *arg)
+static void err_fields(zh_sink_t *b, const void *arg, int part)
 {
     const err_t *e = arg;
-    if (e->name && !strcmp(e->name, "Location"))
-        zh_location_field(b, e->c, e->value, e->vlen); /* made absolute, as nginx */
-    else if (e->name)
-        zh_head_field(b, e->name, e->value, e->vlen);
-    if (e->extra) e->extra(b, e->extra_arg);
-    if (e->blen) {
-        ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
-        zh_sink_u64(b, e->blen);
-        ZH_SINK_LIT(b, "\r\n");
+    int location = e->name && !strcmp(e->name, "Location");
+    if (part == ZH_PART_FIELDS) {
+        if (e->blen) {
+            zh_head_ctype(b, e->c, e->c->resp_status, "text/html", 9);
+            ZH_SINK_LIT(b, "Content-Length: ");
+            zh_sink_u64(b, e->blen);
+            ZH_SINK_LIT(b, "\r\n");
+        }
+        if (location) zh_location_field(b, e->c, e->value, e->vlen); /* made absolute, as nginx */
     }
+    if (e->extra) e->extra(b, e->extra_arg, part);
+    if (part != ZH_PART_END) return;
+    if (e->name && !location)
+        zh_head_field(b, e->name, e->value, e->vlen); /* Allow, Content-Range */
     ZH_SINK_LIT(b, "\r\n");
     if (!e->head) zh_sink_put(b, e->body, e->blen);
 }

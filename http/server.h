@@ -23,14 +23,35 @@ typedef struct zh_fpolicy {
     uint32_t inactive; /* open_file_cache inactive=: an entry unused for longer is dropped */
 } zh_fpolicy_t;
 
+/* nginx's disable_symlinks (http/beneath.h) */
+enum { ZH_SYMLINKS_OFF, ZH_SYMLINKS_ON, ZH_SYMLINKS_IF_NOT_OWNER };
+
+/* How a location turns paths into URLs and listings (nginx's directives of the same names). */
+enum { ZH_AUTOINDEX_HTML, ZH_AUTOINDEX_XML, ZH_AUTOINDEX_JSON, ZH_AUTOINDEX_JSONP };
+typedef struct zh_paths {
+    uint8_t absolute_redirect;       /* a local redirect gets "scheme://host[:port]" before it */
+    uint8_t port_in_redirect;        /* ... with the local port (unless 80 / 443) */
+    uint8_t server_name_in_redirect; /* ... the server's first name instead of the request's */
+    uint8_t merge_slashes;           /* read at the server level (zh_vhost_t.base) only */
+    uint8_t ai_exact_size;           /* autoindex_exact_size: bytes, else K / M / G */
+    uint8_t ai_localtime;            /* autoindex_localtime: HTML dates in local time */
+    uint8_t ai_format;               /* autoindex_format: ZH_AUTOINDEX_* */
+} zh_paths_t;
+
 /* One document root. Everything here is owned by the caller and must outlive the server. */
 typedef struct zh_site {
-    int root_fd;              /* an O_PATH or O_RDONLY directory fd of the document root */
-    const char *root_path;    /* its path, for error-log lines (may be NULL) */
-    const zh_mime_t *mime;    /* extension -> type; may be NULL */
-    const char *default_type; /* for unknown extensions, e.g. "application/octet-stream" */
-    const char *const *index; /* NULL-terminated list of index file names, e.g. {"index.html"} */
-    zh_fpolicy_t cache;       /* how the file cache keeps its files */
+    int root_fd;               /* an O_PATH or O_RDONLY directory fd of the document root */
+    const char *root_path;     /* its path, for error-log lines (may be NULL) */
+    const zh_mime_t *mime;     /* extension -> type; may be NULL */
+    const char *default_type;  /* for unknown extensions, e.g. "application/octet-stream" */
+    const char *const *index;  /* NULL-terminated list of index file names, e.g. {"index.html"} */
+    zh_fpolicy_t cache;        /* how the file cache keeps its files */
+    uint8_t symlinks;          /* ZH_SYMLINKS_*: which links beneath root_fd are followed (never
+                                * one out of the root) */
+    uint8_t root_refused;      /* the root's own path has a link the policy refuses (from= not
+                                * given, or above the root): every file is refused, as nginx's */
+    const char *symlinks_skip; /* from= inside the root: its directory relative to the root
+                                * ("a/b"), whose own links are followed; NULL: none */
 } zh_site_t;
 
 /* `add_header NAME VALUE [always]` */
@@ -49,6 +70,30 @@ typedef struct zh_error_page {
     const zh_tpl_t *tpl; /* uri with variables, expanded per request; NULL: uri as it is */
 } zh_error_page_t;
 
+/* What nginx's headers, not_modified, charset and static modules add to an answer (the
+ * directives expires, etag, if_modified_since, charset, charset_types, log_not_found). */
+enum {
+    ZH_EXPIRES_OFF,
+    ZH_EXPIRES_ACCESS,
+    ZH_EXPIRES_MODIFIED,
+    ZH_EXPIRES_DAILY,
+    ZH_EXPIRES_EPOCH,
+    ZH_EXPIRES_MAX
+};
+enum { ZH_IMS_OFF, ZH_IMS_EXACT, ZH_IMS_BEFORE };
+
+typedef struct zh_serve {
+    uint8_t expires;       /* ZH_EXPIRES_*: Expires and Cache-Control on 200, 201, 204, 206,
+                            * 301, 302, 303, 304, 307 and 308 answers */
+    uint8_t etag;          /* files carry an ETag (and If-Match / If-None-Match / If-Range use
+                            * it); 0: none, as nginx's `etag off` */
+    uint8_t ims;           /* ZH_IMS_*: how If-Modified-Since is compared */
+    uint8_t log_not_found; /* a missing file is logged at error level */
+    int64_t expires_s;     /* ACCESS, MODIFIED: seconds (negative: past); DAILY: after midnight */
+    const char *charset;   /* "; charset=NAME" on the types below; NULL: off */
+    const char *const *charset_types; /* lower-case types, or the one "*" (any) */
+    uint32_t ncharset_types;
+} zh_serve_t;
 /* The limits nginx takes per location (keepalive_timeout, keepalive_requests,
  * client_max_body_size, send_timeout, server_tokens): the answering location's apply. */
 typedef struct zh_loc_limits {
@@ -118,6 +163,8 @@ typedef struct zh_location {
     uint32_t nerror_pages;
     void *access_log; /* handed to zh_hooks_t.access_log for the requests it answers (the
                        * final location's, as nginx); NULL = no access log */
+    zh_serve_t serve; /* expires, etag, if_modified_since, charset, log_not_found */
+    zh_paths_t paths;
 } zh_location_t;
 
 /* A virtual host: `server { }`. Names: "exact.com", "*.suffix.com", "prefix.*", "" (lower-case);

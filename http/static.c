@@ -18,6 +18,7 @@
 #include "http/out.h"
 #include "http/response.h"
 #include "http/vars.h"
+#include "http/serve.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -41,6 +42,7 @@ static int errno_status(int err)
  * range filter then checks If-Range against what is sent; 304 and 412 are still decided on the
  * file's own (its not_modified filter runs before add_header's). */
 typedef struct {
+    const zh_conn_t *c;
     const zh_file_t *f;
     uint8_t own_lm, own_etag; /* the file's own line goes out */
     const char *etag;         /* the ETag sent (the file's or add_header's), NULL for none */
@@ -55,21 +57,16 @@ static void sent_init(sent_t *s, const zh_conn_t *c, const zh_file_t *f, int sta
 {
     const zh_header_t *lm = zh_head_replaced(c->loc, "Last-Modified", status);
     const zh_header_t *et = zh_head_replaced(c->loc, "ETag", status);
+    int tag = f->ctype && (!c->loc || c->loc->serve.etag); /* `etag off`: none of the file's */
+    s->c = c;
     s->f = f;
     s->status = status;
-    s->own_lm = !lm;
-    s->own_etag = !et;
-    s->etag = et ? (*et->value ? et->value : NULL) : f->etag;
-    s->etag_len = !et ? f->etag_len : s->etag ? strlen(s->etag) : 0;
+    s->own_lm = !lm && f->ctype && (status == 200 || status == 206 || status == 304);
+    s->own_etag = !et && tag;
+    s->etag = et ? (*et->value ? et->value : NULL) : tag ? f->etag : NULL;
+    s->etag_len = et ? (s->etag ? strlen(s->etag) : 0) : tag ? f->etag_len : 0;
     s->mtime = f->mtime;
     if (lm && zh_date_parse(lm->value, strlen(lm->value), &s->mtime) < 0) s->mtime = NO_TIME;
-}
-
-/* the validator lines of a file */
-static void file_fields(zh_sink_t *b, const sent_t *s)
-{
-    if (s->own_lm) zh_head_field(b, "Last-Modified", s->f->lastmod, ZH_DATE_LEN);
-    if (s->own_etag) zh_head_field(b, "ETag", s->f->etag, s->f->etag_len);
 }
 
 static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
@@ -78,42 +75,30 @@ static int queue_body(zh_conn_t *c, zh_file_t *f, uint64_t off, uint64_t len)
     return zh_out_file(c, f, off, len);
 }
 
-/* the prebuilt lines but Last-Modified and Accept-Ranges, which nginx sends with 200 only (an
- * error page's file keeps its ETag) */
-static void error_page_lines(zh_sink_t *b, const char *h, size_t n)
-{
-    for (const char *end = h + n; h < end;) {
-        const char *nl = memchr(h, '\n', (size_t)(end - h));
-        size_t ll = nl ? (size_t)(nl - h) + 1 : (size_t)(end - h);
-        if (strncasecmp(h, "Last-Modified:", 14) && strncasecmp(h, "Accept-Ranges:", 14))
-            zh_sink_put(b, h, ll);
-        h += ll;
-    }
-}
-
-static void full_fields(zh_sink_t *b, const void *arg)
+/* A file's answer in nginx's order: Content-Type, Content-Length, Last-Modified (200, 206 and
+ * 304 only: an error page's file has none), [Connection], ETag, [Expires, Cache-Control,
+ * add_header], Accept-Ranges (200 only). A generated page (autoindex) has neither validator. */
+static void full_fields(zh_sink_t *b, const void *arg, int part)
 {
     const sent_t *s = arg;
     const zh_file_t *f = s->f;
-    int page = s->status != 200; /* an error page's file: no Last-Modified, no Accept-Ranges */
-    if (f->hdr && s->own_lm && s->own_etag && !page) {
-        zh_sink_put(b, f->hdr, f->hdr_len); /* prebuilt when the file was cached */
-    } else if (f->hdr && s->own_etag && page) {
-        error_page_lines(b, f->hdr, f->hdr_len);
-    } else if (f->hdr) { /* the same lines, less a replaced validator */
-        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+    if (part == ZH_PART_FIELDS) {
+        if (f->ctype)
+            zh_head_ctype(b, s->c, s->status, f->ctype, strlen(f->ctype));
+        else if (f->page_ctype)
+            zh_head_ctype(b, s->c, s->status, f->page_ctype, strlen(f->page_ctype));
+        else
+            zh_head_ctype(b, s->c, s->status, "text/html", 9);
         ZH_SINK_LIT(b, "Content-Length: ");
         zh_sink_u64(b, f->size);
         ZH_SINK_LIT(b, "\r\n");
-        if (s->own_lm && !page) zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
+        if (s->own_lm) zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
+    } else if (part == ZH_PART_LIST) {
         if (s->own_etag) zh_head_field(b, "ETag", f->etag, f->etag_len);
-        if (!page) ZH_SINK_LIT(b, "Accept-Ranges: bytes\r\n");
-    } else { /* a generated page */
-        ZH_SINK_LIT(b, "Content-Type: text/html\r\nContent-Length: ");
-        zh_sink_u64(b, f->size);
+    } else {
+        if (f->ctype && s->status == 200) ZH_SINK_LIT(b, "Accept-Ranges: bytes\r\n");
         ZH_SINK_LIT(b, "\r\n");
     }
-    ZH_SINK_LIT(b, "\r\n");
 }
 
 /* the whole file, with 200 (or the status of an error_page) */
@@ -122,15 +107,20 @@ static int send_full(zh_conn_t *c, zh_file_t *f, int head, int status)
     sent_t s;
     sent_init(&s, c, f, status);
     c->resp_bytes = head ? 0 : f->size;
-    int r = zh_head_emit(c, status, full_fields, &s);
+    int r = zh_head_emit_file(c, status, f->ctype ? f->mtime : ZH_NO_MTIME, full_fields, &s);
     if (r < 0) return r;
     return head ? 0 : queue_body(c, f, 0, f->size);
 }
 
-static void fields_304(zh_sink_t *b, const void *arg)
+static void fields_304(zh_sink_t *b, const void *arg, int part)
 {
-    file_fields(b, arg);
-    ZH_SINK_LIT(b, "\r\n");
+    const sent_t *s = arg;
+    if (part == ZH_PART_FIELDS && s->own_lm)
+        zh_head_field(b, "Last-Modified", s->f->lastmod, ZH_DATE_LEN);
+    else if (part == ZH_PART_LIST && s->own_etag)
+        zh_head_field(b, "ETag", s->f->etag, s->f->etag_len);
+    else if (part == ZH_PART_END)
+        ZH_SINK_LIT(b, "\r\n");
 }
 
 static int send_304(zh_conn_t *c, zh_file_t *f)
@@ -138,7 +128,7 @@ static int send_304(zh_conn_t *c, zh_file_t *f)
     sent_t s;
     sent_init(&s, c, f, 304);
     c->resp_bytes = 0;
-    return zh_head_emit(c, 304, fields_304, &s);
+    return zh_head_emit_file(c, 304, f->mtime, fields_304, &s);
 }
 
 static int send_416(zh_conn_t *c, zh_file_t *f, int head)
@@ -156,40 +146,53 @@ typedef struct {
     const zh_range_t *rg;
     unsigned n, index;
     const char *boundary;
+    const char *part_type; /* of each part: the file's type with its charset, as nginx */
 } ranges_t;
 
-static void range_fields(zh_sink_t *b, const void *arg)
+static void range_fields(zh_sink_t *b, const void *arg, int part)
 {
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    file_fields(b, a->sent);
+    if (part == ZH_PART_LIST) {
+        if (a->sent->own_etag) zh_head_field(b, "ETag", f->etag, f->etag_len);
+        return;
+    }
+    if (part == ZH_PART_END) { /* nginx's range filter adds Content-Range last */
+        if (a->n == 1) {
+            ZH_SINK_LIT(b, "Content-Range: ");
+            zh_range_content_range(b, &a->rg[0], f->size);
+            ZH_SINK_LIT(b, "\r\n");
+        }
+        ZH_SINK_LIT(b, "\r\n");
+        return;
+    }
     if (a->n == 1) {
-        zh_head_field(b, "Content-Type", f->ctype, strlen(f->ctype));
+        zh_head_ctype(b, a->sent->c, 206, f->ctype, strlen(f->ctype));
         ZH_SINK_LIT(b, "Content-Length: ");
         zh_sink_u64(b, a->rg[0].end - a->rg[0].start + 1);
-        ZH_SINK_LIT(b, "\r\nContent-Range: ");
-        zh_range_content_range(b, &a->rg[0], f->size);
         ZH_SINK_LIT(b, "\r\n");
     } else {
         ZH_SINK_LIT(b, "Content-Type: multipart/byteranges; boundary=");
         zh_sink_str(b, a->boundary);
         ZH_SINK_LIT(b, "\r\nContent-Length: ");
-        zh_sink_u64(b, zh_range_multipart_length(a->boundary, f->ctype, a->rg, a->n, f->size));
+        zh_sink_u64(b, zh_range_multipart_length(a->boundary, a->part_type, a->rg, a->n, f->size));
         ZH_SINK_LIT(b, "\r\n");
     }
-    ZH_SINK_LIT(b, "\r\n");
+    if (a->sent->own_lm) zh_head_field(b, "Last-Modified", f->lastmod, ZH_DATE_LEN);
 }
 
 /* the text before part `index` of a multipart body */
-static void part_head(zh_sink_t *b, const void *arg)
+static void part_head(zh_sink_t *b, const void *arg, int part)
 {
+    (void)part;
     const ranges_t *a = arg;
     const zh_file_t *f = a->f;
-    zh_range_part_header(b, a->boundary, f->ctype, &a->rg[a->index], f->size, a->index);
+    zh_range_part_header(b, a->boundary, a->part_type, &a->rg[a->index], f->size, a->index);
 }
 
-static void part_trailer(zh_sink_t *b, const void *arg)
+static void part_trailer(zh_sink_t *b, const void *arg, int part)
 {
+    (void)part;
     const ranges_t *a = arg;
     zh_range_trailer(b, a->boundary);
 }
@@ -199,13 +202,25 @@ static int send_ranges(zh_conn_t *c, zh_file_t *f, const sent_t *s, const zh_ran
 {
     static uint64_t seq;
     char boundary[ZH_RANGE_BOUNDARY_LEN + 1];
-    ranges_t a = {f, s, rg, n, 0, boundary};
-    if (n > 1)
+    ranges_t a = {f, s, rg, n, 0, boundary, f->ctype};
+    if (n > 1) {
         zh_range_boundary(++seq ^ (uint64_t)time(NULL) << 20 ^ (uint64_t)(uintptr_t)c, boundary);
+        size_t tl = strlen(f->ctype);
+        const char *cs = zh_charset_for(&c->loc->serve, 206, f->ctype, tl);
+        if (cs) { /* "TYPE; charset=NAME" in the request's memory */
+            size_t cl = strlen(cs);
+            char *t = zh_vars_alloc(c->w->req.vars, tl + 10 + cl); /* NUL-terminated */
+            if (!t) return -ENOMEM;
+            memcpy(t, f->ctype, tl);
+            memcpy(t + tl, "; charset=", 10);
+            memcpy(t + tl + 10, cs, cl);
+            a.part_type = t;
+        }
+    }
     c->resp_bytes = 0;
     for (unsigned i = 0; i < n; i++)
         c->resp_bytes += rg[i].end - rg[i].start + 1;
-    int r = zh_head_emit(c, 206, range_fields, &a);
+    int r = zh_head_emit_file(c, 206, f->mtime, range_fields, &a);
     if (r < 0) return r;
     if (n == 1) return queue_body(c, f, rg[0].start, rg[0].end - rg[0].start + 1);
     for (a.index = 0; a.index < n; a.index++) {
@@ -229,7 +244,9 @@ static int serve_file(zh_conn_t *c, const zh_req_t *r, zh_file_t *f, int head)
         .if_unmodified_since = r->h[ZH_H_IF_UNMODIFIED_SINCE].p,
         .if_unmodified_since_len = r->h[ZH_H_IF_UNMODIFIED_SINCE].len,
     };
-    int st = zh_cond_evaluate(&cond, 1, f->etag, f->etag_len, f->mtime);
+    /* nginx's not_modified filter sees the file's own validators (add_header comes later) */
+    const zh_serve_t *sv = &c->loc->serve;
+    int st = zh_cond_nginx(&cond, sv->ims, sv->etag ? f->etag : NULL, f->etag_len, f->mtime);
     if (st == 304) return send_304(c, f);
     if (st == 412) return zh_resp_error(c, 412, head, NULL, NULL, 0);
     zh_str_t range = r->h[ZH_H_RANGE], ifr = r->h[ZH_H_IF_RANGE];
@@ -270,24 +287,28 @@ typedef struct {
     const char *ctype;
 } ret_t;
 
-static void ret_location(zh_sink_t *b, const void *arg)
+static void ret_location(zh_sink_t *b, const void *arg, int part)
 {
     const ret_t *a = arg;
+    if (part != ZH_PART_FIELDS) return;
     if (a->len)
         zh_location_field(b, a->c, a->text, a->len);
     else
         zh_location_field(b, a->c, "/", 1);
 }
 
-static void ret_text(zh_sink_t *b, const void *arg)
+static void ret_text(zh_sink_t *b, const void *arg, int part)
 {
     const ret_t *a = arg;
-    ZH_SINK_LIT(b, "Content-Type: ");
-    zh_sink_str(b, a->ctype);
-    ZH_SINK_LIT(b, "\r\nContent-Length: ");
-    zh_sink_u64(b, a->len);
-    ZH_SINK_LIT(b, "\r\n\r\n");
-    if (!a->head) zh_sink_put(b, a->text, a->len);
+    if (part == ZH_PART_FIELDS) {
+        zh_head_ctype(b, a->c, a->c->resp_status, a->ctype, strlen(a->ctype));
+        ZH_SINK_LIT(b, "Content-Length: ");
+        zh_sink_u64(b, a->len);
+        ZH_SINK_LIT(b, "\r\n");
+    } else if (part == ZH_PART_END) {
+        ZH_SINK_LIT(b, "\r\n");
+        if (!a->head) zh_sink_put(b, a->text, a->len);
+    }
 }
 
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head);
@@ -409,8 +430,11 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
         const zh_error_page_t *ep = &ep_v;
         if (ep->code != status) continue;
         if (ep->tpl && r->vars && zh_rewrite_expand(r, ep->tpl, &ep_v.uri) < 0) break;
-        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0)
-            return zh_resp_error(c, 302, head, "Location", ep->uri, strlen(ep->uri));
+        if (strncmp(ep->uri, "http://", 7) == 0 || strncmp(ep->uri, "https://", 8) == 0) {
+            int rs = ep->response; /* `=301 URL` keeps its redirect status, as nginx */
+            rs = rs == 301 || rs == 303 || rs == 307 || rs == 308 ? rs : 302;
+            return zh_resp_error(c, rs, head, "Location", ep->uri, strlen(ep->uri));
+        }
         if (ep->uri[0] == '@') return named_error_page(c, r, vh, ep, status, head);
         /* a local URI: nginx's internal redirect to it, answered with the error's status */
         char path[PATH_MAX_LEN], *p;
@@ -433,12 +457,23 @@ static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, size_t fs_len,
                         const char *uri, size_t uri_len, int head)
 {
+    const zh_req_t *r = &c->w->req;
+    const char *cb = NULL, *ctype = NULL;
+    size_t cblen = 0;
+    if (l->paths.ai_format == ZH_AUTOINDEX_JSONP && r->args.p &&
+        zh_arg_find(r->args.p, r->args.len, "callback", 8, &cb, &cblen) &&
+        !zh_autoindex_callback_ok(cb, cblen)) {
+        zh_errlog(c, "client sent invalid callback \"%.*s\"", (int)cblen, cb);
+        return send_error(c, c->vhost, 400, head);
+    }
     char *page;
-    long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &page);
+    long n =
+        zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &l->paths, cb, cblen, &page, &ctype);
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;
-    int rc = send_full(c, blob, head, c->w->req.err_status ? c->w->req.err_status : 200);
+    blob->page_ctype = ctype;
+    int rc = send_full(c, blob, head, r->err_status ? r->err_status : 200);
     zh_file_unref(&c->srv->fcache, blob);
     return rc;
 }
@@ -508,8 +543,11 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return INTERNAL_REDIRECT;
     }
     if (rc != -ENOENT && rc != -EISDIR) return send_error(c, vh, errno_status(rc), head);
-    if (!zh_dir_exists(&l->site, fs, fs_len)) {
-        zh_errlog_open(c, &l->site, fs, -ENOENT);
+    if (!zh_dir_exists(&l->site, fs, fs_len)) { /* nginx's index module says it this way */
+        if (l->serve.log_not_found)
+            zh_errlog(c, "\"%s%s%s\" is not found (2: No such file or directory)",
+                      l->site.root_path ? l->site.root_path : "", fs,
+                      l->site.index && l->site.index[0] ? l->site.index[0] : "");
         return send_error(c, vh, 404, head);
     }
     if (!l->autoindex) {
@@ -536,7 +574,7 @@ static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_loc
     int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
     if (rc == -EISDIR) return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, head);
     if (rc < 0) {
-        zh_errlog_open(c, &l->site, fs, rc);
+        if (errno_status(rc) != 404 || l->serve.log_not_found) zh_errlog_open(c, &l->site, fs, rc);
         return send_error(c, vh, errno_status(rc), head);
     }
     rc = serve_file(c, r, f, head);
@@ -720,7 +758,11 @@ static int handle(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, int method, i
     r->args = (zh_str_t){query, (uint32_t)qlen};
     char *path = c->w->uri;
     size_t len;
-    int st = zh_path_normalize(r->path.p, plen, path, sizeof c->w->uri, &len);
+    /* nginx reads merge_slashes before it knows the server (Host, or an absolute-form target):
+     * the address's default server's */
+    const zh_vhost_t *mv = c->lst->dflt ? c->lst->dflt : vh;
+    int st = zh_path_normalize_merge(r->path.p, plen, mv->base.paths.merge_slashes, path,
+                                     sizeof c->w->uri, &len);
     if (st) return send_error(c, vh, st, head);
     r->uri = (zh_str_t){path, (uint32_t)len};
     zh_vars_t *vars = r->vars;

@@ -142,9 +142,10 @@ void zh_header_put(zh_sink_t *b, const zh_header_t *hd, const zh_req_t *r)
 }
 
 /* "http://HOST[:PORT]" ("https://" on TLS) before a local redirect, as nginx's
- * absolute_redirect: the request's host (else the local address), the local port unless it is the
- * scheme's default (80, 443) */
-static void put_origin(zh_sink_t *b, zh_conn_t *c)
+ * absolute_redirect: the server's first name (server_name_in_redirect), else the request's host,
+ * else the local address (an IPv6 one without brackets, as nginx writes it); the local port
+ * unless it is the scheme's default (80, 443) or port_in_redirect is off */
+static void put_origin(zh_sink_t *b, zh_conn_t *c, const zh_paths_t *p)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -166,11 +167,13 @@ static void put_origin(zh_sink_t *b, zh_conn_t *c)
     else
         ZH_SINK_LIT(b, "http://");
     const zh_req_t *r = c->w ? &c->w->req : NULL;
-    if (r && r->host.p)
+    if (p && p->server_name_in_redirect && c->vhost)
+        zh_sink_str(b, c->vhost->nnames ? c->vhost->names[0] : "");
+    else if (r && r->host.p)
         zh_sink_put(b, r->host.p, r->host.len);
     else
         zh_sink_str(b, addr);
-    if (port != (tls ? 443u : 80u)) {
+    if (port != (tls ? 443u : 80u) && (!p || p->port_in_redirect)) {
         ZH_SINK_LIT(b, ":");
         zh_sink_u64(b, port);
     }
@@ -178,8 +181,9 @@ static void put_origin(zh_sink_t *b, zh_conn_t *c)
 
 void zh_location_field(zh_sink_t *b, zh_conn_t *c, const char *v, size_t n)
 {
+    const zh_paths_t *p = c->loc ? &c->loc->paths : NULL;
     ZH_SINK_LIT(b, "Location: ");
-    if (n && v[0] == '/') put_origin(b, c);
+    if (n && v[0] == '/' && (!p || p->absolute_redirect)) put_origin(b, c, p);
     put_value(b, v, n);
     ZH_SINK_LIT(b, "\r\n");
 }

@@ -63,8 +63,10 @@ struct zh_header;
 struct zh_conn;
 
 /* The Location line of a redirect on connection c: a local URI ("/x") made absolute as nginx's
- * absolute_redirect does ("http://HOST[:PORT]/x": the request's host, else the local address;
- * the local port unless 80); a CR or LF in it written as %0D / %0A. */
+ * absolute_redirect does, per the paths settings of c->loc ("http://HOST[:PORT]/x": the server's
+ * first name with server_name_in_redirect, else the request's host, else the local address; the
+ * local port unless 80 / 443 or port_in_redirect off; left as it is with absolute_redirect off);
+ * a CR or LF in it written as %0D / %0A. */
 void zh_location_field(zh_sink_t *b, struct zh_conn *c, const char *v, size_t n);
 
 /* Appends the `add_header` line hd for request r (NULL: no request, its variables are empty):

@@ -233,6 +233,11 @@ static int handoff(zs_access_log_t *l, time_t now, int wait)
     return 0;
 }
 
+int zs_access_log_flush(zs_access_log_t *l)
+{
+    return l->cur_len > 0 && handoff(l, time(NULL), 0) < 0;
+}
+
 void zs_access_log_tick(zs_access_log_t *l, time_t now)
 {
     if (l->cur_len > 0 && now - l->last_handoff >= 1) handoff(l, now, 0);

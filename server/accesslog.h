@@ -43,6 +43,12 @@ void zs_access_log_write(zs_access_log_t *l, const char *remote_addr, time_t t,
                          const char *referer, size_t ref_len, const char *user_agent,
                          size_t ua_len);
 
+/** Hands a non-empty buffer to the writer thread without waiting for it: the worker calls it
+ *  ~100 ms after a line went into an empty buffer, so lines reach the file within about that
+ *  much even on an idle server. Returns 1 when lines stay buffered (the writer still holds the
+ *  other buffer: call again later), else 0. */
+int zs_access_log_flush(zs_access_log_t *l);
+
 /** Called by the worker's timer at least once a second: hands a non-empty buffer to the writer
  *  when the last hand-off is at least 1 s older than `now` (never waiting for the writer), and
  *  reports waits and cut lines. */

@@ -13,6 +13,7 @@
 #include "server/gen.h"
 #include "server/listens.h"
 #include "server/log.h"
+#include "server/paths.h"
 #include "server/tls_conf.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -91,7 +92,8 @@ static int root_fd(zs_gen_t *g, const char *path)
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         /* like nginx: not fatal; its requests answer 404 (and the error log says why) */
-        zs_log(ZS_LOG_WARN, "document root \"%s\": %s", path, strerror(errno));
+        zs_log(g->roots_unused ? ZS_LOG_DEBUG : ZS_LOG_WARN, "document root \"%s\": %s", path,
+               strerror(errno));
         return -1;
     }
     int *fds = realloc(g->fds, (g->nfds + 1) * sizeof *fds);
@@ -318,6 +320,19 @@ static void fill_io(zh_location_t *l, const zc_io_t *io)
     l->sendfile_max_chunk = io->sendfile_max_chunk;
 }
 
+static void fill_serve(zh_location_t *l, const zc_serve_t *sv)
+{
+    /* ZC_EXPIRES_* and ZC_IMS_* have the order of ZH_EXPIRES_* and ZH_IMS_* */
+    l->serve = (zh_serve_t){.expires = (uint8_t)sv->expires,
+                            .etag = (uint8_t)sv->etag,
+                            .ims = (uint8_t)sv->ims,
+                            .log_not_found = (uint8_t)sv->log_not_found,
+                            .expires_s = sv->expires_s,
+                            .charset = sv->charset,
+                            .charset_types = (const char *const *)sv->charset_types,
+                            .ncharset_types = (uint32_t)sv->ncharset_types};
+}
+
 /* The directory a root or alias with captures names before its first capture: its text (absolute)
  * up to the last '/' ("/srv" of "/srv/$sub/www"); "/" when that is the first byte. */
 static size_t fixed_dir_len(const char *text, size_t len)
@@ -413,11 +428,24 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         r = build_error_pages(g, c->error_pages, c->nerror_pages, &l->error_pages,
                               &l->nerror_pages);
         if (r < 0) return r;
+        fill_serve(l, &c->serve);
+        zs_paths_fill(l, &c->paths);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
     *out = locs;
     *nout = (uint32_t)n;
+    return 0;
+}
+
+/* 1 when a server's own set/rewrite/return directives end every request with its return (a
+ * redirect server): no request reaches a location or a file, so its roots are never used */
+static int always_returns(const zc_rw_t *rw)
+{
+    for (; rw; rw = rw->next) {
+        if (rw->op == ZC_RW_RETURN) return 1;
+        if (rw->op == ZC_RW_BREAK || (rw->op == ZC_RW_REWRITE && rw->flag != ZC_RWF_NONE)) return 0;
+    }
     return 0;
 }
 
@@ -432,14 +460,17 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v)
     v->regexes = res;
     v->nregexes = (uint32_t)s->nname_regexes;
     v->base.prefix = "";
+    g->roots_unused = always_returns(s->rw);
     int r =
         fill_settings(g, &v->base, s->root, NULL, s->root_tpl, s->index, s->nindex, s->autoindex,
                       s->headers, s->nheaders, &s->ret, s->rw, s->try_files, s->index_tpl);
-    if (r < 0) return r;
-    r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
+    if (r == 0) r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
+    g->roots_unused = 0;
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
     fill_limits(&v->base, &s->lim);
+    fill_serve(&v->base, &s->serve);
+    zs_paths_fill(&v->base, &s->paths);
     int failed = 0;
     v->base.access_log = logset_for(g, &s->logs, &failed);
     if (failed) return -ENOMEM;
@@ -666,6 +697,7 @@ int zs_gen_warn_roots(const zc_config_t *conf)
     int n = 0;
     for (size_t i = 0; i < conf->http.nservers; i++) {
         const zc_server_t *s = &conf->http.servers[i];
+        if (always_returns(s->rw)) continue; /* a redirect server reads no file */
         n += warn_path(s->root, s->root_tpl);
         n += warn_locations(s, s->locations, s->nlocations);
     }

@@ -65,6 +65,8 @@ typedef struct zs_gen {
     unsigned workers;      /* live workers of this generation (master bookkeeping) */
     zh_tls_cert_t **certs; /* per vhost: its certificate when it listens with ssl (tls_conf.c) */
     uint8_t *cert_owned;   /* per vhost: certs[i] was loaded for it (others share an earlier one) */
+    int roots_unused;      /* while the server being built always returns: its roots are not
+                            * used, a missing one is no warning */
 } zs_gen_t;
 
 /* Builds a generation from a loaded config (moved into g: do not free it yourself). Its

@@ -25,9 +25,17 @@ static int open_listen(const zc_listen_t *l, char *err, size_t errlen)
         int v6only = l->ipv6only;
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     }
-    if (bind(fd, (const struct sockaddr *)&l->sa, l->salen) < 0 ||
-        listen(fd, l->backlog > 0 ? l->backlog : 511) < 0) {
-        snprintf(err, errlen, "zokiod: bind() to %s failed (%s)", l->text, strerror(errno));
+    /* nginx's words, errno number included */
+    int backlog = l->backlog > 0 ? l->backlog : 511;
+    if (bind(fd, (const struct sockaddr *)&l->sa, l->salen) < 0) {
+        snprintf(err, errlen, "zokiod: bind() to %s failed (%d: %s)", l->text, errno,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, backlog) < 0) {
+        snprintf(err, errlen, "zokiod: listen() to %s, backlog %d failed (%d: %s)", l->text,
+                 backlog, errno, strerror(errno));
         close(fd);
         return -1;
     }

@@ -106,6 +106,8 @@ void zs_log_close(void)
     atomic_store(&log_level, ZS_LOG_NOTICE);
 }
 
+int zs_log_is_stderr(void) { return log_path[0] == 0 || strcmp(log_path, "stderr") == 0; }
+
 /* "2026/12/01 06:00:00 [error] 1234#0: " into buf (local time, like nginx). */
 static size_t format_prefix(char *buf, size_t cap, int level)
 {

@@ -61,4 +61,8 @@ int zs_log_fd(void);
  *  may be logging. */
 void zs_log_close(void);
 
+/* 1 while the error log is standard error (none opened yet, or `stderr`): a message logged then
+ * must not also be printed there */
+int zs_log_is_stderr(void);
+
 #endif

@@ -133,11 +133,14 @@ static int worker_exited(slot_t *s)
 {
     int st = s->exit.base.result;
     zs_gen_t *g = s->gen;
+    /* nginx's lines: an exit asked for (reload, stop) is a notice, anything else an alert */
+    int asked = M.stopping || g != M.gens[0];
     if (st >= 0 && WIFSIGNALED(st))
-        zs_log(M.stopping || g != M.gens[0] ? ZS_LOG_NOTICE : ZS_LOG_ALERT,
-               "worker %d exited on signal %d", (int)s->pid, WTERMSIG(st));
-    else if (st >= 0 && WEXITSTATUS(st))
-        zs_log(ZS_LOG_ALERT, "worker %d exited with code %d", (int)s->pid, WEXITSTATUS(st));
+        zs_log(asked ? ZS_LOG_NOTICE : ZS_LOG_ALERT, "worker process %d exited on signal %d",
+               (int)s->pid, WTERMSIG(st));
+    else if (st >= 0)
+        zs_log(WEXITSTATUS(st) ? ZS_LOG_ALERT : ZS_LOG_NOTICE,
+               "worker process %d exited with code %d", (int)s->pid, WEXITSTATUS(st));
     if (!M.stopping && g == M.gens[0]) {
         /* replaced at once; one that keeps dying as it starts is given a second between tries */
         s->fast_deaths = zk_loop_now(M.loop) - s->started < ZK_SEC ? s->fast_deaths + 1 : 0;
@@ -181,6 +184,7 @@ static void reload(void)
     char err[1024];
     zc_config_t conf;
     zs_notify("RELOADING=1");
+    zs_log(ZS_LOG_NOTICE, "signal %d (SIGHUP) received, reconfiguring", SIGHUP);
     zs_log(ZS_LOG_NOTICE, "reconfiguring");
     if (M.ngens == MAX_GENS) { /* refused before anything is loaded: nothing to free */
         zs_log(ZS_LOG_EMERG,
@@ -239,7 +243,11 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *sg, int signo)
         if (M.stopping == 2) break;
         M.stopping = signo == SIGQUIT ? 1 : 2;
         zs_notify("STOPPING=1");
-        zs_log(ZS_LOG_NOTICE, "%s stop", signo == SIGQUIT ? "graceful" : "fast");
+        zs_log(ZS_LOG_NOTICE, "signal %d (%s) received, %s", signo,
+               signo == SIGQUIT   ? "SIGQUIT"
+               : signo == SIGTERM ? "SIGTERM"
+                                  : "SIGINT",
+               signo == SIGQUIT ? "shutting down" : "exiting");
         signal_gen(NULL, signo == SIGQUIT ? SIGQUIT : SIGTERM);
         if (M.stopping == 2) zk_timer_start(loop, &M.kill_timer, zk_loop_now(loop) + 3 * ZK_SEC);
         if (!M.alive) zk_loop_stop(loop);
@@ -247,6 +255,8 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *sg, int signo)
     case SIGUSR1:
         /* as nginx: the master reopens first and hands the new files to the workers' user, so
          * that a worker without root can reopen them too */
+        zs_log(ZS_LOG_NOTICE, "signal %d (SIGUSR1) received, reopening logs", SIGUSR1);
+        zs_log(ZS_LOG_NOTICE, "reopening logs");
         zs_log_reopen();
         if (M.gens[0]->conf.has_user) zs_log_chown(M.gens[0]->conf.uid);
         for (unsigned i = 0; i < M.ngens; i++)

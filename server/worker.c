@@ -30,12 +30,17 @@ typedef struct worker {
     zh_server_t *srv;
     zk_signals_t sig;
     zk_timer_t tick, deadline;
+    zk_timer_t flush;                /* armed while access-log lines wait in a buffer */
     zs_access_log_t *logs[MAX_LOGS]; /* parallel to gen->logs; NULL when it could not open */
     unsigned nlogs;
     int stopping;
 } worker_t;
 
 static worker_t W;
+
+/* lines are written by the log's thread within FLUSH_DELAY of their request (nginx writes each
+ * at once; a batch per 100 ms costs one write(2), and a person reading the log sees no delay) */
+#define FLUSH_DELAY (100 * ZK_MSEC)
 
 /* one line in each access log of the location (a zs_logset_t of the generation) */
 static void access_hook(void *log, const zh_access_rec_t *r)
@@ -47,6 +52,15 @@ static void access_hook(void *log, const zh_access_rec_t *r)
             zs_access_log_write(W.logs[set->idx[i]], r->remote_addr, now, r->request_line,
                                 r->request_line_len, r->status, r->body_bytes, r->referer,
                                 r->referer_len, r->user_agent, r->user_agent_len);
+    if (!W.flush.idx) zk_timer_start(W.loop, &W.flush, zk_loop_now(W.loop) + FLUSH_DELAY);
+}
+
+static void on_flush(zk_loop_t *loop, zk_timer_t *t)
+{
+    int busy = 0;
+    for (unsigned i = 0; i < W.nlogs; i++)
+        if (W.logs[i]) busy |= zs_access_log_flush(W.logs[i]);
+    if (busy) zk_timer_start(loop, t, zk_loop_now(loop) + FLUSH_DELAY);
 }
 
 static void error_hook(const char *line) { zs_log(ZS_LOG_ERR, "%s", line); }
@@ -95,6 +109,7 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
         zk_loop_stop(loop);
         break;
     case SIGUSR1:
+        zs_log(ZS_LOG_NOTICE, "reopening logs");
         zs_log_reopen();
         logs_each(zs_access_log_reopen);
         break;
@@ -257,6 +272,8 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
     }
     zk_timer_init(&W.tick, on_tick, NULL);
     zk_timer_init(&W.deadline, on_deadline, NULL);
+    zk_timer_init(&W.flush, on_flush, NULL);
+    W.flush.weak = 1;    /* zs_access_log_close() writes what is left at the end */
     W.deadline.weak = 1; /* the loop ends when the last connection does, not at the deadline */
     zk_timer_start(W.loop, &W.tick, zk_loop_now(W.loop) + ZK_SEC);
     r = zk_loop_run(W.loop, ZK_RUN_DEFAULT);

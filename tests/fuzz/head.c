@@ -11,6 +11,7 @@
 
 #include "http/conn.h"
 #include "http/head.h"
+#include "http/serve.h"
 #include "http/status.h"
 #include "tests/fuzz/fuzz.h"
 #include "http/out.h"
@@ -39,9 +40,11 @@ typedef struct {
     size_t len;
 } piece_t;
 
-static void pieces_fn(zh_sink_t *b, const void *arg)
+/* the pieces go after the add_header lines (ZH_PART_END); nothing in the other parts */
+static void pieces_fn(zh_sink_t *b, const void *arg, int part)
 {
     const piece_t *p = arg;
+    if (part != ZH_PART_END) return;
     for (; p->text; p++)
         zh_sink_put(b, p->text, p->len);
     ZH_SINK_LIT(b, "\r\n");
@@ -62,10 +65,14 @@ static size_t reference(char *ref, const zh_conn_t *c, int status, const char *d
     REF("\r\nDate: ", 8);
     REF(date, ZH_DATE_LEN);
     REF("\r\n", 2);
-    if (c->close_after) REF("Connection: close\r\n", 19);
+    if (c->close_after)
+        REF("Connection: close\r\n", 19);
+    else
+        REF("Connection: keep-alive\r\n", 24);
     for (uint32_t i = 0; c->loc && i < c->loc->nheaders; i++) {
         const zh_header_t *h = &c->loc->headers[i];
-        if (status >= 400 && !h->always) continue;
+        if (!zh_status_headers_ok(status) && !h->always) continue;
+        if (!*h->value) continue; /* an empty value sends no line */
         REF(h->name, strlen(h->name));
         REF(": ", 2);
         REF(h->value, strlen(h->value));
@@ -132,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hv[i] = xmalloc(vl + 1);
         fill(&in, hv[i], vl);
         hv[i][vl] = 0;
-        hd[i] = (zh_header_t){"X-Fuzz", hv[i], (uint8_t)(take(&in) & 1)};
+        hd[i] = (zh_header_t){.name = "X-Fuzz", .value = hv[i], .always = (uint8_t)(take(&in) & 1)};
     }
     loc.headers = hd;
     loc.nheaders = nh;

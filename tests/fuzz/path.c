@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: request-target splitting, path normalization and the two escapers.
  * Input: one flags byte, then the request-target. Checks the documented invariants and the
- * round trip normalize(uri_escape(normalized)) == normalized. */
+ * round trip normalize(uri_escape(normalized)) == normalized, with merge_slashes on and off. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +72,19 @@ static void check_normalized(const char *out, size_t outlen)
         CHECK(!(out[i] == '/' && out[i + 1] == '/'));
 }
 
+/* no segment (empty ones included) is "." or ".." */
+static void check_no_dot_segment(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t j = i + 1;
+        while (j < len && s[j] != '/')
+            j++;
+        size_t n = j - i - 1;
+        CHECK(!(n == 1 && s[i + 1] == '.') && !(n == 2 && s[i + 1] == '.' && s[i + 2] == '.'));
+        i = j;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
@@ -113,6 +126,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(esc);
         size_t hlen;
         free(check_escape(zh_html_escape, out, outlen, 6, flags, &hlen));
+    }
+    /* merge_slashes off: the same, empty segments kept, and the same round trip */
+    st = zh_path_normalize_merge(target, pathlen, 0, out, outcap, &outlen);
+    CHECK(st == 0 || st == 400 || st == 404 || st == 414);
+    if (outcap >= pathlen + 1) CHECK(st != 414);
+    if (st == 0) {
+        CHECK(outlen < outcap && outlen >= 1 && out[0] == '/' && out[outlen] == '\0');
+        CHECK(memchr(out, '\0', outlen) == NULL);
+        check_no_dot_segment(out, outlen);
+        size_t esclen;
+        char *esc = check_escape(zh_uri_escape, out, outlen, 3, flags, &esclen);
+        char *back = xmalloc(esclen + 1);
+        size_t backlen = 0;
+        CHECK(zh_path_normalize_merge(esc, esclen, 0, back, esclen + 1, &backlen) == 0);
+        CHECK(backlen == outlen && !memcmp(back, out, outlen));
+        free(back);
+        free(esc);
     }
     size_t elen;
     char *e = check_escape(zh_uri_escape, target, len, 3, flags, &elen);

@@ -21,6 +21,7 @@ as the exact -t messages, are skipped): a check of the tests' own expectations.
 """
 
 import calendar
+import errno
 import hashlib
 import html
 import os
@@ -413,12 +414,13 @@ def version_of_cli():
 
 # --- -t: configuration test -------------------------------------------------------------------------
 
-LINE_RE = re.compile(r"^zokiod: (/[^:]*):(\d+): (.*)$", re.M)
+# nginx's `[emerg]` level, then FILE:LINE first (as compilers print it; nginx ends with " in FILE:LINE")
+LINE_RE = re.compile(r"^zokiod: \[emerg\] (/[^:]*):(\d+): (.*)$", re.M)
 
 
 def conf_error(main, lines, pattern, file=None, files=None, setup=None, what=""):
     """`zokiod -t -c CONF` with CONF = `main` fails: exit 1, one line
-    `zokiod: FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
+    `zokiod: [emerg] FILE:LINE: message` (FILE = the file holding the error, LINE in `lines`, message
     matching `pattern`), then `zokiod: configuration file CONF test failed`."""
     inst = Inst("t")
     inst.mime_types()
@@ -430,7 +432,8 @@ def conf_error(main, lines, pattern, file=None, files=None, setup=None, what="")
     rc, out = inst.cli(["-t", "-c", inst.conf])
     one = " | ".join(out.strip().splitlines()) or "(no output)"
     m = LINE_RE.search(out)
-    expect(m, "%sno `zokiod: FILE:LINE: message` line in the -t output: %s" % (what, one))
+    expect(m, "%sno `zokiod: [emerg] FILE:LINE: message` line in the -t output: %s"
+           % (what, one))
     want_file = inst.path(file) if file else inst.conf
     eq(m.group(1), want_file, what + "FILE in %r" % m.group(0))
     lines = (lines,) if isinstance(lines, int) else tuple(lines)
@@ -724,9 +727,13 @@ def t_check_unsupported_nginx_directive_other():
         ("http {\n    gzip_static on;\n}\n", 2, "gzip_static"),
         ("http {\n    server {\n        location / {\n            fastcgi_pass x;\n"
          "        }\n    }\n}\n", 4, "fastcgi_pass"),
+        ("http {\n    set_real_ip_from 10.0.0.0/8;\n}\n", 2, "set_real_ip_from"),
+        ("mail {\n}\n", 1, "mail"),
     ]:
-        conf_error(text, line, r'"%s".*(not supported|not implemented)' % name,
+        conf_error(text, line, r'^"%s" directive is not supported by zokiod$' % name,
                    what="%s: " % name)
+    # a name nginx does not know either, even in a family it has: nginx's own words
+    conf_error("http {\n    proxy_frobnicate on;\n}\n", 2, r'^unknown directive "proxy_frobnicate"$')
 
 
 @test(zokiod_only=True)
@@ -785,6 +792,142 @@ def t_check_warns_unreadable_root():
 
 
 @test(zokiod_only=True)
+def t_quiet_start_return_only_server():
+    # a start, a reload and -t of a config without `sendfile on` whose redirect server only
+    # does `return` (its root, the default html/, does not exist) log nothing at notice level
+    # or above but the start, reload and worker lines: nginx logs neither (before: `[notice]
+    # sendfile off: ...` and `[warn] document root ... No such file or directory`)
+    inst = Inst("quiet", 2)
+    os.rmdir(inst.path("html"))
+    os.makedirs(inst.path("www"))
+    inst.put("www/index.html", "hi\n")
+    inst.write_conf("error_log stderr notice;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n"
+                    "        return 301 https://example.com$request_uri;\n    }\n"
+                    "    server {\n        listen 127.0.0.1:%P1%;\n        root www;\n"
+                    "        location / {\n            return 302 /elsewhere;\n        }\n"
+                    "        location /static/ { }\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out))
+    extra = [ln for ln in out.splitlines() if "syntax is ok" not in ln
+             and "test is successful" not in ln]
+    eq(extra, [], "-t output besides `syntax is ok` and `test is successful`")
+    inst.start()
+    status(get(inst.ports[0], "/x"), 301, "the redirect server")
+    inst.signal(signal.SIGHUP)
+    expect(wait_for(lambda: "reconfiguring" in inst.stderr_text(), 3), "no reload logged")
+    time.sleep(0.3)
+    allowed = ("started", "reconfiguring", "exited with code 0")  # nginx logs these too
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and not any(a in ln for a in allowed)]
+    eq(noisy, [], "lines logged at notice or above by a start and a reload")
+
+
+def bind_error_lines(text, port):
+    return [ln for ln in text.splitlines() if "bind() to 127.0.0.1:%d failed" % port in ln]
+
+
+@test(zokiod_only=True)
+def t_quiet_start_quick_mode():
+    # zokiod -r logs its start and its worker's, nothing else at notice or above (no sendfile
+    # notice, no root warning), and a folder listing or a file logs nothing either
+    inst = Inst("quiet-r")
+    inst.put("html/a.txt", "a\n")
+    quick_start(inst)
+    status(get(inst.port, "/"), 200, "the listing of /")
+    status(get(inst.port, "/a.txt"), 200, "/a.txt")
+    expect(wait_for(lambda: "worker started" in inst.stderr_text(), 3), "no worker start logged")
+    time.sleep(0.2)
+    noisy = [ln for ln in inst.stderr_text().splitlines()
+             if re.search(r"\[(notice|warn|error|crit|alert|emerg)\]", ln)
+             and "started" not in ln]
+    eq(noisy, [], "lines logged at notice or above by zokiod -r")
+
+
+@test(zokiod_only=True)
+def t_bind_error_once():
+    # a port in use: one line, nginx's `[emerg] bind() to ADDR:PORT failed (98: Address already
+    # in use)`, exit 1; on stderr when the error log is stderr (before: printed twice), and once
+    # on stderr plus once in the error log file when it is a file (as nginx at start)
+    busy = socket.socket()
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        for log in ("stderr", "logs/error.log"):
+            inst = Inst("bind")
+            inst.write_conf("error_log %s;\nevents { }\nhttp {\n    server {\n"
+                            "        listen 127.0.0.1:%d;\n    }\n}\n" % (log, port))
+            rc, out = inst.cli(["-c", inst.conf])
+            eq(rc, 1, "exit status with the port in use (error_log %s; output %s)"
+               % (log, short(out)))
+            lines = bind_error_lines(out, port)
+            eq(len(lines), 1, "bind() lines on stdout+stderr with error_log %s (%s)"
+               % (log, short(out, 300)))
+            want = "[emerg] bind() to 127.0.0.1:%d failed (%d: %s)" % (
+                port, errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+            expect(want in lines[0], "no `%s` in %r" % (want, lines[0]))
+            if log != "stderr":
+                eq(len(bind_error_lines(inst.read(log) or "", port)), 1,
+                   "bind() lines in " + log)
+    finally:
+        busy.close()
+
+
+@test()
+def t_check_opens_logs():
+    # -t opens the error and access log files as nginx -t does: one that cannot be opened fails
+    # the test with nginx's message (before: -t said ok and the workers failed later); the ones
+    # that can are created
+    for directive in ("access_log", "error_log"):
+        inst = Inst("t-logs")
+        inst.write_conf("%s /nonexistent/dir/x.log;\nevents { }\nhttp {\n    server {\n"
+                        "        listen 127.0.0.1:%%P0%%;\n    }\n}\n" % directive
+                        if directive == "error_log" else
+                        "events { }\nhttp {\n    access_log /nonexistent/dir/x.log;\n"
+                        "    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+        rc, out = inst.cli(["-t", "-c", inst.conf])
+        eq(rc, 1, "-t with %s in a missing directory: exit status (output %s)"
+           % (directive, short(out, 300)))
+        want = 'open() "/nonexistent/dir/x.log" failed (2: No such file or directory)'
+        expect(want in out, "%s: no `%s` in the -t output: %s" % (directive, want, short(out, 300)))
+        expect(re.search(r"configuration file \S+ test failed", out),
+               "%s: no `test failed` in: %s" % (directive, short(out, 300)))
+        if not NGINX:
+            expect(("zokiod: [emerg] " + want) in out.splitlines(),
+                   "%s: the line is not `zokiod: [emerg] %s`: %s" % (directive, want, short(out)))
+    inst = Inst("t-logs-ok")
+    inst.write_conf("error_log logs/err.log;\nevents { }\nhttp {\n"
+                    "    access_log logs/acc.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "-t with writable logs: exit status (output %s)" % short(out, 300))
+    for rel in ("logs/err.log", "logs/acc.log"):
+        expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+    # the access logs of every level: a server's, a location's, a nested location's (nginx opens
+    # them all at load); one that cannot be opened fails the test
+    inst = Inst("t-logs-levels")
+    levels = ("events { }\nhttp {\n    access_log logs/http.log;\n    server {\n"
+              "        listen 127.0.0.1:%P0%;\n        access_log logs/srv.log;\n"
+              "        location /a/ {\n            access_log logs/loc.log;\n"
+              "            location /a/b/ { access_log LAST; }\n        }\n    }\n}\n")
+    inst.write_conf(levels.replace("LAST", "logs/nested.log"))
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "-t with logs in every level: exit status (output %s)" % short(out, 300))
+    for rel in ("logs/http.log", "logs/srv.log", "logs/loc.log", "logs/nested.log"):
+        expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+    inst = Inst("t-logs-nested-bad")
+    inst.write_conf(levels.replace("LAST", "/nonexistent/dir/nested.log"))
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 1, "-t with a nested location's log in a missing directory: exit status (output %s)"
+       % short(out, 300))
+    want = 'open() "/nonexistent/dir/nested.log" failed (2: No such file or directory)'
+    expect(want in out, "no `%s` in the -t output: %s" % (want, short(out, 300)))
+
+
+@test(zokiod_only=True)
 def t_bad_backend_env():
     # an unknown ZOKIOD_BACKEND is an error that names it, not a silent fallback
     inst = Inst("t")
@@ -806,7 +949,7 @@ def t_check_missing_main_file():
     inst = Inst("t")
     missing = inst.path("conf/nope.conf")
     rc, out = inst.cli(["-t", "-c", missing])
-    want = 'zokiod: open() "%s" failed (No such file or directory)' % missing
+    want = 'zokiod: [emerg] open() "%s" failed (No such file or directory)' % missing
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     expect("zokiod: configuration file %s test failed" % missing in out.splitlines(),
            "no `test failed` line in: %s" % out.strip())
@@ -818,7 +961,7 @@ def t_start_bad_config_exits_1():
     inst = Inst("t")
     inst.write_conf("events { }\nhttp {\n    server {\n        roo html;\n    }\n}\n")
     rc, out = inst.cli(["-c", inst.conf])
-    want = 'zokiod: %s:4: unknown directive "roo"' % inst.conf
+    want = 'zokiod: [emerg] %s:4: unknown directive "roo"' % inst.conf
     expect(want in out.splitlines(), "no line %r in: %s" % (want, out.strip()))
     eq(rc, 1, "exit status of zokiod -c BAD")
     expect(not os.path.exists(inst.path("logs/zokiod.pid")), "pid file written for a bad config")
@@ -847,6 +990,22 @@ def t_version_V():
            "-V: no `built with liburing ..., llhttp ...` line: %s" % short(out, 300))
     expect(re.match(r"^configure arguments:", lines[-1]),
            "-V: last line not `configure arguments: ...`: %s" % short(out, 300))
+    # what the man page says -V prints: the default configuration file and the backends
+    # (the configured prefix's config, read from the generated Makefile)
+    mk = open(os.path.join(REPO, "Makefile")).read()
+    sysconf = re.search(r"^SYSCONFDIR\s*=\s*(\S+)", mk, re.M).group(1)
+    want = "configuration file: %s/zokiod/zokiod.conf" % sysconf
+    expect(want in lines, "-V: no line `%s`: %s" % (want, short(out, 300)))
+    backends = [ln for ln in lines if ln.startswith("event backends: ")]
+    expect(backends and "io_uring" in backends[0] and "epoll" in backends[0]
+           and "ZOKIOD_BACKEND" in backends[0],
+           "-V: no `event backends: ...` line naming io_uring, epoll and ZOKIOD_BACKEND: %s"
+           % short(out, 400))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    item = man[man.index(".B \\-V\n"):]
+    item = item[:item.index(".TP")]
+    for what in ("configuration file", "backend"):
+        expect(what in item, "zokiod.8's -V item does not mention the %s: %s" % (what, item))
 
 
 @test(zokiod_only=True)
@@ -854,8 +1013,15 @@ def t_help():
     rc, out = Inst("t").cli(["-h"])
     eq(rc, 0, "exit status of -h (output %s)" % short(out))
     expect(re.search(r"(?i)usage", out), "-h: no usage text: %s" % short(out))
-    for opt in ("-c", "-p", "-t", "-s", "-v"):
+    for opt in ("-c", "-p", "-t", "-s", "-v", "-r", "-l", "-m"):
         expect(opt in out, "-h does not mention %s: %s" % (opt, short(out, 300)))
+    usage = out[:out.find("\n\n")]  # the usage lines, before the list of options
+    for opt in ("-r", "-l", "-m"):
+        expect(opt in usage, "the usage line does not show %s: %s" % (opt, short(usage, 300)))
+    man = open(os.path.join(REPO, "dist", "zokiod.8")).read()
+    for opt in ("-r", "-l", "-m", "-V"):  # and the man page documents them, as an item each
+        expect(re.search(r"^\.BI? \\-%s\b" % opt[1], man, re.M),
+               "dist/zokiod.8 does not document %s" % opt)
 
 
 @test(zokiod_only=True)
@@ -1995,6 +2161,134 @@ def t_autoindex_links_work():
         body_is(get(port, target), content, "following the link %r" % h)
 
 
+@test(zokiod_only=True)
+def t_paths_directive_errors():
+    """absolute_redirect, port_in_redirect, server_name_in_redirect, merge_slashes,
+    disable_symlinks and the autoindex options: bad values, wrong blocks, nginx's messages."""
+    srv = "http {\n    server {\n        %s\n    }\n}\n"
+    loc = "http {\n    server {\n        location / {\n            %s\n        }\n    }\n}\n"
+    cases = [
+        (srv % "absolute_redirect yes;", 3, r'invalid value "yes".*"on" or "off"'),
+        (srv % "port_in_redirect 1;", 3, r'invalid value "1".*"on" or "off"'),
+        (loc % "server_name_in_redirect maybe;", 4, r'invalid value "maybe"'),
+        (srv % "merge_slashes x;", 3, r'invalid value "x" in "merge_slashes"'),
+        (loc % "merge_slashes off;", 4, r'"merge_slashes" directive is not allowed here'),
+        (srv % "absolute_redirect on; absolute_redirect off;", 3,
+         r'"absolute_redirect" directive is duplicate'),
+        (srv % "disable_symlinks foo;", 3, r'invalid parameter "foo"'),
+        (srv % "disable_symlinks from=/x;", 3,
+         r'"disable_symlinks" must have "off", "on" or "if_not_owner" parameter'),
+        (srv % "disable_symlinks off from=/x;", 3, r'"from=" cannot be used with "off"'),
+        (srv % "disable_symlinks on on;", 3, r'duplicate parameters "on on"'),
+        (srv % "disable_symlinks on from=$uri;", 3, r'variable "\$uri".*not supported'),
+        (srv % "disable_symlinks on off if_not_owner;", 3, r'invalid number of arguments'),
+        (loc % "autoindex_format yaml;", 4, r'invalid value "yaml" in "autoindex_format"'),
+        (srv % "autoindex_exact_size 0;", 3, r'invalid value "0"'),
+        (srv % "autoindex_localtime on off;", 3, r'invalid number of arguments'),
+    ]
+    for text, line, pat in cases:
+        conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 80))
+
+
+SYMLINKS_CONF = """
+events { worker_connections 64; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%P0%;
+        root html;
+        location /dflt/ { }
+        location /off/ { disable_symlinks off; }
+        location /on/ { disable_symlinks on; }
+        location /owner/ { disable_symlinks if_not_owner; }
+        location /from/ { disable_symlinks on from=$document_root; }
+        location /above/ { disable_symlinks if_not_owner from=/; }
+    }
+}
+"""
+SYMLINK_DIRS = ("dflt", "off", "on", "owner", "from", "above")
+INSIDE = "inside the root\n"
+SECRET = "OUTSIDE-SECRET\n"
+
+
+def symlinks_site():
+    def setup():
+        inst = Inst("symlinks")
+        inst.write_conf(SYMLINKS_CONF)
+        inst.put("outside/secret.txt", SECRET)
+        os.makedirs(inst.path("outside/dir"))
+        inst.put("outside/dir/secret.txt", SECRET)
+        for d in SYMLINK_DIRS:
+            inst.put("html/%s/in.txt" % d, INSIDE)
+            os.symlink(inst.path("outside/secret.txt"), inst.path("html/%s/abs_out" % d))
+            os.symlink("../../outside/secret.txt", inst.path("html/%s/rel_out" % d))
+            os.symlink("../../outside/dir", inst.path("html/%s/dir_out" % d))
+            os.symlink("in.txt", inst.path("html/%s/in_link" % d))
+            os.symlink("in.txt", inst.path("html/%s/swap" % d))
+        return inst.start()
+    return fixture("symlinks", setup)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_never_outside_root():
+    """Every policy (none, off, on, if_not_owner, from=): a link out of the root is refused,
+    never a byte of what it points to is served."""
+    port = symlinks_site().port
+    for d in SYMLINK_DIRS:
+        for name in ("abs_out", "rel_out", "dir_out/secret.txt"):
+            r = get(port, "/%s/%s" % (d, name))
+            expect(r.status in (403, 404), "/%s/%s: status %d" % (d, name, r.status))
+            expect(b"OUTSIDE-SECRET" not in r.body, "/%s/%s served the file outside the root"
+                   % (d, name))
+        body_is(get(port, "/%s/in.txt" % d), INSIDE, "/%s/in.txt" % d)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_inside_root():
+    """A link inside the root: followed without the directive and with `off`, `if_not_owner`
+    (same owner) and from= above it; refused (403) with `on`, as nginx."""
+    port = symlinks_site().port
+    for d in ("dflt", "off", "owner", "above"):
+        body_is(get(port, "/%s/in_link" % d), INSIDE, "/%s/in_link" % d)
+    for d in ("on", "from"):
+        status(get(port, "/%s/in_link" % d), 403, "/%s/in_link" % d)
+
+
+@test(zokiod_only=True)
+def t_disable_symlinks_swapped_link():
+    """A link swapped between a file inside the root and one outside while it is requested
+    (every policy): each answer is the inside file or a refusal, never the outside one."""
+    inst = symlinks_site()
+    stop = threading.Event()
+
+    def swapper():
+        i = 0
+        while not stop.is_set():
+            for d in SYMLINK_DIRS:
+                tmp = inst.path("html/%s/swap.new" % d)
+                target = "in.txt" if i % 2 else "../../outside/secret.txt"
+                os.symlink(target, tmp)
+                os.replace(tmp, inst.path("html/%s/swap" % d))
+            i += 1
+
+    t = threading.Thread(target=swapper)
+    t.start()
+    seen = set()
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            for d in SYMLINK_DIRS:
+                r = get(inst.port, "/%s/swap" % d)
+                expect(b"OUTSIDE-SECRET" not in r.body, "/%s/swap served the file outside the "
+                       "root (status %d)" % (d, r.status))
+                expect(r.status in (200, 403, 404), "/%s/swap: status %d" % (d, r.status))
+                seen.add(r.status)
+    finally:
+        stop.set()
+        t.join()
+    expect(403 in seen or 404 in seen, "the swap was never seen (statuses %s)" % sorted(seen))
+
+
 @test()
 def t_autoindex_off_403():
     port = locations().port
@@ -2460,6 +2754,95 @@ def t_types_quoted_words_mime_option():
     quoted_types_served(inst, "-m FILE")
 
 
+def mime_table(path):
+    """{extension: type} of a mime.types file (nginx syntax, unquoted words; the later entry
+    wins, as in nginx)."""
+    text = re.sub(r"#[^\n]*", "", open(path).read())
+    body = text[text.index("{") + 1:text.rindex("}")]
+    table = {}
+    for stmt in body.split(";"):
+        words = stmt.split()
+        for ext in words[1:]:
+            table[ext.lower()] = words[0]
+    return table
+
+
+def quick_start(inst, extra=(), cwd=None):
+    """`zokiod -r PREFIX/html -l 127.0.0.1:PORT EXTRA...` started from `cwd` (default: the
+    prefix, which holds no conf/mime.types)."""
+    return inst.start(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port] + list(extra),
+                      cwd=cwd)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_builtin_types():
+    # -r run from a directory without conf/mime.types: every extension of conf/mime.types (a
+    # superset of nginx 1.22's list) gets its type from the built-in table, none falls back to
+    # application/octet-stream (before: .txt, .css, .svg all went out as octet-stream)
+    inst = Inst("quick-types")
+    table = mime_table(os.path.join(REPO, "conf", "mime.types"))
+    nginx = mime_table("/etc/nginx/mime.types") if os.path.exists("/etc/nginx/mime.types") else {}
+    missing = sorted(set(nginx) - set(table))
+    expect(not missing, "extensions of nginx's mime.types missing from conf/mime.types: %s"
+           % missing)
+    for ext in ("txt", "css", "svg", "js", "json", "wasm", "png", "jpg", "webp", "avif", "woff2",
+                "mp4", "pdf", "html"):
+        expect(ext in table, "conf/mime.types has no .%s" % ext)
+    for ext in table:
+        inst.put("html/f." + ext, "x\n")
+    quick_start(inst)
+    with Conn(inst.port) as c:
+        for ext, want in sorted(table.items()):
+            c.send(req("/f." + ext))
+            r = c.response()
+            status(r, 200, "/f." + ext)
+            eq(r.get("content-type"), want, "Content-Type of /f.%s (-r without -m)" % ext)
+
+
+@test(zokiod_only=True)
+def t_quick_mode_autoindex():
+    # -r lists a folder without index.html (as python3 -m http.server), serves index.html where
+    # there is one
+    inst = Inst("quick-list")
+    inst.put("html/pics/cat.png", "png\n")
+    inst.put("html/pics/notes.txt", "notes\n")
+    inst.put("html/site/index.html", "<p>index</p>\n")
+    quick_start(inst)
+    r = get(inst.port, "/pics/")
+    status(r, 200, "GET /pics/ (no index.html) in -r mode")
+    eq(media_type(r), "text/html", "Content-Type of the listing")
+    names = [href_name(h) for h in re.findall(r'href="([^"]*)"', r.text())]
+    for want in ("cat.png", "notes.txt"):
+        expect(want in names, "no link to %s in the listing of /pics/: %r" % (want, names))
+    r = get(inst.port, "/site/")
+    status(r, 200, "GET /site/")
+    body_is(r, "<p>index</p>\n", "/site/ serves its index.html")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_missing_mime_file():
+    # -m FILE that cannot be read is an error naming it, not a silent fallback
+    inst = Inst("quick-m")
+    missing = inst.path("conf/nope.types")
+    rc, out = inst.cli(["-r", inst.path("html"), "-l", "127.0.0.1:%d" % inst.port,
+                        "-m", missing])
+    eq(rc, 1, "exit status of -r with a missing -m file (output %s)" % short(out))
+    want = '-m: open() "%s" failed (No such file or directory)' % missing
+    expect(want in out, "no `%s` in: %s" % (want, short(out, 300)))
+    expect(not serves(inst.port), "something answers on the port")
+
+
+@test(zokiod_only=True)
+def t_quick_mode_bare_port():
+    # -l PORT is PORT on 127.0.0.1 (the default address), as ADDR:PORT was
+    inst = Inst("quick-port")
+    inst.put("html/a.txt", "a\n")
+    inst.start(["-r", inst.path("html"), "-l", str(inst.port)])
+    r = get(inst.port, "/a.txt")
+    status(r, 200, "GET /a.txt with -l %d" % inst.port)
+    eq(r.get("content-type"), "text/plain", "Content-Type of /a.txt")
+
+
 @test(zokiod_only=True)
 def t_quick_config_odd_paths():
     # -r DIR and -m FILE are written into the generated config as quoted words: a '"' or a
@@ -2835,6 +3218,30 @@ def log_line(inst, rel, token, timeout=LOG_FLUSH):
         return None
 
     return wait_for(find, timeout)
+
+
+@test(zokiod_only=True)
+def t_access_log_latency():
+    # a request's access-log line is in the file within ~0.1 s, also on an idle server (before:
+    # written by a once-a-second tick, up to ~2 s late); nginx writes each line at once: the
+    # bound leaves room for a loaded machine, the measured values are in the failure message
+    inst = Inst("loglat")
+    inst.write_conf("events { }\nhttp {\n    access_log logs/access.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    lat = []
+    for i in range(8):
+        time.sleep(0.13 * i)  # requests at different phases of any periodic timer
+        tok = "lat%d-%x" % (i, int(time.time() * 1e6))
+        status(get(inst.port, "/?" + tok), 200)
+        t0 = time.monotonic()
+        expect(log_line(inst, "logs/access.log", tok, 3.0), "no line %s after 3 s" % tok)
+        lat.append(time.monotonic() - t0)
+    lat.sort()
+    ms = ["%.0f" % (x * 1000) for x in lat]
+    expect(lat[len(lat) // 2] < 0.3 and lat[-1] < 0.6,
+           "access-log latency (ms, sorted): %s; want a median under 300, all under 600" % ms)
 
 
 @test()
@@ -3351,6 +3758,40 @@ def t_reopen_usr1():
     inst.wait_workers(2)
     reopen_check(inst, lambda: inst.signal(signal.SIGUSR1))
     expect(inst.alive(), "master died after USR1: %s" % inst.how_died())
+
+
+@test(zokiod_only=True)
+def t_signal_log_lines():
+    # nginx's notice lines: a reopen (USR1) is logged by the master and each worker, a reload
+    # names its signal, the old workers' exits are logged ("worker process N exited with code
+    # 0"), and so is a graceful stop (before: nothing at a reopen nor at the old workers' exit)
+    inst = Inst("siglines")
+    inst.write_conf("worker_processes 2;\nerror_log logs/error.log notice;\nevents { }\n"
+                    "http {\n    server {\n        listen 127.0.0.1:%P0%;\n    }\n}\n")
+    inst.start()
+    old = inst.wait_workers(2)
+
+    def logged(text, n=1):
+        return wait_for(lambda: (inst.read("logs/error.log") or "").count(text) >= n, 3)
+
+    inst.signal(signal.SIGUSR1)
+    expect(logged("[notice] %d#0: signal 10 (SIGUSR1) received, reopening logs" % inst.pid),
+           "no master line for USR1: %s" % short(inst.read("logs/error.log"), 400))
+    expect(logged("reopening logs", 4),  # the master's two lines, one per worker
+           "a worker did not log its reopen: %s" % short(inst.read("logs/error.log"), 600))
+    inst.signal(signal.SIGHUP)
+    expect(logged("signal 1 (SIGHUP) received, reconfiguring"), "no line for HUP: %s"
+           % short(inst.read("logs/error.log"), 400))
+    inst.wait_workers(2, exclude=old)
+    for pid in old:
+        expect(logged("[notice] %d#0: worker process %d exited with code 0" % (inst.pid, pid)),
+               "no exit line for old worker %d: %s" % (pid, short(inst.read("logs/error.log"),
+                                                                  600)))
+    inst.signal(signal.SIGQUIT)
+    eq(inst.wait_exit(5), 0, "exit status after QUIT")
+    log = inst.read("logs/error.log") or ""
+    for text in ("signal 3 (SIGQUIT) received, shutting down", "%d#0: exit" % inst.pid):
+        expect(text in log, "no `%s` in: %s" % (text, short(log, 600)))
 
 
 @test()
@@ -4046,6 +4487,7 @@ def t_user_ignored_when_not_root():
             raise Skip("root, and util-linux setpriv is missing to run -t as nobody")
         uid, gid, _ = nobody_ids()
         wrap = [setpriv, "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+        os.chmod(inst.path("logs"), 0o777)  # -t opens logs/access.log, as nginx -t does
     p = subprocess.run(wrap + [ZOKIOD, "-t", "-c", inst.conf], cwd=inst.prefix,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=CLI_TIMEOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -4629,8 +5071,8 @@ def t_cli_g_errors():
             ("daemon off", 'command line: unexpected end of file')):
         rc, out = inst.cli(["-t", "-c", inst.conf, "-g", g])
         eq(rc, 1, "-t -g %r: exit status (output %s)" % (g, short(out)))
-        expect(("zokiod: " + want) in out, "-t -g %r: no `zokiod: %s` in %s" % (g, want,
-                                                                            short(out, 300)))
+        expect(("zokiod: [emerg] " + want) in out, "-t -g %r: no `zokiod: [emerg] %s` in %s"
+               % (g, want, short(out, 300)))
 
 
 @test(zokiod_only=True)
@@ -4731,6 +5173,78 @@ def main():
         cleanup(FIXTURES.values())
         shutil.rmtree(TMP, ignore_errors=True)
     return out.finish()
+
+
+# expires, etag, if_modified_since, charset, charset_types, log_not_found: bad values in a
+# location (line 6), with nginx's words where nginx has some
+SERVE_ERRORS = [
+    ("expires 1x;", r'^invalid value "1x" in "expires" directive$'),
+    ("expires changed 1h;", r'^invalid value "changed" in "expires" directive$'),
+    ("expires modified @1h;", r'^daily time cannot be used with "modified" parameter$'),
+    ("expires @25h;", r'^daily time value must be less than 24 hours$'),
+    ("expires $e;", r'^variable "\$e" in "expires" directive is not supported by zokiod$'),
+    ("etag maybe;", r'^invalid value "maybe" in "etag" directive, it must be "on" or "off"$'),
+    ("if_modified_since after;", r'^invalid value "after" in "if_modified_since" directive, '
+     r'it must be "off", "exact" or "before"$'),
+    ("charset \"utf 8\";", r'^invalid value "utf 8" in "charset" directive$'),
+    ("charset_types text;", r'^invalid value "text" in "charset_types" directive$'),
+    ("log_not_found no;", r'^invalid value "no" in "log_not_found" directive'),
+    ("source_charset koi8-r;", r'^"source_charset" directive is not supported by zokiod$'),
+    ("override_charset yes;", r'^invalid value "yes" in "override_charset" directive'),
+    ("charset_map koi8-r utf-8 { }", r'^"charset_map" directive is not supported by zokiod$'),
+    ("etag on; etag off;", r'^"etag" directive is duplicate$'),
+]
+
+
+@test(zokiod_only=True)
+def t_serve_directive_errors():
+    """Each bad value of the directives of conf/serve.c is refused by -t naming FILE:LINE."""
+    for line, pattern in SERVE_ERRORS:
+        conf_error("events { }\nhttp {\n    server {\n        listen 127.0.0.1:%P0%;\n"
+                   "        location / {\n            " + line + "\n        }\n    }\n}\n",
+                   6, pattern, what=line + ": ")
+
+
+LOG_NOT_FOUND = """\
+error_log logs/error.log info;
+events { }
+http {
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name lnf.test;
+        root html;
+        location /quiet/ { log_not_found off; }
+    }
+}
+"""
+
+
+@test()
+def t_log_not_found():
+    """A missing file is nginx's error-level line with its context (log_not_found on, the
+    default); with `log_not_found off` nothing is logged; a missing directory is the index
+    module's "is not found" line."""
+    inst = Inst("lnf")
+    inst.write_conf(LOG_NOT_FOUND)
+    inst.put("html/index.html", "index\n")
+    inst.start()
+    root = os.path.join(inst.prefix, "html")
+    status(get(inst.port, "/quiet/missing.txt", "lnf.test"), 404, "quiet")
+    status(get(inst.port, "/quiet/nodir/", "lnf.test"), 404, "quiet directory")
+    status(get(inst.port, "/missing.txt", "lnf.test"), 404, "logged")
+    status(get(inst.port, "/nodir/", "lnf.test"), 404, "logged directory")
+    want = ('[error] ', 'open() "%s/missing.txt" failed (2: No such file or directory), '
+            'client: 127.0.0.1, server: lnf.test, request: "GET /missing.txt HTTP/1.1", '
+            'host: "lnf.test"' % root)
+    want_dir = ('"%s/nodir/index.html" is not found (2: No such file or directory), '
+                'client: 127.0.0.1, server: lnf.test, request: "GET /nodir/ HTTP/1.1"' % root)
+    log = wait_for(lambda: [ln for ln in (inst.read("logs/error.log") or "").splitlines()
+                            if want[1] in ln], 3)
+    expect(log and want[0] in log[0], "no `%s` at error level in the error log: %s"
+           % (want[1], short(inst.read("logs/error.log") or "", 600)))
+    text = inst.read("logs/error.log") or ""
+    expect(want_dir in text, "no `%s` in the error log: %s" % (want_dir, short(text, 600)))
+    expect("/quiet/" not in text, "log_not_found off, still logged: %s" % short(text, 600))
 
 
 if __name__ == "__main__":

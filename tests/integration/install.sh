@@ -38,6 +38,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 prefix=$(value PREFIX)
 sysconf=$(value SYSCONFDIR)
 datadir=$prefix/share
+logdir=$(value LOGDIR)
+rundir=$(value RUNDIR)
 
 # install/refuses_other_prefix
 other=/opt/zokiod-elsewhere
@@ -64,8 +66,12 @@ elif ! grep -q "^ *root $datadir/zokiod/www;" "$conf"; then
     fail tree "the installed config's root is not $datadir/zokiod/www"
 elif [ "$(grep '^[[:space:]]*#' "$conf")" != "$(grep '^[[:space:]]*#' conf/zokiod.conf)" ]; then
     fail tree "the install rewrote comments of conf/zokiod.conf"
-elif ! out=$("$dest$prefix/sbin/zokiod" -t -q -c "$conf" 2>&1); then
-    fail tree "zokiod -t on the installed config: $out"
+elif ! sed "s|$logdir/|$dest$logdir/|g; s|$rundir/|$dest$rundir/|g" "$conf" >"$conf.t" ||
+    ! out=$("$dest$prefix/sbin/zokiod" -t -q -c "$conf.t" 2>&1); then
+    # (-t opens the log files, as nginx -t does: a copy of the config logs into DESTDIR)
+    fail tree "zokiod -t on the installed config (logs under DESTDIR): $out"
+elif [ ! -f "$dest$logdir/access.log" ]; then
+    fail tree "zokiod -t did not open $dest$logdir/access.log"
 else
     ok tree
 fi

@@ -400,7 +400,7 @@ def check_fails(akey, pattern):
     r = sh([harness.ZOKIOD, "-t", "-c", srv.conf])
     out = r.stdout.decode()
     eq(r.returncode, 1, "exit status of -t: " + out)
-    m = re.search(r"zokiod: (\S+):(\d+): (.*)", out)
+    m = re.search(r"zokiod: \[emerg\] (\S+):(\d+): (.*)", out)
     expect(m, "no FILE:LINE in: " + out)
     eq((m.group(1), int(m.group(2))), (srv.conf, 13), "where")
     expect(re.search(pattern, m.group(3)), "message %r !~ %s" % (m.group(3), pattern))

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "conf/nginx_names.h"
 #include "tests/unit/conf/tconf.h"
 
 typedef struct {
@@ -358,42 +359,79 @@ ZT_TEST(errors_unsupported_nginx_directives)
 {
     static const err_case_t cases[] = {
         {TC_SERVER("location / {\n  proxy_pass http://127.0.0.1:9000;\n}\n"),
-         "main.conf:5: directive \"proxy_pass\" is not supported by zokiod"},
+         "main.conf:5: \"proxy_pass\" directive is not supported by zokiod"},
         {"http { gzip_static on; }",
-         "main.conf:1: directive \"gzip_static\" is not supported by zokiod"},
-        {"http { gunzip on; }", "main.conf:1: directive \"gunzip\" is not supported by zokiod"},
+         "main.conf:1: \"gzip_static\" directive is not supported by zokiod"},
+        {"http { gunzip on; }", "main.conf:1: \"gunzip\" directive is not supported by zokiod"},
         {"worker_rlimit_core 1m;\n",
-         "main.conf:1: directive \"worker_rlimit_core\" is not supported by zokiod"},
+         "main.conf:1: \"worker_rlimit_core\" directive is not supported by zokiod"},
         {"http { client_body_buffer_size 8k; }",
-         "main.conf:1: directive \"client_body_buffer_size\" is not supported by zokiod"},
+         "main.conf:1: \"client_body_buffer_size\" directive is not supported by zokiod"},
         {"http { upstream b { server 1.2.3.4; } }",
-         "main.conf:1: directive \"upstream\" is not supported by zokiod"},
-        {"http { map $a $b { } }", "main.conf:1: directive \"map\" is not supported by zokiod"},
+         "main.conf:1: \"upstream\" directive is not supported by zokiod"},
+        {"http { map $a $b { } }", "main.conf:1: \"map\" directive is not supported by zokiod"},
         {TC_SERVER("if ($host = x) { return 404; }\n"),
-         "main.conf:4: directive \"if\" is not supported by zokiod"},
-        {TC_SERVER("expires 1h;\n"), "main.conf:4: directive \"expires\" is not supported by "
-                                     "zokiod"},
-        {"http { charset utf-8; }", "main.conf:1: directive \"charset\" is not supported by "
-                                    "zokiod"},
+         "main.conf:4: \"if\" directive is not supported by zokiod"},
+        {TC_SERVER("source_charset koi8-r;\n"),
+         "main.conf:4: \"source_charset\" directive is not supported by zokiod"},
+        {"http { charset_map koi8-r utf-8 { } }",
+         "main.conf:1: \"charset_map\" directive is not supported by zokiod"},
+        {"http { override_charset maybe; }", "main.conf:1: invalid value \"maybe\" in "
+                                             "\"override_charset\" directive, it must be \"on\" "
+                                             "or \"off\""},
         {TC_SERVER("ssl_stapling on;\n"),
-         "main.conf:4: directive \"ssl_stapling\" is not supported by zokiod"},
+         "main.conf:4: \"ssl_stapling\" directive is not supported by zokiod"},
         {TC_SERVER("limit_req zone=one;\n"),
-         "main.conf:4: directive \"limit_req\" is not supported by zokiod"},
+         "main.conf:4: \"limit_req\" directive is not supported by zokiod"},
         {TC_SERVER("fastcgi_pass unix:/run/php.sock;\n"),
-         "main.conf:4: directive \"fastcgi_pass\" is not supported by zokiod"},
+         "main.conf:4: \"fastcgi_pass\" directive is not supported by zokiod"},
         {"worker_priority 5;",
-         "main.conf:1: directive \"worker_priority\" is not supported by zokiod"},
-        {"events { use epoll; }", "main.conf:1: directive \"use\" is not supported by zokiod"},
-        {"http { send_lowat 1; }", "main.conf:1: directive \"send_lowat\" is not supported by "
+         "main.conf:1: \"worker_priority\" directive is not supported by zokiod"},
+        {"events { use epoll; }", "main.conf:1: \"use\" directive is not supported by zokiod"},
+        {"http { send_lowat 1; }", "main.conf:1: \"send_lowat\" directive is not supported by "
                                    "zokiod"},
         {"http { log_format main '$remote_addr'; }",
-         "main.conf:1: directive \"log_format\" is not supported by zokiod"},
-        {"stream { }", "main.conf:1: directive \"stream\" is not supported by zokiod"},
+         "main.conf:1: \"log_format\" directive is not supported by zokiod"},
+        {"stream { }", "main.conf:1: \"stream\" directive is not supported by zokiod"},
         {"http { map_hash_bucket_size 64; }",
-         "main.conf:1: directive \"map_hash_bucket_size\" is not supported by zokiod"},
+         "main.conf:1: \"map_hash_bucket_size\" directive is not supported by zokiod"},
         {"http { frobnicate 1; }", "main.conf:1: unknown directive \"frobnicate\""},
+        /* every nginx 1.22 directive, not only the usual families (issue 13) */
+        {"http { set_real_ip_from 10.0.0.0/8; }",
+         "main.conf:1: \"set_real_ip_from\" directive is not supported by zokiod"},
+        {"http { ssi on; }", "main.conf:1: \"ssi\" directive is not supported by zokiod"},
+        {"mail { }", "main.conf:1: \"mail\" directive is not supported by zokiod"},
+        {"http { perl_modules x; }",
+         "main.conf:1: \"perl_modules\" directive is not supported by zokiod"},
+        {"http { geoip_country c.dat; }",
+         "main.conf:1: \"geoip_country\" directive is not supported by zokiod"},
+        /* names nginx 1.22 does not know either, in a family it has */
+        {"http { proxy_frobnicate on; }", "main.conf:1: unknown directive \"proxy_frobnicate\""},
+        {"http { ssl_frob on; }", "main.conf:1: unknown directive \"ssl_frob\""},
+        {"http { more_set_headers x; }", "main.conf:1: unknown directive \"more_set_headers\""},
+        {"http { http3 on; }", "main.conf:1: unknown directive \"http3\""},
     };
     RUN(cases);
+}
+
+/* the table is sorted and unique (bsearch), holds nginx's directives and no variable names */
+ZT_TEST(errors_nginx_names_table)
+{
+    const char *const *list;
+    size_t n = zc_nginx_names(&list);
+    ZT_CHECK(n > 500);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(list[i - 1], list[i]) >= 0)
+            ZT_FAIL("not sorted or duplicate: \"%s\" before \"%s\"", list[i - 1], list[i]);
+    static const char *const known[] = {
+        "set_real_ip_from", "proxy_pass", "root",  "listen",   "if", "zone",
+        "ip_hash",          "ssl",        "types", "smtp_auth"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!zc_nginx_unsupported(known[i])) ZT_FAIL("\"%s\" is not in the table", known[i]);
+    static const char *const not_nginx[] = {"remote_addr",      "http_host", "proxy_", "ssl_",
+                                            "lua_package_path", "",          "zzz"};
+    for (size_t i = 0; i < sizeof not_nginx / sizeof not_nginx[0]; i++)
+        if (zc_nginx_unsupported(not_nginx[i])) ZT_FAIL("\"%s\" is in the table", not_nginx[i]);
 }
 
 ZT_TEST(errors_variables)

@@ -105,64 +105,84 @@ static zh_cond_t cond(const char *im_, const char *inm_, const char *ims, const 
     return c;
 }
 
-static int eval(const char *im_, const char *inm_, const char *ims, const char *ius, int get)
+static int eval_mode(const char *im_, const char *inm_, const char *ims, const char *ius, int mode,
+                     const char *etag)
 {
     zh_cond_t c = cond(im_, inm_, ims, ius);
-    return zh_cond_evaluate(&c, get, E, strlen(E), MTIME);
+    return zh_cond_nginx(&c, mode, etag, etag ? strlen(etag) : 0, MTIME);
+}
+
+/* nginx's default: if_modified_since exact, etag on */
+static int eval(const char *im_, const char *inm_, const char *ims, const char *ius)
+{
+    return eval_mode(im_, inm_, ims, ius, ZH_COND_IMS_EXACT, E);
 }
 
 #define AT     "Sun, 13 Sep 2020 12:26:40 GMT" /* == mtime */
 #define BEFORE "Sun, 13 Sep 2020 12:26:39 GMT" /* mtime - 1 */
 #define AFTER  "Sun, 13 Sep 2020 12:26:41 GMT" /* mtime + 1 */
 
-ZT_TEST(etag_cond_none)
-{
-    ZT_EQ_INT(eval(NULL, NULL, NULL, NULL, 1), 0);
-    ZT_EQ_INT(eval(NULL, NULL, NULL, NULL, 0), 0);
-}
+ZT_TEST(etag_cond_none) { ZT_EQ_INT(eval(NULL, NULL, NULL, NULL), 0); }
 
 ZT_TEST(etag_cond_if_none_match)
 {
-    ZT_EQ_INT(eval(NULL, E, NULL, NULL, 1), 304);
-    ZT_EQ_INT(eval(NULL, E, NULL, NULL, 0), 412); /* not GET/HEAD */
-    ZT_EQ_INT(eval(NULL, "*", NULL, NULL, 1), 304);
-    ZT_EQ_INT(eval(NULL, "\"x\"", NULL, NULL, 1), 0);
-    /* If-None-Match present: If-Modified-Since is ignored */
-    ZT_EQ_INT(eval(NULL, "\"x\"", AT, NULL, 1), 0);
-    ZT_EQ_INT(eval(NULL, E, BEFORE, NULL, 1), 304);
+    ZT_EQ_INT(eval(NULL, E, NULL, NULL), 304);
+    ZT_EQ_INT(eval(NULL, "*", NULL, NULL), 304);
+    ZT_EQ_INT(eval(NULL, "W/\"5f5e1000-1a2b\"", NULL, NULL), 304); /* weak comparison */
+    ZT_EQ_INT(eval(NULL, "\"x\"", NULL, NULL), 0);
+    /* nginx: both If-None-Match and If-Modified-Since must say "not modified" */
+    ZT_EQ_INT(eval(NULL, "\"x\"", AT, NULL), 0);
+    ZT_EQ_INT(eval(NULL, E, BEFORE, NULL), 0);
+    ZT_EQ_INT(eval(NULL, E, AT, NULL), 304);
 }
 
 ZT_TEST(etag_cond_if_modified_since)
 {
-    ZT_EQ_INT(eval(NULL, NULL, AT, NULL, 1), 304);
-    ZT_EQ_INT(eval(NULL, NULL, AFTER, NULL, 1), 304);
-    ZT_EQ_INT(eval(NULL, NULL, BEFORE, NULL, 1), 0);
-    ZT_EQ_INT(eval(NULL, NULL, AT, NULL, 0), 0); /* only for GET/HEAD */
-    ZT_EQ_INT(eval(NULL, NULL, "garbage", NULL, 1), 0);
-    ZT_EQ_INT(eval(NULL, NULL, AT "; length=12", NULL, 1), 0);
+    ZT_EQ_INT(eval(NULL, NULL, AT, NULL), 304);
+    ZT_EQ_INT(eval(NULL, NULL, AFTER, NULL), 0); /* exact: only the same second */
+    ZT_EQ_INT(eval(NULL, NULL, BEFORE, NULL), 0);
+    ZT_EQ_INT(eval(NULL, NULL, "garbage", NULL), 0);
+    ZT_EQ_INT(eval(NULL, NULL, AT "; length=12", NULL), 0);
+    /* before: any date at or after mtime */
+    ZT_EQ_INT(eval_mode(NULL, NULL, AT, NULL, ZH_COND_IMS_BEFORE, E), 304);
+    ZT_EQ_INT(eval_mode(NULL, NULL, AFTER, NULL, ZH_COND_IMS_BEFORE, E), 304);
+    ZT_EQ_INT(eval_mode(NULL, NULL, BEFORE, NULL, ZH_COND_IMS_BEFORE, E), 0);
+    /* off: never by date; If-None-Match is then never enough either */
+    ZT_EQ_INT(eval_mode(NULL, NULL, AT, NULL, ZH_COND_IMS_OFF, E), 0);
+    ZT_EQ_INT(eval_mode(NULL, E, AT, NULL, ZH_COND_IMS_OFF, E), 0);
+    ZT_EQ_INT(eval_mode(NULL, E, NULL, NULL, ZH_COND_IMS_OFF, E), 304);
 }
 
 ZT_TEST(etag_cond_if_match)
 {
-    ZT_EQ_INT(eval(E, NULL, NULL, NULL, 1), 0);
-    ZT_EQ_INT(eval("*", NULL, NULL, NULL, 0), 0);
-    ZT_EQ_INT(eval("\"x\"", NULL, NULL, NULL, 1), 412);
-    ZT_EQ_INT(eval("W/\"5f5e1000-1a2b\"", NULL, NULL, NULL, 1), 412);
-    /* If-Match wins over If-Unmodified-Since */
-    ZT_EQ_INT(eval(E, NULL, NULL, BEFORE, 1), 0);
+    ZT_EQ_INT(eval(E, NULL, NULL, NULL), 0);
+    ZT_EQ_INT(eval("*", NULL, NULL, NULL), 0);
+    ZT_EQ_INT(eval("\"x\"", NULL, NULL, NULL), 412);
+    ZT_EQ_INT(eval("W/\"5f5e1000-1a2b\"", NULL, NULL, NULL), 412);
     /* If-Match passes, then If-None-Match decides */
-    ZT_EQ_INT(eval(E, E, NULL, NULL, 1), 304);
+    ZT_EQ_INT(eval(E, E, NULL, NULL), 304);
     /* If-Match fails first even when If-None-Match would give 304 */
-    ZT_EQ_INT(eval("\"x\"", E, NULL, NULL, 1), 412);
+    ZT_EQ_INT(eval("\"x\"", E, NULL, NULL), 412);
+}
+
+ZT_TEST(etag_cond_etag_off)
+{
+    /* no ETag: only "*" matches */
+    ZT_EQ_INT(eval_mode(E, NULL, NULL, NULL, ZH_COND_IMS_EXACT, NULL), 412);
+    ZT_EQ_INT(eval_mode("*", NULL, NULL, NULL, ZH_COND_IMS_EXACT, NULL), 0);
+    ZT_EQ_INT(eval_mode(NULL, E, NULL, NULL, ZH_COND_IMS_EXACT, NULL), 0);
+    ZT_EQ_INT(eval_mode(NULL, "*", NULL, NULL, ZH_COND_IMS_EXACT, NULL), 304);
+    ZT_EQ_INT(eval_mode(NULL, NULL, AT, NULL, ZH_COND_IMS_EXACT, NULL), 304);
 }
 
 ZT_TEST(etag_cond_if_unmodified_since)
 {
-    ZT_EQ_INT(eval(NULL, NULL, NULL, AT, 1), 0);
-    ZT_EQ_INT(eval(NULL, NULL, NULL, AFTER, 1), 0);
-    ZT_EQ_INT(eval(NULL, NULL, NULL, BEFORE, 1), 412);
-    ZT_EQ_INT(eval(NULL, NULL, NULL, BEFORE, 0), 412);
-    ZT_EQ_INT(eval(NULL, NULL, NULL, "garbage", 1), 0); /* invalid date: ignored */
-    ZT_EQ_INT(eval(NULL, NULL, AT, BEFORE, 1), 412);    /* 412 before 304 */
-    ZT_EQ_INT(eval(NULL, NULL, AT, AT, 1), 304);
+    ZT_EQ_INT(eval(NULL, NULL, NULL, AT), 0);
+    ZT_EQ_INT(eval(NULL, NULL, NULL, AFTER), 0);
+    ZT_EQ_INT(eval(NULL, NULL, NULL, BEFORE), 412);
+    ZT_EQ_INT(eval(NULL, NULL, NULL, "garbage"), 412); /* nginx: not a date, so not "since" */
+    ZT_EQ_INT(eval(NULL, NULL, AT, BEFORE), 412);      /* 412 before 304 */
+    ZT_EQ_INT(eval(NULL, NULL, AT, AT), 304);
+    /* checked before If-Match */
+    ZT_EQ_INT(eval(E, NULL, NULL, BEFORE), 412);
 }

@@ -81,6 +81,38 @@ ZT_TEST(path_slashes)
     NORM_OK("/a//..//b", "/b");
 }
 
+/* merge_slashes off: empty segments are kept, ".." removes one as it removes a name */
+static int norm_keep(const char *in, char res[256])
+{
+    size_t n = 12345;
+    int rc = zh_path_normalize_merge(in, strlen(in), 0, res, 256, &n);
+    if (rc == 0 && n != strlen(res)) return -1;
+    if (rc != 0) strcpy(res, "(error)");
+    return rc;
+}
+
+#define KEEP_OK(in, want)                                                                          \
+    do {                                                                                           \
+        char res_[256];                                                                            \
+        ZT_EQ_INT(norm_keep(in, res_), 0);                                                         \
+        ZT_EQ_STR(res_, want);                                                                     \
+    } while (0)
+
+ZT_TEST(path_slashes_kept)
+{
+    KEEP_OK("/a//b", "/a//b");
+    KEEP_OK("//a///b//", "//a///b//");
+    KEEP_OK("//", "//");
+    KEEP_OK("/a//../b", "/a/b");
+    KEEP_OK("/a/.//b/.", "/a//b/");
+    KEEP_OK("//../a", "/a");
+    KEEP_OK("/a", "/a");
+    KEEP_OK("/", "/");
+    char res[256];
+    ZT_EQ_INT(norm_keep("/../a", res), 400);
+    ZT_EQ_INT(norm_keep("/a%2F/b", res), 404);
+}
+
 ZT_TEST(path_percent)
 {
     NORM_OK("/a%20b", "/a b");
