@@ -29,17 +29,12 @@ static int h_events(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_worker_connections(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
+static int http_level_finish(zc_load_t *ld);
 static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
-static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc);
 
 static const zc_spec_t specs[] = {
     {"worker_processes", ZC_CTX_MAIN, ONCE, 1, 1, h_worker_processes},
-    {"error_log", ZC_CTX_MAIN, ONCE, 1, 2, h_error_log},
+    {"error_log", ZC_CTX_MAIN | ANY_HTTP, 0, 1, 2, h_error_log}, /* once in main: h_error_log */
     {"pid", ZC_CTX_MAIN, ONCE, 1, 1, h_pid},
     {"daemon", ZC_CTX_MAIN, ONCE, 1, 1, h_daemon},
     {"backend", ZC_CTX_MAIN, ONCE, 1, 1, h_backend},
@@ -47,17 +42,9 @@ static const zc_spec_t specs[] = {
     {"events", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_events},
     {"worker_connections", ZC_CTX_EVENTS, ONCE, 1, 1, h_worker_connections},
     {"http", ZC_CTX_MAIN, ONCE | BLOCK, 0, 0, h_http},
-    {"types", ZC_CTX_HTTP, BLOCK, 0, 0, h_types},
-    {"default_type", ZC_CTX_HTTP, ONCE, 1, 1, h_default_type},
-    {"server_tokens", ZC_CTX_HTTP, ONCE, 1, 1, h_server_tokens},
-    {"keepalive_timeout", ZC_CTX_HTTP, ONCE, 1, 2, h_keepalive_timeout},
-    {"client_header_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
-    {"client_body_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
-    {"send_timeout", ZC_CTX_HTTP, ONCE, 1, 1, h_timeout},
-    {"keepalive_requests", ZC_CTX_HTTP, ONCE, 1, 1, h_keepalive_requests},
-    {"client_max_body_size", ZC_CTX_HTTP, ONCE, 1, 1, h_max_body},
-    {"large_client_header_buffers", ZC_CTX_HTTP, ONCE, 2, 2, h_header_buffers},
-    {"access_log", ZC_CTX_HTTP | ZC_CTX_SERVER, ONCE, 1, 2, zc_h_access_log},
+    {"types", ANY_HTTP, BLOCK, 0, 0, h_types},
+    {"default_type", ANY_HTTP, ONCE, 1, 1, h_default_type},
+    {"access_log", ANY_HTTP, 0, 1, 2, zc_h_access_log},
     {"server", ZC_CTX_HTTP, BLOCK, 0, 0, zc_h_server},
     {"listen", ZC_CTX_SERVER, 0, 1, MANY, zc_h_listen},
     {"server_name", ZC_CTX_SERVER, 0, 1, MANY, zc_h_server_name},
@@ -67,7 +54,7 @@ static const zc_spec_t specs[] = {
     {"index", ANY_HTTP, 0, 1, MANY, zc_h_index},
     {"autoindex", ANY_HTTP, ONCE, 1, 1, zc_h_autoindex},
     {"add_header", ANY_HTTP, 0, 2, 3, zc_h_add_header},
-    {"error_page", ZC_CTX_HTTP | ZC_CTX_SERVER, 0, 2, MANY, zc_h_error_page},
+    {"error_page", ANY_HTTP, 0, 2, MANY, zc_h_error_page},
     {"return", ZC_CTX_SERVER | ZC_CTX_LOCATION, ONCE, 1, 2, zc_h_return},
     {"set", ZC_CTX_SERVER | ZC_CTX_LOCATION, 0, 2, 2, zc_h_set},
     {"rewrite", ZC_CTX_SERVER | ZC_CTX_LOCATION, 0, 2, 3, zc_h_rewrite},
@@ -86,8 +73,9 @@ static const zc_spec_t specs[] = {
 };
 
 /* Every schema table; a name is in one of them at most. */
-static const zc_spec_t *const tables[] = {specs,          zc_process_specs, zc_io_specs,
-                                          zc_serve_specs, zc_paths_specs,   zc_accepted_specs};
+static const zc_spec_t *const tables[] = {
+    specs,          zc_process_specs, zc_io_specs,      zc_serve_specs,
+    zc_paths_specs, zc_limits_specs,  zc_accepted_specs};
 
 /* --- shared helpers (load.h) -------------------------------------------------------------- */
 
@@ -258,6 +246,20 @@ static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
+/* error_log in http, server or location: nginx writes the errors of that level's requests there;
+ * zokiod keeps one error log per process, the main one, and says so (checked like the main one;
+ * the same file as the main one changes nothing) */
+static int error_log_elsewhere(zc_load_t *ld, const zc_node_t *d, const char *path)
+{
+    const char *main_log = ld->cfg->error_log;
+
+    if (main_log != NULL && strcmp(main_log, path) == 0) return 0;
+    return zc_note(ld, d, "warn",
+                   "\"error_log\" in http, server or location is not used: zokiod writes every "
+                   "error to the main error_log (\"%s\")",
+                   main_log != NULL ? main_log : "stderr");
+}
+
 static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     static const char *const levels[] = {"debug", "info", "notice", "warn",
@@ -265,12 +267,18 @@ static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     const char *level = d->nargs > 1 ? d->args[1] : "error";
     size_t i;
 
-    (void)sc;
     for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
         if (strcmp(level, levels[i]) == 0) break;
     if (i == sizeof(levels) / sizeof(levels[0])) return zc_invalid(ld, d, level);
     if (strncmp(d->args[0], "syslog:", 7) == 0 || strncmp(d->args[0], "memory:", 7) == 0)
         return zc_err(ld, d, "error_log \"%s\" is not supported by zokiod", d->args[0]);
+    if (sc->ctx != ZC_CTX_MAIN) { /* one error log per process: see error_log_elsewhere() */
+        char *path = strcmp(d->args[0], "stderr") == 0 ? "stderr" : zc_prefix_path(ld, d, 0);
+        return path == NULL ? -1 : error_log_elsewhere(ld, d, path);
+    }
+    if (ld->error_log_seen) /* nginx takes several; zokiod writes one */
+        return zc_err(ld, d, "\"error_log\" directive is duplicate");
+    ld->error_log_seen = 1;
     if (strcmp(d->args[0], "stderr") == 0)
         ld->cfg->error_log = zc_arena_strdup(ld->arena, "stderr");
     else if ((ld->cfg->error_log = zc_prefix_path(ld, d, 0)) == NULL)
@@ -339,22 +347,18 @@ static int h_http(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
     zc_http_t *h = &ld->cfg->http;
     zc_scope_t in = {ZC_CTX_HTTP, &ld->http_level, NULL};
-    size_t ntypes = 0;
     int failed = 0;
 
     (void)sc;
     ld->cfg->has_http = 1;
-    for (size_t i = 0; i < d->nchildren; i++)
-        if (strcmp(d->children[i].name, "types") == 0 && (ld->types_seen = 1))
-            for (size_t j = 0; j < d->children[i].nchildren; j++)
-                ntypes += d->children[i].children[j].nargs;
-    h->types = zc_calloc(ld, ntypes, sizeof(zc_type_t), &failed);
     h->servers = zc_calloc(ld, zc_count(d, "server", 0), sizeof(zc_server_t), &failed);
-    ld->log_set = zc_calloc(ld, zc_count(d, "server", 0), 1, &failed);
     if (failed || zc_server_prepare(ld, &ld->http_level, d) < 0) return zc_oom(ld);
-    if (zc_run_block(ld, d, &in) < 0) return -1;
+    if (zc_run_block(ld, d, &in) < 0 || http_level_finish(ld) < 0) return -1;
     return zc_servers_finish(ld);
 }
+
+/* the types of the block the directive is in (http {} is ld->http_level) */
+static zc_mime_t *mime_of(zc_scope_t *sc) { return sc->loc ? &sc->loc->mime : &sc->srv->mime; }
 
 /* The media type of a types entry, or of default_type: it becomes a Content-Type line. */
 static int check_media_type(zc_load_t *ld, const zc_node_t *d, const char *type)
@@ -365,9 +369,8 @@ static int check_media_type(zc_load_t *ld, const zc_node_t *d, const char *type)
     return 0;
 }
 
-static int add_type(zc_load_t *ld, const zc_node_t *t, const char *ext)
+static int add_type(zc_load_t *ld, zc_mime_t *m, const zc_node_t *t, const char *ext)
 {
-    zc_http_t *h = &ld->cfg->http;
     char *lower;
     size_t i;
 
@@ -381,10 +384,11 @@ static int add_type(zc_load_t *ld, const zc_node_t *t, const char *ext)
     if ((lower = zc_arena_strdup(ld->arena, ext)) == NULL) return zc_oom(ld);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    for (i = 0; i < h->ntypes; i++)
-        if (strcmp(h->types[i].ext, lower) == 0) break; /* listed again: the later type wins */
-    h->types[i] = (zc_type_t){lower, (char *)t->name};
-    if (i == h->ntypes) h->ntypes++;
+    for (i = 0; i < m->ntypes; i++)
+        if (strcmp(m->types[i].ext, lower) == 0) break; /* listed again: the later type wins */
+    if (i == m->ntypes && ZC_PUSH(ld->arena, m->types, m->ntypes, m->cap) == NULL)
+        return zc_oom(ld);
+    m->types[i] = (zc_type_t){lower, (char *)t->name};
     return 0;
 }
 
@@ -392,7 +396,9 @@ static int add_type(zc_load_t *ld, const zc_node_t *t, const char *ext)
  * a quoted TYPE is one word even with spaces or ';' in it. */
 static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    (void)sc;
+    zc_mime_t *m = mime_of(sc);
+
+    m->set = 1; /* this level's types replace the enclosing level's, even when empty */
     for (size_t i = 0; i < d->nchildren; i++) {
         const zc_node_t *t = &d->children[i];
         if (t->block) return zc_err(ld, t, "unexpected \"{\"");
@@ -401,83 +407,27 @@ static int h_types(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
                           t->name);
         if (check_media_type(ld, t, t->name) < 0) return -1;
         for (size_t j = 0; j < t->nargs; j++)
-            if (add_type(ld, t, t->args[j]) < 0) return -1;
+            if (add_type(ld, m, t, t->args[j]) < 0) return -1;
     }
     return 0;
 }
 
 static int h_default_type(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    (void)sc;
     if (check_media_type(ld, d, d->args[0]) < 0) return -1;
-    ld->cfg->http.default_type = (char *)d->args[0];
+    mime_of(sc)->default_type = (char *)d->args[0];
     return 0;
 }
 
-static int h_server_tokens(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+void zc_mime_inherit(zc_mime_t *m, const zc_mime_t *from)
 {
-    (void)sc;
-    return zc_flag(ld, d, &ld->cfg->http.server_tokens);
-}
-
-static int h_keepalive_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    zc_http_t *h = &ld->cfg->http;
-    uint64_t hdr;
-
-    (void)sc;
-    if (zc_parse_time_ms(d->args[0], &h->keepalive_timeout_ms) < 0)
-        return zc_invalid(ld, d, d->args[0]);
-    if (d->nargs > 1) { /* seconds: nginx refuses "ms" here */
-        if (zc_parse_time_ms(d->args[1], &hdr) < 0 || strstr(d->args[1], "ms"))
-            return zc_invalid(ld, d, d->args[1]);
-        h->keepalive_header_timeout_ms = hdr;
+    if (!m->set) {
+        m->types = from->types;
+        m->ntypes = from->ntypes;
+        m->cap = from->cap;
+        m->set = from->set;
     }
-    return 0;
-}
-
-static int h_timeout(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    zc_http_t *h = &ld->cfg->http;
-    uint64_t *out = strcmp(d->name, "client_header_timeout") == 0 ? &h->client_header_timeout_ms
-                    : strcmp(d->name, "client_body_timeout") == 0 ? &h->client_body_timeout_ms
-                                                                  : &h->send_timeout_ms;
-
-    (void)sc;
-    if (zc_parse_time_ms(d->args[0], out) < 0) return zc_invalid(ld, d, d->args[0]);
-    return 0;
-}
-
-static int h_keepalive_requests(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    uint64_t n;
-
-    (void)sc;
-    if (zc_parse_uint(d->args[0], UINT32_MAX, &n) < 0) return zc_invalid(ld, d, d->args[0]);
-    ld->cfg->http.keepalive_requests = (unsigned)n;
-    return 0;
-}
-
-static int h_max_body(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    (void)sc;
-    if (zc_parse_size(d->args[0], &ld->cfg->http.client_max_body_size) < 0)
-        return zc_invalid(ld, d, d->args[0]);
-    return 0;
-}
-
-static int h_header_buffers(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
-{
-    zc_http_t *h = &ld->cfg->http;
-    uint64_t n, size;
-
-    (void)sc;
-    if (zc_parse_uint(d->args[0], 1024, &n) < 0 || n == 0) return zc_invalid(ld, d, d->args[0]);
-    if (zc_parse_size(d->args[1], &size) < 0 || size == 0 || size > (1u << 30))
-        return zc_invalid(ld, d, d->args[1]);
-    h->large_header_buffers_num = (unsigned)n;
-    h->large_header_buffers_size = size;
-    return 0;
+    if (m->default_type == NULL) m->default_type = from->default_type;
 }
 
 /* --- load ----------------------------------------------------------------------------------- */
@@ -488,17 +438,43 @@ static int default_types(zc_load_t *ld)
     static const char *const def[][2] = {
         {"html", "text/html"}, {"gif", "image/gif"}, {"jpg", "image/jpeg"}};
     const size_t n = sizeof(def) / sizeof(def[0]);
-    zc_http_t *h = &ld->cfg->http;
+    zc_mime_t *m = &ld->http_level.mime;
     int failed = 0;
 
-    h->types = zc_calloc(ld, n, sizeof(zc_type_t), &failed);
+    m->types = zc_calloc(ld, n, sizeof(zc_type_t), &failed);
     if (failed) return zc_oom(ld);
     for (size_t i = 0; i < n; i++) {
-        h->types[i].ext = zc_arena_strdup(ld->arena, def[i][0]);
-        h->types[i].type = zc_arena_strdup(ld->arena, def[i][1]);
-        if (h->types[i].ext == NULL || h->types[i].type == NULL) return zc_oom(ld);
+        m->types[i].ext = zc_arena_strdup(ld->arena, def[i][0]);
+        m->types[i].type = zc_arena_strdup(ld->arena, def[i][1]);
+        if (m->types[i].ext == NULL || m->types[i].type == NULL) return zc_oom(ld);
     }
-    h->ntypes = n;
+    m->ntypes = m->cap = n;
+    m->set = 1;
+    return 0;
+}
+
+/* The http-level settings servers inherit, with the defaults where http {} (or its absence)
+ * sets none; zc_http_t gets them too. */
+static int http_level_finish(zc_load_t *ld)
+{
+    zc_http_t *h = &ld->cfg->http;
+    zc_server_t *hl = &ld->http_level;
+
+    if (!hl->mime.set && default_types(ld) < 0) return -1;
+    if (hl->mime.default_type == NULL) hl->mime.default_type = h->default_type;
+    zc_limits_defaults(&hl->lim);
+    h->types = hl->mime.types;
+    h->ntypes = hl->mime.ntypes;
+    h->default_type = hl->mime.default_type;
+    h->lim = hl->lim;
+    if (!hl->logs.set) { /* nginx's default: logs/access.log */
+        char **slot = ZC_PUSH(ld->arena, hl->logs.paths, hl->logs.n, hl->logs.cap);
+        if (slot == NULL) return zc_oom(ld);
+        *slot = h->access_log;
+        hl->logs.set = 1;
+    }
+    zc_logs_inherit(&hl->logs, &hl->logs); /* `off` */
+    h->access_log = hl->logs.n ? hl->logs.paths[0] : NULL;
     return 0;
 }
 
@@ -516,16 +492,8 @@ static int set_defaults(zc_load_t *ld, const char *error_log)
     h->default_type = zc_arena_strdup(ld->arena, "text/plain");
     h->access_log = zc_path_join(ld->arena, c->prefix, "logs/access.log");
     h->access_log_combined = 1;
-    h->keepalive_timeout_ms = 75000;
-    h->client_header_timeout_ms = 60000;
-    h->client_body_timeout_ms = 60000;
-    h->send_timeout_ms = 60000;
-    h->keepalive_requests = 1000;
-    h->client_max_body_size = 1024 * 1024;
-    h->large_header_buffers_num = 4;
-    h->large_header_buffers_size = 8192;
-    h->server_tokens = 1;
     ld->http_level.autoindex = -1;
+    zc_limits_unset(&ld->http_level.lim);
     zc_ssl_unset(&ld->http_level);
     if (c->error_log == NULL || c->error_log_level == NULL || c->pid == NULL ||
         c->backend == NULL || h->default_type == NULL || h->access_log == NULL)
@@ -611,7 +579,7 @@ int zc_config_load_budget(zc_config_t *out, const char *file, const zc_load_opts
     ld.errlen = errlen;
     if (set_paths(&ld, file, opts->prefix) < 0 || set_defaults(&ld, opts->error_log) < 0 ||
         read_all(&ld, &root, opts->params) < 0 || zc_run_block(&ld, &root, &top) < 0 ||
-        zc_process_finish(&ld) < 0 || (!ld.types_seen && default_types(&ld) < 0)) {
+        zc_process_finish(&ld) < 0 || (!out->has_http && http_level_finish(&ld) < 0)) {
         zc_config_free(out);
         return -1;
     }

@@ -15,9 +15,9 @@
  *
  * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
  * own, else the ones written in http {}, else the defaults) and a location its effective root
- * or alias, index, autoindex and headers (its own, else its enclosing location's, else its
- * server's; `return` is not inherited). add_header and error_page inherit only when the level has
- * none of its own.
+ * or alias, index, autoindex, headers, error pages, access logs, types, I/O settings and limits
+ * (its own, else its enclosing location's, else its server's; `return` is not inherited).
+ * add_header, error_page, access_log and types inherit only when the level has none of its own.
  *
  * Defaults (nginx's unless said): user nobody (group nobody, else nogroup) when running as
  * root, worker_processes 1, worker_connections 512, daemon off (nginx:
@@ -29,7 +29,8 @@
  * open_file_cache_valid 1s (nginx: 60s), open_file_cache_min_uses 1, open_file_cache_errors off,
  * keepalive_timeout 75s, keepalive_requests 1000,
  * client_header_timeout 60s, client_body_timeout 60s, send_timeout 60s, client_max_body_size 1m (0
- * = unlimited), large_client_header_buffers 4 8k, server_tokens on, root html, index index.html,
+ * = unlimited), large_client_header_buffers 4 8k, client_header_buffer_size 1k,
+ * connection_pool_size 512, server_tokens on, root html, index index.html,
  * autoindex off, expires off, etag on, if_modified_since exact, charset off, charset_types
  * text/html text/xml text/plain text/vnd.wap.wml application/javascript application/rss+xml,
  * log_not_found on, absolute_redirect on, port_in_redirect on, server_name_in_redirect off,
@@ -121,6 +122,45 @@ typedef struct zc_io {
     int ofc_errors;          /* open_file_cache_errors: default 0 */
 } zc_io_t;
 
+/* The access_log lines of one level: each path gets every request (nginx allows several); none
+ * with `off` (or an http {} that says nothing: logs/access.log). */
+typedef struct zc_logs {
+    char **paths; /* absolute; always the combined format */
+    size_t n, cap;
+    int set; /* the level has access_log lines of its own */
+    int off; /* one of them is `access_log off` (it wins over the others, as in nginx) */
+} zc_logs_t;
+
+/* The connection and request limits nginx takes per level, inherited down as zc_io_t
+ * (conf/limits.c). Contexts as nginx's: keepalive_timeout, keepalive_requests,
+ * client_max_body_size, client_body_timeout, send_timeout and server_tokens in http, server and
+ * location; client_header_timeout, large_client_header_buffers, client_header_buffer_size and
+ * connection_pool_size in http and server only (they apply while a request head is read: the
+ * default server of the listen address's values, as nginx before the Host is known). */
+typedef struct zc_limits {
+    uint64_t keepalive_timeout_ms;        /* 0 disables keep-alive; default 75s */
+    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
+                                           * ("Keep-Alive: timeout="); 0 = not sent */
+    uint64_t keepalive_requests;          /* default 1000 */
+    uint64_t client_header_timeout_ms;    /* default 60s: the whole head */
+    uint64_t client_body_timeout_ms;      /* default 60s: between two reads of a body */
+    uint64_t send_timeout_ms;             /* default 60s: between two writes */
+    uint64_t client_max_body_size;        /* default 1m; 0 = no limit */
+    uint64_t large_header_buffers_num;    /* default 4: a head fits in NUM * SIZE bytes */
+    uint64_t large_header_buffers_size;   /* default 8k: a request line or header line fits */
+    uint64_t client_header_buffer_size;   /* default 1k: checked, no effect (see README) */
+    uint64_t connection_pool_size;        /* default 512 (256 on 32-bit): checked, no effect */
+    int server_tokens;                    /* Server: zokiod/VERSION (1, default) or zokiod */
+} zc_limits_t;
+
+/* `types {}` and default_type of one level (http, server or location): a level with a types block
+ * of its own uses only its own (all its types blocks merged), as nginx. */
+typedef struct zc_mime {
+    struct zc_type *types; /* one pair per extension: see zc_http_t */
+    size_t ntypes, cap;
+    int set;            /* the level has a types block (even an empty one) */
+    char *default_type; /* NULL while loading: not set at this level */
+} zc_mime_t;
 /* What nginx's headers, not_modified, charset and static modules add to an answer, per location:
  * expires, etag, if_modified_since, charset, charset_types, log_not_found (conf/serve.c), in
  * http, server and location, inherited down as zc_io_t is. */
@@ -303,14 +343,19 @@ typedef struct zc_location {
     int autoindex;             /* effective: 0 off, 1 on */
     zc_header_t *headers;      /* effective add_header list */
     size_t nheaders;
-    zc_return_t ret;            /* its own only: nginx does not inherit `return` into nested ones */
-    zc_rw_t *rw;                /* its own set/rewrite/return, in order (not inherited) */
-    zc_try_t *try_files;        /* its own (nginx does not inherit try_files) */
-    int internal;               /* `internal` */
-    zc_io_t io;                 /* effective (own, an enclosing location's or the server's) */
-    zc_serve_t serve;           /* effective, as io */
-    zc_paths_t paths;           /* effective, as io */
-    struct zc_location *parent; /* the enclosing location; NULL at the server level */
+    zc_return_t ret;     /* its own only: nginx does not inherit `return` into nested ones */
+    zc_rw_t *rw;         /* its own set/rewrite/return, in order (not inherited) */
+    zc_try_t *try_files; /* its own (nginx does not inherit try_files) */
+    int internal;        /* `internal` */
+    zc_io_t io;          /* effective (own, an enclosing location's or the server's) */
+    zc_limits_t lim;     /* effective, as io */
+    zc_mime_t mime;      /* effective, as io */
+    zc_serve_t serve;    /* effective, as io */
+    zc_paths_t paths;    /* effective, as io */
+    zc_error_page_t *error_pages; /* effective: its own, else its parent's, else the server's */
+    size_t nerror_pages;
+    zc_logs_t logs;                /* effective access_log paths, as error_pages */
+    struct zc_location *parent;    /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
     const char *file;
@@ -350,9 +395,12 @@ typedef struct zc_server {
     zc_rw_t *rw;                                 /* server-level set/rewrite/return, in order */
     zc_try_t *try_files;                         /* for requests no location takes */
     zc_io_t io;                                  /* effective */
+    zc_limits_t lim;                             /* effective */
+    zc_mime_t mime;                              /* effective */
     zc_serve_t serve;                            /* effective */
     zc_paths_t paths;                            /* effective */
-    char *access_log;                            /* NULL = off; always combined format */
+    zc_logs_t logs;                              /* effective access_log paths (n 0: off) */
+    char *access_log;                            /* the first of them; NULL = off */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */
     const char *ssl_protocols_file; /* where ssl_protocols was set (line 0: not set) */
@@ -396,18 +444,10 @@ typedef struct zc_http {
      * (nginx does the same). Without any types block: nginx's three defaults. */
     zc_type_t *types;
     size_t ntypes;
-    char *default_type;
-    char *access_log;              /* http-level access_log (servers inherit it): NULL = off */
-    int access_log_combined;       /* 1: the only format zokiod writes, nginx's "combined" */
-    uint64_t keepalive_timeout_ms; /* 0 disables keep-alive */
-    uint64_t keepalive_header_timeout_ms; /* 2nd keepalive_timeout value, whole seconds
-                                             ("Keep-Alive: timeout="); 0 = not sent */
-    uint64_t client_header_timeout_ms, client_body_timeout_ms, send_timeout_ms;
-    unsigned keepalive_requests;
-    uint64_t client_max_body_size; /* 0 = no limit */
-    unsigned large_header_buffers_num;
-    uint64_t large_header_buffers_size;
-    int server_tokens;
+    char *default_type;      /* http-level (servers and locations may have their own) */
+    char *access_log;        /* http-level access_log (servers inherit it): NULL = off */
+    int access_log_combined; /* 1: the only format zokiod writes, nginx's "combined" */
+    zc_limits_t lim;         /* http-level, defaults applied (servers hold their effective ones) */
     /* the sum of the max= of the open_file_cache directives written (each is one of nginx's
      * caches; zokiod has one per worker, with room for them all); 0: none */
     uint32_t open_file_cache_max;

@@ -223,11 +223,14 @@ static int inherit_server(zc_load_t *ld, size_t k)
     if (s->nerror_pages == 0) s->error_pages = h->error_pages, s->nerror_pages = h->nerror_pages;
     zc_io_inherit(&s->io, &h->io);
     zc_io_defaults(&s->io);
+    zc_limits_inherit(&s->lim, &h->lim); /* h's have the defaults already */
+    zc_mime_inherit(&s->mime, &h->mime);
     zc_serve_inherit(&s->serve, &h->serve);
     zc_serve_defaults(&s->serve);
     zc_paths_inherit(&s->paths, &h->paths);
     zc_paths_defaults(&s->paths);
-    if (!ld->log_set[k]) s->access_log = ld->cfg->http.access_log;
+    zc_logs_inherit(&s->logs, &h->logs);
+    s->access_log = s->logs.n ? s->logs.paths[0] : NULL;
     if (s->ssl_certificate == NULL) {
         s->ssl_certificate = h->ssl_certificate;
         s->ssl_certificate_file = h->ssl_certificate_file;

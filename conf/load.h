@@ -32,13 +32,12 @@ typedef struct zc_load {
     char *err;
     size_t errlen;
     zc_server_t http_level;   /* root, index, add_header... written in http {}: servers inherit */
-    uint8_t *log_set;         /* per server: it has its own access_log */
-    int types_seen;           /* http {} has a types block (even an empty one) */
     zc_pending_name_t *names; /* named groups used by root/alias templates (tpl.c) */
     size_t nnames, capnames;
     size_t notes_cap;
-    int gzip_noted; /* the one note about gzip was given */
-    int user_seen;  /* a user directive was read (even one ignored because we are not root) */
+    int gzip_noted;     /* the one note about gzip was given */
+    int user_seen;      /* a user directive was read (even one ignored because we are not root) */
+    int error_log_seen; /* the main context's error_log was read (one per process) */
     const zc_node_t *affinity; /* the worker_cpu_affinity directive, for the check at the end */
 } zc_load_t;
 
@@ -68,10 +67,11 @@ typedef struct zc_spec {
 /* The schema tables besides config.c's own (each ends with a row whose name is NULL):
  * process.c (user, worker_rlimit_nofile, worker_cpu_affinity: what the workers are), io.c
  * (sendfile, sendfile_max_chunk, tcp_nopush, tcp_nodelay, reset_timedout_connection), serve.c
- * (expires, etag, if_modified_since, charset, charset_types, log_not_found), accepted.c
+ * (expires, etag, if_modified_since, charset, charset_types, log_not_found), limits.c
+ * (keepalive_*, the client_* timeouts and sizes, send_timeout, server_tokens...), accepted.c
  * (directives accepted with a note: hash sizes, gzip, temp paths...). */
-extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_serve_specs[], zc_accepted_specs[];
-extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_accepted_specs[];
+extern const zc_spec_t zc_process_specs[], zc_io_specs[], zc_serve_specs[], zc_limits_specs[],
+    zc_accepted_specs[];
 /* paths.c: absolute_redirect, port_in_redirect, server_name_in_redirect, merge_slashes,
  * disable_symlinks, autoindex_exact_size, autoindex_localtime, autoindex_format (zc_paths_t) */
 extern const zc_spec_t zc_paths_specs[];
@@ -82,6 +82,16 @@ void zc_io_unset(zc_io_t *io);
 void zc_io_inherit(zc_io_t *io, const zc_io_t *from);
 void zc_io_defaults(zc_io_t *io);
 
+/* limits.c: zc_limits_t while loading, as zc_io_t. */
+void zc_limits_unset(zc_limits_t *l);
+void zc_limits_inherit(zc_limits_t *l, const zc_limits_t *from);
+void zc_limits_defaults(zc_limits_t *l);
+
+/* server.c: a level without access_log lines takes its enclosing level's. */
+void zc_logs_inherit(zc_logs_t *l, const zc_logs_t *from);
+
+/* config.c: a level without a types block (or default_type) takes its enclosing level's. */
+void zc_mime_inherit(zc_mime_t *m, const zc_mime_t *from);
 /* serve.c: zc_serve_t (expires, etag, if_modified_since, charset, charset_types,
  * log_not_found) the same way. */
 void zc_serve_unset(zc_serve_t *sv);

@@ -87,12 +87,14 @@ int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     l->parent = parent;
     l->autoindex = -1;
     zc_io_unset(&l->io);
+    zc_limits_unset(&l->lim);
     zc_serve_unset(&l->serve);
     zc_paths_unset(&l->paths);
     l->file = d->file;
     l->line = d->line;
     l->index = zc_calloc(ld, zc_count(d, "index", 1), sizeof(char *), &failed);
     l->headers = zc_calloc(ld, zc_count(d, "add_header", 0), sizeof(zc_header_t), &failed);
+    l->error_pages = zc_calloc(ld, zc_count(d, "error_page", 0), sizeof(zc_error_page_t), &failed);
     l->locations = zc_calloc(ld, zc_count(d, "location", 0), sizeof(zc_location_t), &failed);
     if (failed) return zc_oom(ld);
     in.loc = l;
@@ -100,7 +102,8 @@ int zc_h_location(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 }
 
 /* Makes l's settings effective: its own, else its enclosing location's (already effective),
- * else the server's; then the same for its nested locations. `return` is not inherited. */
+ * else the server's; then the same for its nested locations. `return` is not inherited;
+ * add_header, error_page and types go down only to a level that has none of its own. */
 static void inherit(const zc_server_t *s, zc_location_t *l)
 {
     const zc_location_t *p = l->parent;
@@ -121,7 +124,14 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
         l->headers = p ? p->headers : s->headers;
         l->nheaders = p ? p->nheaders : s->nheaders;
     }
+    if (l->nerror_pages == 0) {
+        l->error_pages = p ? p->error_pages : s->error_pages;
+        l->nerror_pages = p ? p->nerror_pages : s->nerror_pages;
+    }
+    zc_logs_inherit(&l->logs, p ? &p->logs : &s->logs);
     zc_io_inherit(&l->io, p ? &p->io : &s->io);
+    zc_limits_inherit(&l->lim, p ? &p->lim : &s->lim);
+    zc_mime_inherit(&l->mime, p ? &p->mime : &s->mime);
     zc_serve_inherit(&l->serve, p ? &p->serve : &s->serve);
     zc_paths_inherit(&l->paths, p ? &p->paths : &s->paths);
     for (size_t i = 0; i < l->nlocations; i++)

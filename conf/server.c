@@ -27,6 +27,7 @@ int zc_server_prepare(zc_load_t *ld, zc_server_t *s, const zc_node_t *blk)
     s->locations = zc_calloc(ld, zc_count(blk, "location", 0), sizeof(zc_location_t), &failed);
     s->autoindex = -1;
     zc_io_unset(&s->io);
+    zc_limits_unset(&s->lim);
     zc_serve_unset(&s->serve);
     zc_paths_unset(&s->paths);
     zc_ssl_unset(s);
@@ -131,7 +132,8 @@ int zc_h_add_header(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 int zc_h_error_page(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    zc_error_page_t *e = &sc->srv->error_pages[sc->srv->nerror_pages++];
+    zc_error_page_t *e = sc->loc ? &sc->loc->error_pages[sc->loc->nerror_pages++]
+                                 : &sc->srv->error_pages[sc->srv->nerror_pages++];
     const char *uri = d->args[d->nargs - 1];
     size_t ncodes = d->nargs - 1;
     int failed = 0;
@@ -191,24 +193,31 @@ int zc_h_return(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 
 int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
 {
-    char *path = NULL;
+    zc_logs_t *l = sc->loc ? &sc->loc->logs : &sc->srv->logs; /* http {}: ld->http_level */
+    char *path, **slot;
 
+    l->set = 1;
     if (strcmp(d->args[0], "off") == 0) {
         if (d->nargs > 1) return zc_err(ld, d, "invalid parameter \"%s\"", d->args[1]);
-    } else {
-        if (strncmp(d->args[0], "syslog:", 7) == 0)
-            return zc_err(ld, d, "access_log \"%s\" is not supported by zokiod", d->args[0]);
-        if (d->nargs > 1 && strcmp(d->args[1], "combined") != 0)
-            return zc_err(ld, d, "unknown log format \"%s\"", d->args[1]);
-        if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
+        l->off = 1;
+        return 0;
     }
-    if (sc->ctx == ZC_CTX_HTTP) {
-        ld->cfg->http.access_log = path;
-    } else {
-        sc->srv->access_log = path;
-        ld->log_set[sc->srv - ld->cfg->http.servers] = 1;
-    }
+    if (strncmp(d->args[0], "syslog:", 7) == 0)
+        return zc_err(ld, d, "access_log \"%s\" is not supported by zokiod", d->args[0]);
+    if (d->nargs > 1 && strcmp(d->args[1], "combined") != 0)
+        return zc_err(ld, d, "unknown log format \"%s\"", d->args[1]);
+    if ((path = zc_prefix_path(ld, d, 0)) == NULL) return -1;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->paths[i], path) == 0) return 0; /* one file: one line per request */
+    if ((slot = ZC_PUSH(ld->arena, l->paths, l->n, l->cap)) == NULL) return zc_oom(ld);
+    *slot = path;
     return 0;
+}
+
+void zc_logs_inherit(zc_logs_t *l, const zc_logs_t *from)
+{
+    if (!l->set) *l = *from;
+    if (l->off) l->n = 0; /* `off` wins over the level's other lines */
 }
 
 int zc_h_ssl_cert(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)

@@ -74,8 +74,29 @@ const char *zh_conn_peer(zh_conn_t *c)
     return c->peer;
 }
 
+const zh_loc_limits_t *zh_conn_limits(const zh_conn_t *c)
+{
+    const zh_vhost_t *vh = c->vhost ? c->vhost : c->lst ? c->lst->dflt : NULL;
+    const zh_location_t *l = c->loc ? c->loc : vh ? &vh->base : NULL;
+    return l && l->lim.set ? &l->lim : &c->srv->loc_lim;
+}
+
+const char *zh_conn_server_header(const zh_conn_t *c)
+{
+    const zh_hooks_t *h = &c->srv->hooks;
+    const char *v = zh_conn_limits(c)->server_tokens ? h->server_tokens_on : h->server_tokens_off;
+    return v ? v : h->server_header;
+}
+
+/* the access log of the request just answered: its location's, else its server's */
+static void *access_log_of(const zh_conn_t *c)
+{
+    const zh_location_t *l = c->loc ? c->loc : c->vhost ? &c->vhost->base : NULL;
+    return l && c->srv->hooks.access_log ? l->access_log : NULL;
+}
+
 /* hands the access log one record for the request just answered */
-static void log_access(zh_conn_t *c)
+static void log_access(zh_conn_t *c, void *log)
 {
     zh_server_t *s = c->srv;
     zh_conn_peer(c);
@@ -99,7 +120,7 @@ static void log_access(zh_conn_t *c)
         .user_agent = r->h[ZH_H_USER_AGENT].p,
         .user_agent_len = r->h[ZH_H_USER_AGENT].len,
     };
-    s->hooks.access_log(c->vhost->access_log, &rec);
+    s->hooks.access_log(log, &rec);
 }
 
 static void set_nodelay(zh_conn_t *c, int on)
@@ -114,13 +135,14 @@ static int answer(zh_conn_t *c)
 {
     zh_server_t *s = c->srv;
     c->requests++;
-    if (!llhttp_should_keep_alive(&c->parser) || c->requests >= s->lim.keepalive_requests ||
-        s->stopping || c->upgraded)
-        c->close_after = 1;
+    /* keepalive_timeout 0 and keepalive_requests are the answering location's: head.c looks
+     * at them when the response head is written (zh_conn_limits()) */
+    if (!llhttp_should_keep_alive(&c->parser) || s->stopping || c->upgraded) c->close_after = 1;
     int rc = zh_static_handle(c, &c->w->req, c->parser.method);
     /* tcp_nodelay of the location answering, before its response is written */
     if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
-    if (rc >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
+    void *log = access_log_of(c);
+    if (rc >= 0 && log) log_access(c, log);
     c->w->req.started = 0;
     c->w->req.expect_continue = 0;
     c->sent_continue = 0;
@@ -132,12 +154,12 @@ static int answer(zh_conn_t *c)
  * access-logged too (in the default server's log when the request never got to its own) */
 static void fail_request(zh_conn_t *c, int status)
 {
-    zh_server_t *s = c->srv;
     c->close_after = 1;
     c->resp_bytes = 0;
     int r = zh_resp_error(c, status, 0, NULL, NULL, 0);
     if (!c->vhost) c->vhost = c->lst->dflt;
-    if (r >= 0 && c->vhost && c->vhost->access_log && s->hooks.access_log) log_access(c);
+    void *log = access_log_of(c);
+    if (r >= 0 && log) log_access(c, log);
     c->w->req.started = 0;
 }
 
@@ -164,9 +186,12 @@ static int parse_input(zh_conn_t *c)
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
             int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
-            /* answered with the default server's own settings (charset, add_header ... always),
-             * as nginx does a request it could not read; not the last location's */
-            c->loc = c->lst->dflt ? &c->lst->dflt->base : NULL;
+            /* not routed: the default server answers (and logs) it with its own settings
+             * (server_tokens, charset, add_header ... always, access_log), as nginx does a
+             * request it could not read; not the location of the request before it on this
+             * connection */
+            c->vhost = c->lst->dflt;
+            c->loc = c->vhost ? &c->vhost->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
         }
@@ -225,10 +250,9 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
             int body = req_started(c) && c->w->req.in_body;
             int head = !body && (req_started(c) || !c->requests);
             if (head && !c->head_deadline)
-                c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout;
-            uint64_t deadline = head ? c->head_deadline
-                                     : zk_loop_now(s->loop) +
-                                           (body ? s->lim.body_timeout : s->lim.keepalive_timeout);
+                c->head_deadline = zk_loop_now(s->loop) + c->lst->lim.header_timeout;
+            uint64_t idle = body ? c->lst->lim.body_timeout : zh_conn_limits(c)->keepalive_timeout;
+            uint64_t deadline = head ? c->head_deadline : zk_loop_now(s->loop) + idle;
             /* stopping: an idle connection gets a moment for a request already on its way
              * (answered with Connection: close), so a graceful stop fails no request */
             if (s->stopping && !req_started(c) && deadline > zk_loop_now(s->loop) + ZK_SEC)
@@ -262,7 +286,7 @@ static int step_write(zh_conn_t *c, zk_task_t *t)
         return 1;
     }
     if (r == ZH_W_STARTED) {
-        set_deadline(c, c->srv->lim.send_timeout);
+        set_deadline(c, zh_conn_limits(c)->send_timeout);
         return 1;
     }
     if (c->corked) zh_out_cork(c, 0); /* everything is out: push the last partial frame */
@@ -365,12 +389,12 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
     c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
     c->pctx.arena = &c->arena;
-    c->pctx.lim = &s->lim;
+    c->pctx.lim = &l->lim; /* the default server's head limits (zh_server_listen_tls) */
     c->parser.data = &c->pctx;
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);
-    c->head_deadline = zk_loop_now(s->loop) + s->lim.header_timeout; /* the first head's */
+    c->head_deadline = zk_loop_now(s->loop) + l->lim.header_timeout; /* the first head's */
     /* TLS: the handshake's own deadline first (ssl_handshake_timeout) */
     if (l->tls && zh_tls_conn_start(c, l->tls) < 0) { /* out of memory */
         zk_pool_put(&s->conn_pool, c);

@@ -58,4 +58,11 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);
  * the access log. */
 const char *zh_conn_peer(zh_conn_t *c);
 
+/* The per-location limits that apply to c's request now: its location's once it is routed,
+ * else its server's, else the default server's of the listen address (else the worker's). */
+const zh_loc_limits_t *zh_conn_limits(const zh_conn_t *c);
+
+/* The Server header value for c's response (server_tokens of the location answering). */
+const char *zh_conn_server_header(const zh_conn_t *c);
+
 #endif

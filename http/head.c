@@ -69,19 +69,22 @@ static void common(zh_sink_t *b, const void *arg, int part)
     ZH_SINK_LIT(b, " ");
     zh_sink_str(b, zh_status_reason(h->status));
     ZH_SINK_LIT(b, "\r\nServer: ");
-    zh_sink_str(b, c->srv->hooks.server_header);
+    zh_sink_str(b, zh_conn_server_header(c));
     ZH_SINK_LIT(b, "\r\nDate: ");
     zh_sink_put(b, zh_date_cache_get(&c->srv->date, h->now), ZH_DATE_LEN);
     ZH_SINK_LIT(b, "\r\n");
     if (h->fn) h->fn(b, h->arg, ZH_PART_FIELDS);
-    /* as nginx: every response says which it is, and a kept-alive one how long it may idle */
+    /* as nginx: every response says which it is, and a kept-alive one how long it may idle; the
+     * answering location's keepalive_timeout 0 or keepalive_requests end the connection */
+    const zh_loc_limits_t *lim = zh_conn_limits(c);
+    if (!lim->keepalive_timeout || c->requests >= lim->keepalive_requests) c->close_after = 1;
     if (c->close_after) {
         ZH_SINK_LIT(b, "Connection: close\r\n");
     } else {
         ZH_SINK_LIT(b, "Connection: keep-alive\r\n");
-        if (c->srv->lim.keepalive_header) {
+        if (lim->keepalive_header) {
             ZH_SINK_LIT(b, "Keep-Alive: timeout=");
-            zh_sink_u64(b, c->srv->lim.keepalive_header);
+            zh_sink_u64(b, lim->keepalive_header);
             ZH_SINK_LIT(b, "\r\n");
         }
     }

@@ -66,6 +66,8 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     zh_parse_ctx_t *c = ctx(p);
     if (memchr(at, '#', len)) return fail(p, 400); /* no fragment in a request-target */
     if (c->req->target.len + len > c->lim->max_target) return fail(p, 414);
+    c->req->header_bytes += (uint32_t)len; /* the request line counts in the whole head */
+    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
     if (append(c, &c->req->target, at, len) < 0) return fail(p, 414);
     return 0;
 }
@@ -74,7 +76,9 @@ static int count_bytes(llhttp_t *p, size_t len)
 {
     zh_parse_ctx_t *c = ctx(p);
     c->req->header_bytes += (uint32_t)len;
+    c->req->line_bytes += (uint32_t)len;
     if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
+    if (c->lim->max_line && c->req->line_bytes > c->lim->max_line) return fail(p, 431);
     return 0;
 }
 
@@ -84,6 +88,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     if (!r->in_field) {
         r->in_field = 1;
         r->field_len = 0;
+        r->line_bytes = 0;
         if (++r->nheaders > ctx(p)->lim->max_headers) return fail(p, 431);
     }
     for (size_t i = 0; i < len && r->field_len < sizeof r->field; i++)
@@ -277,6 +282,7 @@ static int on_headers_complete(llhttp_t *p)
     int has_body = chunked || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->lim->max_body) return fail(p, 413);
     r->in_body = (uint8_t)has_body;
+    r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : UINT64_MAX;
     zh_str_t ex = r->h[ZH_H_EXPECT];
     if (ex.p) {
         if (ex.len != 12 || strncasecmp(ex.p, "100-continue", 12)) return fail(p, 417);

@@ -44,7 +44,8 @@ typedef struct zh_req {
     zh_str_t h[ZH_H__COUNT + ZH_XH_MAX]; /* kept header values, without leading and trailing
                                           * blanks */
     uint32_t nheaders, header_bytes;
-    int16_t cur; /* header being collected (ZH_H_*), -1 when not kept */
+    uint32_t line_bytes; /* of the header line being read (large_client_header_buffers size) */
+    int16_t cur;         /* header being collected (ZH_H_*), -1 when not kept */
     uint8_t host_count;
     uint8_t in_field;  /* collecting a field name */
     uint8_t field_len; /* bytes of the field name collected (capped) */
@@ -53,6 +54,7 @@ typedef struct zh_req {
     uint8_t expect_continue; /* Expect: 100-continue with a body to come: say 100 first */
     uint8_t started;         /* a first byte of this request was seen */
     uint8_t in_body;         /* the head is complete and a body is being read */
+    uint64_t content_length; /* its Content-Length (UINT64_MAX: none; chunked or no body) */
     uint64_t body_bytes;
     /* set while the request is routed (http/static.c), in the work block (zh_work_t): */
     zh_str_t uri;           /* the decoded, normalized path ($uri), NUL-terminated */

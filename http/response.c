@@ -55,7 +55,7 @@ static int resp_error(zh_conn_t *c, int status, int head, err_t *e)
                         "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
                         "<center><h1>%d %s</h1></center>\r\n<hr><center>%.64s</center>\r\n"
                         "</body>\r\n</html>\r\n",
-                        status, reason, status, reason, c->srv->hooks.server_header);
+                        status, reason, status, reason, zh_conn_server_header(c));
     if (blen < 0 || (size_t)blen >= sizeof body) blen = 0;
     if (zh_status_ends_keepalive(status)) c->close_after = 1;
     e->body = body;

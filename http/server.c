@@ -17,7 +17,8 @@ void zh_limits_default(zh_limits_t *l)
     memset(l, 0, sizeof *l);
     l->max_body = 1 << 20;
     l->max_target = 8192;
-    l->max_header_bytes = 8192;
+    l->max_header_bytes = 4 * 8192;
+    l->max_line = 8192;
     l->max_headers = 100;
     l->keepalive_requests = 1000;
     l->max_conns = 16384;
@@ -52,6 +53,13 @@ int zh_server_new(zh_server_t **out, zk_loop_t *loop, const zh_limits_t *lim,
     s->fd_ceiling = fd_ceiling();
     if (hooks) s->hooks = *hooks;
     if (!s->hooks.server_header) s->hooks.server_header = "zokiod";
+    s->loc_lim = (zh_loc_limits_t){.keepalive_timeout = lim->keepalive_timeout,
+                                   .keepalive_header = lim->keepalive_header,
+                                   .keepalive_requests = lim->keepalive_requests,
+                                   .max_body = lim->max_body,
+                                   .send_timeout = lim->send_timeout,
+                                   .server_tokens = 1,
+                                   .set = 1};
     r = zh_fcache_init(&s->fcache, lim->cache_max_file, lim->cache_max_bytes,
                        lim->cache_max_entries);
     if (r < 0) goto fail;
@@ -123,6 +131,15 @@ int zh_server_listen_tls(zh_server_t *s, int listen_fd, const zh_vhost_t *const 
     l->nvhosts = n;
     l->dflt = dflt ? dflt : (n ? vhosts[0] : NULL);
     l->tls = tls;
+    l->lim = s->lim;
+    if (l->dflt && l->dflt->head.max_head) { /* set (server/ fills every field) */
+        const zh_head_limits_t *h = &l->dflt->head;
+        l->lim.header_timeout = h->header_timeout;
+        l->lim.body_timeout = h->body_timeout;
+        l->lim.max_target = h->max_line;
+        l->lim.max_line = h->max_line;
+        l->lim.max_header_bytes = h->max_head;
+    }
     accept_init(l);
     zk_task_init(&l->task, s->loop, accept_run, accept_done, l);
     l->next = s->listeners;

@@ -94,6 +94,28 @@ typedef struct zh_serve {
     const char *const *charset_types; /* lower-case types, or the one "*" (any) */
     uint32_t ncharset_types;
 } zh_serve_t;
+/* The limits nginx takes per location (keepalive_timeout, keepalive_requests,
+ * client_max_body_size, send_timeout, server_tokens): the answering location's apply. */
+typedef struct zh_loc_limits {
+    uint64_t keepalive_timeout;  /* ns idle after a response; 0: the connection closes after it */
+    uint32_t keepalive_header;   /* s in "Keep-Alive: timeout=N"; 0: none */
+    uint32_t keepalive_requests; /* requests per connection before Connection: close (0: the
+                                  * first one closes, as nginx's keepalive_requests 0) */
+    uint64_t max_body;           /* request body bytes, 413 beyond (UINT64_MAX: no limit) */
+    uint64_t send_timeout;       /* ns without write progress */
+    uint8_t server_tokens;       /* Server: hooks.server_tokens_on (1) or _off (0) */
+    uint8_t set;                 /* filled (else the worker's zh_limits_t apply) */
+} zh_loc_limits_t;
+
+/* The limits of a request head (client_header_timeout, large_client_header_buffers): the default
+ * server's of the listen address apply, as nginx's until the Host is known; also
+ * client_body_timeout (zokiod reads a body before it routes the request). */
+typedef struct zh_head_limits {
+    uint64_t header_timeout; /* ns for a whole head */
+    uint64_t body_timeout;   /* ns between two reads of a body */
+    uint32_t max_line;       /* bytes of the request line (414 beyond) or a header line (431) */
+    uint32_t max_head;       /* bytes of the whole head (431 beyond) */
+} zh_head_limits_t;
 
 #define ZH_ALIAS_WHOLE UINT32_MAX
 
@@ -136,7 +158,12 @@ typedef struct zh_location {
     uint8_t reset_timedout; /* a request here that times out (or `return 444`) ends with a
                              * RST instead of a FIN (reset_timedout_connection) */
     uint64_t sendfile_max_chunk; /* most bytes one sendfile op moves; 0: no limit of its own */
-    zh_serve_t serve;            /* expires, etag, if_modified_since, charset, log_not_found */
+    zh_loc_limits_t lim;
+    const struct zh_error_page *error_pages; /* effective (its own, else inherited) */
+    uint32_t nerror_pages;
+    void *access_log; /* handed to zh_hooks_t.access_log for the requests it answers (the
+                       * final location's, as nginx); NULL = no access log */
+    zh_serve_t serve; /* expires, etag, if_modified_since, charset, log_not_found */
     zh_paths_t paths;
 } zh_location_t;
 
@@ -150,9 +177,7 @@ typedef struct zh_vhost {
     zh_location_t base;             /* the server level (prefix "") */
     const zh_location_t *locations; /* in file order, named ones among them */
     uint32_t nlocations;
-    const zh_error_page_t *error_pages;
-    uint32_t nerror_pages;
-    void *access_log; /* handed to zh_hooks_t.access_log; NULL = no access log */
+    zh_head_limits_t head; /* used when this is the default server of the listen address */
 } zh_vhost_t;
 
 /* What one request was, for the access log. Strings are not NUL-terminated. */
@@ -167,9 +192,12 @@ typedef struct zh_access_rec {
 } zh_access_rec_t;
 
 typedef struct zh_hooks {
-    /* called once per answered request when its vhost has an access_log */
+    /* called once per answered request when its location has an access_log (a request refused
+     * before it was routed: its server's, else the default server's) */
     void (*access_log)(void *log, const zh_access_rec_t *rec);
-    const char *server_header; /* "zokiod" or "zokiod/VERSION" */
+    const char *server_header; /* "zokiod" or "zokiod/VERSION" (also what TLS errors say) */
+    /* the Server header of a location with server_tokens on, and off; NULL: server_header */
+    const char *server_tokens_on, *server_tokens_off;
     /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
     void (*error_log)(const char *line);
     /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
@@ -179,7 +207,8 @@ typedef struct zh_hooks {
 typedef struct zh_limits {
     uint64_t max_body;           /* request body bytes (client_max_body_size), 413 beyond */
     uint32_t max_target;         /* request-target bytes, 414 beyond */
-    uint32_t max_header_bytes;   /* all header lines together, 431 beyond */
+    uint32_t max_header_bytes;   /* the request line and header lines together, 431 beyond */
+    uint32_t max_line;           /* one header line, 431 beyond (0: no limit of its own) */
     uint32_t max_headers;        /* header fields, 431 beyond */
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */

@@ -27,11 +27,14 @@ typedef struct zh_listener {
     uint32_t nvhosts;
     const zh_vhost_t *dflt;
     struct zh_tls_ctx *tls; /* listen ... ssl: the address's TLS context (borrowed), else NULL */
+    zh_limits_t lim;        /* the server's, with the default server's head limits (heads are
+                             * read under them: the Host is not known yet, as in nginx) */
 } zh_listener_t;
 
 struct zh_server {
     zk_loop_t *loop;
     zh_limits_t lim;
+    zh_loc_limits_t loc_lim; /* lim's, for a location that has none (zh_conn_limits()) */
     zh_hooks_t hooks;
     zh_fcache_t fcache;
     zh_date_cache date;

@@ -417,14 +417,16 @@ static int named_error_page(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh,
     return route(c, r, vh, l, head);
 }
 
-/* an error status, through the vhost's error_page when it has one for it (not for the errors of
+/* an error status, through the location's error_page when it has one for it (not for the errors of
  * an error page's own answer: nginx's recursive_error_pages is off) */
 static int send_error(zh_conn_t *c, const zh_vhost_t *vh, int status, int head)
 {
     zh_req_t *r = &c->w->req;
     if (zh_status_ends_keepalive(status)) c->close_after = 1; /* its error_page too */
-    for (unsigned i = 0; vh && !r->err_status && i < vh->nerror_pages; i++) {
-        zh_error_page_t ep_v = vh->error_pages[i];
+    /* the error_page lines of the location the error happened in (inherited by it, as nginx) */
+    const zh_location_t *el = c->loc ? c->loc : vh ? &vh->base : NULL;
+    for (unsigned i = 0; el && !r->err_status && i < el->nerror_pages; i++) {
+        zh_error_page_t ep_v = el->error_pages[i];
         const zh_error_page_t *ep = &ep_v;
         if (ep->code != status) continue;
         if (ep->tpl && r->vars && zh_rewrite_expand(r, ep->tpl, &ep_v.uri) < 0) break;
@@ -637,6 +639,15 @@ static int try_files(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_l
     return TRY_REDIRECT;
 }
 
+/* nginx's ngx_http_update_location_config(): a location the request goes through with
+ * keepalive_timeout 0, or keepalive_requests reached, ends keep-alive for good (a later
+ * internal redirect does not bring it back) */
+static void loc_enter(zh_conn_t *c, const zh_location_t *l)
+{
+    const zh_loc_limits_t *ll = l->lim.set ? &l->lim : &c->srv->loc_lim;
+    if (!ll->keepalive_timeout || c->requests >= ll->keepalive_requests) c->close_after = 1;
+}
+
 /* nginx's phases from the server's rewrites (or from the location `named`, an internal
  * redirect to @name): server rewrite, find location (`internal`), location rewrite (again from
  * find location when it changed the URI), try_files (an internal redirect starts over), then
@@ -652,6 +663,7 @@ static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_locat
     for (;;) {
         if (server_phase) {
             c->loc = r->vars->loc = &vh->base;
+            loc_enter(c, &vh->base);
             rc = zh_rewrite_run(r, vh->base.rw, vh->base.nrw, md, 1, &o);
             if (rc != ZH_RW_GO_ON) return rw_answer(c, r, rc, &o, head);
             server_phase = 0;
@@ -667,6 +679,13 @@ static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_locat
             if (l->internal && !r->internal) return send_error(c, vh, 404, head);
         }
         c->loc = r->vars->loc = l;
+        /* client_max_body_size of the location found, against the Content-Length only
+         * (nginx's find-config phase); the body was read under the largest one of the
+         * configuration */
+        loc_enter(c, l);
+        if (!r->internal && r->content_length != UINT64_MAX && l->lim.set &&
+            r->content_length > l->lim.max_body)
+            return send_error(c, vh, 413, head);
         rc = l == &vh->base ? ZH_RW_GO_ON : zh_rewrite_run(r, l->rw, l->nrw, md, 0, &o);
         int why = CH_REDIRECT;
         if (rc == ZH_RW_RESEARCH) {

@@ -42,20 +42,48 @@ static void *keep(zs_gen_t *g, void *p)
     return p;
 }
 
-/* the MIME table: the (extension, type) pairs conf/ parsed, added one by one (never printed
- * back to text: a quoted type may hold spaces and ';') */
+/* a MIME table: the (extension, type) pairs conf/ parsed, added one by one (never printed back
+ * to text: a quoted type may hold spaces and ';') */
+static int fill_mime(zh_mime_t *m, const zc_type_t *types, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int r = zh_mime_add(m, types[i].ext, strlen(types[i].ext), types[i].type);
+        if (r < 0) return r; /* -ENOMEM; anything else conf/ refuses already */
+    }
+    return 0;
+}
+
 static int build_mime(zs_gen_t *g, char *err, size_t errlen)
 {
     const zc_http_t *h = &g->conf.http;
-    for (size_t i = 0; i < h->ntypes; i++) {
-        const zc_type_t *t = &h->types[i];
-        int r = zh_mime_add(&g->mime, t->ext, strlen(t->ext), t->type);
-        if (r == -ENOMEM) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
-        if (r < 0) /* conf/ refuses what http/ would: not reached */
-            return fail(err, errlen, "zokiod: types: extension \"%s\" or its type \"%s\" refused",
-                        t->ext, t->type);
-    }
+    if (fill_mime(&g->mime, h->types, h->ntypes) < 0)
+        return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
     return 0;
+}
+
+/* the table of a level's types: http {}'s, or one built once per types block set (NULL when
+ * out of memory) */
+static const zh_mime_t *mime_for(zs_gen_t *g, const zc_mime_t *m)
+{
+    if (m->types == g->conf.http.types) return &g->mime;
+    for (size_t i = 0; i < g->nextra_mimes; i++)
+        if (g->mime_keys[i] == m->types) return g->extra_mimes[i];
+    zh_mime_t **ms = realloc(g->extra_mimes, (g->nextra_mimes + 1) * sizeof *ms);
+    if (!ms) return NULL;
+    g->extra_mimes = ms;
+    const zc_type_t **ks = realloc(g->mime_keys, (g->nextra_mimes + 1) * sizeof *ks);
+    if (!ks) return NULL;
+    g->mime_keys = ks;
+    zh_mime_t *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (fill_mime(t, m->types, m->ntypes) < 0) {
+        zh_mime_free(t);
+        free(t);
+        return NULL;
+    }
+    g->extra_mimes[g->nextra_mimes] = t;
+    g->mime_keys[g->nextra_mimes++] = m->types;
+    return t;
 }
 
 /* an O_PATH fd for a document root (one per location: a few fds, and the file cache keys on it) */
@@ -189,6 +217,95 @@ static int build_try(zs_gen_t *g, zh_location_t *l, const zc_try_t *t)
 
 static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
+static int open_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(errno));
+    return fd;
+}
+
+/* the index of an access log path in g->logs: one fd per distinct path, opened here (by the
+ * master, as root); -1 when out of memory */
+static long log_index(zs_gen_t *g, const char *path)
+{
+    size_t j = 0;
+    while (j < g->nlogs && strcmp(g->logs[j].path, path))
+        j++;
+    if (j < g->nlogs) return (long)j;
+    if (g->nlogs == g->caplogs) {
+        size_t cap = g->caplogs ? 2 * g->caplogs : 8;
+        zs_gen_log_t *l = realloc(g->logs, cap * sizeof *l);
+        if (!l) return -1;
+        g->logs = l;
+        g->caplogs = cap;
+    }
+    g->logs[g->nlogs] = (zs_gen_log_t){path, open_log(path)};
+    return (long)g->nlogs++;
+}
+
+/* the access logs of a level, as zh_location_t.access_log: NULL for none; *failed on ENOMEM */
+static void *logset_for(zs_gen_t *g, const zc_logs_t *l, int *failed)
+{
+    if (!l->n) return NULL;
+    for (size_t i = 0; i < g->nlogsets; i++)
+        if (g->logset_keys[i] == l->paths && g->logsets[i]->n == l->n) return g->logsets[i];
+    zs_logset_t **sets = realloc(g->logsets, (g->nlogsets + 1) * sizeof *sets);
+    if (sets) g->logsets = sets;
+    char ***keys = realloc(g->logset_keys, (g->nlogsets + 1) * sizeof *keys);
+    if (keys) g->logset_keys = keys;
+    zs_logset_t *set =
+        sets && keys ? keep(g, calloc(1, sizeof *set + l->n * sizeof(size_t))) : NULL;
+    if (!set) {
+        *failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        long j = log_index(g, l->paths[i]);
+        if (j < 0) {
+            *failed = 1;
+            return NULL;
+        }
+        set->idx[set->n++] = (size_t)j;
+    }
+    g->logsets[g->nlogsets] = set;
+    g->logset_keys[g->nlogsets++] = l->paths;
+    return set;
+}
+
+/* the limits of a location, as http/ reads them */
+static void fill_limits(zh_location_t *l, const zc_limits_t *lim)
+{
+    l->lim = (zh_loc_limits_t){
+        .keepalive_timeout = lim->keepalive_timeout_ms * ZK_MSEC,
+        .keepalive_header = (uint32_t)MIN(lim->keepalive_header_timeout_ms / 1000, UINT32_MAX),
+        .keepalive_requests = (uint32_t)MIN(lim->keepalive_requests, UINT32_MAX),
+        .max_body = lim->client_max_body_size ? lim->client_max_body_size : UINT64_MAX,
+        .send_timeout = lim->send_timeout_ms * ZK_MSEC,
+        .server_tokens = (uint8_t)lim->server_tokens,
+        .set = 1};
+}
+
+/* error_page lines as http/'s, one per code (NULL and 0 for none; -ENOMEM) */
+static int build_error_pages(zs_gen_t *g, const zc_error_page_t *pages, size_t n,
+                             const zh_error_page_t **out, uint32_t *nout)
+{
+    zh_error_page_t *eps = NULL;
+    size_t neps = 0;
+    for (size_t i = 0; i < n; i++)
+        neps += pages[i].ncodes;
+    if (neps && !(eps = keep(g, calloc(neps, sizeof *eps)))) return -ENOMEM;
+    neps = 0;
+    for (size_t i = 0; i < n; i++) {
+        const zh_tpl_t *t = pages[i].tpl ? new_tpl(g, pages[i].tpl) : NULL;
+        if (pages[i].tpl && !t) return -ENOMEM;
+        for (size_t j = 0; j < pages[i].ncodes; j++)
+            eps[neps++] = (zh_error_page_t){pages[i].codes[j], pages[i].response, pages[i].uri, t};
+    }
+    *out = eps;
+    *nout = (uint32_t)neps;
+    return 0;
+}
+
 static void fill_io(zh_location_t *l, const zc_io_t *io)
 {
     l->site.cache = (zh_fpolicy_t){.off = (uint8_t)!io->ofc,
@@ -272,8 +389,6 @@ static int fill_settings(zs_gen_t *g, zh_location_t *l, const char *root, const 
         l->site.root_fd = root_fd(g, alias ? alias : root);
         l->site.root_path = alias ? alias : root;
     }
-    l->site.mime = &g->mime;
-    l->site.default_type = g->conf.http.default_type;
     l->site.index = index_list(g, index, nindex);
     l->headers = headers(g, hd, nhd);
     l->nheaders = (uint32_t)nhd;
@@ -304,6 +419,15 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
         fill_io(l, &c->io);
+        fill_limits(l, &c->lim);
+        int failed = 0;
+        l->access_log = logset_for(g, &c->logs, &failed);
+        if (failed) return -ENOMEM;
+        l->site.default_type = c->mime.default_type;
+        if (!(l->site.mime = mime_for(g, &c->mime))) return -ENOMEM;
+        r = build_error_pages(g, c->error_pages, c->nerror_pages, &l->error_pages,
+                              &l->nerror_pages);
+        if (r < 0) return r;
         fill_serve(l, &c->serve);
         zs_paths_fill(l, &c->paths);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
@@ -325,7 +449,7 @@ static int always_returns(const zc_rw_t *rw)
     return 0;
 }
 
-static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhost_extra_t *x)
+static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v)
 {
     v->names = (const char *const *)s->names;
     v->nnames = (uint32_t)s->nnames;
@@ -344,52 +468,23 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v, zs_vhos
     g->roots_unused = 0;
     if (r < 0) return r;
     fill_io(&v->base, &s->io);
+    fill_limits(&v->base, &s->lim);
     fill_serve(&v->base, &s->serve);
     zs_paths_fill(&v->base, &s->paths);
-    zh_error_page_t *eps = NULL;
-    size_t neps = 0;
-    for (size_t i = 0; i < s->nerror_pages; i++)
-        neps += s->error_pages[i].ncodes;
-    if (neps && !(eps = keep(g, calloc(neps, sizeof *eps)))) return -ENOMEM;
-    neps = 0;
-    for (size_t i = 0; i < s->nerror_pages; i++)
-        for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
-            eps[neps++] = (zh_error_page_t){s->error_pages[i].codes[j], s->error_pages[i].response,
-                                            s->error_pages[i].uri, NULL};
-    for (size_t i = 0, k = 0; i < s->nerror_pages; i++) {
-        const zh_tpl_t *t = s->error_pages[i].tpl ? new_tpl(g, s->error_pages[i].tpl) : NULL;
-        if (s->error_pages[i].tpl && !t) return -ENOMEM;
-        for (size_t j = 0; j < s->error_pages[i].ncodes; j++)
-            eps[k++].tpl = t;
-    }
-    v->error_pages = eps;
-    v->nerror_pages = (uint32_t)neps;
-    x->access_log_path = s->access_log;
-    return 0;
-}
-
-static int open_log(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(errno));
-    return fd;
-}
-
-/* one fd per distinct access log path; a vhost's extra.log points at its entry */
-static int build_logs(zs_gen_t *g)
-{
-    g->logs = calloc(g->nvhosts ? g->nvhosts : 1, sizeof *g->logs);
-    if (!g->logs) return -ENOMEM;
-    for (size_t i = 0; i < g->nvhosts; i++) {
-        const char *path = g->extra[i].access_log_path;
-        size_t j = 0;
-        g->extra[i].log = -1;
-        if (!path) continue;
-        while (j < g->nlogs && strcmp(g->logs[j].path, path))
-            j++;
-        if (j == g->nlogs) g->logs[g->nlogs++] = (zs_gen_log_t){path, open_log(path)};
-        g->extra[i].log = (int)j;
-    }
+    int failed = 0;
+    v->base.access_log = logset_for(g, &s->logs, &failed);
+    if (failed) return -ENOMEM;
+    v->base.site.default_type = s->mime.default_type;
+    if (!(v->base.site.mime = mime_for(g, &s->mime))) return -ENOMEM;
+    r = build_error_pages(g, s->error_pages, s->nerror_pages, &v->base.error_pages,
+                          &v->base.nerror_pages);
+    if (r < 0) return r;
+    const zc_limits_t *lim = &s->lim;
+    uint64_t num = lim->large_header_buffers_num, size = lim->large_header_buffers_size;
+    v->head = (zh_head_limits_t){.header_timeout = lim->client_header_timeout_ms * ZK_MSEC,
+                                 .body_timeout = lim->client_body_timeout_ms * ZK_MSEC,
+                                 .max_line = (uint32_t)MIN(size, UINT32_MAX / 2),
+                                 .max_head = (uint32_t)MIN(num * size, UINT32_MAX / 2)};
     return 0;
 }
 
@@ -468,6 +563,33 @@ static int build_listens(zs_gen_t *g, char *err, size_t errlen)
     return 0;
 }
 
+/* the largest client_max_body_size of any level (UINT64_MAX: one has none): bodies are read
+ * before the request is routed, the location's own limit is checked then (http/static.c) */
+static uint64_t loc_body_max(const zc_location_t *l, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = l[i].lim.client_max_body_size ? l[i].lim.client_max_body_size : UINT64_MAX;
+        uint64_t w = loc_body_max(l[i].locations, l[i].nlocations);
+        m = v > m ? v : m;
+        m = w > m ? w : m;
+    }
+    return m;
+}
+
+static uint64_t body_ceiling(const zc_http_t *h)
+{
+    uint64_t m = h->lim.client_max_body_size ? h->lim.client_max_body_size : UINT64_MAX;
+    for (size_t i = 0; i < h->nservers; i++) {
+        const zc_server_t *s = &h->servers[i];
+        uint64_t v = s->lim.client_max_body_size ? s->lim.client_max_body_size : UINT64_MAX;
+        uint64_t w = loc_body_max(s->locations, s->nlocations);
+        m = v > m ? v : m;
+        m = w > m ? w : m;
+    }
+    return m;
+}
+
 static void build_limits(zs_gen_t *g)
 {
     const zc_http_t *h = &g->conf.http;
@@ -476,17 +598,17 @@ static void build_limits(zs_gen_t *g)
     _Static_assert(ZC_WANT_HEADERS_MAX <= ZH_XH_MAX, "$http_NAME headers");
     l->want_headers = (const char *const *)h->want_headers;
     l->nwant_headers = (uint32_t)h->nwant_headers;
-    l->max_body = h->client_max_body_size ? h->client_max_body_size : UINT64_MAX;
-    if (h->large_header_buffers_size) {
-        l->max_target = (uint32_t)MIN(h->large_header_buffers_size, 8192);
-        l->max_header_bytes = (uint32_t)MIN(h->large_header_buffers_size, 8192);
-    }
-    l->keepalive_requests = h->keepalive_timeout_ms ? h->keepalive_requests : 1;
-    l->keepalive_timeout = h->keepalive_timeout_ms * ZK_MSEC;
-    l->keepalive_header = (uint32_t)MIN(h->keepalive_header_timeout_ms / 1000, UINT32_MAX);
-    l->header_timeout = h->client_header_timeout_ms * ZK_MSEC;
-    l->body_timeout = h->client_body_timeout_ms * ZK_MSEC;
-    l->send_timeout = h->send_timeout_ms * ZK_MSEC;
+    const zc_limits_t *hl = &h->lim; /* http {}'s: servers and locations carry their own */
+    l->max_body = body_ceiling(h);
+    l->max_line = l->max_target = (uint32_t)MIN(hl->large_header_buffers_size, UINT32_MAX / 2);
+    l->max_header_bytes =
+        (uint32_t)MIN(hl->large_header_buffers_num * hl->large_header_buffers_size, UINT32_MAX / 2);
+    l->keepalive_requests = (uint32_t)MIN(hl->keepalive_requests, UINT32_MAX);
+    l->keepalive_timeout = hl->keepalive_timeout_ms * ZK_MSEC;
+    l->keepalive_header = (uint32_t)MIN(hl->keepalive_header_timeout_ms / 1000, UINT32_MAX);
+    l->header_timeout = hl->client_header_timeout_ms * ZK_MSEC;
+    l->body_timeout = hl->client_body_timeout_ms * ZK_MSEC;
+    l->send_timeout = hl->send_timeout_ms * ZK_MSEC;
     if (g->conf.worker_connections) l->max_conns = g->conf.worker_connections;
     /* open_file_cache max=: room for every cache nginx would have made */
     if (h->open_file_cache_max) l->cache_max_entries = h->open_file_cache_max;
@@ -508,12 +630,10 @@ int zs_gen_build(zs_gen_t *g, zc_config_t *conf, char *err, size_t errlen)
     build_limits(g);
     g->nvhosts = h->nservers;
     g->vhosts = calloc(h->nservers ? h->nservers : 1, sizeof *g->vhosts);
-    g->extra = calloc(h->nservers ? h->nservers : 1, sizeof *g->extra);
-    if (!g->vhosts || !g->extra) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
+    if (!g->vhosts) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
     for (size_t i = 0; i < h->nservers; i++)
-        if (build_vhost(g, &h->servers[i], &g->vhosts[i], &g->extra[i]) < 0)
+        if (build_vhost(g, &h->servers[i], &g->vhosts[i]) < 0)
             return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
-    if (build_logs(g) < 0) return fail(err, errlen, "zokiod: %s%s", "out of memory", "");
     int r = build_groups(g);
     if (r < 0)
         return fail(err, errlen, "zokiod: getgrouplist(\"%s\") failed (%s)", g->conf.user,
@@ -601,8 +721,15 @@ void zs_gen_free(zs_gen_t *g)
     free(g->fds);
     free(g->listens);
     free(g->vhosts);
-    free(g->extra);
+    free(g->logsets); /* the sets themselves are in strs */
+    free(g->logset_keys);
     zh_mime_free(&g->mime);
+    for (size_t i = 0; i < g->nextra_mimes; i++) {
+        zh_mime_free(g->extra_mimes[i]);
+        free(g->extra_mimes[i]);
+    }
+    free(g->extra_mimes);
+    free(g->mime_keys);
     zc_config_free(&g->conf);
     memset(g, 0, sizeof *g);
 }

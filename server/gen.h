@@ -23,10 +23,12 @@ typedef struct zs_listen {
     zh_tls_ctx_t *tls; /* its TLS context (server/tls_conf.c), NULL when plain */
 } zs_listen_t;
 
-typedef struct zs_vhost_extra {
-    const char *access_log_path; /* NULL = off */
-    int log;                     /* its index in zs_gen_t.logs, -1 = off */
-} zs_vhost_extra_t;
+/* The access logs of a location (or a server level): what zh_location_t.access_log points at,
+ * handed back to the worker's access-log hook, which writes one line to each. */
+typedef struct zs_logset {
+    size_t n;
+    size_t idx[]; /* indexes in zs_gen_t.logs */
+} zs_logset_t;
 
 /* One access log file of a generation, opened by the master (as root, before the workers give
  * it up, as nginx does) and inherited by the workers, which write through it. */
@@ -37,17 +39,25 @@ typedef struct zs_gen_log {
 
 typedef struct zs_gen {
     zc_config_t conf;
-    zh_mime_t mime;
+    zh_mime_t mime; /* http {}'s types */
+    /* the types of servers and locations with types blocks of their own: extra_mimes[i] is
+     * built from mime_keys[i] (their zc_mime_t.types) */
+    zh_mime_t **extra_mimes;
+    const zc_type_t **mime_keys;
+    size_t nextra_mimes;
     zh_limits_t lim;
     zh_vhost_t *vhosts;
-    zs_vhost_extra_t *extra; /* parallel to vhosts */
     size_t nvhosts;
     zs_listen_t *listens;
     size_t nlistens;
     int *fds; /* document-root / alias directory fds this generation opened */
     size_t nfds;
     zs_gen_log_t *logs; /* one per distinct access_log path */
-    size_t nlogs;
+    size_t nlogs, caplogs;
+    /* the log sets of the locations, one per distinct zc_logs_t.paths (keys[i] is sets[i]'s) */
+    zs_logset_t **logsets;
+    char ***logset_keys;
+    size_t nlogsets;
     gid_t *groups; /* conf.user's supplementary groups (with conf.has_user), for setgroups() */
     size_t ngroups;
     char **strs; /* NULL-terminated index lists and other allocations to free */

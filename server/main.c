@@ -186,24 +186,56 @@ static void make_parent(const char *path)
     mkdir(dir, 0755);
 }
 
-/* -t opens (creating them) the error log and the access logs as nginx -t does, so a log that
- * cannot be written fails the test instead of the start; returns -1 after printing why */
+/* the directories of every access log of these locations and the ones nested in them */
+static void make_log_parents(const zc_location_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < l[i].logs.n; j++)
+            make_parent(l[i].logs.paths[j]);
+        make_log_parents(l[i].locations, l[i].nlocations);
+    }
+}
+
+/* -t opens (creating it) a log file as nginx -t does, so a log that cannot be written fails the
+ * test instead of the start; returns -1 after printing why */
+static int test_log(const char *path)
+{
+    if (!path || !strcmp(path, "stderr")) return 0;
+    make_parent(path);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "zokiod: [emerg] open() \"%s\" failed (%d: %s)\n", path, errno,
+                strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+static int test_logset(const zc_logs_t *l)
+{
+    for (size_t j = 0; j < l->n; j++)
+        if (test_log(l->paths[j]) < 0) return -1;
+    return 0;
+}
+
+/* the access logs of these locations and of the ones nested in them */
+static int test_location_logs(const zc_location_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (test_logset(&l[i].logs) < 0 || test_location_logs(l[i].locations, l[i].nlocations) < 0)
+            return -1;
+    return 0;
+}
+
+/* -t: the error log and every access log (http's, the servers' and the locations') */
 static int test_logs(const zc_config_t *c)
 {
-    size_t n = c->http.nservers;
-    for (size_t i = 0; i <= n + 1; i++) {
-        const char *path = i == n + 1 ? c->error_log
-                           : i == n   ? c->http.access_log
-                                      : c->http.servers[i].access_log;
-        if (!path || !strcmp(path, "stderr")) continue;
-        make_parent(path);
-        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fprintf(stderr, "zokiod: [emerg] open() \"%s\" failed (%d: %s)\n", path, errno,
-                    strerror(errno));
+    if (test_log(c->error_log) < 0 || test_log(c->http.access_log) < 0) return -1;
+    for (size_t i = 0; i < c->http.nservers; i++) {
+        const zc_server_t *s = &c->http.servers[i];
+        if (test_logset(&s->logs) < 0 || test_location_logs(s->locations, s->nlocations) < 0)
             return -1;
-        }
-        close(fd);
     }
     return 0;
 }
@@ -432,8 +464,12 @@ int main(int argc, char **argv)
     if (zs_log_open(conf.error_log, level < 0 ? ZS_LOG_ERR : level) < 0)
         fprintf(stderr, "zokiod: [alert] could not open error log \"%s\": using stderr\n",
                 conf.error_log);
-    for (size_t i = 0; i < conf.http.nservers; i++)
-        make_parent(conf.http.servers[i].access_log);
+    for (size_t i = 0; i < conf.http.nservers; i++) {
+        const zc_server_t *sv = &conf.http.servers[i];
+        for (size_t j = 0; j < sv->logs.n; j++)
+            make_parent(sv->logs.paths[j]);
+        make_log_parents(sv->locations, sv->nlocations);
+    }
     zs_gen_t *gen = calloc(1, sizeof *gen);
     static const char server_header[] = "zokiod/" ZOKIOD_VERSION; /* server_tokens on */
     int daemon_on = conf.daemon;

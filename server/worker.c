@@ -42,11 +42,16 @@ static worker_t W;
  * at once; a batch per 100 ms costs one write(2), and a person reading the log sees no delay) */
 #define FLUSH_DELAY (100 * ZK_MSEC)
 
+/* one line in each access log of the location (a zs_logset_t of the generation) */
 static void access_hook(void *log, const zh_access_rec_t *r)
 {
-    zs_access_log_write(log, r->remote_addr, time(NULL), r->request_line, r->request_line_len,
-                        r->status, r->body_bytes, r->referer, r->referer_len, r->user_agent,
-                        r->user_agent_len);
+    const zs_logset_t *set = log;
+    time_t now = time(NULL);
+    for (size_t i = 0; i < set->n; i++)
+        if (set->idx[i] < W.nlogs && W.logs[set->idx[i]])
+            zs_access_log_write(W.logs[set->idx[i]], r->remote_addr, now, r->request_line,
+                                r->request_line_len, r->status, r->body_bytes, r->referer,
+                                r->referer_len, r->user_agent, r->user_agent_len);
     if (!W.flush.idx) zk_timer_start(W.loop, &W.flush, zk_loop_now(W.loop) + FLUSH_DELAY);
 }
 
@@ -112,7 +117,7 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
     }
 }
 
-/* one access log per distinct path, shared by the vhosts that name it, on the fd the master
+/* one access log per distinct path, shared by the locations that name it, on the fd the master
  * opened (a worker that gave up root may not be able to open the file itself) */
 static void open_logs(void)
 {
@@ -125,10 +130,6 @@ static void open_logs(void)
         if (!W.logs[j]) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", gl->path, strerror(-err));
     }
     W.nlogs = g->nlogs < MAX_LOGS ? (unsigned)g->nlogs : MAX_LOGS;
-    for (size_t i = 0; i < g->nvhosts; i++) {
-        int j = g->extra[i].log;
-        g->vhosts[i].access_log = j >= 0 && (unsigned)j < W.nlogs ? W.logs[j] : NULL;
-    }
 }
 
 /* worker_rlimit_nofile, soft and hard, while still root (which may raise the hard limit) */
@@ -242,7 +243,11 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
     open_logs();
     zh_hooks_t hooks = {.access_log = access_hook,
                         /* per generation: a reload may turn server_tokens off or on */
-                        .server_header = gen->conf.http.server_tokens ? server_header : "zokiod",
+                        .server_header =
+                            gen->conf.http.lim.server_tokens ? server_header : "zokiod",
+                        /* a server or location may say otherwise (http/conn.c) */
+                        .server_tokens_on = server_header,
+                        .server_tokens_off = "zokiod",
                         .error_log = error_hook,
                         .info_log = info_hook};
     if ((r = zh_server_new(&W.srv, W.loop, &gen->lim, &hooks)) < 0) {

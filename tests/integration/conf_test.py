@@ -906,6 +906,25 @@ def t_check_opens_logs():
     eq(rc, 0, "-t with writable logs: exit status (output %s)" % short(out, 300))
     for rel in ("logs/err.log", "logs/acc.log"):
         expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+    # the access logs of every level: a server's, a location's, a nested location's (nginx opens
+    # them all at load); one that cannot be opened fails the test
+    inst = Inst("t-logs-levels")
+    levels = ("events { }\nhttp {\n    access_log logs/http.log;\n    server {\n"
+              "        listen 127.0.0.1:%P0%;\n        access_log logs/srv.log;\n"
+              "        location /a/ {\n            access_log logs/loc.log;\n"
+              "            location /a/b/ { access_log LAST; }\n        }\n    }\n}\n")
+    inst.write_conf(levels.replace("LAST", "logs/nested.log"))
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "-t with logs in every level: exit status (output %s)" % short(out, 300))
+    for rel in ("logs/http.log", "logs/srv.log", "logs/loc.log", "logs/nested.log"):
+        expect(os.path.exists(inst.path(rel)), "-t did not create %s" % rel)
+    inst = Inst("t-logs-nested-bad")
+    inst.write_conf(levels.replace("LAST", "/nonexistent/dir/nested.log"))
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 1, "-t with a nested location's log in a missing directory: exit status (output %s)"
+       % short(out, 300))
+    want = 'open() "/nonexistent/dir/nested.log" failed (2: No such file or directory)'
+    expect(want in out, "no `%s` in the -t output: %s" % (want, short(out, 300)))
 
 
 @test(zokiod_only=True)
@@ -2911,6 +2930,278 @@ def t_server_tokens_on():
         expect("<hr><center>%s/%s</center>\r\n" % (NAME, ver) in r.text(),
                "%d page without %s/%s: %r" % (st, NAME, ver, r.text()))
         eq(int(r.get("content-length")), len(r.body), "Content-Length of the %d page" % st)
+
+
+# --- nginx's contexts: server and location levels (issue 9) ----------------------------------------
+
+CONTEXTS_CONF = """\
+events { }
+http {
+    keepalive_timeout 30s;
+    server {
+        listen 127.0.0.1:%P0% default_server;
+        server_name dflt;
+        client_header_timeout 1s;
+        large_client_header_buffers 2 1k;
+        client_header_buffer_size 1k;
+        connection_pool_size 512;
+        server_tokens off;
+        keepalive_requests 100;
+        client_max_body_size 10;
+        client_body_timeout 1s;
+        send_timeout 30s;
+        types { text/x-srv srv; }
+        default_type text/x-default;
+        error_page 404 /e404.html;
+        location /short/ {
+            keepalive_timeout 1s 1;
+            keepalive_requests 50;
+            client_max_body_size 0;
+            client_body_timeout 1s;
+            send_timeout 10s;
+            server_tokens on;
+            types { text/x-loc loc; }
+            default_type text/x-loc-default;
+            error_page 404 /short/e404.html;
+            location /short/nested/ { keepalive_requests 2; }
+        }
+    }
+    server {
+        listen 127.0.0.1:%P0%;
+        server_name named;
+        client_header_timeout 20s;
+        large_client_header_buffers 8 8k;
+    }
+}
+"""
+
+
+def contexts():
+    def setup():
+        inst = Inst("ctx")
+        inst.write_conf(CONTEXTS_CONF)
+        for rel in ("f.srv", "f.loc", "short/f.srv", "short/f.loc", "short/f.none",
+                    "short/nested/f.txt"):
+            inst.put("html/" + rel, "file %s\n" % rel)
+        inst.put("html/e404.html", "server 404\n")
+        inst.put("html/short/e404.html", "short 404\n")
+        return inst.start()
+
+    return fixture("contexts", setup)
+
+
+@test()
+def t_contexts_types_default_type_error_page():
+    port = contexts().port
+    for path, ctype in (("/f.srv", "text/x-srv"), ("/f.loc", "text/x-default"),
+                        ("/short/f.srv", "text/x-loc-default"), ("/short/f.loc", "text/x-loc"),
+                        ("/short/f.none", "text/x-loc-default")):
+        r = get(port, path)
+        status(r, 200, path)
+        eq(r.get("content-type"), ctype, "Content-Type of " + path)
+    for path, body in (("/missing", "server 404\n"), ("/short/missing", "short 404\n"),
+                       ("/short/nested/missing", "short 404\n")):
+        r = get(port, path)
+        status(r, 404, path)
+        eq(r.text(), body, "error_page of " + path)
+
+
+@test()
+def t_contexts_server_tokens():
+    port = contexts().port
+    eq(get(port, "/f.srv").all("server"), [NAME], "server_tokens off in the server")
+    r = get(port, "/short/f.loc")
+    expect(re.match(r"^%s/\S+$" % NAME, r.get("server") or ""),
+           "server_tokens on in the location: Server %r" % r.get("server"))
+
+
+@test()
+def t_contexts_keepalive_requests_location():
+    with Conn(contexts().port) as c:
+        for i in (1, 2):
+            c.send(req("/short/nested/f.txt"))
+            r = c.response()
+            status(r, 200, "request %d" % i)
+        expect("close" in r.tokens("connection"),
+               "2nd response in a location with keepalive_requests 2: no Connection: close")
+        c.expect_closed()
+
+
+@test()
+def t_contexts_keepalive_timeout_location():
+    # keepalive_timeout 1s in /short/, 30s elsewhere: the last request's location decides
+    port = contexts().port
+    with Conn(port) as c:
+        c.send(req("/short/f.loc"))
+        r = c.response()
+        eq(r.get("keep-alive"), "timeout=1", "Keep-Alive of the location")
+        t0 = time.monotonic()
+        try:
+            c._recv(4.0)
+            raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
+        except Closed:
+            pass
+        except NoAnswer:
+            raise Fail("idle connection after /short/ still open after 4 s (keepalive_timeout 1s)")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.5, "idle connection closed after %.2f s (keepalive_timeout 1s)" % dt)
+    with Conn(port) as c:
+        c.send(req("/f.srv"))
+        status(c.response(), 200)
+        try:
+            c._recv(2.5)
+            raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
+        except Closed:
+            raise Fail("idle connection after /f.srv closed within 2.5 s (keepalive_timeout 30s)")
+        except NoAnswer:
+            pass
+        c.send(req("/f.srv"))
+        status(c.response(), 200, "the next request after 2.5 s idle")
+
+
+@test()
+def t_contexts_client_max_body_size_location():
+    port = contexts().port
+    body = b"x" * 11
+    status(get(port, "/f.srv", headers=["Content-Length: 11"], body=body), 413,
+           "11-byte body in the server (client_max_body_size 10)")
+    status(get(port, "/short/f.loc", headers=["Content-Length: 11"], body=body), 200,
+           "11-byte body in /short/ (client_max_body_size 0: no limit)")
+
+
+@test()
+def t_contexts_header_timeout_default_server():
+    # before the Host is known, the default server's client_header_timeout (1s) applies, even
+    # to a head that names the other server (20s), as in nginx
+    with Conn(contexts().port) as c:
+        c.send(b"GET /f.srv HTTP/1.1\r\nHost: named\r\n")
+        t0 = time.monotonic()
+        try:
+            r = c.response()
+            status(r, 408, "answer to a request head left unfinished")
+            c.expect_closed()
+        except Closed:
+            pass
+        except NoAnswer:
+            raise Fail("unfinished head for `named` open after 5 s (default server's 1s)")
+        dt = time.monotonic() - t0
+        expect(0.7 <= dt <= 2.5, "unfinished head dropped after %.2f s (client_header_timeout 1s "
+               "of the default server)" % dt)
+
+
+@test()
+def t_contexts_large_client_header_buffers_count():
+    # large_client_header_buffers 2 1k in the default server: a line fits in 1k, the head in 2k
+    port = contexts().port
+    line = "X-A%d: " + "v" * 600
+    status(get(port, "/f.srv", host="named", headers=[line % 1]), 200, "one 600-byte line")
+    status(get(port, "/f.srv", host="named", headers=[line % 1, line % 2]), 200,
+           "two 600-byte lines (1.2k of 2k)")
+    status(get(port, "/f.srv", host="named", headers=[line % i for i in range(4)]), 431,
+           "four 600-byte lines (2.4k of 2k)")
+    status(get(port, "/f.srv", host="named", headers=["X-B: " + "v" * 1100]), 431,
+           "a 1100-byte line (1k buffers)")
+    status(get(port, "/f.srv?" + "q" * 1100, host="named"), 414, "a 1100-byte request line")
+
+
+@test()
+def t_contexts_access_log():
+    # access_log in http, server and location, several in one level (each gets the line), off
+    # in a location; a level without any inherits its enclosing level's (nginx)
+    inst = Inst("ctxlog", 2)
+    inst.write_conf("events { }\nhttp {\n    access_log logs/http.log;\n    server {\n"
+                    "        listen 127.0.0.1:%P0%;\n        access_log logs/a.log;\n"
+                    "        access_log logs/b.log combined;\n"
+                    "        location /loc/ { access_log logs/loc.log; }\n"
+                    "        location /off/ { access_log off; }\n"
+                    "        location /nest/ { location /nest/in/ { } }\n    }\n"
+                    "    server {\n        listen 127.0.0.1:%P1%;\n    }\n}\n")
+    inst.put("html/index.html", "x\n")
+    inst.start()
+    tok = "t%d" % os.getpid()
+    where = {"/srv-" + tok: ("logs/a.log", "logs/b.log"), "/loc/" + tok: ("logs/loc.log",),
+             "/nest/in/" + tok: ("logs/a.log", "logs/b.log"), "/off/" + tok: ()}
+    for path in where:
+        status(get(inst.port, path), 404, path)
+    status(get(inst.ports[1], "/other-" + tok), 404, "the other server")
+    expect(log_line(inst, "logs/http.log", "/other-" + tok), "no line for the other server in "
+           "logs/http.log (http-level access_log)")
+    for path, logs in where.items():
+        for rel in ("logs/a.log", "logs/b.log", "logs/loc.log", "logs/http.log"):
+            if rel in logs:
+                expect(log_line(inst, rel, path + " "), "no line for %s in %s" % (path, rel))
+    time.sleep(LOG_FLUSH)  # every line written by now
+    for path, logs in where.items():
+        for rel in ("logs/a.log", "logs/b.log", "logs/loc.log", "logs/http.log"):
+            n = sum(path + " " in ln for ln in (inst.read(rel) or "").splitlines())
+            eq(n, 1 if rel in logs else 0, "lines for %s in %s" % (path, rel))
+
+
+@test(zokiod_only=True)
+def t_contexts_check_ok():
+    # every directive in each context nginx allows it in passes -t
+    inst = Inst("ctxt")
+    inst.write_conf(CONTEXTS_CONF)
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out, 500))
+    for d in ("client_header_buffer_size", "connection_pool_size"):
+        expect(re.search(r'\[notice\].*"%s" is accepted and changes nothing' % d, out),
+               "no notice about %s in: %s" % (d, short(out, 500)))
+
+
+@test(zokiod_only=True)
+def t_contexts_error_log_elsewhere():
+    # error_log in http, server or location: checked, then a warning that zokiod writes every
+    # error to the main error_log (nothing when it names the main one's file)
+    inst = Inst("ctxel")
+    inst.write_conf("error_log logs/main.log;\nevents { }\nhttp {\n    error_log logs/main.log;\n"
+                    "    server {\n        listen 127.0.0.1:%P0%;\n        error_log logs/s.log warn;\n"
+                    "        location / {\n            error_log logs/l.log;\n"
+                    "            error_log logs/l2.log;\n        }\n    }\n}\n")
+    rc, out = inst.cli(["-t", "-c", inst.conf])
+    eq(rc, 0, "exit status of -t (output %s)" % short(out, 500))
+    main = inst.path("logs/main.log")
+    for line in (7, 9, 10):  # several in one block, as nginx takes them
+        want = ('%s:%d: "error_log" in http, server or location is not used: zokiod writes every '
+                'error to the main error_log ("%s")' % (inst.conf, line, main))
+        eq(len(warn_lines(out, want)), 1, "the warning for line %d in: %s" % (line, short(out, 800)))
+    eq(len(warn_lines(out, '"error_log" in http')), 3, "warnings about error_log (not line 4)")
+
+
+@test(zokiod_only=True)
+def t_contexts_check_errors():
+    loc = "http {\n    server {\n        location / {\n            %s\n        }\n    }\n}\n"
+    srv = "http {\n    server {\n        %s\n    }\n}\n"
+    cases = [
+        (loc % "client_header_timeout 5s;", 4, r'^"client_header_timeout" directive is not allowed'),
+        (loc % "large_client_header_buffers 4 8k;", 4,
+         r'^"large_client_header_buffers" directive is not allowed'),
+        (loc % "client_header_buffer_size 1k;", 4,
+         r'^"client_header_buffer_size" directive is not allowed'),
+        (loc % "connection_pool_size 512;", 4, r'^"connection_pool_size" directive is not allowed'),
+        (loc % "keepalive_timeout 5s 1500ms;", 4, r'invalid value "1500ms"'),
+        (loc % "keepalive_requests x;", 4, r'invalid value "x" in "keepalive_requests"'),
+        (loc % "client_max_body_size 1q;", 4, r'invalid value "1q" in "client_max_body_size"'),
+        (loc % "client_body_timeout x;", 4, r'invalid value "x" in "client_body_timeout"'),
+        (loc % "send_timeout x;", 4, r'invalid value "x" in "send_timeout"'),
+        (loc % "server_tokens maybe;", 4, r'"maybe" in "server_tokens"'),
+        (loc % "types { html text/html; }", 4, r'invalid media type "html"'),
+        (loc % "default_type a; default_type b;", 4, r'"default_type" directive is duplicate'),
+        (loc % "error_page 404 x.html;", 4, r'invalid value "x.html" in "error_page"'),
+        (srv % "client_header_timeout x;", 3, r'invalid value "x" in "client_header_timeout"'),
+        (srv % "large_client_header_buffers 0 8k;", 3, r'invalid value "0"'),
+        (srv % "client_header_buffer_size 1x;", 3, r'invalid value "1x"'),
+        (srv % "connection_pool_size 100;", 3, r'pool size must be no less than 112'),
+        (srv % "connection_pool_size 520;", 3, r'pool size must be a multiple of 16'),
+        (srv % "server_tokens off; server_tokens on;", 3, r'"server_tokens" directive is duplicate'),
+        (loc % "access_log logs/x.log main;", 4, r'unknown log format "main"'),
+        (loc % "access_log off x;", 4, r'invalid parameter "x"'),
+        (loc % "error_log logs/e.log loud;", 4, r'invalid value "loud" in "error_log"'),
+        (srv % "error_log syslog:server=x;", 3, r'not supported by zokiod'),
+
+    ]
+    for text, line, pat in cases:
+        conf_error(text, line, pat, what="%s: " % short(text.replace("\n", " "), 80))
 
 
 COMBINED_RE = re.compile(

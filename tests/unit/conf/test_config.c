@@ -34,16 +34,16 @@ ZT_TEST(config_defaults)
     ZT_EQ_INT(c.http.ntypes, 3);
     ZT_EQ_STR(c.http.types[0].ext, "html");
     ZT_EQ_STR(c.http.types[0].type, "text/html");
-    ZT_EQ_INT(c.http.keepalive_timeout_ms, 75000);
-    ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 0);
-    ZT_EQ_INT(c.http.keepalive_requests, 1000);
-    ZT_EQ_INT(c.http.client_header_timeout_ms, 60000);
-    ZT_EQ_INT(c.http.client_body_timeout_ms, 60000);
-    ZT_EQ_INT(c.http.send_timeout_ms, 60000);
-    ZT_EQ_INT(c.http.client_max_body_size, 1024 * 1024);
-    ZT_EQ_INT(c.http.large_header_buffers_num, 4);
-    ZT_EQ_INT(c.http.large_header_buffers_size, 8192);
-    ZT_EQ_INT(c.http.server_tokens, 1);
+    ZT_EQ_INT(c.http.lim.keepalive_timeout_ms, 75000);
+    ZT_EQ_INT(c.http.lim.keepalive_header_timeout_ms, 0);
+    ZT_EQ_INT(c.http.lim.keepalive_requests, 1000);
+    ZT_EQ_INT(c.http.lim.client_header_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.lim.client_body_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.lim.send_timeout_ms, 60000);
+    ZT_EQ_INT(c.http.lim.client_max_body_size, 1024 * 1024);
+    ZT_EQ_INT(c.http.lim.large_header_buffers_num, 4);
+    ZT_EQ_INT(c.http.lim.large_header_buffers_size, 8192);
+    ZT_EQ_INT(c.http.lim.server_tokens, 1);
     ZT_EQ_INT(c.http.access_log_combined, 1);
     snprintf(want, sizeof(want), "%s/logs/access.log", tc_dir());
     ZT_EQ_STR(c.http.access_log, want);
@@ -110,16 +110,16 @@ ZT_TEST(config_http_directives)
     ZT_EQ_STR(c.http.types[2].ext, "png");
     ZT_EQ_STR(c.http.default_type, "application/octet-stream");
     ZT_CHECK(c.http.access_log == NULL);
-    ZT_EQ_INT(c.http.keepalive_timeout_ms, 30000);
-    ZT_EQ_INT(c.http.keepalive_header_timeout_ms, 25000);
-    ZT_EQ_INT(c.http.keepalive_requests, 50);
-    ZT_EQ_INT(c.http.client_header_timeout_ms, 5000);
-    ZT_EQ_INT(c.http.client_body_timeout_ms, 500);
-    ZT_EQ_INT(c.http.send_timeout_ms, 120000);
-    ZT_EQ_INT(c.http.client_max_body_size, 10 * 1024 * 1024);
-    ZT_EQ_INT(c.http.large_header_buffers_num, 8);
-    ZT_EQ_INT(c.http.large_header_buffers_size, 16384);
-    ZT_EQ_INT(c.http.server_tokens, 0);
+    ZT_EQ_INT(c.http.lim.keepalive_timeout_ms, 30000);
+    ZT_EQ_INT(c.http.lim.keepalive_header_timeout_ms, 25000);
+    ZT_EQ_INT(c.http.lim.keepalive_requests, 50);
+    ZT_EQ_INT(c.http.lim.client_header_timeout_ms, 5000);
+    ZT_EQ_INT(c.http.lim.client_body_timeout_ms, 500);
+    ZT_EQ_INT(c.http.lim.send_timeout_ms, 120000);
+    ZT_EQ_INT(c.http.lim.client_max_body_size, 10 * 1024 * 1024);
+    ZT_EQ_INT(c.http.lim.large_header_buffers_num, 8);
+    ZT_EQ_INT(c.http.lim.large_header_buffers_size, 16384);
+    ZT_EQ_INT(c.http.lim.server_tokens, 0);
     ZT_EQ_INT(c.http.nservers, 0);
     zc_config_free(&c);
 
@@ -131,6 +131,72 @@ ZT_TEST(config_http_directives)
 
 /* A quoted media type is one word (nginx): spaces and ';' stay in it, and it is kept byte for
  * byte. An extension has no length limit, and `include` works inside types {} too. */
+/* nginx's contexts and inheritance: http -> server -> location -> nested location, the most
+ * specific level wins; types, error_page go down only to a level with none of its own. */
+ZT_TEST(config_limits_inheritance)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, "http {\n"
+                  "  types { text/html html; }\n"
+                  "  keepalive_timeout 30s 25;\n"
+                  "  client_max_body_size 10M;\n"
+                  "  error_page 404 /h404.html;\n"
+                  "  server {\n"
+                  "    listen 8080;\n"
+                  "    server_tokens off;\n"
+                  "    client_header_timeout 7s;\n"
+                  "    large_client_header_buffers 2 1k;\n"
+                  "    default_type text/x-server;\n"
+                  "    location /a/ {\n"
+                  "      keepalive_timeout 0;\n"
+                  "      client_max_body_size 1k;\n"
+                  "      types { text/x-a a; }\n"
+                  "      error_page 500 /a500.html;\n"
+                  "      location /a/b/ { send_timeout 3s; server_tokens on; }\n"
+                  "    }\n"
+                  "    location /c/ { keepalive_requests 5; }\n"
+                  "  }\n"
+                  "  server { listen 8081; }\n"
+                  "}\n") < 0)
+        return;
+    const zc_server_t *s = &c.http.servers[0], *s2 = &c.http.servers[1];
+    const zc_location_t *a = &s->locations[0], *b = &a->locations[0], *cl = &s->locations[1];
+    ZT_EQ_INT(s->lim.keepalive_timeout_ms, 30000);
+    ZT_EQ_INT(s->lim.keepalive_header_timeout_ms, 25000);
+    ZT_EQ_INT(s->lim.server_tokens, 0);
+    ZT_EQ_INT(s->lim.client_header_timeout_ms, 7000);
+    ZT_EQ_INT(s->lim.large_header_buffers_num, 2);
+    ZT_EQ_INT(s->lim.large_header_buffers_size, 1024);
+    ZT_EQ_INT(s2->lim.server_tokens, 1);
+    ZT_EQ_INT(s2->lim.client_header_timeout_ms, 60000);
+    ZT_EQ_INT(s2->lim.large_header_buffers_num, 4);
+    ZT_EQ_STR(s->mime.default_type, "text/x-server");
+    ZT_EQ_STR(s2->mime.default_type, "text/plain");
+    ZT_EQ_INT(s->mime.ntypes, 1);
+    ZT_EQ_INT(a->lim.keepalive_timeout_ms, 0);
+    ZT_EQ_INT(a->lim.keepalive_header_timeout_ms, 25000); /* each value on its own (nginx) */
+    ZT_EQ_INT(a->lim.client_max_body_size, 1024);
+    ZT_EQ_INT(a->lim.server_tokens, 0);
+    ZT_EQ_STR(a->mime.types[0].ext, "a");
+    ZT_EQ_INT(a->mime.ntypes, 1);
+    ZT_EQ_STR(a->mime.default_type, "text/x-server");
+    ZT_EQ_INT(a->nerror_pages, 1);
+    ZT_EQ_STR(a->error_pages[0].uri, "/a500.html");
+    ZT_EQ_INT(b->lim.keepalive_timeout_ms, 0);
+    ZT_EQ_INT(b->lim.client_max_body_size, 1024);
+    ZT_EQ_INT(b->lim.send_timeout_ms, 3000);
+    ZT_EQ_INT(b->lim.server_tokens, 1);
+    ZT_EQ_STR(b->mime.types[0].ext, "a");
+    ZT_EQ_STR(b->error_pages[0].uri, "/a500.html");
+    ZT_EQ_INT(cl->lim.keepalive_requests, 5);
+    ZT_EQ_INT(cl->lim.keepalive_timeout_ms, 30000);
+    ZT_EQ_INT(cl->lim.client_max_body_size, 10 * 1024 * 1024);
+    ZT_EQ_STR(cl->mime.types[0].ext, "html");
+    ZT_EQ_STR(cl->error_pages[0].uri, "/h404.html");
+    zc_config_free(&c);
+}
+
 ZT_TEST(config_types_quoted_words)
 {
     zc_config_t c;
@@ -830,7 +896,7 @@ ZT_TEST(config_typical_nginx_site)
     ZT_EQ_INT(c.worker_processes, 0);
     ZT_EQ_STR(c.pid, "/run/nginx.pid");
     ZT_EQ_INT(c.worker_connections, 768);
-    ZT_EQ_INT(c.http.keepalive_timeout_ms, 65000);
+    ZT_EQ_INT(c.http.lim.keepalive_timeout_ms, 65000);
     ZT_EQ_INT(c.http.ntypes, 5);
     ZT_EQ_INT(c.http.nservers, 2);
     zc_server_t *s = c.http.servers;
