@@ -253,7 +253,7 @@ static int read_entries(DIR *d, entry_t **ents, size_t *n)
         e->mtime = st.st_mtime;
         (*n)++;
     }
-    qsort(*ents, *n, sizeof **ents, cmp);
+    if (*n > 1) qsort(*ents, *n, sizeof **ents, cmp); /* an empty one has no array at all */
     return 0;
 }
 
