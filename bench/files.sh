@@ -3,7 +3,9 @@
 # File-op benchmark: 4 KiB random reads from a file in the page cache, DEPTH in flight, zokio on
 # io_uring (native READ SQEs) and on epoll (the thread pool), beside fio on the same file in the
 # same run (psync; io_uring batched and unbatched); then the thread pool's round trip alone
-# (no-op ZK_OP_WORK). Each line is one run; REPS runs alternate the contenders.
+# (no-op ZK_OP_WORK), and what one wake-up of an io_uring loop from another thread costs, through
+# an eventfd (zokio's way) or IORING_OP_MSG_RING (rt_wake). Each line is one run; REPS runs
+# alternate the contenders.
 # Usage: bench/files.sh BUILD_DIR
 # Knobs: FILES_SIZE_MB (1024), FILES_SECONDS (3), FILES_REPS (3), FILES_DEPTH (64),
 #        FILES_THREADS (4, the pool's), FILES_PATH (a file to use instead of a temporary one).
@@ -51,6 +53,9 @@ for rep in $(seq "$REPS"); do
     fi
     for b in io_uring epoll; do
         ZOKIO_BACKEND=$b "$BIN" work - "$SECS" "$DEPTH" "$THREADS" || rc=1
+    done
+    for w in eventfd msg_ring; do
+        "$BUILD/bench/rt_wake" "$w" || echo "rt_wake $w: failed (io_uring unavailable?)"
     done
 done
 exit $rc
