@@ -14,6 +14,8 @@
 #include "runtime/internal.h"
 #include "runtime/threadpool.h"
 
+#define ZK_POOL_MAX_THREADS 256
+
 /* zk__op(op)->slot while the op is on the pool */
 enum { P_QUEUED = 1, P_RUNNING, P_DONE };
 
@@ -115,6 +117,7 @@ static int pool_start(zk_loop_t *loop)
     zk_threadpool_t *p = calloc(1, sizeof *p);
     if (!p) return -ENOMEM;
     p->nthreads = loop->pool_threads ? loop->pool_threads : 4;
+    if (p->nthreads > ZK_POOL_MAX_THREADS) p->nthreads = ZK_POOL_MAX_THREADS;
     p->cap = loop->pool_queue ? loop->pool_queue : 4096;
     p->event_fd = loop->event_fd;
     p->threads = calloc(p->nthreads, sizeof *p->threads);

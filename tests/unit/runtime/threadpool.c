@@ -4,6 +4,7 @@
  * read, a READ op on either. */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,5 +227,40 @@ ZT_TEST(tpool_completion_wakes_a_sleeping_loop)
     ZT_EQ_INT(zk_loop_run(loop, ZK_RUN_DEFAULT), 0); /* returns once nothing is alive */
     ZT_EQ_INT(j.rec.res, 3);
     ZT_CHECK(rt_wall_ns() - t0 < 2 * ZK_SEC);
+    zk_loop_free(loop);
+}
+
+/* zokiod forks its workers: a child drops the parent's loop (whose pool threads do not exist in
+ * the child) with zk_loop_abandon(), and a loop of its own starts a pool of its own. */
+ZT_TEST(tpool_fork_child_abandons_and_starts_its_own)
+{
+    RT_LOOP(loop);
+    struct job a = {.ret = 1};
+    job_submit(loop, &a); /* the parent's pool is running */
+    RT_RUN_UNTIL(loop, a.rec.calls, 5000);
+    pid_t pid = fork();
+    ZT_CHECK(pid >= 0);
+    if (pid == 0) {
+        zk_loop_abandon(loop);
+        zk_loop_t *mine = NULL;
+        zk_loop_opts_t o = {.quiet = 1};
+        if (zk_loop_new(&mine, &o) < 0) _exit(2);
+        struct job c = {.ret = 33};
+        job_submit(mine, &c);
+        uint64_t end = rt_wall_ns() + 5 * ZK_SEC;
+        while (!c.rec.calls && rt_wall_ns() < end)
+            zk_loop_run(mine, ZK_RUN_ONCE);
+        int ok = c.rec.res == 33 && !pthread_equal(c.fn_thread, pthread_self());
+        zk_loop_free(mine);
+        _exit(ok ? 0 : 3);
+    }
+    int st = 0;
+    ZT_EQ_INT(waitpid(pid, &st, 0), pid);
+    ZT_CHECK(WIFEXITED(st));
+    ZT_EQ_INT(WEXITSTATUS(st), 0);
+    struct job b = {.ret = 2}; /* the parent's pool still works */
+    job_submit(loop, &b);
+    RT_RUN_UNTIL(loop, b.rec.calls, 5000);
+    ZT_EQ_INT(b.rec.res, 2);
     zk_loop_free(loop);
 }
