@@ -182,11 +182,25 @@ static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
     zk__complete(loop, t->data, -ETIME, 0);
 }
 
+/* A negative offset means "the fd's position" to io_uring but EINVAL to pread(2): refused on both
+ * backends alike. */
+static int bad_offset(const zk_op_t *op)
+{
+    switch (op->type) {
+    case ZK_OP_PREAD:
+    case ZK_OP_PWRITE: return op->u.io.off < 0;
+    case ZK_OP_PREADV:
+    case ZK_OP_PWRITEV: return op->u.vec.off < 0;
+    default: return 0;
+    }
+}
+
 int zk_submit(zk_loop_t *loop, zk_op_t *op)
 {
     if (op->state != ZK_OPS_IDLE) return -EBUSY;
     if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
     if (op->type == ZK_OP_WORK && !op->u.work.fn) return -EINVAL;
+    if (bad_offset(op)) return -EINVAL;
     op->flags &= (uint16_t)~ZK_OP_F_OUT;
     op->state = ZK_OPS_ARMED;
     if (zk__op_counts(op)) zk__alive_hold(loop); /* until zk__complete() of the last result */

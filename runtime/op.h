@@ -178,7 +178,8 @@ void zk_prep_fsync(zk_op_t *op, int fd, unsigned flags, zk_op_cb cb, void *data)
  * completes it with -ECANCELED (fn never runs); once fn runs, its result is delivered. */
 void zk_prep_work(zk_op_t *op, zk_work_fn fn, void *arg, zk_op_cb cb, void *data);
 
-/* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op. */
+/* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op (a
+ * negative file offset, a WORK without fn). */
 int zk_submit(zk_loop_t *loop, zk_op_t *op);
 
 /* Asks for op to stop early. The op then completes (once more, finally) with -ECANCELED, or with

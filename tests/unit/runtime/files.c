@@ -117,6 +117,30 @@ ZT_TEST(files_write_then_read_at_offset)
     zk_loop_free(loop);
 }
 
+/* A negative offset would mean "the fd's position" to io_uring and EINVAL to pread(2): refused at
+ * submit on both backends (the op never completes). */
+ZT_TEST(files_negative_offset_einval)
+{
+    RT_LOOP(loop);
+    zk_op_t op;
+    rt_rec_t r = {0};
+    char b[4];
+    struct iovec iov = {b, sizeof b};
+    zk_prep_pread(&op, 0, b, sizeof b, -1, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), -EINVAL);
+    zk_prep_pwrite(&op, 1, b, sizeof b, -5, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), -EINVAL);
+    zk_prep_preadv(&op, 0, &iov, 1, -1, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), -EINVAL);
+    zk_prep_pwritev(&op, 1, &iov, 1, -1, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), -EINVAL);
+    ZT_CHECK(!zk_op_busy(&op));
+    ZT_EQ_INT(zk_loop_alive(loop), 0);
+    ZT_EQ_INT(rt_run_for(loop, 20), 0);
+    ZT_EQ_INT(r.calls, 0);
+    zk_loop_free(loop);
+}
+
 ZT_TEST(files_pwrite_readonly_ebadf)
 {
     RT_LOOP(loop);
