@@ -36,6 +36,8 @@ struct zk_threadpool {
 int zk__pool_wants(const zk_loop_t *loop, const zk_op_t *op)
 {
     if (op->type == ZK_OP_WORK) return 1;
+    /* a CLOSE the epoll backend handed over (slot is 0 on every op the pool does not hold) */
+    if (op->type == ZK_OP_CLOSE) return zk__op_c(op)->slot != 0;
     return op->type >= ZK_OP_OPENAT && op->type <= ZK_OP_FSYNC && !loop->files_native;
 }
 
@@ -60,6 +62,7 @@ static int run_op(zk_op_t *op)
     case ZK_OP_FSYNC:
         r = op->u.fsync_flags & ZK_FSYNC_DATASYNC ? fdatasync(op->fd) : fsync(op->fd);
         break;
+    case ZK_OP_CLOSE: r = close(op->fd); break; /* epoll, a file: see ep_submit() */
     default: return -EINVAL;
     }
     return r < 0 ? -errno : (int)r;

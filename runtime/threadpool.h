@@ -20,7 +20,8 @@
 typedef struct zk_threadpool zk_threadpool_t;
 
 /* 1 when op runs on the pool on this loop (WORK always; file ops when the backend has no native
- * form for them). */
+ * form for them; a CLOSE while the pool holds it: the epoll backend hands over the close of an
+ * fd it does not watch). */
 int zk__pool_wants(const zk_loop_t *loop, const zk_op_t *op);
 /* Queues op for a pool thread (starting the threads on first use). 0, or -EAGAIN (queue full),
  * -errno (threads could not start): the caller completes the op with that error. */

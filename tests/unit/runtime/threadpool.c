@@ -3,6 +3,7 @@
  * queue, cancels. Run on both backends: the completions come back through the loop's eventfd
  * read, a READ op on either. */
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -262,5 +263,66 @@ ZT_TEST(tpool_fork_child_abandons_and_starts_its_own)
     job_submit(loop, &b);
     RT_RUN_UNTIL(loop, b.rec.calls, 5000);
     ZT_EQ_INT(b.rec.res, 2);
+    zk_loop_free(loop);
+}
+
+/* On epoll a CLOSE of an fd the backend does not watch (a file) runs on the pool, as the last
+ * close of a file can block (an unlinked file's blocks freed, a network file system's flush): it
+ * waits behind a busy thread, a cancel while it waits leaves the fd open, and it closes once a
+ * thread is free. io_uring closes natively (IORING_OP_CLOSE). */
+ZT_TEST(tpool_epoll_file_close_on_pool)
+{
+    zk_loop_opts_t o = {.pool_threads = 1};
+    RT_LOOP_OPTS(loop, &o);
+    if (zk_loop_backend(loop) != ZK_BACKEND_EPOLL) {
+        zk_loop_free(loop);
+        ZT_SKIP("epoll only (io_uring closes natively)");
+    }
+    volatile int release = 0;
+    struct job blk = {.ret = 0, .release = &release};
+    job_submit(loop, &blk);
+    wait_started(&blk);
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ZT_CHECK(fd >= 0);
+    zk_op_t op;
+    rt_rec_t r = {0};
+    zk_prep_close(&op, fd, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    ZT_EQ_INT(rt_run_for(loop, 20), 0);
+    ZT_EQ_INT(r.calls, 0); /* waiting for the pool's only thread */
+    ZT_CHECK(fcntl(fd, F_GETFD) >= 0);
+    ZT_EQ_INT(zk_cancel(loop, &op), 0);
+    RT_RUN_UNTIL(loop, r.calls, 2000);
+    ZT_EQ_INT(r.res, -ECANCELED);
+    ZT_CHECK(fcntl(fd, F_GETFD) >= 0); /* not closed */
+    memset(&r, 0, sizeof r);
+    zk_prep_close(&op, fd, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    __atomic_store_n(&release, 1, __ATOMIC_SEQ_CST);
+    RT_RUN_UNTIL(loop, r.calls && blk.rec.calls, 5000);
+    ZT_EQ_INT(r.res, 0);
+    ZT_EQ_INT(fcntl(fd, F_GETFD), -1);
+    /* a socket the backend watches still closes inline (its per-fd state forgotten at once) */
+    int a, b;
+    ZT_EQ_INT(rt_pair(&a, &b), 0);
+    zk_op_t rv;
+    rt_rec_t rr = {0};
+    char ch;
+    zk_prep_recv(&rv, a, &ch, 1, rt_rec_cb, &rr);
+    ZT_EQ_INT(zk_submit(loop, &rv), 0);
+    memset(&blk, 0, sizeof blk);
+    release = 0;
+    blk.release = &release;
+    job_submit(loop, &blk);
+    wait_started(&blk);
+    memset(&r, 0, sizeof r);
+    zk_prep_close(&op, a, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    RT_RUN_UNTIL(loop, r.calls && rr.calls, 2000); /* the thread is still busy */
+    ZT_EQ_INT(r.res, 0);
+    ZT_EQ_INT(rr.res, -ECANCELED);
+    __atomic_store_n(&release, 1, __ATOMIC_SEQ_CST);
+    RT_RUN_UNTIL(loop, blk.rec.calls, 5000);
+    close(b);
     zk_loop_free(loop);
 }
