@@ -159,7 +159,8 @@ void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data
 /* File ops. Paths, buffers, iovecs and the statx buffer belong to the loop until the completion.
  * On epoll they run on the loop's thread pool (see runtime/threadpool.h): a full pool queue makes
  * the op complete with -EAGAIN. Regular files may be blocking fds. Close a file with
- * zk_prep_close() (inline close(2) on epoll, IORING_OP_CLOSE on io_uring) or zk_close(). */
+ * zk_prep_close() (IORING_OP_CLOSE on io_uring; on epoll the pool closes an fd the backend does
+ * not watch, such as a file, and a watched socket is closed inline) or zk_close(). */
 void zk_prep_openat(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mode, zk_op_cb cb,
                     void *data);
 void zk_prep_statx(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mask,
