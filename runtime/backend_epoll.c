@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runtime/internal.h"
+#include "runtime/threadpool.h"
 
 #if defined(__has_include)
 #if __has_include("zk_features.h")
@@ -263,6 +264,10 @@ static int ep_submit(zk_loop_t *loop, zk_op_t *op)
     int r;
     switch (op->type) {
     case ZK_OP_CLOSE:
+        /* an fd never registered here (a file): its last close may block (an unlinked file's
+         * blocks freed, a network file system's flush), so a pool thread makes it */
+        if (op->fd >= 0 && ((unsigned)op->fd >= ep->nfds || !ep->fds[op->fd].reg))
+            return zk__pool_submit(loop, op);
         ep_forget_fd(loop, op->fd);
         zk__defer(loop, op, sync_result(close(op->fd)));
         return 0;

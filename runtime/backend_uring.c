@@ -6,6 +6,7 @@
  * multishot recv from a provided buffer ring, CQE_SKIP_SUCCESS. ZOKIO_URING_BASIC=1 turns them
  * all off (tests use it for the fallbacks). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,21 @@ static int ring_setup(zk_ur_t *u, unsigned entries, int basic)
     return r;
 }
 
-static void probe_ops(zk_ur_t *u)
+static int probe_files(const struct io_uring_probe *pr)
+{
+    static const int need[] = {IORING_OP_OPENAT, IORING_OP_STATX,  IORING_OP_READ, IORING_OP_WRITE,
+                               IORING_OP_READV,  IORING_OP_WRITEV, IORING_OP_FSYNC};
+    for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!io_uring_opcode_supported(pr, need[i])) return 0;
+    return 1;
+}
+
+static void probe_ops(zk_loop_t *loop, zk_ur_t *u)
 {
     struct io_uring_probe *pr = io_uring_get_probe_ring(&u->ring);
     if (!pr) return;
+    /* 5.6 has every file op; an older kernel runs them on the thread pool as epoll does */
+    loop->files_native = (uint8_t)probe_files(pr);
     /* multishot accept and buffer rings came with 5.19 (as did IORING_OP_SOCKET), multishot recv
      * with 6.0 (as did IORING_OP_SEND_ZC): the opcodes date the kernel's features */
     if (io_uring_opcode_supported(pr, IORING_OP_SOCKET)) u->feat |= ZK_UR_MSHOT_ACCEPT;
@@ -71,17 +83,18 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
         return r;
     }
     if (!basic) {
-        probe_ops(u);
+        probe_ops(loop, u);
         if (zk__ur_bufring_setup(loop, u) == 0) u->feat |= ZK_UR_BUFRING;
     }
     /* a registered ring fd spares io_uring_enter() its fd lookup on every tick */
     if (!basic) io_uring_register_ring_fd(&u->ring);
     loop->be = u;
-    snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s",
+    snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s%s",
              u->feat & ZK_UR_DEFER ? "defer_taskrun" : "coop/plain ring",
              u->feat & ZK_UR_MSHOT_ACCEPT ? " multishot-accept" : "",
              u->feat & ZK_UR_MSHOT_RECV ? " multishot-recv" : "",
-             u->feat & ZK_UR_BUFRING ? " bufring" : "", u->feat & ZK_UR_SKIP ? " cqe-skip" : "");
+             u->feat & ZK_UR_BUFRING ? " bufring" : "", u->feat & ZK_UR_SKIP ? " cqe-skip" : "",
+             loop->files_native ? " files" : "");
     return 0;
 }
 
@@ -190,6 +203,8 @@ static int ur_cancel(zk_loop_t *loop, zk_op_t *op)
 
 /* ---- submission ---- */
 
+static size_t rw_len(size_t len) { return len < ZK_RW_MAX ? len : ZK_RW_MAX; }
+
 int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
 {
     zk_ur_t *u = loop->be;
@@ -230,6 +245,34 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
     case ZK_OP_SHUTDOWN: io_uring_prep_shutdown(sqe, op->fd, op->u.how); break;
     case ZK_OP_CLOSE: io_uring_prep_close(sqe, op->fd); break;
     case ZK_OP_POLL: io_uring_prep_poll_add(sqe, op->fd, op->u.poll_events); break;
+    case ZK_OP_OPENAT:
+        io_uring_prep_openat(sqe, op->fd, op->u.open.path, op->u.open.flags | O_CLOEXEC,
+                             (mode_t)op->u.open.mode);
+        break;
+    case ZK_OP_STATX:
+        io_uring_prep_statx(sqe, op->fd, op->u.stx.path, op->u.stx.flags, op->u.stx.mask,
+                            op->u.stx.buf);
+        break;
+    case ZK_OP_PREAD:
+        io_uring_prep_read(sqe, op->fd, op->u.io.buf, (unsigned)rw_len(op->u.io.len),
+                           (__u64)op->u.io.off);
+        break;
+    case ZK_OP_PWRITE:
+        io_uring_prep_write(sqe, op->fd, op->u.io.buf, (unsigned)rw_len(op->u.io.len),
+                            (__u64)op->u.io.off);
+        break;
+    case ZK_OP_PREADV:
+        io_uring_prep_readv(sqe, op->fd, op->u.vec.iov, (unsigned)op->u.vec.iovcnt,
+                            (__u64)op->u.vec.off);
+        break;
+    case ZK_OP_PWRITEV:
+        io_uring_prep_writev(sqe, op->fd, op->u.vec.iov, (unsigned)op->u.vec.iovcnt,
+                             (__u64)op->u.vec.off);
+        break;
+    case ZK_OP_FSYNC:
+        io_uring_prep_fsync(sqe, op->fd,
+                            op->u.fsync_flags & ZK_FSYNC_DATASYNC ? IORING_FSYNC_DATASYNC : 0);
+        break;
     default:
         io_uring_prep_nop(sqe);
         io_uring_sqe_set_data64(sqe, 0);

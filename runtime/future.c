@@ -338,3 +338,52 @@ void zk_fut_select(zk_select_future_t *f, zk_future_t *a, zk_future_t *b)
     f->winner = -1;
     f->ready = 0;
 }
+
+void zk_fut_openat(zk_io_future_t *f, int dirfd, const char *path, int flags, unsigned mode)
+{
+    zk_prep_openat(&f->op, dirfd, path, flags, mode, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_statx(zk_io_future_t *f, int dirfd, const char *path, int flags, unsigned mask,
+                  struct statx *buf)
+{
+    zk_prep_statx(&f->op, dirfd, path, flags, mask, buf, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_pread(zk_io_future_t *f, int fd, void *buf, size_t len, int64_t off)
+{
+    zk_prep_pread(&f->op, fd, buf, len, off, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_pwrite(zk_io_future_t *f, int fd, const void *buf, size_t len, int64_t off)
+{
+    zk_prep_pwrite(&f->op, fd, buf, len, off, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_preadv(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int64_t off)
+{
+    zk_prep_preadv(&f->op, fd, iov, iovcnt, off, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_pwritev(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int64_t off)
+{
+    zk_prep_pwritev(&f->op, fd, iov, iovcnt, off, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_fsync(zk_io_future_t *f, int fd, unsigned flags)
+{
+    zk_prep_fsync(&f->op, fd, flags, io_cb, f);
+    io_init(f, 0);
+}
+
+void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg)
+{
+    zk_prep_work(&f->op, fn, arg, io_cb, f);
+    io_init(f, 0);
+}

@@ -85,6 +85,17 @@ void zk_fut_sendfile(zk_io_future_t *f, int sock_fd, int file_fd, int64_t off, s
 void zk_fut_sleep(zk_io_future_t *f, uint64_t ns);
 /* One-shot readiness of fd: the result is the poll(2) revents mask (POLLIN, POLLOUT, ...). */
 void zk_fut_poll(zk_io_future_t *f, int fd, unsigned events);
+/* File ops and thread-pool work (see op.h): the result is the op's. The path / buffers are the
+ * loop's until READY. */
+void zk_fut_openat(zk_io_future_t *f, int dirfd, const char *path, int flags, unsigned mode);
+void zk_fut_statx(zk_io_future_t *f, int dirfd, const char *path, int flags, unsigned mask,
+                  struct statx *buf);
+void zk_fut_pread(zk_io_future_t *f, int fd, void *buf, size_t len, int64_t off);
+void zk_fut_pwrite(zk_io_future_t *f, int fd, const void *buf, size_t len, int64_t off);
+void zk_fut_preadv(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int64_t off);
+void zk_fut_pwritev(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int64_t off);
+void zk_fut_fsync(zk_io_future_t *f, int fd, unsigned flags);
+void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg);
 /* 1 while the future's op is in flight */
 static inline int zk_fut_busy(const zk_io_future_t *f) { return zk_op_busy(&f->op); }
 

@@ -107,6 +107,11 @@ struct zk_loop {
     uint64_t event_val;
     zk_async_t *asyncs;
     zk_async_t *async_next; /* the next handle event_cb() visits while it walks asyncs */
+
+    /* thread pool (threadpool.c), started on first use */
+    struct zk_threadpool *pool;
+    unsigned pool_threads, pool_queue; /* zk_loop_opts_t's */
+    uint8_t files_native; /* set by the backend: file ops have native forms (else the pool) */
 };
 
 /* What keeps a loop alive is counted through these two only: a user op (not

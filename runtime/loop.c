@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/internal.h"
+#include "runtime/threadpool.h"
 
 uint64_t zk__clock_ns(void)
 {
@@ -85,6 +86,7 @@ int zk__has_work(const zk_loop_t *loop) { return loop->done_head || loop->ready_
 static void event_cb(zk_loop_t *loop, zk_op_t *op, int res)
 {
     (void)op;
+    zk__pool_drain(loop); /* the thread pool's completions share the eventfd */
     /* a callback may close handles (its own, the next one): the walk goes on from async_next,
      * which zk_async_close() moves past a handle it unlinks */
     for (zk_async_t *a = loop->asyncs; a; a = loop->async_next) {
@@ -188,6 +190,8 @@ int zk_loop_new(zk_loop_t **out, const zk_loop_opts_t *o)
     /* the default 50 us timer slack would make every timer that late on epoll */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     loop->now = zk__clock_ns();
+    loop->pool_threads = o ? o->pool_threads : 0;
+    loop->pool_queue = o ? o->pool_queue : 0;
     loop->heap_cap = 1024;
     loop->heap = malloc(loop->heap_cap * sizeof *loop->heap);
     if (!loop->heap) goto fail;
@@ -214,6 +218,7 @@ fail:
 void zk_loop_free(zk_loop_t *loop)
 {
     if (!loop) return;
+    zk__pool_free(loop);
     if (loop->ops) loop->ops->fini(loop);
     if (loop->event_fd >= 0) close(loop->event_fd);
     zk__bufs_fini(loop);
@@ -223,6 +228,7 @@ void zk_loop_free(zk_loop_t *loop)
 
 void zk_loop_abandon(zk_loop_t *loop)
 {
+    zk__pool_abandon(loop);
     if (loop->ops && loop->ops->abandon) loop->ops->abandon(loop);
     if (loop->event_fd >= 0) close(loop->event_fd);
     loop->event_fd = -1;

@@ -32,6 +32,8 @@ typedef struct zk_loop_opts {
     unsigned buf_count;      /* provided receive buffers, power of two; 0 = 1024 */
     unsigned buf_size;       /* bytes per provided buffer; 0 = 8192 */
     unsigned pipe_idle_ms;   /* io_uring sendfile: an idle pipe pair closes after; 0 = 10000 */
+    unsigned pool_threads;   /* thread pool (started on first use): threads; 0 = 4, at most 256 */
+    unsigned pool_queue;     /* ops waiting for a pool thread before -EAGAIN; 0 = 4096 */
     int quiet;               /* 1: do not log the backend choice to stderr */
 } zk_loop_opts_t;
 

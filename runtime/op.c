@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "runtime/internal.h"
+#include "runtime/threadpool.h"
 
 static void prep(zk_op_t *op, zk_op_type_t type, int fd, zk_op_cb cb, void *data)
 {
@@ -89,6 +90,79 @@ void zk_prep_poll(zk_op_t *op, int fd, unsigned events, zk_op_cb cb, void *data)
     op->u.poll_events = events;
 }
 
+void zk_prep_openat(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mode, zk_op_cb cb,
+                    void *data)
+{
+    prep(op, ZK_OP_OPENAT, dirfd, cb, data);
+    op->u.open.path = path;
+    op->u.open.flags = flags;
+    op->u.open.mode = mode;
+}
+
+void zk_prep_statx(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mask,
+                   struct statx *buf, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_STATX, dirfd, cb, data);
+    op->u.stx.path = path;
+    op->u.stx.buf = buf;
+    op->u.stx.flags = flags;
+    op->u.stx.mask = mask;
+}
+
+static void prep_rw(zk_op_t *op, zk_op_type_t type, int fd, void *buf, size_t len, int64_t off,
+                    zk_op_cb cb, void *data)
+{
+    prep(op, type, fd, cb, data);
+    op->u.io.buf = buf;
+    op->u.io.len = len;
+    op->u.io.off = off;
+}
+
+void zk_prep_pread(zk_op_t *op, int fd, void *buf, size_t len, int64_t off, zk_op_cb cb, void *data)
+{
+    prep_rw(op, ZK_OP_PREAD, fd, buf, len, off, cb, data);
+}
+
+void zk_prep_pwrite(zk_op_t *op, int fd, const void *buf, size_t len, int64_t off, zk_op_cb cb,
+                    void *data)
+{
+    prep_rw(op, ZK_OP_PWRITE, fd, (void *)buf, len, off, cb, data);
+}
+
+static void prep_rwv(zk_op_t *op, zk_op_type_t type, int fd, struct iovec *iov, int iovcnt,
+                     int64_t off, zk_op_cb cb, void *data)
+{
+    prep(op, type, fd, cb, data);
+    op->u.vec.iov = iov;
+    op->u.vec.iovcnt = iovcnt;
+    op->u.vec.off = off;
+}
+
+void zk_prep_preadv(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, int64_t off, zk_op_cb cb,
+                    void *data)
+{
+    prep_rwv(op, ZK_OP_PREADV, fd, iov, iovcnt, off, cb, data);
+}
+
+void zk_prep_pwritev(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, int64_t off, zk_op_cb cb,
+                     void *data)
+{
+    prep_rwv(op, ZK_OP_PWRITEV, fd, iov, iovcnt, off, cb, data);
+}
+
+void zk_prep_fsync(zk_op_t *op, int fd, unsigned flags, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_FSYNC, fd, cb, data);
+    op->u.fsync_flags = flags;
+}
+
+void zk_prep_work(zk_op_t *op, zk_work_fn fn, void *arg, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_WORK, -1, cb, data);
+    op->u.work.fn = fn;
+    op->u.work.arg = arg;
+}
+
 void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data)
 {
     prep(op, ZK_OP_TIMEOUT, -1, cb, data);
@@ -108,10 +182,25 @@ static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
     zk__complete(loop, t->data, -ETIME, 0);
 }
 
+/* A negative offset means "the fd's position" to io_uring but EINVAL to pread(2): refused on both
+ * backends alike. */
+static int bad_offset(const zk_op_t *op)
+{
+    switch (op->type) {
+    case ZK_OP_PREAD:
+    case ZK_OP_PWRITE: return op->u.io.off < 0;
+    case ZK_OP_PREADV:
+    case ZK_OP_PWRITEV: return op->u.vec.off < 0;
+    default: return 0;
+    }
+}
+
 int zk_submit(zk_loop_t *loop, zk_op_t *op)
 {
     if (op->state != ZK_OPS_IDLE) return -EBUSY;
     if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
+    if (op->type == ZK_OP_WORK && !op->u.work.fn) return -EINVAL;
+    if (bad_offset(op)) return -EINVAL;
     op->flags &= (uint16_t)~ZK_OP_F_OUT;
     op->state = ZK_OPS_ARMED;
     if (zk__op_counts(op)) zk__alive_hold(loop); /* until zk__complete() of the last result */
@@ -126,7 +215,7 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op)
         if (r < 0) zk__defer(loop, op, r);
         return 0;
     }
-    int r = loop->ops->submit(loop, op);
+    int r = zk__pool_wants(loop, op) ? zk__pool_submit(loop, op) : loop->ops->submit(loop, op);
     if (r < 0) zk__defer(loop, op, r);
     return 0;
 }
@@ -152,6 +241,10 @@ int zk_cancel(zk_loop_t *loop, zk_op_t *op)
             return 0;
         }
     op->state = ZK_OPS_CANCELLING;
+    if (zk__pool_wants(loop, op)) {
+        zk__pool_cancel(loop, op);
+        return 0;
+    }
     return loop->ops->cancel(loop, op);
 }
 

@@ -26,6 +26,10 @@
 
 typedef struct zk_op zk_op_t;
 typedef void (*zk_op_cb)(zk_loop_t *loop, zk_op_t *op, int res);
+/* Thread-pool work: runs on a pool thread, returns the op's result (>= 0 or -errno). It must not
+ * touch the loop (nothing of zokio is thread-safe but zk_async_send()). */
+typedef int (*zk_work_fn)(void *arg);
+struct statx;
 
 typedef enum {
     ZK_OP_NONE = 0,
@@ -41,12 +45,25 @@ typedef enum {
                      * ZK_SENDFILE_MAX: a longer range takes several ops) */
     ZK_OP_TIMEOUT,  /* res = -ETIME when it fires */
     ZK_OP_POLL,     /* wait until fd is ready for u.poll_events (POLLIN / POLLOUT); res = revents */
+    /* File ops: native SQEs on io_uring; on epoll they run on the loop's thread pool. */
+    ZK_OP_OPENAT,  /* fd = directory fd (AT_FDCWD); res = new fd (O_CLOEXEC added) */
+    ZK_OP_STATX,   /* fd = directory fd; fills *u.stx.buf; res = 0 */
+    ZK_OP_PREAD,   /* read at u.io.off; res = bytes, fewer at end of file, 0 at or past it */
+    ZK_OP_PWRITE,  /* write at u.io.off; res = bytes written */
+    ZK_OP_PREADV,  /* readv at u.vec.off; res = bytes */
+    ZK_OP_PWRITEV, /* writev at u.vec.off; res = bytes */
+    ZK_OP_FSYNC,   /* res = 0 */
+    ZK_OP_WORK,    /* u.work.fn(u.work.arg) on the thread pool (both backends); res = its result */
     ZK_OP__COUNT
 } zk_op_type_t;
 
 /* The most one SENDFILE moves, so that its count fits the int result: the kernel's own cap on
  * one read/write/sendfile/splice call (MAX_RW_COUNT, INT_MAX rounded down to a 4 KiB page). */
 #define ZK_SENDFILE_MAX ((size_t)0x7ffff000)
+/* The same cap on one PREAD / PWRITE / PREADV / PWRITEV (both backends clamp to it). */
+#define ZK_RW_MAX ZK_SENDFILE_MAX
+
+#define ZK_FSYNC_DATASYNC 1u /* FSYNC: fdatasync(2) */
 
 /* op->flags: set by the caller before submit */
 #define ZK_OP_F_MULTISHOT 0x0001u /* ACCEPT, RECV: stay armed, complete once per result */
@@ -70,11 +87,29 @@ struct zk_op {
         struct {
             void *buf;
             size_t len;
-        } io; /* RECV, SEND, READ */
+            int64_t off; /* PREAD, PWRITE */
+        } io;            /* RECV, SEND, READ, PREAD, PWRITE */
         struct {
             struct iovec *iov;
             int iovcnt;
-        } vec; /* WRITEV */
+            int64_t off; /* PREADV, PWRITEV */
+        } vec;           /* WRITEV, PREADV, PWRITEV */
+        struct {
+            const char *path;
+            int flags;
+            unsigned mode;
+        } open; /* OPENAT */
+        struct {
+            const char *path;
+            struct statx *buf;
+            int flags;     /* AT_* */
+            unsigned mask; /* STATX_* */
+        } stx;             /* STATX */
+        struct {
+            zk_work_fn fn;
+            void *arg;
+        } work;               /* WORK */
+        unsigned fsync_flags; /* FSYNC: 0 or ZK_FSYNC_DATASYNC */
         struct {
             const struct sockaddr *addr;
             socklen_t addrlen;
@@ -121,7 +156,31 @@ void zk_prep_poll(zk_op_t *op, int fd, unsigned events, zk_op_cb cb, void *data)
 void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data);
 void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data);
 
-/* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op. */
+/* File ops. Paths, buffers, iovecs and the statx buffer belong to the loop until the completion.
+ * On epoll they run on the loop's thread pool (see runtime/threadpool.h): a full pool queue makes
+ * the op complete with -EAGAIN. Regular files may be blocking fds. Close a file with
+ * zk_prep_close() (IORING_OP_CLOSE on io_uring; on epoll the pool closes an fd the backend does
+ * not watch, such as a file, and a watched socket is closed inline) or zk_close(). */
+void zk_prep_openat(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mode, zk_op_cb cb,
+                    void *data);
+void zk_prep_statx(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mask,
+                   struct statx *buf, zk_op_cb cb, void *data);
+void zk_prep_pread(zk_op_t *op, int fd, void *buf, size_t len, int64_t off, zk_op_cb cb,
+                   void *data);
+void zk_prep_pwrite(zk_op_t *op, int fd, const void *buf, size_t len, int64_t off, zk_op_cb cb,
+                    void *data);
+void zk_prep_preadv(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, int64_t off, zk_op_cb cb,
+                    void *data);
+void zk_prep_pwritev(zk_op_t *op, int fd, struct iovec *iov, int iovcnt, int64_t off, zk_op_cb cb,
+                     void *data);
+void zk_prep_fsync(zk_op_t *op, int fd, unsigned flags, zk_op_cb cb, void *data);
+/* fn(arg) runs on a thread of the loop's pool (on both backends); cb runs on the loop thread
+ * with fn's result. A full queue completes the op with -EAGAIN; a cancel before fn started
+ * completes it with -ECANCELED (fn never runs); once fn runs, its result is delivered. */
+void zk_prep_work(zk_op_t *op, zk_work_fn fn, void *arg, zk_op_cb cb, void *data);
+
+/* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op (a
+ * negative file offset, a WORK without fn). */
 int zk_submit(zk_loop_t *loop, zk_op_t *op);
 
 /* Asks for op to stop early. The op then completes (once more, finally) with -ECANCELED, or with
