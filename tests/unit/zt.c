@@ -153,6 +153,7 @@ static void zt_child(const struct zt_entry *t, int wfd, const sigset_t *mask)
 {
     sigprocmask(SIG_SETMASK, mask, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0); /* its own group: a timeout kills what it forked too (see zt_wait) */
     memset(&zt_cur, 0, sizeof(zt_cur));
     t->fn();
     ssize_t n = write(wfd, &zt_cur, sizeof(zt_cur));
@@ -182,6 +183,9 @@ static int zt_wait(pid_t pid, int timeout, int *status)
         if (left.tv_sec < 0) break;
         sigtimedwait(&chld, NULL, &left);
     }
+    /* the whole group: a process the test forked would otherwise live on holding the runner's
+     * stdout, and whatever reads it would wait forever */
+    kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
         ;

@@ -235,10 +235,22 @@ ZT_TEST(tpool_completion_wakes_a_sleeping_loop)
  * the child) with zk_loop_abandon(), and a loop of its own starts a pool of its own. */
 ZT_TEST(tpool_fork_child_abandons_and_starts_its_own)
 {
-    RT_LOOP(loop);
-    struct job a = {.ret = 1};
-    job_submit(loop, &a); /* the parent's pool is running */
-    RT_RUN_UNTIL(loop, a.rec.calls, 5000);
+    zk_loop_opts_t po = {.pool_threads = 2};
+    RT_LOOP_OPTS(loop, &po);
+    /* The parent's pool is running, and both its threads have started and gone idle before the
+     * fork: each holds one job until both have begun. A thread still starting could hold a lock
+     * of the allocator (ASan's is not reset in a forked child, glibc's is), and the child's own
+     * pool threads would then wait on it forever. zokiod forks its workers before any pool
+     * exists. */
+    volatile int go = 0;
+    struct job a = {.ret = 1, .release = &go}, a2 = {.ret = 1, .release = &go};
+    job_submit(loop, &a);
+    job_submit(loop, &a2);
+    wait_started(&a);
+    wait_started(&a2);
+    __atomic_store_n(&go, 1, __ATOMIC_SEQ_CST);
+    RT_RUN_UNTIL(loop, a.rec.calls && a2.rec.calls, 5000);
+    ZT_CHECK(!pthread_equal(a.fn_thread, a2.fn_thread));
     pid_t pid = fork();
     ZT_CHECK(pid >= 0);
     if (pid == 0) {
