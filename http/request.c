@@ -6,6 +6,7 @@
 
 #include "http/request.h"
 #include "http/server.h"
+#include "http/status.h"
 
 static zh_parse_ctx_t *ctx(llhttp_t *p) { return p->data; }
 
@@ -67,7 +68,7 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     if (memchr(at, '#', len)) return fail(p, 400); /* no fragment in a request-target */
     if (c->req->target.len + len > c->lim->max_target) return fail(p, 414);
     c->req->header_bytes += (uint32_t)len; /* the request line counts in the whole head */
-    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
+    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     if (append(c, &c->req->target, at, len) < 0) return fail(p, 414);
     return 0;
 }
@@ -77,8 +78,9 @@ static int count_bytes(llhttp_t *p, size_t len)
     zh_parse_ctx_t *c = ctx(p);
     c->req->header_bytes += (uint32_t)len;
     c->req->line_bytes += (uint32_t)len;
-    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
-    if (c->lim->max_line && c->req->line_bytes > c->lim->max_line) return fail(p, 431);
+    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
+    if (c->lim->max_line && c->req->line_bytes > c->lim->max_line)
+        return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     return 0;
 }
 
@@ -157,7 +159,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
      * the blanks: "Transfer-Encoding:\r\n chunked" reaches us as the value "chunked" -- and
      * llhttp obeys it. So look at what precedes the value: blanks back to a line break. */
     if (len && folded(c, at)) return fail(p, 400);
-    if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0) return fail(p, 431);
+    if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0)
+        return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     return 0;
 }
 
