@@ -162,9 +162,11 @@ typedef struct zh_location {
     zh_loc_limits_t lim;
     const struct zh_error_page *error_pages; /* effective (its own, else inherited) */
     uint32_t nerror_pages;
-    void *access_log; /* handed to zh_hooks_t.access_log for the requests it answers (the
-                       * final location's, as nginx); NULL = no access log */
-    zh_serve_t serve; /* expires, etag, if_modified_since, charset, log_not_found */
+    void *access_log;      /* handed to zh_hooks_t.access_log for the requests it answers (the
+                            * final location's, as nginx); NULL = no access log */
+    const void *error_log; /* handed to zh_hooks_t.error_log with the lines about its requests
+                            * (the location's error_log files); NULL = the main error log */
+    zh_serve_t serve;      /* expires, etag, if_modified_since, charset, log_not_found */
     zh_paths_t paths;
 } zh_location_t;
 
@@ -199,8 +201,10 @@ typedef struct zh_hooks {
     const char *server_header; /* "zokiod" or "zokiod/VERSION" (also what TLS errors say) */
     /* the Server header of a location with server_tokens on, and off; NULL: server_header */
     const char *server_tokens_on, *server_tokens_off;
-    /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
-    void (*error_log)(const char *line);
+    /* an error-level line about a request (a file that cannot be opened, ...), rate-limited:
+     * `log` is the error_log of the request's location (NULL: the main error log, and for the
+     * server's own trouble) */
+    void (*error_log)(const void *log, const char *line);
     /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
     void (*info_log)(const char *line);
 } zh_hooks_t;
