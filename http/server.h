@@ -108,14 +108,14 @@ typedef struct zh_loc_limits {
 } zh_loc_limits_t;
 
 /* The limits of a request head (client_header_timeout, large_client_header_buffers): the default
- * server's of the listen address apply, as nginx's until the Host is known; also
- * client_body_timeout (zokiod reads a body before it routes the request). */
+ * server's of the listen address apply, as nginx's, until the Host line names another server
+ * (max_line, max_head: http/conn.c's host_known()); also client_body_timeout (zokiod reads a
+ * body before it routes the request). Over max_line or max_head: nginx's 494, sent as 400. */
 typedef struct zh_head_limits {
     uint64_t header_timeout; /* ns for a whole head */
     uint64_t body_timeout;   /* ns between two reads of a body */
-    uint32_t
-        max_line; /* bytes of the request line (414 beyond) or a header line (400, nginx's 494) */
-    uint32_t max_head; /* bytes of the whole head (400, nginx's 494, beyond) */
+    uint32_t max_line;       /* bytes of the request line (414 beyond) or of a header line */
+    uint32_t max_head;       /* bytes of the whole head */
 } zh_head_limits_t;
 
 #define ZH_ALIAS_WHOLE UINT32_MAX
@@ -210,12 +210,11 @@ typedef struct zh_hooks {
 } zh_hooks_t;
 
 typedef struct zh_limits {
-    uint64_t max_body;   /* request body bytes (client_max_body_size), 413 beyond */
-    uint32_t max_target; /* request-target bytes, 414 beyond */
-    uint32_t
-        max_header_bytes; /* the request line and header lines together, 400 (nginx's 494) beyond */
-    uint32_t max_line;    /* one header line, 400 (nginx's 494) beyond (0: no limit of its own) */
-    uint32_t max_headers; /* header fields, 431 beyond */
+    uint64_t max_body;           /* request body bytes (client_max_body_size), 413 beyond */
+    uint32_t max_target;         /* request-target bytes, 414 beyond */
+    uint32_t max_header_bytes;   /* the request line and header lines, nginx's 494 beyond */
+    uint32_t max_line;           /* one header line, 494 beyond (0: no limit of its own) */
+    uint32_t max_headers;        /* header fields, 431 beyond */
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */
     uint64_t keepalive_timeout;  /* ns idle between requests */

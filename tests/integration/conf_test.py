@@ -3091,16 +3091,25 @@ def t_contexts_header_timeout_default_server():
 
 @test()
 def t_contexts_large_client_header_buffers_count():
-    # large_client_header_buffers 2 1k in the default server: a line fits in 1k, the head in 2k
+    # large_client_header_buffers 2 1k in the default server: a line fits in 1k, the head in 2k;
+    # once a Host naming the other server (8 8k) is read, the rest of the head gets its buffers
+    # (nginx); the request line and the lines before the Host get the default server's
     port = contexts().port
     line = "X-A%d: " + "v" * 600
-    status(get(port, "/f.srv", host="named", headers=[line % 1]), 200, "one 600-byte line")
-    status(get(port, "/f.srv", host="named", headers=[line % 1, line % 2]), 200,
+    status(get(port, "/f.srv", headers=[line % 1]), 200, "one 600-byte line")
+    status(get(port, "/f.srv", headers=[line % 1, line % 2]), 200,
            "two 600-byte lines (1.2k of 2k)")
-    status(get(port, "/f.srv", host="named", headers=[line % i for i in range(4)]), 400,
+    status(get(port, "/f.srv", headers=[line % i for i in range(4)]), 400,
            "four 600-byte lines (2.4k of 2k)")
-    status(get(port, "/f.srv", host="named", headers=["X-B: " + "v" * 1100]), 400,
+    status(get(port, "/f.srv", headers=["X-B: " + "v" * 1100]), 400,
            "a 1100-byte line (1k buffers)")
+    status(get(port, "/f.srv", host="named", headers=[line % i for i in range(4)]), 200,
+           "four 600-byte lines after `Host: named` (8 8k)")
+    status(get(port, "/f.srv", host="named", headers=["X-B: " + "v" * 1100]), 200,
+           "a 1100-byte line after `Host: named` (8k buffers)")
+    with Conn(port) as c:
+        c.send(b"GET /f.srv HTTP/1.1\r\nX-B: " + b"v" * 1100 + b"\r\nHost: named\r\n\r\n")
+        status(c.response(), 400, "a 1100-byte line before `Host: named` (the default's 1k)")
     status(get(port, "/f.srv?" + "q" * 1100, host="named"), 414, "a 1100-byte request line")
 
 

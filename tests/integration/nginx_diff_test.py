@@ -247,6 +247,12 @@ SETUPS = {
         keepalive_timeout 10 5;
         root {ROOT}/tok;
     }
+    server {
+        listen 127.0.0.1:{P0};
+        server_name big.example;
+        large_client_header_buffers 4 8k;
+        root {ROOT}/tok;
+    }
 """,
     # expires, etag, if_modified_since, charset, charset_types, log_not_found
     "serve": """
@@ -453,6 +459,8 @@ MUTATIONS = [
      "ctx_server_tokens_location_file", "server"),
     ("contexts", "default_type application/x-typed;", "", "ctx_default_type_location",
      "content-type"),
+    ("contexts", "large_client_header_buffers 4 8k;", "", "ctx_header_buffers_host_long_line",
+     "status"),
     ("serve", "charset utf-8;", "charset utf-16;", "serve_file", "content-type"),
     ("serve", "expires 1h;", "expires 59m;", "serve_file", "cache-control"),
     ("serve", "location /e-mod/ { expires modified 1d; }", "location /e-mod/ { expires 1d; }",
@@ -780,6 +788,17 @@ CASES = [
          get("/f.txt", headers=["X-A%d: %s" % (i, "v" * 600) for i in range(6)]), setup="contexts"),
     Case("ctx_header_buffers_long_line",
          get("/f.txt", headers=["X-A: " + "v" * 1100]), setup="contexts"),
+    # once the Host is read, the rest of the head is read under its server's buffers (4 8k)
+    Case("ctx_header_buffers_host_long_line",
+         get("/f.txt", host="big.example", headers=["X-A: " + "v" * 1100]), setup="contexts"),
+    Case("ctx_header_buffers_host_many_lines",
+         get("/f.txt", host="big.example", headers=["X-A%d: %s" % (i, "v" * 600)
+                                                    for i in range(6)]), setup="contexts"),
+    Case("ctx_header_buffers_line_before_host",
+         b"GET /f.txt HTTP/1.1\r\nX-A: " + b"v" * 1100 + b"\r\nHost: big.example\r\n\r\n",
+         setup="contexts"),
+    Case("ctx_header_buffers_host_other_server",
+         get("/f.txt", host="tok.example", headers=["X-A: " + "v" * 1100]), setup="contexts"),
     Case("ctx_header_buffers_long_request_line", get("/f.txt?" + "q" * 1100), setup="contexts",
          known=Known(414, 414, "reason phrase: nginx's is RFC 2616's Request-URI Too Large "
                      "(README)")),
