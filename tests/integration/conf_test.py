@@ -3259,6 +3259,24 @@ def t_error_log_location_reopen():
 
 
 @test()
+def t_error_log_location_reload():
+    # HUP: the new configuration's location error_log takes the lines (the master opens it)
+    inst = Inst("elogrl", 2)
+    inst.write_conf(ELOG_CONF)
+    inst.start()
+    old = inst.wait_workers(1)
+    tok = "e%d" % os.getpid()
+    elog_check(inst, inst.port, "/loc/%s-one" % tok, ("logs/loc.log",))
+    inst.write_conf(ELOG_CONF.replace("error_log logs/loc.log;", "error_log logs/loc2.log;"))
+    inst.signal(signal.SIGHUP)
+    inst.wait_workers(1, exclude=old)
+    status(get(inst.port, "/loc/%s-two" % tok), 404)
+    expect(elog_has(inst, "logs/loc2.log", "%s-two" % tok), "no line in logs/loc2.log: %s"
+           % short(inst.read("logs/loc2.log") or "", 300))
+    expect(tok + "-two" not in (inst.read("logs/loc.log") or ""), "a line in the old log")
+
+
+@test()
 def t_error_log_location_unwritable():
     # -t opens every error log, as nginx -t: one that cannot be opened fails the test
     inst = Inst("elogt")
