@@ -224,8 +224,8 @@ static int open_log(const char *path)
     return fd;
 }
 
-/* the index of an access log path in g->logs: one fd per distinct path, opened here (by the
- * master, as root); -1 when out of memory */
+/* the index of an access or error log path in g->logs (marked as such): one fd per distinct path,
+ * opened here (by the master, as root); -1 when out of memory */
 static long log_index(zs_gen_t *g, const char *path, int error)
 {
     size_t j = 0;

@@ -72,7 +72,7 @@ typedef struct zs_gen {
     zs_logset_t **logsets;
     char ***logset_keys;
     size_t nlogsets;
-    /* the error log sets, one per distinct zc_elogs_t.v (ekeys[i] is elogsets[i]'s) */
+    /* the error log sets, one per distinct zc_elogs_t.v (elogset_keys[i] is elogsets[i]'s) */
     zs_elogset_t **elogsets;
     const zc_elog_t **elogset_keys;
     size_t nelogsets;
