@@ -58,9 +58,8 @@ void zh_errlog_server(zh_server_t *s, const char *fmt, ...)
     if (len) errlog_emit(s, NULL, line, sizeof line);
 }
 
-/* the error_log of the request's location, else of its server, else of the default server of
- * the address (a request refused before it was routed), as nginx */
-static const void *error_log_of(const zh_conn_t *c)
+/* a request refused before it was routed, a TLS handshake: the default server's, as nginx */
+const void *zh_errlog_of(const zh_conn_t *c)
 {
     const zh_vhost_t *vh = c->vhost ? c->vhost : c->lst ? c->lst->dflt : NULL;
     const zh_location_t *l = c->loc ? c->loc : vh ? &vh->base : NULL;
@@ -90,7 +89,7 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
             snprintf(line + len + (size_t)n, sizeof line - len - (size_t)n, ", host: \"%.*s\"",
                      (int)(host.len > 256 ? 256 : host.len), host.p);
     }
-    errlog_emit(c->srv, error_log_of(c), line, sizeof line);
+    errlog_emit(c->srv, zh_errlog_of(c), line, sizeof line);
 }
 
 void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err)

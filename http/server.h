@@ -205,8 +205,10 @@ typedef struct zh_hooks {
      * `log` is the error_log of the request's location (NULL: the main error log, and for the
      * server's own trouble) */
     void (*error_log)(const void *log, const char *line);
-    /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
-    void (*info_log)(const char *line);
+    /* an info-level line (a failed TLS handshake), rate-limited, with the error_log of the
+     * connection's server (zh_errlog_of(): the default one of the address during a handshake,
+     * as nginx's connection log; NULL: the main one); may be NULL */
+    void (*info_log)(const void *log, const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {

@@ -64,23 +64,25 @@ static void on_flush(zk_loop_t *loop, zk_timer_t *t)
     if (busy) zk_timer_start(loop, t, zk_loop_now(loop) + FLUSH_DELAY);
 }
 
-/* an error line about a request: to its location's error logs, each when its level takes
- * errors (a zs_elogset_t of the generation), else to the main error log */
-static void error_hook(const void *log, const char *line)
+/* a line about a request or a connection: to its location's (or server's) error logs, each
+ * whose level takes `level` (a zs_elogset_t of the generation), else to the main error log */
+static void elog_line(const void *log, int level, const char *line)
 {
     const zs_elogset_t *set = log;
     if (!set) {
-        zs_log(ZS_LOG_ERR, "%s", line);
+        zs_log(level, "%s", line);
         return;
     }
     for (size_t i = 0; i < set->n; i++) {
-        if (set->e[i].level < ZS_LOG_ERR) continue; /* crit, alert, emerg only */
+        if (set->e[i].level < level) continue; /* e.g. a crit log takes no error lines */
         size_t j = set->e[i].idx;
         int fd = j == ZS_ELOG_STDERR ? STDERR_FILENO : j < W.nlogs ? W.efds[j] : -1;
-        if (fd >= 0) zs_log_to(fd, ZS_LOG_ERR, "%s", line);
+        if (fd >= 0) zs_log_to(fd, level, "%s", line);
     }
 }
-static void info_hook(const char *line) { zs_log(ZS_LOG_INFO, "%s", line); }
+
+static void error_hook(const void *log, const char *line) { elog_line(log, ZS_LOG_ERR, line); }
+static void info_hook(const void *log, const char *line) { elog_line(log, ZS_LOG_INFO, line); }
 
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
