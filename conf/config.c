@@ -246,18 +246,20 @@ static int h_worker_processes(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
-/* error_log in http, server or location: nginx writes the errors of that level's requests there;
- * zokiod keeps one error log per process, the main one, and says so (checked like the main one;
- * the same file as the main one changes nothing) */
-static int error_log_elsewhere(zc_load_t *ld, const zc_node_t *d, const char *path)
+/* error_log in http, server or location: the files of that level's requests (nginx's) */
+static int error_log_level(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc, const char *level)
 {
-    const char *main_log = ld->cfg->error_log;
+    zc_elogs_t *l = sc->loc ? &sc->loc->elogs : &sc->srv->elogs; /* http {}: ld->http_level */
+    zc_elog_t *slot;
+    int is_stderr = strcmp(d->args[0], "stderr") == 0;
+    char *path = is_stderr ? zc_arena_strdup(ld->arena, "stderr") : zc_prefix_path(ld, d, 0);
 
-    if (main_log != NULL && strcmp(main_log, path) == 0) return 0;
-    return zc_note(ld, d, "warn",
-                   "\"error_log\" in http, server or location is not used: zokiod writes every "
-                   "error to the main error_log (\"%s\")",
-                   main_log != NULL ? main_log : "stderr");
+    if (path == NULL) return is_stderr ? zc_oom(ld) : -1;
+    if ((slot = ZC_PUSH(ld->arena, l->v, l->n, l->cap)) == NULL) return zc_oom(ld);
+    slot->path = path;
+    if ((slot->level = zc_arena_strdup(ld->arena, level)) == NULL) return zc_oom(ld);
+    l->set = 1;
+    return 0;
 }
 
 static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
@@ -272,10 +274,7 @@ static int h_error_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     if (i == sizeof(levels) / sizeof(levels[0])) return zc_invalid(ld, d, level);
     if (strncmp(d->args[0], "syslog:", 7) == 0 || strncmp(d->args[0], "memory:", 7) == 0)
         return zc_err(ld, d, "error_log \"%s\" is not supported by zokiod", d->args[0]);
-    if (sc->ctx != ZC_CTX_MAIN) { /* one error log per process: see error_log_elsewhere() */
-        char *path = strcmp(d->args[0], "stderr") == 0 ? "stderr" : zc_prefix_path(ld, d, 0);
-        return path == NULL ? -1 : error_log_elsewhere(ld, d, path);
-    }
+    if (sc->ctx != ZC_CTX_MAIN) return error_log_level(ld, d, sc, level);
     if (ld->error_log_seen) /* nginx takes several; zokiod writes one */
         return zc_err(ld, d, "\"error_log\" directive is duplicate");
     ld->error_log_seen = 1;

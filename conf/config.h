@@ -15,9 +15,10 @@
  *
  * Inheritance is already applied, as nginx does it: a server holds its effective settings (its
  * own, else the ones written in http {}, else the defaults) and a location its effective root
- * or alias, index, autoindex, headers, error pages, access logs, types, I/O settings and limits
- * (its own, else its enclosing location's, else its server's; `return` is not inherited).
- * add_header, error_page, access_log and types inherit only when the level has none of its own.
+ * or alias, index, autoindex, headers, error pages, access and error logs, types, I/O settings and
+ * limits (its own, else its enclosing location's, else its server's; `return` is not inherited).
+ * add_header, error_page, access_log, error_log and types inherit only when the level has none of
+ * its own.
  *
  * Defaults (nginx's unless said): user nobody (group nobody, else nogroup) when running as
  * root, worker_processes 1, worker_connections 512, daemon off (nginx:
@@ -130,6 +131,19 @@ typedef struct zc_logs {
     int set; /* the level has access_log lines of its own */
     int off; /* one of them is `access_log off` (it wins over the others, as in nginx) */
 } zc_logs_t;
+
+/* The error_log lines of http, server or location (nginx's): each file receives the lines about
+ * the level's requests at or above its own level; a level without any takes its enclosing
+ * level's; none up to http {} (n 0): the main error_log. */
+typedef struct zc_elog {
+    char *path;  /* absolute, or "stderr" */
+    char *level; /* debug info notice warn error crit alert emerg */
+} zc_elog_t;
+typedef struct zc_elogs {
+    zc_elog_t *v;
+    size_t n, cap;
+    int set; /* the level has error_log lines of its own */
+} zc_elogs_t;
 
 /* The connection and request limits nginx takes per level, inherited down as zc_io_t
  * (conf/limits.c). Contexts as nginx's: keepalive_timeout, keepalive_requests,
@@ -355,6 +369,7 @@ typedef struct zc_location {
     zc_error_page_t *error_pages; /* effective: its own, else its parent's, else the server's */
     size_t nerror_pages;
     zc_logs_t logs;                /* effective access_log paths, as error_pages */
+    zc_elogs_t elogs;              /* effective error_log files (n 0: the main one) */
     struct zc_location *parent;    /* the enclosing location; NULL at the server level */
     struct zc_location *locations; /* nested, in file order */
     size_t nlocations;
@@ -400,6 +415,7 @@ typedef struct zc_server {
     zc_serve_t serve;                            /* effective */
     zc_paths_t paths;                            /* effective */
     zc_logs_t logs;                              /* effective access_log paths (n 0: off) */
+    zc_elogs_t elogs;                            /* effective error_log files (n 0: the main one) */
     char *access_log;                            /* the first of them; NULL = off */
     char *ssl_certificate, *ssl_certificate_key; /* NULL when none; readable when checked */
     unsigned ssl_protocols; /* ZC_TLSv1* bits (default TLSv1.2 | TLSv1.3); zokiod speaks 1.2 only */

@@ -230,6 +230,7 @@ static int inherit_server(zc_load_t *ld, size_t k)
     zc_paths_inherit(&s->paths, &h->paths);
     zc_paths_defaults(&s->paths);
     zc_logs_inherit(&s->logs, &h->logs);
+    zc_elogs_inherit(&s->elogs, &h->elogs);
     s->access_log = s->logs.n ? s->logs.paths[0] : NULL;
     if (s->ssl_certificate == NULL) {
         s->ssl_certificate = h->ssl_certificate;

@@ -89,6 +89,8 @@ void zc_limits_defaults(zc_limits_t *l);
 
 /* server.c: a level without access_log lines takes its enclosing level's. */
 void zc_logs_inherit(zc_logs_t *l, const zc_logs_t *from);
+/* error_log lines: a level without its own takes `from`'s (nginx) */
+void zc_elogs_inherit(zc_elogs_t *l, const zc_elogs_t *from);
 
 /* config.c: a level without a types block (or default_type) takes its enclosing level's. */
 void zc_mime_inherit(zc_mime_t *m, const zc_mime_t *from);

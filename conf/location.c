@@ -129,6 +129,7 @@ static void inherit(const zc_server_t *s, zc_location_t *l)
         l->nerror_pages = p ? p->nerror_pages : s->nerror_pages;
     }
     zc_logs_inherit(&l->logs, p ? &p->logs : &s->logs);
+    zc_elogs_inherit(&l->elogs, p ? &p->elogs : &s->elogs);
     zc_io_inherit(&l->io, p ? &p->io : &s->io);
     zc_limits_inherit(&l->lim, p ? &p->lim : &s->lim);
     zc_mime_inherit(&l->mime, p ? &p->mime : &s->mime);

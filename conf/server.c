@@ -214,6 +214,11 @@ int zc_h_access_log(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
+void zc_elogs_inherit(zc_elogs_t *l, const zc_elogs_t *from)
+{
+    if (!l->set) *l = *from;
+}
+
 void zc_logs_inherit(zc_logs_t *l, const zc_logs_t *from)
 {
     if (!l->set) *l = *from;

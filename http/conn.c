@@ -11,6 +11,7 @@
  * Pipelined requests found in one read are all answered before the one batched write; parsing
  * pauses while the queue is full, and reading pauses (the stream's back-pressure) meanwhile. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include "http/conn.h"
 #include "http/out.h"
 #include "http/response.h"
+#include "http/route.h"
 #include "http/tls.h"
 #include "http/transport.h"
 
@@ -130,6 +132,23 @@ static void set_nodelay(zh_conn_t *c, int on)
     c->nodelay = (uint8_t)on;
 }
 
+/* a request's Host line is read: the rest of its head is read under the head limits
+ * (large_client_header_buffers) of the server that Host names, as nginx does */
+static void host_known(zh_parse_ctx_t *pc, const char *host, size_t len)
+{
+    zh_conn_t *c = (zh_conn_t *)(void *)((char *)pc - offsetof(zh_conn_t, pctx));
+    const zh_listener_t *lst = c->lst;
+    char name[256];
+    if (lst->nvhosts < 2 || len >= sizeof name) return; /* the default server's */
+    size_t n = zh_host_lower(host, len, name, sizeof name);
+    const zh_vhost_t *vh =
+        zh_vhost_pick(lst->vhosts, lst->nvhosts, lst->dflt, name, n, c->srv->md, NULL);
+    if (!vh || !vh->head.max_head) return; /* a regex that could not run: routing says 500 */
+    pc->host_vhost = vh;
+    pc->max_line = vh->head.max_line;
+    pc->max_head = vh->head.max_head;
+}
+
 /* answers the request llhttp just completed */
 static int answer(zh_conn_t *c)
 {
@@ -186,11 +205,11 @@ static int parse_input(zh_conn_t *c)
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
             int st = zh_req_error_status(&c->w->req, err, data, c->in_len, data + used);
             release_input(c);
-            /* not routed: the default server answers (and logs) it with its own settings
-             * (server_tokens, charset, add_header ... always, access_log), as nginx does a
-             * request it could not read; not the location of the request before it on this
-             * connection */
-            c->vhost = c->lst->dflt;
+            /* not routed: the server its Host named (when read before the trouble), else the
+             * default server, answers (and logs) it with its own settings (server_tokens,
+             * charset, add_header ... always, access_log), as nginx does a request it could
+             * not read; not the location of the request before it on this connection */
+            c->vhost = c->pctx.host_vhost ? c->pctx.host_vhost : c->lst->dflt;
             c->loc = c->vhost ? &c->vhost->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
@@ -390,6 +409,7 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
     c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
     c->pctx.arena = &c->arena;
     c->pctx.lim = &l->lim; /* the default server's head limits (zh_server_listen_tls) */
+    c->pctx.host_known = host_known;
     c->parser.data = &c->pctx;
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);

@@ -30,14 +30,14 @@ static int errlog_allow(zh_server_t *s)
     return 1;
 }
 
-static void errlog_emit(zh_server_t *s, char *line, size_t cap)
+static void errlog_emit(zh_server_t *s, const void *log, char *line, size_t cap)
 {
     if (s->errlog_dropped) {
         size_t len = strlen(line);
         snprintf(line + len, cap - len, " (%u similar lines dropped)", s->errlog_dropped);
         s->errlog_dropped = 0;
     }
-    s->hooks.error_log(line);
+    s->hooks.error_log(log, line);
 }
 
 /* formats the line; 0 when it may not leave now (rate limit) or did not format */
@@ -55,7 +55,15 @@ void zh_errlog_server(zh_server_t *s, const char *fmt, ...)
     va_start(ap, fmt);
     size_t len = errlog_format(s, line, sizeof line, fmt, ap);
     va_end(ap);
-    if (len) errlog_emit(s, line, sizeof line);
+    if (len) errlog_emit(s, NULL, line, sizeof line);
+}
+
+/* a request refused before it was routed, a TLS handshake: the default server's, as nginx */
+const void *zh_errlog_of(const zh_conn_t *c)
+{
+    const zh_vhost_t *vh = c->vhost ? c->vhost : c->lst ? c->lst->dflt : NULL;
+    const zh_location_t *l = c->loc ? c->loc : vh ? &vh->base : NULL;
+    return l ? l->error_log : NULL;
 }
 
 void zh_errlog(zh_conn_t *c, const char *fmt, ...)
@@ -81,7 +89,7 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
             snprintf(line + len + (size_t)n, sizeof line - len - (size_t)n, ", host: \"%.*s\"",
                      (int)(host.len > 256 ? 256 : host.len), host.p);
     }
-    errlog_emit(c->srv, line, sizeof line);
+    errlog_emit(c->srv, zh_errlog_of(c), line, sizeof line);
 }
 
 void zh_errlog_open(zh_conn_t *c, const zh_site_t *site, const char *path, int err)

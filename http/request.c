@@ -6,6 +6,7 @@
 
 #include "http/request.h"
 #include "http/server.h"
+#include "http/status.h"
 
 static zh_parse_ctx_t *ctx(llhttp_t *p) { return p->data; }
 
@@ -58,6 +59,9 @@ static int on_message_begin(llhttp_t *p)
     zh_req_reset(r);
     r->started = 1;
     ctx(p)->arena->used = 0;
+    ctx(p)->max_line = ctx(p)->lim->max_line;
+    ctx(p)->max_head = ctx(p)->lim->max_header_bytes;
+    ctx(p)->host_vhost = NULL;
     return 0;
 }
 
@@ -67,7 +71,7 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     if (memchr(at, '#', len)) return fail(p, 400); /* no fragment in a request-target */
     if (c->req->target.len + len > c->lim->max_target) return fail(p, 414);
     c->req->header_bytes += (uint32_t)len; /* the request line counts in the whole head */
-    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
+    if (c->req->header_bytes > c->max_head) return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     if (append(c, &c->req->target, at, len) < 0) return fail(p, 414);
     return 0;
 }
@@ -77,8 +81,8 @@ static int count_bytes(llhttp_t *p, size_t len)
     zh_parse_ctx_t *c = ctx(p);
     c->req->header_bytes += (uint32_t)len;
     c->req->line_bytes += (uint32_t)len;
-    if (c->req->header_bytes > c->lim->max_header_bytes) return fail(p, 431);
-    if (c->lim->max_line && c->req->line_bytes > c->lim->max_line) return fail(p, 431);
+    if (c->req->header_bytes > c->max_head) return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
+    if (c->max_line && c->req->line_bytes > c->max_line) return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     return 0;
 }
 
@@ -157,18 +161,27 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
      * the blanks: "Transfer-Encoding:\r\n chunked" reaches us as the value "chunked" -- and
      * llhttp obeys it. So look at what precedes the value: blanks back to a line break. */
     if (len && folded(c, at)) return fail(p, 400);
-    if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0) return fail(p, 431);
+    if (r->cur >= 0 && append(c, &r->h[r->cur], at, len) < 0)
+        return fail(p, ZH_STATUS_HEAD_TOO_LARGE);
     return 0;
 }
 
+static int parse_host(zh_str_t h, zh_str_t *name);
+
 static int on_header_value_complete(llhttp_t *p)
 {
-    zh_req_t *r = ctx(p)->req;
+    zh_parse_ctx_t *c = ctx(p);
+    zh_req_t *r = c->req;
     if (r->cur >= 0) {
         zh_str_t *v = &r->h[r->cur];
         if (!v->p) v->p = "";                     /* present but empty */
         while (v->len && blank(v->p[v->len - 1])) /* llhttp keeps trailing OWS (RFC 9112 5) */
             v->len--;
+        zh_str_t name;
+        /* nginx's server for the rest of the head (an invalid Host gets its 400 later) */
+        if (r->cur == ZH_H_HOST && c->host_known && r->target.len && r->target.p[0] == '/' &&
+            parse_host(*v, &name) == 0)
+            c->host_known(c, name.p, name.len);
     }
     r->cur = -1;
     return 0;

@@ -82,6 +82,16 @@ typedef struct zh_parse_ctx {
     zh_req_t *req;
     zh_arena_t *arena;
     const struct zh_limits *lim;
+    /* the head limits in force (large_client_header_buffers): lim's, the default server's, at
+     * a request's start; its Host's server's from its Host line on (host_known), as nginx */
+    uint32_t max_line, max_head;
+    /* the server its Host named (set by host_known; NULL at a request's start): a head refused
+     * after its Host line is answered by that server, as nginx does */
+    const struct zh_vhost *host_vhost;
+    /* called when a request's Host line is read (origin-form target: an absolute-form's host
+     * is taken after the head, as nginx) with the host name (no port, as sent); may change
+     * max_line and max_head. NULL: the limits stay. */
+    void (*host_known)(struct zh_parse_ctx *c, const char *host, size_t len);
     const char *data;        /* start of the bytes given to the current llhttp_execute() */
     uint8_t blank_line_tail; /* the bytes before `data` end in LF + only SP/HT (obs-fold) */
     uint8_t last_cr;         /* the last byte given to llhttp was a CR */

@@ -50,7 +50,15 @@ static int resp_error(zh_conn_t *c, int status, int head, err_t *e)
     int blen = 0;
     /* nginx's page, naming the server as its Server header does (the version unless
      * server_tokens is off) */
-    if (status >= 300 && status != 304)
+    if (status == ZH_STATUS_HEAD_TOO_LARGE) { /* nginx's 494: a 400 with a page of its own */
+        status = 400;
+        blen = snprintf(body, sizeof body,
+                        "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title>"
+                        "</head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+                        "<center>Request Header Or Cookie Too Large</center>\r\n"
+                        "<hr><center>%.64s</center>\r\n</body>\r\n</html>\r\n",
+                        zh_conn_server_header(c));
+    } else if (status >= 300 && status != 304)
         blen = snprintf(body, sizeof body,
                         "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
                         "<center><h1>%d %s</h1></center>\r\n<hr><center>%.64s</center>\r\n"

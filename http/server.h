@@ -108,13 +108,14 @@ typedef struct zh_loc_limits {
 } zh_loc_limits_t;
 
 /* The limits of a request head (client_header_timeout, large_client_header_buffers): the default
- * server's of the listen address apply, as nginx's until the Host is known; also
- * client_body_timeout (zokiod reads a body before it routes the request). */
+ * server's of the listen address apply, as nginx's, until the Host line names another server
+ * (max_line, max_head: http/conn.c's host_known()); also client_body_timeout (zokiod reads a
+ * body before it routes the request). Over max_line or max_head: nginx's 494, sent as 400. */
 typedef struct zh_head_limits {
     uint64_t header_timeout; /* ns for a whole head */
     uint64_t body_timeout;   /* ns between two reads of a body */
-    uint32_t max_line;       /* bytes of the request line (414 beyond) or a header line (431) */
-    uint32_t max_head;       /* bytes of the whole head (431 beyond) */
+    uint32_t max_line;       /* bytes of the request line (414 beyond) or of a header line */
+    uint32_t max_head;       /* bytes of the whole head */
 } zh_head_limits_t;
 
 #define ZH_ALIAS_WHOLE UINT32_MAX
@@ -161,9 +162,11 @@ typedef struct zh_location {
     zh_loc_limits_t lim;
     const struct zh_error_page *error_pages; /* effective (its own, else inherited) */
     uint32_t nerror_pages;
-    void *access_log; /* handed to zh_hooks_t.access_log for the requests it answers (the
-                       * final location's, as nginx); NULL = no access log */
-    zh_serve_t serve; /* expires, etag, if_modified_since, charset, log_not_found */
+    void *access_log;      /* handed to zh_hooks_t.access_log for the requests it answers (the
+                            * final location's, as nginx); NULL = no access log */
+    const void *error_log; /* handed to zh_hooks_t.error_log with the lines about its requests
+                            * (the location's error_log files); NULL = the main error log */
+    zh_serve_t serve;      /* expires, etag, if_modified_since, charset, log_not_found */
     zh_paths_t paths;
 } zh_location_t;
 
@@ -198,17 +201,21 @@ typedef struct zh_hooks {
     const char *server_header; /* "zokiod" or "zokiod/VERSION" (also what TLS errors say) */
     /* the Server header of a location with server_tokens on, and off; NULL: server_header */
     const char *server_tokens_on, *server_tokens_off;
-    /* an error-level line about a request (a file that cannot be opened, ...), rate-limited */
-    void (*error_log)(const char *line);
-    /* an info-level line (a failed TLS handshake), rate-limited; may be NULL */
-    void (*info_log)(const char *line);
+    /* an error-level line about a request (a file that cannot be opened, ...), rate-limited:
+     * `log` is the error_log of the request's location (NULL: the main error log, and for the
+     * server's own trouble) */
+    void (*error_log)(const void *log, const char *line);
+    /* an info-level line (a failed TLS handshake), rate-limited, with the error_log of the
+     * connection's server (zh_errlog_of(): the default one of the address during a handshake,
+     * as nginx's connection log; NULL: the main one); may be NULL */
+    void (*info_log)(const void *log, const char *line);
 } zh_hooks_t;
 
 typedef struct zh_limits {
     uint64_t max_body;           /* request body bytes (client_max_body_size), 413 beyond */
     uint32_t max_target;         /* request-target bytes, 414 beyond */
-    uint32_t max_header_bytes;   /* the request line and header lines together, 431 beyond */
-    uint32_t max_line;           /* one header line, 431 beyond (0: no limit of its own) */
+    uint32_t max_header_bytes;   /* the request line and header lines, nginx's 494 beyond */
+    uint32_t max_line;           /* one header line, 494 beyond (0: no limit of its own) */
     uint32_t max_headers;        /* header fields, 431 beyond */
     uint32_t keepalive_requests; /* requests per connection before Connection: close */
     uint32_t max_conns;          /* connections per worker; more are closed at accept */

@@ -27,6 +27,7 @@
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
+#include "http/errlog.h"
 #include "http/out.h"
 #include "http/regex.h"
 #include "http/route.h"
@@ -361,7 +362,7 @@ static void tls_info(zh_conn_t *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    s->hooks.info_log(line);
+    s->hooks.info_log(zh_errlog_of(c), line);
 }
 
 static void hs_count(zh_tls_conn_t *tc)

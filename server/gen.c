@@ -224,14 +224,17 @@ static int open_log(const char *path)
     return fd;
 }
 
-/* the index of an access log path in g->logs: one fd per distinct path, opened here (by the
- * master, as root); -1 when out of memory */
-static long log_index(zs_gen_t *g, const char *path)
+/* the index of an access or error log path in g->logs (marked as such): one fd per distinct path,
+ * opened here (by the master, as root); -1 when out of memory */
+static long log_index(zs_gen_t *g, const char *path, int error)
 {
     size_t j = 0;
     while (j < g->nlogs && strcmp(g->logs[j].path, path))
         j++;
-    if (j < g->nlogs) return (long)j;
+    if (j < g->nlogs) {
+        *(error ? &g->logs[j].error : &g->logs[j].access) = 1;
+        return (long)j;
+    }
     if (g->nlogs == g->caplogs) {
         size_t cap = g->caplogs ? 2 * g->caplogs : 8;
         zs_gen_log_t *l = realloc(g->logs, cap * sizeof *l);
@@ -239,7 +242,7 @@ static long log_index(zs_gen_t *g, const char *path)
         g->logs = l;
         g->caplogs = cap;
     }
-    g->logs[g->nlogs] = (zs_gen_log_t){path, open_log(path)};
+    g->logs[g->nlogs] = (zs_gen_log_t){path, open_log(path), (uint8_t)!error, (uint8_t) !!error};
     return (long)g->nlogs++;
 }
 
@@ -260,7 +263,7 @@ static void *logset_for(zs_gen_t *g, const zc_logs_t *l, int *failed)
         return NULL;
     }
     for (size_t i = 0; i < l->n; i++) {
-        long j = log_index(g, l->paths[i]);
+        long j = log_index(g, l->paths[i], 0);
         if (j < 0) {
             *failed = 1;
             return NULL;
@@ -269,6 +272,38 @@ static void *logset_for(zs_gen_t *g, const zc_logs_t *l, int *failed)
     }
     g->logsets[g->nlogsets] = set;
     g->logset_keys[g->nlogsets++] = l->paths;
+    return set;
+}
+
+/* the error logs of a level, as zh_location_t.error_log: NULL for the main one; *failed on
+ * ENOMEM */
+static const void *elogset_for(zs_gen_t *g, const zc_elogs_t *l, int *failed)
+{
+    if (!l->n) return NULL;
+    for (size_t i = 0; i < g->nelogsets; i++)
+        if (g->elogset_keys[i] == l->v && g->elogsets[i]->n == l->n) return g->elogsets[i];
+    zs_elogset_t **sets = realloc(g->elogsets, (g->nelogsets + 1) * sizeof *sets);
+    if (sets) g->elogsets = sets;
+    const zc_elog_t **keys = realloc(g->elogset_keys, (g->nelogsets + 1) * sizeof *keys);
+    if (keys) g->elogset_keys = keys;
+    zs_elogset_t *set =
+        sets && keys ? keep(g, calloc(1, sizeof *set + l->n * sizeof set->e[0])) : NULL;
+    if (!set) {
+        *failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        long j = strcmp(l->v[i].path, "stderr") == 0 ? -2 : log_index(g, l->v[i].path, 1);
+        if (j == -1) {
+            *failed = 1;
+            return NULL;
+        }
+        int level = zs_level_parse(l->v[i].level);
+        set->e[set->n].idx = j < 0 ? ZS_ELOG_STDERR : (size_t)j;
+        set->e[set->n++].level = level < 0 ? ZS_LOG_ERR : level;
+    }
+    g->elogsets[g->nelogsets] = set;
+    g->elogset_keys[g->nelogsets++] = l->v;
     return set;
 }
 
@@ -422,6 +457,7 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
         fill_limits(l, &c->lim);
         int failed = 0;
         l->access_log = logset_for(g, &c->logs, &failed);
+        l->error_log = elogset_for(g, &c->elogs, &failed);
         if (failed) return -ENOMEM;
         l->site.default_type = c->mime.default_type;
         if (!(l->site.mime = mime_for(g, &c->mime))) return -ENOMEM;
@@ -473,6 +509,7 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v)
     zs_paths_fill(&v->base, &s->paths);
     int failed = 0;
     v->base.access_log = logset_for(g, &s->logs, &failed);
+    v->base.error_log = elogset_for(g, &s->elogs, &failed);
     if (failed) return -ENOMEM;
     v->base.site.default_type = s->mime.default_type;
     if (!(v->base.site.mime = mime_for(g, &s->mime))) return -ENOMEM;
@@ -723,6 +760,8 @@ void zs_gen_free(zs_gen_t *g)
     free(g->vhosts);
     free(g->logsets); /* the sets themselves are in strs */
     free(g->logset_keys);
+    free(g->elogsets); /* the sets themselves are in strs */
+    free(g->elogset_keys);
     zh_mime_free(&g->mime);
     for (size_t i = 0; i < g->nextra_mimes; i++) {
         zh_mime_free(g->extra_mimes[i]);

@@ -30,11 +30,25 @@ typedef struct zs_logset {
     size_t idx[]; /* indexes in zs_gen_t.logs */
 } zs_logset_t;
 
-/* One access log file of a generation, opened by the master (as root, before the workers give
- * it up, as nginx does) and inherited by the workers, which write through it. */
+/* The error logs of a location (or a server level): what zh_location_t.error_log points at,
+ * handed back to the worker's error-log hook, which writes a line to each whose level takes it. */
+#define ZS_ELOG_STDERR ((size_t)-1) /* idx of `error_log stderr` */
+typedef struct zs_elogset {
+    size_t n;
+    struct {
+        size_t idx; /* in zs_gen_t.logs, or ZS_ELOG_STDERR */
+        int level;  /* a zs_level_t: lines at or above it */
+    } e[];
+} zs_elogset_t;
+
+/* One access or error log file of a generation (http, server and location levels), opened by
+ * the master (as root, before the workers give it up, as nginx does) and inherited by the
+ * workers, which write through it. */
 typedef struct zs_gen_log {
     const char *path;
-    int fd; /* -1: the open failed (logged); the workers try the path themselves */
+    int fd;         /* -1: the open failed (logged); the workers try the path themselves */
+    uint8_t access; /* an access log: the workers write it through a zs_access_log_t */
+    uint8_t error;  /* an error log: the workers write it with zs_log_to() */
 } zs_gen_log_t;
 
 typedef struct zs_gen {
@@ -52,12 +66,16 @@ typedef struct zs_gen {
     size_t nlistens;
     int *fds; /* document-root / alias directory fds this generation opened */
     size_t nfds;
-    zs_gen_log_t *logs; /* one per distinct access_log path */
+    zs_gen_log_t *logs; /* one per distinct access_log or error_log path */
     size_t nlogs, caplogs;
     /* the log sets of the locations, one per distinct zc_logs_t.paths (keys[i] is sets[i]'s) */
     zs_logset_t **logsets;
     char ***logset_keys;
     size_t nlogsets;
+    /* the error log sets, one per distinct zc_elogs_t.v (elogset_keys[i] is elogsets[i]'s) */
+    zs_elogset_t **elogsets;
+    const zc_elog_t **elogset_keys;
+    size_t nelogsets;
     gid_t *groups; /* conf.user's supplementary groups (with conf.has_user), for setgroups() */
     size_t ngroups;
     char **strs; /* NULL-terminated index lists and other allocations to free */

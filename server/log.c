@@ -120,22 +120,35 @@ static size_t format_prefix(char *buf, size_t cap, int level)
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-void zs_log(int level, const char *fmt, ...)
+static void log_line(int fd, int level, const char *fmt, va_list ap)
 {
-    if (level > atomic_load_explicit(&log_level, memory_order_relaxed)) return;
     int saved = errno;
     char line[LINE_MAX_BYTES];
     size_t len = format_prefix(line, sizeof line - 1, level);
     size_t avail = sizeof line - len; /* the message, and its NUL which becomes the '\n' */
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(line + len, avail, fmt, ap);
-    va_end(ap);
     if (n > 0) len += (size_t)n < avail ? (size_t)n : avail - 1;
     line[len++] = '\n';
     /* One write(2): O_APPEND keeps it whole; a short write to a full disk is not retried
      * (retrying could interleave the rest with another process's line). */
-    ssize_t w = write(zs_log_fd(), line, len);
+    ssize_t w = write(fd, line, len);
     (void)w;
     errno = saved;
+}
+
+void zs_log(int level, const char *fmt, ...)
+{
+    if (level > atomic_load_explicit(&log_level, memory_order_relaxed)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(zs_log_fd(), level, fmt, ap);
+    va_end(ap);
+}
+
+void zs_log_to(int fd, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(fd, level, fmt, ap);
+    va_end(ap);
 }

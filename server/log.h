@@ -44,6 +44,10 @@ int zs_log_open(const char *path, int level);
  *  Long messages are cut to fit a 4 KiB line. Thread-safe; keeps errno unchanged. */
 void zs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** Writes one line at `level` in the error log's format to `fd` (an error_log of http, server or
+ *  location: the caller has checked its level). Thread-safe; keeps errno unchanged. */
+void zs_log_to(int fd, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /** Reopens the same path (SIGUSR1, after logrotate renamed the file): new lines go to a new file
  *  at that path. A no-op returning 0 for "stderr" or when no file is open. Returns 0 or -errno
  *  (then the old file stays in use). */

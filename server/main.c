@@ -186,12 +186,20 @@ static void make_parent(const char *path)
     mkdir(dir, 0755);
 }
 
-/* the directories of every access log of these locations and the ones nested in them */
+static void make_level_parents(const zc_logs_t *l, const zc_elogs_t *e)
+{
+    for (size_t j = 0; j < l->n; j++)
+        make_parent(l->paths[j]);
+    for (size_t j = 0; j < e->n; j++)
+        if (strcmp(e->v[j].path, "stderr")) make_parent(e->v[j].path);
+}
+
+/* the directories of every access and error log of these locations and the ones nested in
+ * them */
 static void make_log_parents(const zc_location_t *l, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < l[i].logs.n; j++)
-            make_parent(l[i].logs.paths[j]);
+        make_level_parents(&l[i].logs, &l[i].elogs);
         make_log_parents(l[i].locations, l[i].nlocations);
     }
 }
@@ -212,29 +220,35 @@ static int test_log(const char *path)
     return 0;
 }
 
-static int test_logset(const zc_logs_t *l)
+/* the access and error logs of one level */
+static int test_logset(const zc_logs_t *l, const zc_elogs_t *e)
 {
     for (size_t j = 0; j < l->n; j++)
         if (test_log(l->paths[j]) < 0) return -1;
+    for (size_t j = 0; j < e->n; j++)
+        if (test_log(e->v[j].path) < 0) return -1;
     return 0;
 }
 
-/* the access logs of these locations and of the ones nested in them */
+/* the access and error logs of these locations and of the ones nested in them */
 static int test_location_logs(const zc_location_t *l, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (test_logset(&l[i].logs) < 0 || test_location_logs(l[i].locations, l[i].nlocations) < 0)
+        if (test_logset(&l[i].logs, &l[i].elogs) < 0 ||
+            test_location_logs(l[i].locations, l[i].nlocations) < 0)
             return -1;
     return 0;
 }
 
-/* -t: the error log and every access log (http's, the servers' and the locations') */
+/* -t: the error log and every access and error log (http's, the servers' and the
+ * locations') */
 static int test_logs(const zc_config_t *c)
 {
     if (test_log(c->error_log) < 0 || test_log(c->http.access_log) < 0) return -1;
     for (size_t i = 0; i < c->http.nservers; i++) {
         const zc_server_t *s = &c->http.servers[i];
-        if (test_logset(&s->logs) < 0 || test_location_logs(s->locations, s->nlocations) < 0)
+        if (test_logset(&s->logs, &s->elogs) < 0 ||
+            test_location_logs(s->locations, s->nlocations) < 0)
             return -1;
     }
     return 0;
@@ -466,8 +480,7 @@ int main(int argc, char **argv)
                 conf.error_log);
     for (size_t i = 0; i < conf.http.nservers; i++) {
         const zc_server_t *sv = &conf.http.servers[i];
-        for (size_t j = 0; j < sv->logs.n; j++)
-            make_parent(sv->logs.paths[j]);
+        make_level_parents(&sv->logs, &sv->elogs);
         make_log_parents(sv->locations, sv->nlocations);
     }
     zs_gen_t *gen = calloc(1, sizeof *gen);

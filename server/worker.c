@@ -32,6 +32,7 @@ typedef struct worker {
     zk_timer_t tick, deadline;
     zk_timer_t flush;                /* armed while access-log lines wait in a buffer */
     zs_access_log_t *logs[MAX_LOGS]; /* parallel to gen->logs; NULL when it could not open */
+    int efds[MAX_LOGS];              /* the same for error logs; -1 when none */
     unsigned nlogs;
     int stopping;
 } worker_t;
@@ -63,8 +64,25 @@ static void on_flush(zk_loop_t *loop, zk_timer_t *t)
     if (busy) zk_timer_start(loop, t, zk_loop_now(loop) + FLUSH_DELAY);
 }
 
-static void error_hook(const char *line) { zs_log(ZS_LOG_ERR, "%s", line); }
-static void info_hook(const char *line) { zs_log(ZS_LOG_INFO, "%s", line); }
+/* a line about a request or a connection: to its location's (or server's) error logs, each
+ * whose level takes `level` (a zs_elogset_t of the generation), else to the main error log */
+static void elog_line(const void *log, int level, const char *line)
+{
+    const zs_elogset_t *set = log;
+    if (!set) {
+        zs_log(level, "%s", line);
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->e[i].level < level) continue; /* e.g. a crit log takes no error lines */
+        size_t j = set->e[i].idx;
+        int fd = j == ZS_ELOG_STDERR ? STDERR_FILENO : j < W.nlogs ? W.efds[j] : -1;
+        if (fd >= 0) zs_log_to(fd, level, "%s", line);
+    }
+}
+
+static void error_hook(const void *log, const char *line) { elog_line(log, ZS_LOG_ERR, line); }
+static void info_hook(const void *log, const char *line) { elog_line(log, ZS_LOG_INFO, line); }
 
 static void logs_each(void (*fn)(zs_access_log_t *))
 {
@@ -98,6 +116,34 @@ static void graceful(void)
     if (ms) zk_timer_start(W.loop, &W.deadline, zk_loop_now(W.loop) + ms * ZK_MSEC);
 }
 
+static int open_error_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) zs_log(ZS_LOG_ERR, "open() \"%s\" failed (%s)", path, strerror(errno));
+    return fd;
+}
+
+/* USR1: the master has made the new files (and given them to the user): each error log's fd
+ * becomes the new file in place (dup3), so a line is written to the old file or the new one */
+static void reopen_error_logs(void)
+{
+    for (unsigned j = 0; j < W.nlogs; j++) {
+        if (W.efds[j] < 0) continue;
+        int fd = open_error_log(W.gen->logs[j].path);
+        if (fd < 0) continue;
+        if (dup3(fd, W.efds[j], O_CLOEXEC) < 0)
+            zs_log(ZS_LOG_ERR, "dup3() for \"%s\" failed (%s)", W.gen->logs[j].path,
+                   strerror(errno));
+        close(fd);
+    }
+}
+
+static void close_error_logs(void)
+{
+    for (unsigned j = 0; j < W.nlogs; j++)
+        if (W.efds[j] >= 0) close(W.efds[j]);
+}
+
 static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
 {
     (void)s;
@@ -112,6 +158,7 @@ static void on_signal(zk_loop_t *loop, zk_signals_t *s, int signo)
         zs_log(ZS_LOG_NOTICE, "reopening logs");
         zs_log_reopen();
         logs_each(zs_access_log_reopen);
+        reopen_error_logs();
         break;
     default: break;
     }
@@ -124,6 +171,10 @@ static void open_logs(void)
     zs_gen_t *g = W.gen;
     for (size_t j = 0; j < g->nlogs && j < MAX_LOGS; j++) {
         const zs_gen_log_t *gl = &g->logs[j];
+        W.efds[j] = -1;
+        if (gl->error) /* the master's fd, else the path (the master could not open it) */
+            W.efds[j] = gl->fd >= 0 ? fcntl(gl->fd, F_DUPFD_CLOEXEC, 0) : open_error_log(gl->path);
+        if (!gl->access) continue;
         int err = 0, fd = gl->fd >= 0 ? fcntl(gl->fd, F_DUPFD_CLOEXEC, 0) : -1;
         W.logs[j] =
             fd >= 0 ? zs_access_log_adopt(gl->path, fd, &err) : zs_access_log_open(gl->path, &err);
@@ -279,5 +330,6 @@ void zs_worker_main(zs_gen_t *gen, const char *server_header, unsigned nth)
     r = zk_loop_run(W.loop, ZK_RUN_DEFAULT);
     if (r < 0) zs_log(ZS_LOG_ALERT, "worker event loop failed: %s", strerror(-r));
     logs_each(zs_access_log_close); /* flushes what is buffered */
+    close_error_logs();
     _exit(r < 0 ? 2 : 0);
 }

@@ -359,6 +359,33 @@ def t_plain_http_to_tls_port():
 
 
 @test()
+def t_handshake_failure_server_error_log():
+    # an error_log in the default server of the address takes the connection's TLS notes (a
+    # failed handshake, at info), as nginx's connection log; the main error log does not
+    srv = Server(name="tlselog", a="error_log a-err.log info;")
+    srv.start()
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+        s.sendall(b"\x16\x03\x01\x00\x05hello")
+        try:
+            harness.recv_until_close(s)
+        except ConnectionResetError:
+            pass
+
+    def server_log():
+        try:
+            with open(os.path.join(srv.prefix, "a-err.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    expect(harness.wait_for(lambda: "[info]" in server_log() and "TLS handshake failed"
+                            in server_log(), 3), "no info line in the server's error_log: %r; "
+           "main: %r" % (server_log()[-300:], srv.error_log()[-300:]))
+    expect("TLS handshake failed" not in srv.error_log(), "the line in the main error log too")
+    srv.stop()
+
+
+@test()
 def t_garbage_client_hello():
     srv = server()
     with tls(srv.port, "a.test") as good:

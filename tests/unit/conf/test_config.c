@@ -197,6 +197,54 @@ ZT_TEST(config_limits_inheritance)
     zc_config_free(&c);
 }
 
+ZT_TEST(config_error_log_levels)
+{
+    zc_config_t c;
+    char want[512];
+
+    if (tc_ok(&c, "error_log logs/main.log;\n"
+                  "http {\n"
+                  "  error_log logs/http.log;\n"
+                  "  server {\n"
+                  "    listen 8080;\n"
+                  "    error_log logs/s.log warn;\n"
+                  "    location /a/ {\n"
+                  "      error_log logs/a.log crit;\n"
+                  "      error_log stderr;\n"
+                  "      location /a/b/ { }\n"
+                  "    }\n"
+                  "    location /c/ { }\n"
+                  "  }\n"
+                  "  server { listen 8081; }\n"
+                  "}\n") < 0)
+        return;
+    const zc_server_t *s = &c.http.servers[0], *s2 = &c.http.servers[1];
+    const zc_location_t *a = &s->locations[0], *b = &a->locations[0], *cl = &s->locations[1];
+    snprintf(want, sizeof(want), "%s/logs/main.log", tc_dir());
+    ZT_EQ_STR(c.error_log, want);
+    ZT_EQ_INT(s->elogs.n, 1);
+    snprintf(want, sizeof(want), "%s/logs/s.log", tc_dir());
+    ZT_EQ_STR(s->elogs.v[0].path, want);
+    ZT_EQ_STR(s->elogs.v[0].level, "warn");
+    ZT_EQ_INT(s2->elogs.n, 1); /* http's */
+    snprintf(want, sizeof(want), "%s/logs/http.log", tc_dir());
+    ZT_EQ_STR(s2->elogs.v[0].path, want);
+    ZT_EQ_STR(s2->elogs.v[0].level, "error");
+    ZT_EQ_INT(a->elogs.n, 2); /* its own two, not the server's too */
+    ZT_EQ_STR(a->elogs.v[0].level, "crit");
+    ZT_EQ_STR(a->elogs.v[1].path, "stderr");
+    ZT_EQ_INT(b->elogs.n, 2); /* its parent's */
+    ZT_EQ_STR(b->elogs.v[0].level, "crit");
+    ZT_EQ_INT(cl->elogs.n, 1); /* the server's */
+    ZT_EQ_STR(cl->elogs.v[0].level, "warn");
+    zc_config_free(&c);
+
+    if (tc_ok(&c, "http {\n  server {\n    listen 8080;\n    location / { }\n  }\n}\n") < 0) return;
+    ZT_EQ_INT(c.http.servers[0].elogs.n, 0); /* none anywhere: the main error log */
+    ZT_EQ_INT(c.http.servers[0].locations[0].elogs.n, 0);
+    zc_config_free(&c);
+}
+
 ZT_TEST(config_types_quoted_words)
 {
     zc_config_t c;
