@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,49 @@ static void put_html(zh_sink_t *b, const char *s, size_t n)
         default: zh_sink_put(b, s + i, 1); break;
         }
     }
+}
+
+/* One UTF-8 character at s (n bytes left), as nginx's ngx_utf8_decode judges it: its length in
+ * bytes, or 0 when it is not a valid one (a bad or overlong sequence, beyond U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+    uint32_t u = s[0], valid;
+    size_t more;
+    if (u >= 0xf0) {
+        u &= 0x07, valid = 0xffff, more = 3;
+    } else if (u >= 0xe0) {
+        u &= 0x0f, valid = 0x7ff, more = 2;
+    } else if (u >= 0xc2) {
+        u &= 0x1f, valid = 0x7f, more = 1;
+    } else {
+        return 0;
+    }
+    if (n - 1 < more) return 0;
+    for (size_t i = 1; i <= more; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        u = (u << 6) | (s[i] & 0x3f);
+    }
+    return u > valid && u <= 0x10ffff ? more + 1 : 0;
+}
+
+/* nginx's ngx_utf8_length: the characters of a name, or its bytes when it is not valid UTF-8 */
+static size_t utf8_length(const char *name, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t chars = 0;
+    for (size_t i = 0, k; i < n; i += k, chars++)
+        if ((k = p[i] < 0x80 ? 1 : utf8_char(p + i, n - i)) == 0) return n;
+    return chars;
+}
+
+/* the bytes of the first `chars` characters of a valid UTF-8 name */
+static size_t utf8_prefix(const char *name, size_t n, size_t chars)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t i = 0;
+    for (; i < n && chars; chars--)
+        i += p[i] < 0x80 ? 1 : utf8_char(p + i, n - i);
+    return i;
 }
 
 /* a link to a name: every byte but letters, digits and "-._~" as %XX */
@@ -137,21 +181,23 @@ static void put_scaled(zh_sink_t *b, long long len)
         put_fmt(b, " %6lld", size);
 }
 
-static void html_entry(zh_sink_t *b, const entry_t *e, const zh_paths_t *o, long gmtoff)
+/* utf8: the page is labelled `charset utf-8`, so nginx counts a name's width in characters */
+static void html_entry(zh_sink_t *b, const entry_t *e, const zh_paths_t *o, long gmtoff, int utf8)
 {
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    size_t len = e->len;
+    size_t len = utf8 ? utf8_length(e->name, e->len) : e->len; /* its width */
     int dir = e->kind == DIR_E;
     ZH_SINK_LIT(b, "<a href=\"");
-    put_href(b, e->name, len);
+    put_href(b, e->name, e->len);
     if (dir) ZH_SINK_LIT(b, "/");
     ZH_SINK_LIT(b, "\">");
-    if (len > NAME_LEN) { /* cut: 47 bytes and "..>" */
-        put_html(b, e->name, NAME_LEN - 3);
+    if (len > NAME_LEN) { /* cut: 47 bytes (characters) and "..>" */
+        put_html(b, e->name,
+                 len != e->len ? utf8_prefix(e->name, e->len, NAME_LEN - 3) : NAME_LEN - 3);
         ZH_SINK_LIT(b, "..&gt;</a>");
     } else {
-        put_html(b, e->name, len);
+        put_html(b, e->name, e->len);
         if (dir && len < NAME_LEN) { /* nginx: no room, no '/' */
             ZH_SINK_LIT(b, "/");
             len++;
@@ -177,7 +223,7 @@ static void html_entry(zh_sink_t *b, const entry_t *e, const zh_paths_t *o, long
 }
 
 static void html_page(zh_sink_t *b, const entry_t *ents, size_t n, const char *uri, size_t uri_len,
-                      const zh_paths_t *o)
+                      const zh_paths_t *o, int utf8)
 {
     time_t now = time(NULL);
     struct tm lt;
@@ -188,7 +234,7 @@ static void html_page(zh_sink_t *b, const entry_t *ents, size_t n, const char *u
     put_html(b, uri, uri_len);
     ZH_SINK_LIT(b, "</h1><hr><pre><a href=\"../\">../</a>\r\n");
     for (size_t i = 0; i < n; i++)
-        html_entry(b, &ents[i], o, gmtoff);
+        html_entry(b, &ents[i], o, gmtoff, utf8);
     ZH_SINK_LIT(b, "</pre><hr></body>\r\n</html>\r\n");
 }
 
@@ -258,8 +304,7 @@ static int read_entries(DIR *d, entry_t **ents, size_t *n)
 }
 
 long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_len, const char *uri,
-                        size_t uri_len, const zh_paths_t *opt, const char *cb, size_t cblen,
-                        char **out, const char **ctype)
+                        size_t uri_len, const zh_listing_t *opt, char **out, const char **ctype)
 {
     int fd = zh_dir_open(site, fs_path, fs_len);
     if (fd < 0) return fd;
@@ -275,7 +320,9 @@ long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_le
     closedir(d);
     zh_sink_t b = ZH_SINK_GROWING;
     if (r == 0) {
-        int fmt = opt->ai_format;
+        const char *cb = opt->cb;
+        size_t cblen = opt->cblen;
+        int fmt = opt->paths->ai_format;
         if (fmt == ZH_AUTOINDEX_JSONP && !cblen) fmt = ZH_AUTOINDEX_JSON; /* nginx: no callback */
         *ctype = fmt == ZH_AUTOINDEX_XML     ? "text/xml; charset=utf-8"
                  : fmt == ZH_AUTOINDEX_JSON  ? "application/json"
@@ -289,7 +336,7 @@ long zh_autoindex_build(const zh_site_t *site, const char *fs_path, size_t fs_le
         if (fmt == ZH_AUTOINDEX_XML)
             xml_page(&b, ents, n);
         else if (fmt == ZH_AUTOINDEX_HTML)
-            html_page(&b, ents, n, uri, uri_len, opt);
+            html_page(&b, ents, n, uri, uri_len, opt->paths, opt->utf8);
         else
             json_page(&b, ents, n);
         if (fmt == ZH_AUTOINDEX_JSONP) ZH_SINK_LIT(&b, ");");

@@ -467,8 +467,9 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
         return send_error(c, c->vhost, 400, head);
     }
     char *page;
-    long n =
-        zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &l->paths, cb, cblen, &page, &ctype);
+    const char *cs = zh_charset_for(&l->serve, 200, "text/html", 9);
+    zh_listing_t opt = {&l->paths, cb, cblen, cs && strcasecmp(cs, "utf-8") == 0};
+    long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &opt, &page, &ctype);
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
     if (!blob) return -ENOMEM;

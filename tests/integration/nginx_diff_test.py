@@ -393,6 +393,7 @@ SETUPS["paths"] = """
         location /ai-size/ { alias {ROOT}/ai/; autoindex on; autoindex_exact_size off;
                              autoindex_localtime on; }
         location /ai-empty/ { alias {ROOT}/ai/sub/; autoindex on; autoindex_format json; }
+        location /ai-utf8/ { alias {ROOT}/ai/; autoindex on; charset utf-8; }
         location /ai-empty-xml/ { alias {ROOT}/ai/sub/; autoindex on; autoindex_format xml; }
     }
     server {
@@ -723,6 +724,8 @@ CASES = [
     Case("autoindex_jsonp_long_callback", get("/ai-jsonp/?callback=" + "c" * 129),
          setup="paths"),
     Case("autoindex_size_localtime", get("/ai-size/"), setup="paths"),
+    # under `charset utf-8` nginx measures and cuts names in UTF-8 characters
+    Case("autoindex_utf8_names_cut_by_characters", get("/ai-utf8/"), setup="paths"),
     Case("autoindex_empty_json", get("/ai-empty/"), setup="paths"),
     Case("autoindex_empty_xml", get("/ai-empty-xml/"), setup="paths"),
     Case("autoindex_escaped_title", get("/ai/d%26%3C%3E/"), setup="paths"),
