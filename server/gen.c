@@ -307,6 +307,12 @@ static const void *elogset_for(zs_gen_t *g, const zc_elogs_t *l, int *failed)
     return set;
 }
 
+/* client_max_body_size as http/ reads it: 0 (no limit) is UINT64_MAX */
+static uint64_t body_max(const zc_limits_t *lim)
+{
+    return lim->client_max_body_size ? lim->client_max_body_size : UINT64_MAX;
+}
+
 /* the limits of a location, as http/ reads them */
 static void fill_limits(zh_location_t *l, const zc_limits_t *lim)
 {
@@ -314,7 +320,7 @@ static void fill_limits(zh_location_t *l, const zc_limits_t *lim)
         .keepalive_timeout = lim->keepalive_timeout_ms * ZK_MSEC,
         .keepalive_header = (uint32_t)MIN(lim->keepalive_header_timeout_ms / 1000, UINT32_MAX),
         .keepalive_requests = (uint32_t)MIN(lim->keepalive_requests, UINT32_MAX),
-        .max_body = lim->client_max_body_size ? lim->client_max_body_size : UINT64_MAX,
+        .max_body = body_max(lim),
         .send_timeout = lim->send_timeout_ms * ZK_MSEC,
         .server_tokens = (uint8_t)lim->server_tokens,
         .set = 1};
@@ -366,6 +372,26 @@ static void fill_serve(zh_location_t *l, const zc_serve_t *sv)
                             .charset = sv->charset,
                             .charset_types = (const char *const *)sv->charset_types,
                             .ncharset_types = (uint32_t)sv->ncharset_types};
+}
+
+/* The settings every level (a server's own, each location) carries, inherited by conf/ already:
+ * I/O, limits, what answers carry, paths, its logs, types and error pages. -ENOMEM or 0. */
+static int fill_level(zs_gen_t *g, zh_location_t *l, const zc_io_t *io, const zc_limits_t *lim,
+                      const zc_serve_t *sv, const zc_paths_t *paths, const zc_logs_t *logs,
+                      const zc_elogs_t *elogs, const zc_mime_t *mime, const zc_error_page_t *eps,
+                      size_t neps)
+{
+    fill_io(l, io);
+    fill_limits(l, lim);
+    fill_serve(l, sv);
+    zs_paths_fill(l, paths);
+    int failed = 0;
+    l->access_log = logset_for(g, logs, &failed);
+    l->error_log = elogset_for(g, elogs, &failed);
+    if (failed) return -ENOMEM;
+    l->site.default_type = mime->default_type;
+    if (!(l->site.mime = mime_for(g, mime))) return -ENOMEM;
+    return build_error_pages(g, eps, neps, &l->error_pages, &l->nerror_pages);
 }
 
 /* The directory a root or alias with captures names before its first capture: its text (absolute)
@@ -453,19 +479,9 @@ static int build_locations(zs_gen_t *g, const zc_location_t *cl, size_t n,
                           c->headers, c->nheaders, &c->ret, c->rw, c->try_files, c->index_tpl);
         l->internal = (uint8_t)c->internal;
         if (r < 0) return r;
-        fill_io(l, &c->io);
-        fill_limits(l, &c->lim);
-        int failed = 0;
-        l->access_log = logset_for(g, &c->logs, &failed);
-        l->error_log = elogset_for(g, &c->elogs, &failed);
-        if (failed) return -ENOMEM;
-        l->site.default_type = c->mime.default_type;
-        if (!(l->site.mime = mime_for(g, &c->mime))) return -ENOMEM;
-        r = build_error_pages(g, c->error_pages, c->nerror_pages, &l->error_pages,
-                              &l->nerror_pages);
+        r = fill_level(g, l, &c->io, &c->lim, &c->serve, &c->paths, &c->logs, &c->elogs, &c->mime,
+                       c->error_pages, c->nerror_pages);
         if (r < 0) return r;
-        fill_serve(l, &c->serve);
-        zs_paths_fill(l, &c->paths);
         if ((r = build_locations(g, c->locations, c->nlocations, &l->locations, &l->nlocations)))
             return r;
     }
@@ -503,18 +519,8 @@ static int build_vhost(zs_gen_t *g, const zc_server_t *s, zh_vhost_t *v)
     if (r == 0) r = build_locations(g, s->locations, s->nlocations, &v->locations, &v->nlocations);
     g->roots_unused = 0;
     if (r < 0) return r;
-    fill_io(&v->base, &s->io);
-    fill_limits(&v->base, &s->lim);
-    fill_serve(&v->base, &s->serve);
-    zs_paths_fill(&v->base, &s->paths);
-    int failed = 0;
-    v->base.access_log = logset_for(g, &s->logs, &failed);
-    v->base.error_log = elogset_for(g, &s->elogs, &failed);
-    if (failed) return -ENOMEM;
-    v->base.site.default_type = s->mime.default_type;
-    if (!(v->base.site.mime = mime_for(g, &s->mime))) return -ENOMEM;
-    r = build_error_pages(g, s->error_pages, s->nerror_pages, &v->base.error_pages,
-                          &v->base.nerror_pages);
+    r = fill_level(g, &v->base, &s->io, &s->lim, &s->serve, &s->paths, &s->logs, &s->elogs,
+                   &s->mime, s->error_pages, s->nerror_pages);
     if (r < 0) return r;
     const zc_limits_t *lim = &s->lim;
     uint64_t num = lim->large_header_buffers_num, size = lim->large_header_buffers_size;
@@ -606,8 +612,7 @@ static uint64_t loc_body_max(const zc_location_t *l, size_t n)
 {
     uint64_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t v = l[i].lim.client_max_body_size ? l[i].lim.client_max_body_size : UINT64_MAX;
-        uint64_t w = loc_body_max(l[i].locations, l[i].nlocations);
+        uint64_t v = body_max(&l[i].lim), w = loc_body_max(l[i].locations, l[i].nlocations);
         m = v > m ? v : m;
         m = w > m ? w : m;
     }
@@ -616,11 +621,10 @@ static uint64_t loc_body_max(const zc_location_t *l, size_t n)
 
 static uint64_t body_ceiling(const zc_http_t *h)
 {
-    uint64_t m = h->lim.client_max_body_size ? h->lim.client_max_body_size : UINT64_MAX;
+    uint64_t m = body_max(&h->lim);
     for (size_t i = 0; i < h->nservers; i++) {
         const zc_server_t *s = &h->servers[i];
-        uint64_t v = s->lim.client_max_body_size ? s->lim.client_max_body_size : UINT64_MAX;
-        uint64_t w = loc_body_max(s->locations, s->nlocations);
+        uint64_t v = body_max(&s->lim), w = loc_body_max(s->locations, s->nlocations);
         m = v > m ? v : m;
         m = w > m ? w : m;
     }

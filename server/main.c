@@ -186,22 +186,45 @@ static void make_parent(const char *path)
     mkdir(dir, 0755);
 }
 
-static void make_level_parents(const zc_logs_t *l, const zc_elogs_t *e)
+/* make_parent() as a log visitor (see server_logs) */
+static int make_log_parent(const char *path)
 {
-    for (size_t j = 0; j < l->n; j++)
-        make_parent(l->paths[j]);
-    for (size_t j = 0; j < e->n; j++)
-        if (strcmp(e->v[j].path, "stderr")) make_parent(e->v[j].path);
+    make_parent(path);
+    return 0;
 }
 
-/* the directories of every access and error log of these locations and the ones nested in
- * them */
-static void make_log_parents(const zc_location_t *l, size_t n)
+typedef int (*log_fn)(const char *path);
+
+/* the access and error logs of one level ("stderr" left out); stops at the first fn < 0 */
+static int level_logs(const zc_logs_t *l, const zc_elogs_t *e, log_fn fn)
 {
-    for (size_t i = 0; i < n; i++) {
-        make_level_parents(&l[i].logs, &l[i].elogs);
-        make_log_parents(l[i].locations, l[i].nlocations);
+    for (size_t j = 0; j < l->n; j++)
+        if (fn(l->paths[j]) < 0) return -1;
+    for (size_t j = 0; j < e->n; j++)
+        if (strcmp(e->v[j].path, "stderr") && fn(e->v[j].path) < 0) return -1;
+    return 0;
+}
+
+/* ... of these locations and of the ones nested in them */
+static int location_logs(const zc_location_t *l, size_t n, log_fn fn)
+{
+    for (size_t i = 0; i < n; i++)
+        if (level_logs(&l[i].logs, &l[i].elogs, fn) < 0 ||
+            location_logs(l[i].locations, l[i].nlocations, fn) < 0)
+            return -1;
+    return 0;
+}
+
+/* ... of every server and its locations */
+static int server_logs(const zc_config_t *c, log_fn fn)
+{
+    for (size_t i = 0; i < c->http.nservers; i++) {
+        const zc_server_t *s = &c->http.servers[i];
+        if (level_logs(&s->logs, &s->elogs, fn) < 0 ||
+            location_logs(s->locations, s->nlocations, fn) < 0)
+            return -1;
     }
+    return 0;
 }
 
 /* -t opens (creating it) a log file as nginx -t does, so a log that cannot be written fails the
@@ -220,38 +243,12 @@ static int test_log(const char *path)
     return 0;
 }
 
-/* the access and error logs of one level */
-static int test_logset(const zc_logs_t *l, const zc_elogs_t *e)
-{
-    for (size_t j = 0; j < l->n; j++)
-        if (test_log(l->paths[j]) < 0) return -1;
-    for (size_t j = 0; j < e->n; j++)
-        if (test_log(e->v[j].path) < 0) return -1;
-    return 0;
-}
-
-/* the access and error logs of these locations and of the ones nested in them */
-static int test_location_logs(const zc_location_t *l, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (test_logset(&l[i].logs, &l[i].elogs) < 0 ||
-            test_location_logs(l[i].locations, l[i].nlocations) < 0)
-            return -1;
-    return 0;
-}
-
 /* -t: the error log and every access and error log (http's, the servers' and the
  * locations') */
 static int test_logs(const zc_config_t *c)
 {
     if (test_log(c->error_log) < 0 || test_log(c->http.access_log) < 0) return -1;
-    for (size_t i = 0; i < c->http.nservers; i++) {
-        const zc_server_t *s = &c->http.servers[i];
-        if (test_logset(&s->logs, &s->elogs) < 0 ||
-            test_location_logs(s->locations, s->nlocations) < 0)
-            return -1;
-    }
-    return 0;
+    return server_logs(c, test_log);
 }
 
 static int write_pid(const char *path)
@@ -478,11 +475,7 @@ int main(int argc, char **argv)
     if (zs_log_open(conf.error_log, level < 0 ? ZS_LOG_ERR : level) < 0)
         fprintf(stderr, "zokiod: [alert] could not open error log \"%s\": using stderr\n",
                 conf.error_log);
-    for (size_t i = 0; i < conf.http.nservers; i++) {
-        const zc_server_t *sv = &conf.http.servers[i];
-        make_level_parents(&sv->logs, &sv->elogs);
-        make_log_parents(sv->locations, sv->nlocations);
-    }
+    server_logs(&conf, make_log_parent);
     zs_gen_t *gen = calloc(1, sizeof *gen);
     static const char server_header[] = "zokiod/" ZOKIOD_VERSION; /* server_tokens on */
     int daemon_on = conf.daemon;
