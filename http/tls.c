@@ -38,6 +38,7 @@
 #define TLS_PT_SIZE  16384 /* decrypted input (one record's worth) */
 #define TLS_FB_SIZE  16384 /* file bytes being encrypted (one record's worth) */
 #define INFO_PER_SEC 20
+#define SPARE_BUFS   8 /* buffer sets a worker keeps for its next busy connection */
 
 /* a server's certificates: one per key type in practice (RSA, ECDSA); mbedtls picks the one
  * whose key type the negotiated suite needs */
@@ -67,6 +68,7 @@ struct zh_tls_ctx {
 };
 
 typedef struct tls_bufs {
+    struct tls_bufs *next; /* on the worker's spare list */
     char pt[TLS_PT_SIZE];
     char fb[TLS_FB_SIZE];
     unsigned char ct[TLS_CT_SIZE];
@@ -93,6 +95,10 @@ static unsigned handshakes;
 static zh_tls_conn_t *hs_oldest, *hs_newest;
 static time_t info_sec;
 static unsigned info_lines;
+/* buffer sets given back by connections gone idle: a keep-alive connection takes one for each
+ * request, and 64 KiB freed and taken again each time made glibc trim and re-fault the heap top */
+static tls_bufs_t *spare;
+static unsigned nspare;
 
 /* In the server's order (mbedtls 2.28 has no client-preference mode): ChaCha20-Poly1305 first,
  * because mbedtls's AES-GCM (one 16-byte GHASH step at a time) costs more: 462 against 338 us of
@@ -422,8 +428,26 @@ static int bio_recv(void *p, unsigned char *buf, size_t len)
 /* the buffers, taken now if the connection had given them back: 0 or -ENOMEM */
 static int bufs_take(zh_tls_conn_t *tc)
 {
-    if (!tc->b && !(tc->b = malloc(sizeof *tc->b))) return -ENOMEM;
-    return 0;
+    if (tc->b) return 0;
+    if (spare) {
+        tc->b = spare;
+        spare = spare->next;
+        nspare--;
+        return 0;
+    }
+    return (tc->b = malloc(sizeof *tc->b)) ? 0 : -ENOMEM;
+}
+
+static void bufs_give(tls_bufs_t *b)
+{
+    if (!b) return;
+    if (nspare < SPARE_BUFS) {
+        b->next = spare;
+        spare = b;
+        nspare++;
+    } else {
+        free(b);
+    }
 }
 
 /* gives the buffers back when nothing is in them: no ciphertext waiting or going out, no
@@ -432,7 +456,7 @@ static int bufs_take(zh_tls_conn_t *tc)
 static void bufs_idle(zh_tls_conn_t *tc)
 {
     if (tc->b && !tc->ctlen && !tc->sending && !tc->wlen) {
-        free(tc->b);
+        bufs_give(tc->b);
         tc->b = NULL;
     }
 }
@@ -610,6 +634,55 @@ static int tls_buffered(const zh_conn_t *c)
            mbedtls_ssl_check_pending(&tc->ssl);
 }
 
+/* marks n plaintext bytes written: they may span several segments of the queue */
+static void tls_consumed(zh_conn_t *c, size_t n)
+{
+    while (n) {
+        zh_seg_t *s = &c->w->segs[c->w->seg_head];
+        size_t k = s->len < n ? (size_t)s->len : n;
+        zh_out_consumed(c, k);
+        n -= k;
+    }
+}
+
+/* the next plaintext piece for mbedtls_ssl_write(): a large memory segment as it is, else as much
+ * of the queue as fits in fb (small segments copied, file ranges pread), so that a response's
+ * head and body, and several pipelined responses, leave in one record. 1, 0 when the queue is
+ * empty, -errno */
+static int tls_piece(zh_conn_t *c)
+{
+    zh_tls_conn_t *tc = c->tls;
+    zh_work_t *w = c->w;
+    if (!w || w->seg_head == w->nseg) return 0;
+    zh_seg_t *s = &w->segs[w->seg_head];
+    if (s->mem && s->len >= TLS_FB_SIZE) {
+        tc->wp = s->mem;
+        tc->wlen = TLS_FB_SIZE;
+        return 1;
+    }
+    if (bufs_take(tc) < 0) return -ENOMEM;
+    size_t have = 0;
+    for (uint32_t i = w->seg_head; i < w->nseg && have < TLS_FB_SIZE; i++) {
+        s = &w->segs[i];
+        size_t want = TLS_FB_SIZE - have;
+        if (s->len < want) want = (size_t)s->len;
+        if (s->mem) {
+            memcpy(tc->b->fb + have, s->mem, want);
+            have += want;
+            continue;
+        }
+        ssize_t n = pread(s->file->fd, tc->b->fb + have, want, (off_t)s->off);
+        if (n <= 0 && have) break; /* what came before goes first; the error comes back next */
+        if (n < 0) return -errno;
+        if (n == 0) return -EIO; /* the file shrank under us */
+        have += (size_t)n;
+        if ((size_t)n < want) break;
+    }
+    tc->wp = tc->b->fb;
+    tc->wlen = have;
+    return 1;
+}
+
 /* encrypts queued output into ct: 1 when ct is full, 0 when the queue is empty, -errno */
 static int tls_fill(zh_conn_t *c)
 {
@@ -621,24 +694,11 @@ static int tls_fill(zh_conn_t *c)
             if (n < 0) return -EPROTO;
             tc->wp += n;
             tc->wlen -= (size_t)n;
-            zh_out_consumed(c, (size_t)n);
+            tls_consumed(c, (size_t)n);
             continue;
         }
-        zh_work_t *w = c->w;
-        if (!w || w->seg_head == w->nseg) return 0;
-        zh_seg_t *s = &w->segs[w->seg_head];
-        if (s->mem) {
-            tc->wp = s->mem;
-            tc->wlen = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
-            continue;
-        }
-        size_t want = s->len < TLS_FB_SIZE ? (size_t)s->len : TLS_FB_SIZE;
-        if (bufs_take(tc) < 0) return -ENOMEM;
-        ssize_t n = pread(s->file->fd, tc->b->fb, want, (off_t)s->off);
-        if (n < 0) return -errno;
-        if (n == 0) return -EIO; /* the file shrank under us */
-        tc->wp = tc->b->fb;
-        tc->wlen = (size_t)n;
+        int r = tls_piece(c);
+        if (r <= 0) return r;
     }
 }
 
@@ -683,7 +743,7 @@ static zk_poll_t tls_close(zh_conn_t *c, zk_task_t *t)
     if (tc->cheld) zk_buf_put(c->srv->loop, tc->cbid);
     hs_uncount(tc);
     mbedtls_ssl_free(&tc->ssl);
-    free(tc->b);
+    bufs_give(tc->b);
     free(tc);
     c->tls = NULL;
     return ZK_READY;

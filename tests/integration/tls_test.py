@@ -314,6 +314,51 @@ def t_pipelined_keepalive():
         eq((st, body), (200, b"site a\n"), "after the pipeline")
 
 
+def app_records(raw, want):
+    """Reads from raw (a RawTLS after its handshake) until `want` plaintext responses with a
+    Content-Length have arrived; returns (the plaintext, the number of application-data records
+    they came in)."""
+    data = b""
+    recs = 0
+    pending = b""
+    raw.sock.settimeout(harness.IO_TIMEOUT)
+    while data.count(b"HTTP/1.1 ") < want or not data.endswith(b"site a\n"):
+        d = raw.sock.recv(65536)
+        if not d:
+            raise Fail("closed after %r" % data[-200:])
+        pending += d
+        while len(pending) >= 5 and len(pending) >= 5 + int.from_bytes(pending[3:5], "big"):
+            n = 5 + int.from_bytes(pending[3:5], "big")
+            recs += pending[0] == 23
+            raw.inb.write(pending[:n])
+            pending = pending[n:]
+        try:
+            while True:
+                data += raw.obj.read(65536)
+        except ssl.SSLWantReadError:
+            pass
+    return data, recs
+
+
+@test()
+def t_small_responses_share_records():
+    """A small response's head and body leave in one TLS record, and pipelined responses
+    written together share one (each record costs both sides a cipher setup and a tag)."""
+    srv = server()
+    raw = RawTLS(srv.port)
+    try:
+        raw.handshake()
+        req = b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"
+        raw.sock.sendall(raw.records(req))
+        data, recs = app_records(raw, 1)
+        eq(recs, 1, "records for one 7-byte response (%d bytes)" % len(data))
+        raw.sock.sendall(raw.records(req * 3))  # three requests in one record
+        data, recs = app_records(raw, 3)
+        eq(recs, 1, "records for three pipelined responses (%d bytes)" % len(data))
+    finally:
+        raw.close()
+
+
 @test()
 def t_ranges():
     srv = server()
