@@ -123,9 +123,10 @@ static void slot_cb(zk_loop_t *loop, zk_op_t *op, int res)
     if (!stopping) arm_recv(loop, s);
 }
 
+static zk_loop_t *loop; /* reachable to the end: the process exits with its ops in flight */
+
 static int serve_zokio(int window, const char **backend)
 {
-    zk_loop_t *loop;
     zk_loop_opts_t o = {.quiet = 1};
     int r = zk_loop_new(&loop, &o);
     if (r < 0) return fprintf(stderr, "rt_udp: zk_loop_new: %s\n", strerror(-r)), -1;
@@ -140,7 +141,7 @@ static int serve_zokio(int window, const char **backend)
     }
     while (!stopping)
         if (zk_loop_run(loop, ZK_RUN_ONCE) < 0) return -1;
-    return 0; /* the process exits with its ops in flight */
+    return 0;
 }
 
 /* ---- the baseline: recvmmsg / sendmmsg ---- */

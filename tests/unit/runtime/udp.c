@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -153,8 +154,21 @@ ZT_TEST(udp_bind_errors_and_flags)
     int b = zk_udp_bind((struct sockaddr *)&sa, sizeof sa, ZK_UDP_REUSEADDR | ZK_UDP_REUSEPORT);
     ZT_CHECK(b >= 0);
     ZT_EQ_INT(zk_udp_bind((struct sockaddr *)&sa, sizeof sa, 0), -EADDRINUSE);
+    int one = 0;
+    socklen_t ol = sizeof one;
+    ZT_EQ_INT(getsockopt(a, SOL_SOCKET, SO_REUSEPORT, &one, &ol), 0);
+    ZT_EQ_INT(one, 1);
     close(a);
     close(b);
+    /* V6ONLY on an IPv6 socket (where the machine has IPv6) */
+    struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int c = zk_udp_bind((struct sockaddr *)&s6, sizeof s6, ZK_UDP_V6ONLY);
+    if (c == -EADDRNOTAVAIL || c == -EAFNOSUPPORT) return;
+    ZT_CHECK(c >= 0);
+    one = 0;
+    ZT_EQ_INT(getsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, &ol), 0);
+    ZT_EQ_INT(one, 1);
+    close(c);
 }
 
 /* A datagram longer than the buffer: the bytes that fit and MSG_TRUNC; the next one is whole. */
@@ -253,6 +267,9 @@ ZT_TEST(udp_connected_dead_port_econnrefused)
     zk_prep_sendmsg(&sop, a, &ms.mh, 0, rt_rec_cb, &rs);
     RUN_OP(loop, &sop, rs);
     ZT_EQ_INT(rs.res, 4);
+    struct pollfd pfd = {.fd = a}; /* the ICMP may wait for a softirq thread: until it landed */
+    ZT_EQ_INT(poll(&pfd, 1, 3000), 1);
+    ZT_CHECK(pfd.revents & POLLERR);
     memset(&rs, 0, sizeof rs);
     zk_prep_sendmsg(&sop, a, &ms.mh, 0, rt_rec_cb, &rs);
     RUN_OP(loop, &sop, rs);
@@ -452,6 +469,8 @@ ZT_TEST(udp_many_in_flight_no_malloc)
     socklen_t la, lb;
     int a = bind_any("127.0.0.1", &sa, &la), b = bind_any("127.0.0.1", &sb, &lb);
     ZT_CHECK(a >= 0 && b >= 0);
+    int rcv = 1 << 20; /* 128 datagrams take half the default 208 KiB: leave more margin */
+    setsockopt(a, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
     struct many *m = calloc(1, sizeof *m);
     ZT_CHECK(m != NULL);
     ZT_EQ_INT(many_round(loop, m, a, b, &sa, la), NDG); /* warm: per-fd tables grow here */
