@@ -20,7 +20,10 @@ udp_bin=$build/examples/udp_echo
 passed=0
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/zokio-examples.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pid=
+# an interrupted run leaves no udp_echo behind
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 
 ok() {
     echo "ok   examples/$1 [$backend]"
@@ -110,6 +113,7 @@ udp_echo_test() {
         done
         if [ -z "$port" ]; then
             kill "$pid" 2>/dev/null
+            pid=
             fail udp_echo "$host: no port line: $(cat "$tmp/udp.out" "$tmp/udp.err")"
             return
         fi
@@ -117,6 +121,7 @@ udp_echo_test() {
         rc=$?
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
+        pid=
         [ "$rc" -eq 0 ] || { fail udp_echo "$host: $(cat "$tmp/udp.client")"; return; }
         grep -q "dropped a datagram longer than 2048 bytes from $host" "$tmp/udp.err" ||
             { fail udp_echo "$host: stderr: $(cat "$tmp/udp.err")"; return; }
