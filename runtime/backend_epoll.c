@@ -97,7 +97,7 @@ static void ep_fini(zk_loop_t *loop)
 static int is_read_op(const zk_op_t *op)
 {
     return op->type == ZK_OP_ACCEPT || op->type == ZK_OP_RECV || op->type == ZK_OP_READ ||
-           (op->type == ZK_OP_POLL && (op->u.poll_events & POLLIN));
+           op->type == ZK_OP_RECVMSG || (op->type == ZK_OP_POLL && (op->u.poll_events & POLLIN));
 }
 
 /* Performs op's syscall once. -EAGAIN: not ready. *bid gets a taken buffer (or -1). */
@@ -151,6 +151,10 @@ static int attempt(zk_loop_t *loop, zk_op_t *op, int *bid)
             return errno == ENOTCONN ? -EAGAIN : -errno;
         return 0;
     }
+    /* datagrams: MSG_DONTWAIT keeps a blocking fd from stalling the loop; a datagram shorter
+     * than the buffer says nothing of what else is queued, so only EAGAIN clears readiness */
+    case ZK_OP_RECVMSG: r = recvmsg(op->fd, op->u.msg.msg, op->u.msg.flags | MSG_DONTWAIT); break;
+    case ZK_OP_SENDMSG: r = sendmsg(op->fd, op->u.msg.msg, op->u.msg.flags | MSG_DONTWAIT); break;
     default: return -EINVAL;
     }
     if (r < 0) return errno == EWOULDBLOCK ? -EAGAIN : -errno;

@@ -273,6 +273,14 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
         io_uring_prep_fsync(sqe, op->fd,
                             op->u.fsync_flags & ZK_FSYNC_DATASYNC ? IORING_FSYNC_DATASYNC : 0);
         break;
+    /* datagrams: the kernel fills msg_namelen, msg_flags (MSG_TRUNC) and msg_controllen of the
+     * caller's msghdr as recvmsg(2) does */
+    case ZK_OP_RECVMSG:
+        io_uring_prep_recvmsg(sqe, op->fd, op->u.msg.msg, (unsigned)op->u.msg.flags);
+        break;
+    case ZK_OP_SENDMSG:
+        io_uring_prep_sendmsg(sqe, op->fd, op->u.msg.msg, (unsigned)op->u.msg.flags);
+        break;
     default:
         io_uring_prep_nop(sqe);
         io_uring_sqe_set_data64(sqe, 0);

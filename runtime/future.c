@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "runtime/future.h"
 #include "runtime/internal.h"
@@ -386,4 +387,54 @@ void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg)
 {
     zk_prep_work(&f->op, fn, arg, io_cb, f);
     io_init(f, 0);
+}
+
+/* ---- datagram futures ---- */
+
+/* Copies what a recvmsg filled in before the io future's own completion wakes the task. */
+static void msg_cb(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    zk_msg_future_t *f = op->data; /* io is its first member */
+    if (op->type == ZK_OP_RECVMSG && res >= 0) {
+        f->addrlen = f->msg.msg_namelen;
+        f->flags = f->msg.msg_flags;
+    }
+    io_cb(loop, op, res);
+}
+
+static void msg_init(zk_msg_future_t *f, void *buf, size_t len)
+{
+    memset(&f->msg, 0, sizeof f->msg);
+    f->iov.iov_base = buf;
+    f->iov.iov_len = len;
+    f->msg.msg_iov = &f->iov;
+    f->msg.msg_iovlen = 1;
+    f->msg.msg_name = &f->addr;
+    f->addrlen = 0;
+    f->flags = 0;
+}
+
+void zk_fut_recvmsg(zk_msg_future_t *f, int fd, void *buf, size_t len)
+{
+    msg_init(f, buf, len);
+    f->msg.msg_namelen = sizeof f->addr;
+    zk_prep_recvmsg(&f->io.op, fd, &f->msg, 0, msg_cb, f);
+    io_init(&f->io, 0);
+}
+
+void zk_fut_sendmsg(zk_msg_future_t *f, int fd, const void *buf, size_t len,
+                    const struct sockaddr *to, socklen_t tolen)
+{
+    msg_init(f, (void *)buf, len);
+    if (!to) {
+        f->msg.msg_name = NULL; /* a connected socket */
+    } else {
+        /* `to` may be f->addr itself (an answer to the sender); one longer than any address
+         * is not copied, and its length makes the send fail with -EINVAL */
+        if (tolen <= sizeof f->addr) memmove(&f->addr, to, tolen);
+        f->addrlen = tolen;
+        f->msg.msg_namelen = tolen;
+    }
+    zk_prep_sendmsg(&f->io.op, fd, &f->msg, 0, msg_cb, f);
+    io_init(&f->io, 0);
 }

@@ -99,6 +99,29 @@ void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg);
 /* 1 while the future's op is in flight */
 static inline int zk_fut_busy(const zk_io_future_t *f) { return zk_op_busy(&f->op); }
 
+/* A datagram future: one RECVMSG or SENDMSG (see op.h) with the msghdr, its iovec and the peer's
+ * address inside the future, so the task owns nothing else but the data buffer (the loop's until
+ * READY). Poll and cancel it through &f->io.base. At READY, io.base.result is the byte count or
+ * -errno and, for a recvmsg that succeeded:
+ *   addr / addrlen  the sender (struct sockaddr_in or _in6 by addr.ss_family),
+ *   flags           the datagram's msg_flags: MSG_TRUNC when it was longer than the buffer (the
+ *                   result is then the bytes that fitted, the rest is lost).
+ * Both are 0 after an error. */
+typedef struct zk_msg_future {
+    zk_io_future_t io; /* first: io.op.data points at the whole future */
+    struct msghdr msg;
+    struct iovec iov;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    int flags;
+} zk_msg_future_t;
+
+/* Receives one datagram into buf (len bytes at most) on fd. */
+void zk_fut_recvmsg(zk_msg_future_t *f, int fd, void *buf, size_t len);
+/* Sends buf as one datagram to `to` (copied into the future; NULL on a connected socket). */
+void zk_fut_sendmsg(zk_msg_future_t *f, int fd, const void *buf, size_t len,
+                    const struct sockaddr *to, socklen_t tolen);
+
 /* ---- combinators ---- */
 
 /* Races `inner` against an absolute deadline. READY with inner's result, or with -ETIMEDOUT when

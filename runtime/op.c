@@ -163,6 +163,21 @@ void zk_prep_work(zk_op_t *op, zk_work_fn fn, void *arg, zk_op_cb cb, void *data
     op->u.work.arg = arg;
 }
 
+void zk_prep_recvmsg(zk_op_t *op, int fd, struct msghdr *msg, int flags, zk_op_cb cb, void *data)
+{
+    prep(op, ZK_OP_RECVMSG, fd, cb, data);
+    op->u.msg.msg = msg;
+    op->u.msg.flags = flags;
+}
+
+void zk_prep_sendmsg(zk_op_t *op, int fd, const struct msghdr *msg, int flags, zk_op_cb cb,
+                     void *data)
+{
+    prep(op, ZK_OP_SENDMSG, fd, cb, data);
+    op->u.msg.msg = (struct msghdr *)msg;
+    op->u.msg.flags = flags | MSG_NOSIGNAL;
+}
+
 void zk_prep_timeout_abs(zk_op_t *op, uint64_t deadline, zk_op_cb cb, void *data)
 {
     prep(op, ZK_OP_TIMEOUT, -1, cb, data);
@@ -180,6 +195,13 @@ void zk_prep_timeout(zk_op_t *op, uint64_t ns, zk_op_cb cb, void *data)
 static void timeout_fired(zk_loop_t *loop, zk_timer_t *t)
 {
     zk__complete(loop, t->data, -ETIME, 0);
+}
+
+/* MSG_DONTWAIT turns io_uring's wait for a datagram into -EAGAIN: refused on both backends. */
+static int bad_msg(const zk_op_t *op)
+{
+    if (op->type != ZK_OP_RECVMSG && op->type != ZK_OP_SENDMSG) return 0;
+    return !op->u.msg.msg || (op->u.msg.flags & MSG_DONTWAIT);
 }
 
 /* A negative offset means "the fd's position" to io_uring but EINVAL to pread(2): refused on both
@@ -200,7 +222,7 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op)
     if (op->state != ZK_OPS_IDLE) return -EBUSY;
     if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
     if (op->type == ZK_OP_WORK && !op->u.work.fn) return -EINVAL;
-    if (bad_offset(op)) return -EINVAL;
+    if (bad_offset(op) || bad_msg(op)) return -EINVAL;
     op->flags &= (uint16_t)~ZK_OP_F_OUT;
     op->state = ZK_OPS_ARMED;
     if (zk__op_counts(op)) zk__alive_hold(loop); /* until zk__complete() of the last result */

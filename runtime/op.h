@@ -54,6 +54,9 @@ typedef enum {
     ZK_OP_PWRITEV, /* writev at u.vec.off; res = bytes */
     ZK_OP_FSYNC,   /* res = 0 */
     ZK_OP_WORK,    /* u.work.fn(u.work.arg) on the thread pool (both backends); res = its result */
+    /* Datagram ops (UDP, or any socket recvmsg(2)/sendmsg(2) take): see zk_prep_recvmsg(). */
+    ZK_OP_RECVMSG, /* res = bytes of one datagram copied into the iovecs; fills u.msg.msg */
+    ZK_OP_SENDMSG, /* res = bytes sent (a datagram goes whole or not at all) */
     ZK_OP__COUNT
 } zk_op_type_t;
 
@@ -122,6 +125,10 @@ struct zk_op {
         int how;              /* SHUTDOWN */
         unsigned poll_events; /* POLL */
         zk_timer_t timer;     /* TIMEOUT: timer.deadline is absolute loop time */
+        struct {
+            struct msghdr *msg;
+            int flags; /* MSG_* passed to recvmsg(2) / sendmsg(2) */
+        } msg;         /* RECVMSG, SENDMSG */
     } u;
 
     /* results of a ZK_OP_F_POOLBUF recv, valid in the callback when ZK_OP_F_BUF is set */
@@ -179,8 +186,23 @@ void zk_prep_fsync(zk_op_t *op, int fd, unsigned flags, zk_op_cb cb, void *data)
  * completes it with -ECANCELED (fn never runs); once fn runs, its result is delivered. */
 void zk_prep_work(zk_op_t *op, zk_work_fn fn, void *arg, zk_op_cb cb, void *data);
 
+/* Datagram ops: recvmsg(2) / sendmsg(2) as completions (IORING_OP_RECVMSG / SENDMSG on
+ * io_uring; on epoll the call is made when the fd is readable / writable, and at once when it
+ * already is). `msg` (its name, iovecs and control buffer) belongs to the loop until the
+ * completion, as a buffer does. A RECVMSG completes with the bytes of one datagram and, as
+ * recvmsg(2) does, sets msg->msg_namelen (the peer's address in msg->msg_name), msg->msg_flags
+ * and msg->msg_controllen: a datagram longer than the iovecs completes with the bytes that fitted
+ * and MSG_TRUNC in msg->msg_flags (the rest is lost). `flags` are recvmsg(2)'s / sendmsg(2)'s
+ * (MSG_NOSIGNAL is always added to a send); zk_submit() refuses MSG_DONTWAIT (-EINVAL): it would
+ * make io_uring complete with -EAGAIN instead of waiting. Errors are the syscall's: -EBADF, and
+ * on a connected socket a pending ICMP error (-ECONNREFUSED) ends the next RECVMSG or SENDMSG.
+ * A non-blocking datagram socket: zk_udp_bind() (runtime/udp.h). */
+void zk_prep_recvmsg(zk_op_t *op, int fd, struct msghdr *msg, int flags, zk_op_cb cb, void *data);
+void zk_prep_sendmsg(zk_op_t *op, int fd, const struct msghdr *msg, int flags, zk_op_cb cb,
+                     void *data);
+
 /* Hands op to the loop. Returns 0, or -EBUSY if op is still in flight, -EINVAL for a bad op (a
- * negative file offset, a WORK without fn). */
+ * negative file offset, a WORK without fn, MSG_DONTWAIT on a RECVMSG / SENDMSG). */
 int zk_submit(zk_loop_t *loop, zk_op_t *op);
 
 /* Asks for op to stop early. The op then completes (once more, finally) with -ECANCELED, or with

@@ -9,5 +9,6 @@
 #include "runtime/future.h"
 #include "runtime/pool.h"
 #include "runtime/process.h"
+#include "runtime/udp.h"
 
 #endif

@@ -4,6 +4,10 @@
 #   examples/cat_copy     build/examples/cat copies a 3 MB random file (many chunks, several in
 #                         flight), a 1-byte file and an empty file byte for byte
 #   examples/cat_errors   a missing SRC and an unwritable DST: exit 1, the path named on stderr
+#   examples/udp_echo     build/examples/udp_echo on 127.0.0.1 (and ::1 where there is IPv6),
+#                         port 0: 200 datagrams of 0..2048 random bytes, each echoed whole from
+#                         the server's port; one of 3000 bytes (past its buffer) is not echoed
+#                         and named on stderr; a burst of 64 sent at once all come back
 # Run by tests/run.sh once per backend; by hand:
 #   ZOKIOD_BACKEND=epoll ZOKIOD_BUILD=build sh tests/integration/examples.sh
 # Prints one line per test and ends with "N passed, N failed"; exit 1 on failure.
@@ -12,10 +16,14 @@ cd "$(dirname "$0")/../.." || exit 1
 backend=${ZOKIOD_BACKEND:-auto}
 build=${ZOKIOD_BUILD:-build}
 cat_bin=$build/examples/cat
+udp_bin=$build/examples/udp_echo
 passed=0
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/zokio-examples.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pid=
+# an interrupted run leaves no udp_echo behind
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 
 ok() {
     echo "ok   examples/$1 [$backend]"
@@ -53,6 +61,79 @@ errors_test() {
     grep -q "$tmp/nodir/dst: No such file" "$tmp/err2" || { fail cat_errors "stderr: $(cat "$tmp/err2")"; return; }
     ok cat_errors
 }
+
+# udp_client PORT HOST: the client side of udp_echo_test (python3, stdlib only); prints what
+# went wrong and exits 1, or exits 0.
+udp_client() {
+    python3 - "$1" "$2" <<'PY'
+import os, random, socket, sys
+port, host = int(sys.argv[1]), sys.argv[2]
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.settimeout(2)
+rnd = random.Random(5)
+def check(data, what):
+    s.sendto(data, (host, port))
+    got, peer = s.recvfrom(70000)
+    if got != data or peer[1] != port:
+        sys.exit("%s: %d bytes back from port %d, sent %d" % (what, len(got), peer[1], len(data)))
+for i in range(200):
+    check(os.urandom(rnd.choice([0, 1, 7, 512, 1472, 2047, 2048, rnd.randrange(2049)])), "#%d" % i)
+s.sendto(b"y" * 3000, (host, port))  # truncated by the server: dropped
+s.settimeout(0.3)
+try:
+    s.recvfrom(70000)
+    sys.exit("a 3000-byte datagram came back")
+except socket.timeout:
+    pass
+s.settimeout(2)
+burst = [os.urandom(100) for _ in range(64)]  # 16 workers: some wait in the socket's queue
+for d in burst:
+    s.sendto(d, (host, port))
+back = sorted(s.recvfrom(70000)[0] for _ in burst)
+if back != sorted(burst):
+    sys.exit("burst: echoes differ")
+check(b"after", "after the burst")
+PY
+}
+
+udp_echo_test() {
+    for host in 127.0.0.1 ::1; do
+        if [ "$host" = ::1 ] && ! python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null; then
+            echo "skip examples/udp_echo [$backend]: no IPv6 loopback"
+            continue
+        fi
+        ZOKIO_BACKEND=$backend "$udp_bin" "$host" 0 >"$tmp/udp.out" 2>"$tmp/udp.err" &
+        pid=$!
+        port=
+        for _ in $(seq 50); do
+            port=$(sed -n 's/^udp_echo: .* port \([0-9]*\),.*/\1/p' "$tmp/udp.out")
+            [ -n "$port" ] && break
+            sleep 0.1
+        done
+        if [ -z "$port" ]; then
+            kill "$pid" 2>/dev/null
+            pid=
+            fail udp_echo "$host: no port line: $(cat "$tmp/udp.out" "$tmp/udp.err")"
+            return
+        fi
+        udp_client "$port" "$host" 2>"$tmp/udp.client"
+        rc=$?
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        pid=
+        [ "$rc" -eq 0 ] || { fail udp_echo "$host: $(cat "$tmp/udp.client")"; return; }
+        grep -q "dropped a datagram longer than 2048 bytes from $host" "$tmp/udp.err" ||
+            { fail udp_echo "$host: stderr: $(cat "$tmp/udp.err")"; return; }
+    done
+    ok udp_echo
+}
+
+if [ ! -x "$udp_bin" ]; then
+    fail udp_echo "$udp_bin not built (make)"
+else
+    udp_echo_test
+fi
 
 if [ ! -x "$cat_bin" ]; then
     fail cat_copy "$cat_bin not built (make)"
