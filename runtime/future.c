@@ -387,3 +387,9 @@ void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg)
     zk_prep_work(&f->op, fn, arg, io_cb, f);
     io_init(f, 0);
 }
+
+void zk_fut_read(zk_io_future_t *f, int fd, void *buf, size_t len)
+{
+    zk_prep_read(&f->op, fd, buf, len, io_cb, f);
+    io_init(f, 0);
+}
