@@ -8,6 +8,8 @@
 #                         SIGKILL (exit 137) and a missing program (exit 127) on stderr
 #   examples/run_streams  run copies the child's output as it comes: its first line arrives while
 #                         the child still sleeps, 64 KiB (several pipe buffers) come through whole
+#   examples/readme_excerpt  each C block of README.md's "Using zokio" is, line for line, a part
+#                         of examples/run.c (which make builds with -Werror), so the two stay in sync
 #   examples/timers_order build/examples/timers: b, c, a fire in that order (a reset to +60 ms by b),
 #                         each once and not before its due time; the cancelled d never fires
 # Run by tests/run.sh once per backend; by hand:
@@ -123,6 +125,24 @@ timers_test() {
     ok timers_order
 }
 
+readme_test() {
+    out=$(python3 - README.md examples/run.c <<'PY'
+import re, sys
+readme, src = (open(p).read() for p in sys.argv[1:3])
+sec = readme.split("### Using zokio", 1)
+blocks = re.findall(r"```c\n(.*?)```", re.split(r"\n##+ ", sec[1], 1)[0], re.S) if len(sec) > 1 else []
+if not blocks:
+    print("no C block under '### Using zokio'")
+for b in blocks:
+    if b not in src:
+        print("not in examples/run.c: " + b.splitlines()[0])
+PY
+)
+    [ -z "$out" ] || { fail readme_excerpt "$out"; return; }
+    ok readme_excerpt
+}
+
+readme_test
 if [ -x "$run_bin" ]; then
     run_status_test
     run_streams_test
