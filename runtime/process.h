@@ -32,7 +32,8 @@ typedef enum {
     ZK_STDIO_INHERIT = 0, /* the caller's own fd 0 / 1 / 2 (the default: a zeroed zk_stdio_t) */
     ZK_STDIO_NULL,        /* /dev/null */
     ZK_STDIO_PIPE,        /* a new pipe; the caller's end is in zk_process_t.pipe[i] */
-    ZK_STDIO_FD,          /* zk_stdio_t.fd, dup2()'d into place (the caller keeps its copy) */
+    ZK_STDIO_FD,          /* zk_stdio_t.fd (any, even another of 0-2), dup2()'d into place; the
+                           * caller keeps its copy */
 } zk_stdio_kind_t;
 
 typedef struct zk_stdio {

@@ -16,18 +16,39 @@
 
 extern char **environ;
 
-/* The pipes ZK_STDIO_PIPE asks for: mine[i] is the caller's end, theirs[i] the child's. */
-static int open_pipes(const zk_spawn_opts_t *o, int mine[3], int theirs[3])
+/* An fd the child must find at 0, 1 or 2 is first copied (close-on-exec) above 2 in the parent:
+ * the dup2()s into 0, 1, 2 run in order, and one of them would replace a source still to come
+ * (a caller whose own 0 or 1 was closed gets a pipe end there). */
+static int above_std(int fd)
+{
+    if (fd > 2) return fd;
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int r = hi < 0 ? -errno : hi;
+    close(fd);
+    return r;
+}
+
+/* What the child gets at 0, 1, 2 (theirs[i], parent-side fds to close after the spawn) and the
+ * caller's ends of the pipes (mine[i]). */
+static int open_stdio(const zk_spawn_opts_t *o, int mine[3], int theirs[3])
 {
     for (int i = 0; i < 3; i++) {
-        if (o->stdio[i].kind != ZK_STDIO_PIPE) continue;
         int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
-        int child_reads = i == 0;
-        mine[i] = fds[child_reads ? 1 : 0];
-        theirs[i] = fds[child_reads ? 0 : 1];
-        /* only the caller's end is the loop's; the child gets an ordinary blocking fd */
-        if (fcntl(mine[i], F_SETFL, O_NONBLOCK) < 0) return -errno;
+        switch (o->stdio[i].kind) {
+        case ZK_STDIO_PIPE:
+            if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
+            mine[i] = fds[i == 0 ? 1 : 0];
+            theirs[i] = above_std(fds[i == 0 ? 0 : 1]);
+            if (theirs[i] < 0) return theirs[i];
+            /* only the caller's end is the loop's; the child gets an ordinary blocking fd */
+            if (fcntl(mine[i], F_SETFL, O_NONBLOCK) < 0) return -errno;
+            break;
+        case ZK_STDIO_FD:
+            theirs[i] = fcntl(o->stdio[i].fd, F_DUPFD_CLOEXEC, 3);
+            if (theirs[i] < 0) return -errno;
+            break;
+        default: break;
+        }
     }
     return 0;
 }
@@ -42,9 +63,9 @@ static int stdio_actions(posix_spawn_file_actions_t *fa, const zk_spawn_opts_t *
         case ZK_STDIO_NULL:
             r = posix_spawn_file_actions_addopen(fa, i, "/dev/null", i ? O_WRONLY : O_RDONLY, 0);
             break;
-        /* dup2 clears close-on-exec on the copy (glibc clears it too when fd == i) */
-        case ZK_STDIO_PIPE: r = posix_spawn_file_actions_adddup2(fa, theirs[i], i); break;
-        case ZK_STDIO_FD: r = posix_spawn_file_actions_adddup2(fa, o->stdio[i].fd, i); break;
+        /* theirs[i] > 2: dup2 makes a copy without close-on-exec */
+        case ZK_STDIO_PIPE:
+        case ZK_STDIO_FD: r = posix_spawn_file_actions_adddup2(fa, theirs[i], i); break;
         default: r = EINVAL;
         }
     }
@@ -105,7 +126,7 @@ int zk_process_spawn(zk_process_t *p, const char *path, char *const argv[],
         return r;
     }
     if ((r = sig_defaults(&at)) < 0) goto fail;
-    if ((r = open_pipes(o, p->pipe, theirs)) < 0) goto fail;
+    if ((r = open_stdio(o, p->pipe, theirs)) < 0) goto fail;
     if ((r = stdio_actions(&fa, o, theirs)) < 0) goto fail;
     char *const *envp = o->envp ? o->envp : environ;
     r = -(o->search_path ? posix_spawnp : posix_spawn)(&pid, path, &fa, &at, argv, envp);

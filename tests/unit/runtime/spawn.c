@@ -284,3 +284,70 @@ ZT_TEST(spawn_env_path_and_stdin)
     ZT_EQ_INT(WEXITSTATUS(k.status), 0);
     zk_loop_free(loop);
 }
+
+/* A caller whose own fds 0 and 1 are closed: the pipes land there, and the child still gets each
+ * stream where it was asked for (the sources are moved above 2 before the dup2()s into place). */
+ZT_TEST(spawn_stdio_when_caller_lacks_0_and_1)
+{
+    RT_LOOP(loop);
+    close(0); /* the test runs in its own child, which reports through another fd */
+    close(1);
+    /* given fds swapped: stdout to pipe b, stderr to our fd 1 (pipe a's write end) */
+    int a[2], b[2];
+    int r2 = pipe2(a, O_CLOEXEC) == 0 && pipe2(b, O_CLOEXEC) == 0 ? 0 : -errno;
+    int a_at_1 = a[1] == 1;
+    zk_process_t q;
+    zk_spawn_opts_t o2 = {0};
+    o2.stdio[1].kind = o2.stdio[2].kind = ZK_STDIO_FD;
+    o2.stdio[1].fd = b[1];
+    o2.stdio[2].fd = a[1];
+    char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2", NULL};
+    int r3 = r2 ? r2 : zk_process_spawn(&q, argv[0], argv, &o2);
+    if (!r2) { /* 0 and 1 free again */
+        close(a[1]);
+        close(b[1]);
+        int hi = fcntl(a[0], F_DUPFD_CLOEXEC, 3);
+        close(a[0]);
+        a[0] = hi;
+    }
+    /* stderr on a pipe whose child end lands on our fd 1, stdout /dev/null (opened at 1 in the
+     * child) */
+    zk_spawn_opts_t o = {0};
+    o.stdio[1].kind = ZK_STDIO_NULL;
+    o.stdio[2].kind = ZK_STDIO_PIPE;
+    zk_process_t p;
+    int r = zk_process_spawn(&p, argv[0], argv, &o);
+    int mine_at_0 = r == 0 && p.pipe[2] == 0;
+    ZT_EQ_INT(r, 0);
+    ZT_EQ_INT(r2, 0);
+    ZT_EQ_INT(r3, 0);
+    ZT_CHECK(a_at_1);
+    ZT_CHECK(mine_at_0); /* so the child's end was at 1 */
+    char buf[64];
+    long n = rt_read_full(p.pipe[2], buf, sizeof buf - 1, 5000);
+    ZT_CHECK(n >= 0);
+    buf[n] = '\0';
+    ZT_EQ_STR(buf, "err\n");
+    n = rt_read_full(b[0], buf, sizeof buf - 1, 5000);
+    ZT_CHECK(n >= 0);
+    buf[n] = '\0';
+    ZT_EQ_STR(buf, "out\n");
+    n = rt_read_full(a[0], buf, sizeof buf - 1, 5000);
+    ZT_CHECK(n >= 0);
+    buf[n] = '\0';
+    ZT_EQ_STR(buf, "err\n");
+    kid_t k1 = {0}, k2 = {0};
+    k1.proc = p;
+    k2.proc = q;
+    zk_close(loop, p.pipe[2]);
+    zk_task_init(&k1.task, loop, kid_run, NULL, &k1);
+    zk_task_init(&k2.task, loop, kid_run, NULL, &k2);
+    zk_spawn(&k1.task);
+    zk_spawn(&k2.task);
+    RT_RUN_UNTIL(loop, k1.done && k2.done, 5000);
+    ZT_EQ_INT(k1.status, 0);
+    ZT_EQ_INT(k2.status, 0);
+    close(a[0]);
+    close(b[0]);
+    zk_loop_free(loop);
+}
