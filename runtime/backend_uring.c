@@ -86,15 +86,15 @@ static int ur_init(zk_loop_t *loop, const zk_loop_opts_t *o)
         probe_ops(loop, u);
         if (zk__ur_bufring_setup(loop, u) == 0) u->feat |= ZK_UR_BUFRING;
     }
-    /* a registered ring fd spares io_uring_enter() its fd lookup on every tick */
-    if (!basic) io_uring_register_ring_fd(&u->ring);
+    /* a registered ring fd spares io_uring_enter() its fd lookup on every tick (5.18+) */
+    int ring_fd = !basic && io_uring_register_ring_fd(&u->ring) == 1;
     loop->be = u;
-    snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s%s",
+    snprintf(loop->features, sizeof loop->features, "%s%s%s%s%s%s%s",
              u->feat & ZK_UR_DEFER ? "defer_taskrun" : "coop/plain ring",
              u->feat & ZK_UR_MSHOT_ACCEPT ? " multishot-accept" : "",
              u->feat & ZK_UR_MSHOT_RECV ? " multishot-recv" : "",
              u->feat & ZK_UR_BUFRING ? " bufring" : "", u->feat & ZK_UR_SKIP ? " cqe-skip" : "",
-             loop->files_native ? " files" : "");
+             loop->files_native ? " files" : "", ring_fd ? " ring-fd" : "");
     return 0;
 }
 

@@ -438,3 +438,9 @@ void zk_fut_sendmsg(zk_msg_future_t *f, int fd, const void *buf, size_t len,
     zk_prep_sendmsg(&f->io.op, fd, &f->msg, 0, msg_cb, f);
     io_init(&f->io, 0);
 }
+
+void zk_fut_read(zk_io_future_t *f, int fd, void *buf, size_t len)
+{
+    zk_prep_read(&f->op, fd, buf, len, io_cb, f);
+    io_init(f, 0);
+}

@@ -96,6 +96,8 @@ void zk_fut_preadv(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int
 void zk_fut_pwritev(zk_io_future_t *f, int fd, struct iovec *iov, int iovcnt, int64_t off);
 void zk_fut_fsync(zk_io_future_t *f, int fd, unsigned flags);
 void zk_fut_work(zk_io_future_t *f, zk_work_fn fn, void *arg);
+/* read(2) of a pollable fd (a pipe, such as a spawned child's stdout): result = bytes, 0 at EOF */
+void zk_fut_read(zk_io_future_t *f, int fd, void *buf, size_t len);
 /* 1 while the future's op is in flight */
 static inline int zk_fut_busy(const zk_io_future_t *f) { return zk_op_busy(&f->op); }
 

@@ -24,6 +24,10 @@ uint64_t zk_loop_now(const zk_loop_t *loop) { return loop->now; }
 uint64_t zk_loop_update_now(zk_loop_t *loop) { return loop->now = zk__clock_ns(); }
 const char *zk_loop_backend_name(const zk_loop_t *loop) { return loop->ops->name; }
 const char *zk_loop_backend_reason(const zk_loop_t *loop) { return loop->reason; }
+const char *zk_loop_features(const zk_loop_t *loop)
+{
+    return loop->ops->kind == ZK_BACKEND_URING ? loop->features : "";
+}
 zk_backend_kind_t zk_loop_backend(const zk_loop_t *loop) { return loop->ops->kind; }
 unsigned zk_loop_alive(const zk_loop_t *loop) { return loop->alive; }
 void zk_loop_stop(zk_loop_t *loop) { loop->stopped = 1; }

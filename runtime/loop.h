@@ -64,6 +64,12 @@ uint64_t zk_loop_update_now(zk_loop_t *loop);
 const char *zk_loop_backend_name(const zk_loop_t *loop);
 const char *zk_loop_backend_reason(const zk_loop_t *loop);
 zk_backend_kind_t zk_loop_backend(const zk_loop_t *loop);
+/* What the io_uring backend got from this kernel, space-separated (a static string, also in the
+ * reason): "defer_taskrun" (SINGLE_ISSUER | DEFER_TASKRUN; else "coop/plain ring"),
+ * "multishot-accept", "multishot-recv", "bufring", "cqe-skip", "files" (native file ops),
+ * "ring-fd" (a registered ring fd). Each falls back on its own; ZOKIO_URING_BASIC=1 turns them
+ * all off. "" on epoll. */
+const char *zk_loop_features(const zk_loop_t *loop);
 
 /* Number of user operations, timers and tasks still alive (what keeps ZK_RUN_DEFAULT running). */
 unsigned zk_loop_alive(const zk_loop_t *loop);

@@ -9,7 +9,10 @@
  * wakes the loop through a zk_async_t (the loop's eventfd, read by a READ op on either backend);
  * the loop thread then runs the callbacks, in the order the threads finished. Cancel: an op still
  * queued is unlinked and completes with -ECANCELED; one already running completes with its real
- * result (an fd opened meanwhile is the caller's to close). Internal: called from op.c / loop.c.
+ * result (an fd opened meanwhile is the caller's to close). The threads inherit the CPU set (and
+ * the rest of the scheduling state) of the loop thread when the pool starts: a program that pins
+ * its loop thread does it before the first pool op (zokiod's workers pin themselves before they
+ * create their loop). Internal: called from op.c / loop.c.
  */
 #ifndef ZK_THREADPOOL_H
 #define ZK_THREADPOOL_H

@@ -11,8 +11,10 @@
 # (slow-client attacks), nginx-light (tests/integration/nginx_diff.sh runs nginx 1.22 beside
 # zokiod on its own ports and compares their answers; Debian also starts its nginx service on
 # port 80 when installing it).
+# Benchmarks: fio (bench/files.sh runs it beside zokio's file ops on the same file; without it
+# that part is skipped with a line saying so, the rest of `make bench` runs).
 PKGS="gcc make libc6-dev liburing-dev libpcre2-dev libmbedtls-dev node-llhttp curl openssl wrk
-clang-format procps python3 util-linux systemd slowhttptest nginx-light"
+clang-format procps python3 util-linux systemd slowhttptest nginx-light fio"
 
 missing=""
 for p in $PKGS; do

@@ -4686,6 +4686,67 @@ def t_worker_cpu_affinity():
         inst.kill()
 
 
+def thread_cpus(pid):
+    """{tid: (thread name, its CPU set)} of every thread of a process (pool threads, io_uring's
+    iou-wrk workers): threads that end meanwhile are left out."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+        except OSError:
+            continue
+        cpus = set()
+        for part in st["Cpus_allowed_list"].split(","):
+            a, _, b = part.partition("-")
+            cpus.update(range(int(a), int(b or a) + 1))
+        out[int(tid)] = (st["Name"], cpus)
+    return out
+
+
+@test(zokiod_only=True)
+def t_worker_cpu_affinity_threads():
+    # every thread of a pinned worker is pinned with it: the access log's writer thread, the
+    # runtime's pool threads and io_uring's io-wq workers start after the worker pinned itself
+    # and inherit its CPU set; the requests below (cache misses, a big file's splices) make the
+    # worker use what it has
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise Skip("one CPU only")
+    a, b = cpus[0], cpus[1]
+    inst = Inst("affthreads")
+    inst.write_conf("worker_processes 2;\nworker_cpu_affinity %s %s;\nevents { }\nhttp {\n"
+                    "    server {\n        listen 127.0.0.1:%%P0%%;\n        root html;\n"
+                    "        open_file_cache off;\n    }\n}\n" % ("1" + "0" * a, "1" + "0" * b))
+    for i in range(20):
+        inst.put("html/f%d.txt" % i, "file %d\n" % i)
+    big = os.urandom(3 << 20)  # over the 1 MiB sent inline: splices on io_uring
+    inst.put("html/big.bin", big)
+    inst.start()
+    ws = inst.wait_workers(2)
+    for w in ws:
+        wait_for(lambda: len(cpus_of(w)) == 1, 2)
+    # several connections, so both workers serve some
+    for rnd in range(4):
+        for i in range(20):
+            body_is(get(inst.port, "/f%d.txt" % i), "file %d\n" % i, "GET /f%d.txt" % i)
+        r = get(inst.port, "/big.bin")
+        eq(len(r.body), len(big), "GET /big.bin length")
+    seen = {}
+    for w in ws:
+        want = cpus_of(w)
+        eq(len(want), 1, "worker %d pinned" % w)
+        threads = thread_cpus(w)
+        seen[w] = sorted(n for n, _ in threads.values())
+        expect(len(threads) >= 2, "worker %d: threads %s, expected the loop's and the access "
+               "log writer's at least" % (w, seen[w]))
+        for tid, (name, got) in sorted(threads.items()):
+            eq(sorted(got), sorted(want), "worker %d thread %d (%s): CPUs" % (w, tid, name))
+    expect(sorted(map(sorted, (cpus_of(w) for w in ws))) == [[a], [b]],
+           "workers on %s, expected [[%d], [%d]]" % ([sorted(cpus_of(w)) for w in ws], a, b))
+    inst.kill()
+
+
 # --- how responses are written: sendfile, tcp_nopush, tcp_nodelay, reset_timedout_connection --------
 
 

@@ -8,6 +8,14 @@
 #                         port 0: 200 datagrams of 0..2048 random bytes, each echoed whole from
 #                         the server's port; one of 3000 bytes (past its buffer) is not echoed
 #                         and named on stderr; a burst of 64 sent at once all come back
+#   examples/run_status   build/examples/run passes the child's stdout through and reports exit 3,
+#                         SIGKILL (exit 137) and a missing program (exit 127) on stderr
+#   examples/run_streams  run copies the child's output as it comes: its first line arrives while
+#                         the child still sleeps, 64 KiB (several pipe buffers) come through whole
+#   examples/readme_excerpt  each C block of README.md's "Using zokio" is, line for line, a part
+#                         of examples/run.c (which make builds with -Werror), so the two stay in sync
+#   examples/timers_order build/examples/timers: b, c, a fire in that order (a reset to +60 ms by b),
+#                         each once and not before its due time; the cancelled d never fires
 # Run by tests/run.sh once per backend; by hand:
 #   ZOKIOD_BACKEND=epoll ZOKIOD_BUILD=build sh tests/integration/examples.sh
 # Prints one line per test and ends with "N passed, N failed"; exit 1 on failure.
@@ -134,6 +142,95 @@ if [ ! -x "$udp_bin" ]; then
 else
     udp_echo_test
 fi
+
+run_bin=$build/examples/run
+timers_bin=$build/examples/timers
+run_run() { ZOKIO_BACKEND=$backend "$run_bin" "$@"; }
+
+run_status_test() {
+    run_run sh -c 'echo out-line; echo err-line >&2; exit 3' >"$tmp/r.out" 2>"$tmp/r.err"
+    rc=$?
+    [ "$rc" -eq 3 ] || { fail run_status "exit 3: got $rc"; return; }
+    [ "$(cat "$tmp/r.out")" = out-line ] || { fail run_status "stdout: $(cat "$tmp/r.out")"; return; }
+    want=$(printf 'err-line\nrun: exited with status 3')
+    [ "$(cat "$tmp/r.err")" = "$want" ] || { fail run_status "stderr: $(cat "$tmp/r.err")"; return; }
+    run_run sh -c 'echo before; kill -9 $$; echo after' >"$tmp/r.out" 2>"$tmp/r.err"
+    rc=$?
+    [ "$rc" -eq 137 ] || { fail run_status "SIGKILL: exit $rc"; return; }
+    [ "$(cat "$tmp/r.out")" = before ] || { fail run_status "stdout: $(cat "$tmp/r.out")"; return; }
+    grep -qx 'run: killed by signal 9 (Killed)' "$tmp/r.err" || { fail run_status "stderr: $(cat "$tmp/r.err")"; return; }
+    run_run zk-no-such-program arg >"$tmp/r.out" 2>"$tmp/r.err"
+    rc=$?
+    [ "$rc" -eq 127 ] || { fail run_status "missing program: exit $rc"; return; }
+    grep -qx 'run: zk-no-such-program: No such file or directory' "$tmp/r.err" ||
+        { fail run_status "stderr: $(cat "$tmp/r.err")"; return; }
+    ok run_status
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+run_streams_test() {
+    # the first line must reach us ~1 s before the child exits (and run with it)
+    t0=$(now_ms)
+    first=$(run_run sh -c 'echo first; sleep 1; echo second' 2>/dev/null | {
+        IFS= read -r l
+        echo "$l $(now_ms)"
+        cat >/dev/null
+    })
+    t1=$(now_ms)
+    line=${first% *}
+    at=${first##* }
+    [ "$line" = first ] || { fail run_streams "first line: $first"; return; }
+    [ $((at - t0)) -lt 700 ] || { fail run_streams "first line after $((at - t0)) ms: not streamed"; return; }
+    [ $((t1 - t0)) -ge 1000 ] || { fail run_streams "child ran $((t1 - t0)) ms: the sleep did not happen"; return; }
+    head -c 65536 /dev/urandom >"$tmp/blob" || return 1
+    run_run cat "$tmp/blob" >"$tmp/blob.out" 2>/dev/null || { fail run_streams "cat: exit $?"; return; }
+    cmp -s "$tmp/blob" "$tmp/blob.out" || { fail run_streams "64 KiB through the pipe differ"; return; }
+    ok run_streams
+}
+
+timers_test() {
+    ZOKIO_BACKEND=$backend "$timers_bin" >"$tmp/t.out" 2>&1 || { fail timers_order "exit $?: $(cat "$tmp/t.out")"; return; }
+    order=$(sed -n 's/^\([a-d]\) fired: .*/\1/p' "$tmp/t.out" | tr -d '\n')
+    [ "$order" = bca ] || { fail timers_order "fired in order '$order', want bca: $(cat "$tmp/t.out")"; return; }
+    # "X fired: due +D ms, ran at +R ms": never early, and not absurdly late
+    bad=$(sed -n 's/^\([a-d]\) fired: due +\([0-9]*\) ms, ran at +\([0-9]*\) ms$/\1 \2 \3/p' "$tmp/t.out" |
+        while read -r n due ran; do
+            if [ "$ran" -lt "$due" ] || [ "$ran" -gt $((due + 500)) ]; then echo "$n due $due ran $ran"; fi
+        done)
+    [ -z "$bad" ] || { fail timers_order "timing: $bad"; return; }
+    grep -q '^a fired: due +60 ms' "$tmp/t.out" || { fail timers_order "a was not moved to +60 ms"; return; }
+    grep -qx 'b resets a from +30 to +60 ms and cancels d (armed: 1)' "$tmp/t.out" ||
+        { fail timers_order "no reset line: $(cat "$tmp/t.out")"; return; }
+    grep -qx '3 fired; d armed: 0' "$tmp/t.out" || { fail timers_order "last line: $(tail -n 1 "$tmp/t.out")"; return; }
+    ok timers_order
+}
+
+readme_test() {
+    out=$(python3 - README.md examples/run.c <<'PY'
+import re, sys
+readme, src = (open(p).read() for p in sys.argv[1:3])
+sec = readme.split("### Using zokio", 1)
+blocks = re.findall(r"```c\n(.*?)```", re.split(r"\n##+ ", sec[1], 1)[0], re.S) if len(sec) > 1 else []
+if not blocks:
+    print("no C block under '### Using zokio'")
+for b in blocks:
+    if b not in src:
+        print("not in examples/run.c: " + b.splitlines()[0])
+PY
+)
+    [ -z "$out" ] || { fail readme_excerpt "$out"; return; }
+    ok readme_excerpt
+}
+
+readme_test
+if [ -x "$run_bin" ]; then
+    run_status_test
+    run_streams_test
+else
+    fail run_status "$run_bin not built (make)"
+fi
+if [ -x "$timers_bin" ]; then timers_test; else fail timers_order "$timers_bin not built (make)"; fi
 
 if [ ! -x "$cat_bin" ]; then
     fail cat_copy "$cat_bin not built (make)"

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 
 #include "tests/unit/runtime/rt.h"
 
@@ -225,5 +227,61 @@ ZT_TEST(loop_clock_tracks_wall)
     if (dl + ZK_MSEC < lo || dl > hi + ZK_MSEC)
         ZT_FAIL("loop clock moved %llu ns while CLOCK_MONOTONIC moved %llu..%llu ns",
                 (unsigned long long)dl, (unsigned long long)lo, (unsigned long long)hi);
+    zk_loop_free(loop);
+}
+
+/* kernel release as major * 100 + minor (6.18 -> 618), 0 when unreadable */
+static int kernel_version(void)
+{
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2) return 0;
+    return major * 100 + minor;
+}
+
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) return 1;
+    return 0;
+}
+
+/* What the ring got on this kernel: each feature is expected from the release that brought it,
+ * unless ZOKIO_URING_BASIC=1 asked for the plain ring, which then has none of them, and still
+ * runs ops (the whole suite runs that way too, from tests/run.sh). */
+ZT_TEST(loop_uring_features)
+{
+    RT_LOOP(loop);
+    const char *f = zk_loop_features(loop);
+    if (zk_loop_backend(loop) != ZK_BACKEND_URING) {
+        ZT_EQ_STR(f, "");
+        zk_loop_free(loop);
+        return;
+    }
+    ZT_CHECK(strstr(zk_loop_backend_reason(loop), f) != NULL); /* logged with the backend */
+    const char *basic = getenv("ZOKIO_URING_BASIC");
+    if (basic && *basic && strcmp(basic, "0")) {
+        ZT_EQ_STR(f, "coop/plain ring");
+    } else {
+        static const struct {
+            const char *word;
+            int since;
+        } want[] = {{"files", 506},        {"cqe-skip", 517},
+                    {"ring-fd", 518},      {"multishot-accept", 519},
+                    {"bufring", 519},      {"multishot-recv", 600},
+                    {"defer_taskrun", 601}};
+        int kv = kernel_version();
+        ZT_CHECK(kv > 0);
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+            if (kv >= want[i].since && !has_word(f, want[i].word))
+                ZT_FAIL("kernel %d.%d lacks %s? features: %s", kv / 100, kv % 100, want[i].word, f);
+    }
+    zk_op_t op;
+    rt_rec_t rec = {0};
+    zk_prep_timeout(&op, ZK_MSEC, rt_rec_cb, &rec);
+    ZT_EQ_INT(zk_submit(loop, &op), 0);
+    RT_RUN_UNTIL(loop, rec.calls == 1, 2000);
+    ZT_EQ_INT(rec.res, -ETIME);
     zk_loop_free(loop);
 }

@@ -2,7 +2,10 @@
 /* The thread pool (ZK_OP_WORK, and the file ops on epoll): results, threads, order, the bounded
  * queue, cancels. Run on both backends: the completions come back through the loop's eventfd
  * read, a READ op on either. */
+#include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -336,5 +339,85 @@ ZT_TEST(tpool_epoll_file_close_on_pool)
     __atomic_store_n(&release, 1, __ATOMIC_SEQ_CST);
     RT_RUN_UNTIL(loop, blk.rec.calls, 5000);
     close(b);
+    zk_loop_free(loop);
+}
+
+/* ---- CPU affinity: pool threads (and io_uring's io-wq workers) run where the loop thread may ----
+ * zokiod pins a worker (worker_cpu_affinity) before it creates its loop, and the pool starts on
+ * the first op that needs it: its threads inherit the loop thread's CPU set. */
+
+/* on a pool thread: 1 when this thread may run on CPU *arg only, else the count of its CPUs */
+static int own_cpus_fn(void *arg)
+{
+    cpu_set_t s;
+    if (sched_getaffinity(0, sizeof s, &s) < 0) return -errno;
+    return CPU_COUNT(&s) == 1 && CPU_ISSET(*(int *)arg, &s) ? 1 : 100 + CPU_COUNT(&s);
+}
+
+/* Every thread of this process: 0 when each one's Cpus_allowed_list is `want`, else the count of
+ * those that are not; *n = threads seen. */
+static int threads_off_cpu(const char *want, int *n)
+{
+    DIR *d = opendir("/proc/self/task");
+    int bad = 0;
+    *n = 0;
+    if (!d) return -1;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[96], line[256];
+        snprintf(path, sizeof path, "/proc/self/task/%.32s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue; /* the thread just ended */
+        (*n)++;
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "Cpus_allowed_list:\t", 19)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (strcmp(line + 19, want)) bad++;
+            }
+        fclose(f);
+    }
+    closedir(d);
+    return bad;
+}
+
+ZT_TEST(tpool_threads_inherit_cpu_affinity)
+{
+    cpu_set_t all, one;
+    ZT_EQ_INT(sched_getaffinity(0, sizeof all, &all), 0);
+    if (CPU_COUNT(&all) < 2) ZT_SKIP("%s", "one CPU only");
+    int cpu = 0;
+    while (!CPU_ISSET(cpu, &all))
+        cpu++;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ZT_EQ_INT(sched_setaffinity(0, sizeof one, &one), 0); /* as a pinned zokiod worker */
+    zk_loop_opts_t o = {.pool_threads = 3};
+    RT_LOOP_OPTS(loop, &o);
+    struct job j[3];
+    memset(j, 0, sizeof j);
+    for (int i = 0; i < 3; i++) {
+        zk_prep_work(&j[i].op, own_cpus_fn, &cpu, rt_rec_cb, &j[i].rec);
+        ZT_EQ_INT(zk_submit(loop, &j[i].op), 0);
+    }
+    /* and an fsync: on io_uring it runs on an io-wq worker, a thread of this process too */
+    char path[] = "/tmp/zk-aff.XXXXXX";
+    int fd = mkstemp(path);
+    ZT_CHECK(fd >= 0);
+    unlink(path);
+    ZT_EQ_INT(write(fd, "x", 1), 1);
+    zk_op_t fs;
+    rt_rec_t fsr = {0};
+    zk_prep_fsync(&fs, fd, 0, rt_rec_cb, &fsr);
+    ZT_EQ_INT(zk_submit(loop, &fs), 0);
+    RT_RUN_UNTIL(loop, j[0].rec.calls && j[1].rec.calls && j[2].rec.calls && fsr.calls, 5000);
+    for (int i = 0; i < 3; i++) /* one CPU, seen from the pool thread itself */
+        ZT_EQ_INT(j[i].rec.res, 1);
+    ZT_EQ_INT(fsr.res, 0);
+    char want[16];
+    snprintf(want, sizeof want, "%d", cpu);
+    int n = 0;
+    ZT_EQ_INT(threads_off_cpu(want, &n), 0);
+    ZT_CHECK(n >= 4); /* the loop thread and the 3 pool threads at least */
+    close(fd);
     zk_loop_free(loop);
 }
