@@ -106,9 +106,9 @@ static void log_access(zh_conn_t *c, void *log)
     const zh_req_t *r = &c->w->req;
     int n = !r->target.len ? 0 /* refused before its target was read: "" as nginx */
                            : snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
-                                      llhttp_method_name((llhttp_method_t)c->parser.method),
-                                      (int)r->target.len, r->target.p, c->parser.http_major,
-                                      c->parser.http_minor);
+                                      llhttp_method_name((llhttp_method_t)c->w->parser.method),
+                                      (int)r->target.len, r->target.p, c->w->parser.http_major,
+                                      c->w->parser.http_minor);
     zh_access_rec_t rec = {
         .remote_addr = c->peer,
         .request_line = line,
@@ -136,7 +136,7 @@ static void set_nodelay(zh_conn_t *c, int on)
  * (large_client_header_buffers) of the server that Host names, as nginx does */
 static void host_known(zh_parse_ctx_t *pc, const char *host, size_t len)
 {
-    zh_conn_t *c = (zh_conn_t *)(void *)((char *)pc - offsetof(zh_conn_t, pctx));
+    zh_conn_t *c = ((zh_work_t *)(void *)((char *)pc - offsetof(zh_work_t, pctx)))->conn;
     const zh_listener_t *lst = c->lst;
     char name[256];
     if (lst->nvhosts < 2 || len >= sizeof name) return; /* the default server's */
@@ -156,8 +156,8 @@ static int answer(zh_conn_t *c)
     c->requests++;
     /* keepalive_timeout 0 and keepalive_requests are the answering location's: head.c looks
      * at them when the response head is written (zh_conn_limits()) */
-    if (!llhttp_should_keep_alive(&c->parser) || s->stopping || c->upgraded) c->close_after = 1;
-    int rc = zh_static_handle(c, &c->w->req, c->parser.method);
+    if (!llhttp_should_keep_alive(&c->w->parser) || s->stopping || c->upgraded) c->close_after = 1;
+    int rc = zh_static_handle(c, &c->w->req, c->w->parser.method);
     /* tcp_nodelay of the location answering, before its response is written */
     if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
     void *log = access_log_of(c);
@@ -182,6 +182,22 @@ static void fail_request(zh_conn_t *c, int status)
     c->w->req.started = 0;
 }
 
+/* a fresh work block's parser, at the start of a message (zh_out_take() calls it) */
+void zh_conn_parser_init(zh_conn_t *c)
+{
+    zh_work_t *w = c->w;
+    w->conn = c;
+    llhttp_init(&w->parser, HTTP_REQUEST, &zh_parser_settings);
+    w->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
+    w->pctx = (zh_parse_ctx_t){
+        .req = &w->req,
+        .arena = &w->ar,
+        .lim = &c->lst->lim, /* the default server's head limits (zh_server_listen_tls) */
+        .host_known = host_known,
+    };
+    w->parser.data = &w->pctx;
+}
+
 enum { P_MORE, P_FLUSH };
 
 /* parses the current input buffer; answers complete requests */
@@ -192,14 +208,14 @@ static int parse_input(zh_conn_t *c)
         if (!zh_out_has_room(c)) return P_FLUSH; /* answer what we have first */
         const char *data = base + c->in_off;
         size_t used;
-        llhttp_errno_t err = zh_parse_execute(&c->parser, data, c->in_len, &used);
+        llhttp_errno_t err = zh_parse_execute(&c->w->parser, data, c->in_len, &used);
         if (err == HPE_OK) { /* all of it used: a request is still incomplete */
             c->in_len = 0;
             break;
         }
         if (err == HPE_PAUSED_UPGRADE && !c->w->req.started) {
             /* the request was answered already: what follows is HTTP again for us */
-            llhttp_reset(&c->parser);
+            llhttp_reset(&c->w->parser);
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
@@ -209,7 +225,7 @@ static int parse_input(zh_conn_t *c)
              * default server, answers (and logs) it with its own settings (server_tokens,
              * charset, add_header ... always, access_log), as nginx does a request it could
              * not read; not the location of the request before it on this connection */
-            c->vhost = c->pctx.host_vhost ? c->pctx.host_vhost : c->lst->dflt;
+            c->vhost = c->w->pctx.host_vhost ? c->w->pctx.host_vhost : c->lst->dflt;
             c->loc = c->vhost ? &c->vhost->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
@@ -220,10 +236,10 @@ static int parse_input(zh_conn_t *c)
          * as HTTP/1.1 (llhttp would take what follows as the new protocol: reset it after the
          * answer); a body we can no longer frame means closing after it */
         int upgrade = err == HPE_PAUSED_UPGRADE;
-        if (upgrade && (c->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
-        if (!upgrade) llhttp_resume(&c->parser);
+        if (upgrade && (c->w->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
+        if (!upgrade) llhttp_resume(&c->w->parser);
         int rc = answer(c);
-        if (upgrade) llhttp_reset(&c->parser);
+        if (upgrade) llhttp_reset(&c->w->parser);
         if (rc < 0) {
             release_input(c);
             c->loc = NULL; /* a head too long for its add_header lines: a bare 500 */
@@ -405,12 +421,6 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
      * is answered by a location that says otherwise (answer()) */
     if (!l->dflt || l->dflt->base.tcp_nodelay) set_nodelay(c, 1);
     c->tr = &zh_transport_plain;
-    llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
-    c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
-    c->pctx.arena = &c->arena;
-    c->pctx.lim = &l->lim; /* the default server's head limits (zh_server_listen_tls) */
-    c->pctx.host_known = host_known;
-    c->parser.data = &c->pctx;
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);

@@ -19,9 +19,6 @@ typedef struct zh_conn {
     zk_task_t task;
     zk_recv_stream_t rs;
     zk_timer_t timer;
-    llhttp_t parser;
-    zh_parse_ctx_t pctx;
-    zh_arena_t arena;
     zh_server_t *srv;
     const zh_listener_t *lst;
     const zh_vhost_t *vhost;  /* of the request being answered (its access log) */
@@ -30,7 +27,7 @@ typedef struct zh_conn {
     uint64_t resp_bytes;      /* its body bytes */
     char peer[46];            /* remote address text, filled when first logged */
     struct zh_conn *prev, *next;
-    zh_work_t *w;
+    zh_work_t *w;             /* the parser, request and output queue while busy; NULL when idle */
     const zh_transport_t *tr; /* plain or TLS: every read and write goes through it */
     struct zh_tls_conn *tls;  /* the TLS transport's state, NULL on plain connections */
     const char *in_base;      /* the input buffer read() handed out (in_off, in_len in it) */
@@ -53,6 +50,9 @@ typedef struct zh_conn {
 } zh_conn_t;
 
 zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);
+
+/* Sets up the parser of c's fresh work block c->w (zh_out_take()): a new message's start. */
+void zh_conn_parser_init(zh_conn_t *c);
 
 /* The client's address as text ("-" when unknown), found once per connection: $remote_addr and
  * the access log. */
