@@ -62,18 +62,32 @@ static void maybe_idle(zh_conn_t *c)
     if (c->w && !zh_out_pending(c) && !c->w->req.started) zh_out_release(c);
 }
 
+#define PEER_UNKNOWN 255 /* zh_conn_t.peer_af: getpeername() failed */
+
+/* reads the client's address into c->peer_af / peer_ip */
+static void peer_read(zh_conn_t *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    c->peer_af = PEER_UNKNOWN;
+    if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) < 0) return;
+    if (ss.ss_family == AF_INET6) {
+        memcpy(c->peer_ip, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        c->peer_af = AF_INET6;
+    } else if (ss.ss_family == AF_INET) {
+        memcpy(c->peer_ip, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        c->peer_af = AF_INET;
+    }
+}
+
 const char *zh_conn_peer(zh_conn_t *c)
 {
-    if (!c->peer[0]) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        const void *a = NULL;
-        if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
-            a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                         : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-        if (!a || !inet_ntop(ss.ss_family, a, c->peer, sizeof c->peer)) strcpy(c->peer, "-");
-    }
-    return c->peer;
+    static char spare[46];
+    char *out = c->w ? c->w->peer : spare;
+    if (c->w && out[0]) return out;
+    if (!c->peer_af) peer_read(c);
+    if (c->peer_af == PEER_UNKNOWN || !inet_ntop(c->peer_af, c->peer_ip, out, 46)) strcpy(out, "-");
+    return out;
 }
 
 const zh_loc_limits_t *zh_conn_limits(const zh_conn_t *c)
@@ -101,7 +115,7 @@ static void *access_log_of(const zh_conn_t *c)
 static void log_access(zh_conn_t *c, void *log)
 {
     zh_server_t *s = c->srv;
-    zh_conn_peer(c);
+    const char *peer = zh_conn_peer(c);
     char line[ZH_ARENA_SIZE + 64];
     const zh_req_t *r = &c->w->req;
     int n = !r->target.len ? 0 /* refused before its target was read: "" as nginx */
@@ -110,7 +124,7 @@ static void log_access(zh_conn_t *c, void *log)
                                       (int)r->target.len, r->target.p, c->w->parser.http_major,
                                       c->w->parser.http_minor);
     zh_access_rec_t rec = {
-        .remote_addr = c->peer,
+        .remote_addr = peer,
         .request_line = line,
         .request_line_len = n < 0                     ? 0
                             : (size_t)n < sizeof line ? (size_t)n

@@ -28,6 +28,7 @@ int zh_out_take(zh_conn_t *c)
     w->out_used = w->nseg = w->seg_head = 0;
     zh_req_reset(&w->req);
     w->ar = (zh_arena_t){.p = w->arena, .cap = ZH_ARENA_SIZE};
+    w->peer[0] = 0;
     c->w = w;
     zh_conn_parser_init(c);
     return 0;

@@ -41,6 +41,7 @@ typedef struct zh_work {
     llhttp_t parser;
     zh_parse_ctx_t pctx;
     zh_arena_t ar;     /* the request's arena: `arena` below */
+    char peer[46];     /* the client's address as text, "" until zh_conn_peer() fills it */
     zh_req_t req;      /* the request being read */
     zk_io_future_t wf; /* the write in flight: writev or sendfile */
     char arena[ZH_ARENA_SIZE];
