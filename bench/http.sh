@@ -295,12 +295,15 @@ END {
     if (noisy)
         print "WARNING: other processes used > 25% of a CPU during some runs (other%): the box was busy"
     if (nrss) {
-        printf "\n%-16s %11s %11s %6s %10s %8s\n", "idle conns", "rss_before", "rss_after", "conns", "KiB/conn", "B/conn"
+        print "\nB/conn: RSS growth of the server per connection. kwait, ksock: kernel slab bytes outside RSS"
+        print "(/proc/slabinfo, machine-wide: 0 without root): the armed wait (io_kiocb, epoll entries) and"
+        print "the socket (TCP, inode, file, dentry; both ends are local, so halved)."
+        printf "%-16s %11s %11s %6s %10s %8s %12s %12s\n", "idle conns", "rss_before", "rss_after", "conns", "KiB/conn", "B/conn", "kwait B/conn", "ksock B/conn"
         for (s = 1; s <= ns; s++) {
             sv = S[s]
             if (!(sv in rss)) continue
             b = kv(rss[sv], "before"); a = kv(rss[sv], "after"); c = kv(rss[sv], "conns")
-            printf "%-16s %8d KiB %8d KiB %6d %10.2f %8.0f\n", sv, b, a, c, (a - b) / c, (a - b) * 1024 / c
+            printf "%-16s %8d KiB %8d KiB %6d %10.2f %8.0f %12.0f %12.0f\n", sv, b, a, c, (a - b) / c, (a - b) * 1024 / c, kv(rss[sv], "kwait") / c, kv(rss[sv], "ksock") / c / 2
         }
     }
 }' "$TMP/results" "$TMP/rss"
