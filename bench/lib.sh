@@ -267,16 +267,30 @@ measure() {
     fi
 }
 
+# kslab "CACHE...": bytes in those kernel slab caches now (active objects x object size), 0 when
+# /proc/slabinfo cannot be read (it needs root). Machine-wide: other processes' sockets count too.
+kslab() {
+    awk -v want=" $* " 'NR > 2 && index(want, " " $1 " ") { t += $2 * $4 } END { print t + 0 }' \
+        /proc/slabinfo 2>/dev/null || echo 0
+}
+# the kernel memory of an idle connection outside RSS: the armed wait (io_uring's request, an
+# epoll registration) and the socket (both ends are on this machine: halved in the table)
+KWAIT="io_kiocb eventpoll_epi eventpoll_pwq"
+KSOCK="TCP sock_inode_cache filp dentry"
+
 # idle_rss SERVERS: per server, restarted: VmRSS (all its processes) before and after IDLE
-# keep-alive connections that did one GET /612.html each (over TLS when BENCH_TLS=1); appends
-# "rss NAME before=KiB after=KiB conns=N" to $TMP/rss
+# keep-alive connections that did one GET /612.html each (over TLS when BENCH_TLS=1), and the
+# kernel slab bytes (kslab); appends "rss NAME before=KiB after=KiB conns=N kwait=B ksock=B" to
+# $TMP/rss
 idle_rss() {
     for s in $1; do
         stop_server "$s"
         start_server "$s" || { fail=1; continue; }
         pids=$(getv PIDS "$s")
         r0=$(rss_kib $pids)
-: >"$TMP/idle.out"
+        w0=$(kslab "$KWAIT")
+        k0=$(kslab "$KSOCK")
+        : >"$TMP/idle.out"
         taskset -c "$CCPU" "$PY" "$DIR/http_client.py" idle "$(getv PORT "$s")" /612.html "$IDLE" \
             >"$TMP/idle.out" 2>"$TMP/idle.err" &
         IDLE_PID=$!
@@ -287,6 +301,8 @@ idle_rss() {
         done
         sleep 0.5
         r1=$(rss_kib $pids)
+        w1=$(kslab "$KWAIT")
+        k1=$(kslab "$KSOCK")
         ok=$(sed -n 's/^ready //p' "$TMP/idle.out")
         kill $IDLE_PID 2>/dev/null
         wait $IDLE_PID 2>/dev/null
@@ -298,7 +314,7 @@ idle_rss() {
             continue
         fi
         [ "$ok" -ne "$IDLE" ] && say "$s: only $ok of $IDLE idle connections got a 200" && fail=1
-        echo "rss $s before=$r0 after=$r1 conns=$ok" >>"$TMP/rss"
+        echo "rss $s before=$r0 after=$r1 conns=$ok kwait=$((w1 - w0)) ksock=$((k1 - k0))" >>"$TMP/rss"
         stop_server "$s"
     done
 }

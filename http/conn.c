@@ -62,18 +62,32 @@ static void maybe_idle(zh_conn_t *c)
     if (c->w && !zh_out_pending(c) && !c->w->req.started) zh_out_release(c);
 }
 
+#define PEER_UNKNOWN 255 /* zh_conn_t.peer_af: getpeername() failed */
+
+/* reads the client's address into c->peer_af / peer_ip */
+static void peer_read(zh_conn_t *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    c->peer_af = PEER_UNKNOWN;
+    if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) < 0) return;
+    if (ss.ss_family == AF_INET6) {
+        memcpy(c->peer_ip, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        c->peer_af = AF_INET6;
+    } else if (ss.ss_family == AF_INET) {
+        memcpy(c->peer_ip, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        c->peer_af = AF_INET;
+    }
+}
+
 const char *zh_conn_peer(zh_conn_t *c)
 {
-    if (!c->peer[0]) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        const void *a = NULL;
-        if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
-            a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                         : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-        if (!a || !inet_ntop(ss.ss_family, a, c->peer, sizeof c->peer)) strcpy(c->peer, "-");
-    }
-    return c->peer;
+    static char spare[46];
+    char *out = c->w ? c->w->peer : spare;
+    if (c->w && out[0]) return out;
+    if (!c->peer_af) peer_read(c);
+    if (c->peer_af == PEER_UNKNOWN || !inet_ntop(c->peer_af, c->peer_ip, out, 46)) strcpy(out, "-");
+    return out;
 }
 
 const zh_loc_limits_t *zh_conn_limits(const zh_conn_t *c)
@@ -101,16 +115,16 @@ static void *access_log_of(const zh_conn_t *c)
 static void log_access(zh_conn_t *c, void *log)
 {
     zh_server_t *s = c->srv;
-    zh_conn_peer(c);
+    const char *peer = zh_conn_peer(c);
     char line[ZH_ARENA_SIZE + 64];
     const zh_req_t *r = &c->w->req;
     int n = !r->target.len ? 0 /* refused before its target was read: "" as nginx */
                            : snprintf(line, sizeof line, "%s %.*s HTTP/%d.%d",
-                                      llhttp_method_name((llhttp_method_t)c->parser.method),
-                                      (int)r->target.len, r->target.p, c->parser.http_major,
-                                      c->parser.http_minor);
+                                      llhttp_method_name((llhttp_method_t)c->w->parser.method),
+                                      (int)r->target.len, r->target.p, c->w->parser.http_major,
+                                      c->w->parser.http_minor);
     zh_access_rec_t rec = {
-        .remote_addr = c->peer,
+        .remote_addr = peer,
         .request_line = line,
         .request_line_len = n < 0                     ? 0
                             : (size_t)n < sizeof line ? (size_t)n
@@ -136,7 +150,7 @@ static void set_nodelay(zh_conn_t *c, int on)
  * (large_client_header_buffers) of the server that Host names, as nginx does */
 static void host_known(zh_parse_ctx_t *pc, const char *host, size_t len)
 {
-    zh_conn_t *c = (zh_conn_t *)(void *)((char *)pc - offsetof(zh_conn_t, pctx));
+    zh_conn_t *c = ((zh_work_t *)(void *)((char *)pc - offsetof(zh_work_t, pctx)))->conn;
     const zh_listener_t *lst = c->lst;
     char name[256];
     if (lst->nvhosts < 2 || len >= sizeof name) return; /* the default server's */
@@ -156,8 +170,8 @@ static int answer(zh_conn_t *c)
     c->requests++;
     /* keepalive_timeout 0 and keepalive_requests are the answering location's: head.c looks
      * at them when the response head is written (zh_conn_limits()) */
-    if (!llhttp_should_keep_alive(&c->parser) || s->stopping || c->upgraded) c->close_after = 1;
-    int rc = zh_static_handle(c, &c->w->req, c->parser.method);
+    if (!llhttp_should_keep_alive(&c->w->parser) || s->stopping || c->upgraded) c->close_after = 1;
+    int rc = zh_static_handle(c, &c->w->req, c->w->parser.method);
     /* tcp_nodelay of the location answering, before its response is written */
     if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
     void *log = access_log_of(c);
@@ -182,6 +196,22 @@ static void fail_request(zh_conn_t *c, int status)
     c->w->req.started = 0;
 }
 
+/* a fresh work block's parser, at the start of a message (zh_out_take() calls it) */
+void zh_conn_parser_init(zh_conn_t *c)
+{
+    zh_work_t *w = c->w;
+    w->conn = c;
+    llhttp_init(&w->parser, HTTP_REQUEST, &zh_parser_settings);
+    w->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
+    w->pctx = (zh_parse_ctx_t){
+        .req = &w->req,
+        .arena = &w->ar,
+        .lim = &c->lst->lim, /* the default server's head limits (zh_server_listen_tls) */
+        .host_known = host_known,
+    };
+    w->parser.data = &w->pctx;
+}
+
 enum { P_MORE, P_FLUSH };
 
 /* parses the current input buffer; answers complete requests */
@@ -192,14 +222,14 @@ static int parse_input(zh_conn_t *c)
         if (!zh_out_has_room(c)) return P_FLUSH; /* answer what we have first */
         const char *data = base + c->in_off;
         size_t used;
-        llhttp_errno_t err = zh_parse_execute(&c->parser, data, c->in_len, &used);
+        llhttp_errno_t err = zh_parse_execute(&c->w->parser, data, c->in_len, &used);
         if (err == HPE_OK) { /* all of it used: a request is still incomplete */
             c->in_len = 0;
             break;
         }
         if (err == HPE_PAUSED_UPGRADE && !c->w->req.started) {
             /* the request was answered already: what follows is HTTP again for us */
-            llhttp_reset(&c->parser);
+            llhttp_reset(&c->w->parser);
             continue;
         }
         if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
@@ -209,7 +239,7 @@ static int parse_input(zh_conn_t *c)
              * default server, answers (and logs) it with its own settings (server_tokens,
              * charset, add_header ... always, access_log), as nginx does a request it could
              * not read; not the location of the request before it on this connection */
-            c->vhost = c->pctx.host_vhost ? c->pctx.host_vhost : c->lst->dflt;
+            c->vhost = c->w->pctx.host_vhost ? c->w->pctx.host_vhost : c->lst->dflt;
             c->loc = c->vhost ? &c->vhost->base : NULL;
             fail_request(c, st);
             return P_FLUSH;
@@ -220,10 +250,10 @@ static int parse_input(zh_conn_t *c)
          * as HTTP/1.1 (llhttp would take what follows as the new protocol: reset it after the
          * answer); a body we can no longer frame means closing after it */
         int upgrade = err == HPE_PAUSED_UPGRADE;
-        if (upgrade && (c->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
-        if (!upgrade) llhttp_resume(&c->parser);
+        if (upgrade && (c->w->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
+        if (!upgrade) llhttp_resume(&c->w->parser);
         int rc = answer(c);
-        if (upgrade) llhttp_reset(&c->parser);
+        if (upgrade) llhttp_reset(&c->w->parser);
         if (rc < 0) {
             release_input(c);
             c->loc = NULL; /* a head too long for its add_header lines: a bare 500 */
@@ -405,12 +435,6 @@ zh_conn_t *zh_conn_start(zh_listener_t *l, int fd)
      * is answered by a location that says otherwise (answer()) */
     if (!l->dflt || l->dflt->base.tcp_nodelay) set_nodelay(c, 1);
     c->tr = &zh_transport_plain;
-    llhttp_init(&c->parser, HTTP_REQUEST, &zh_parser_settings);
-    c->parser.lenient_flags |= LENIENT_VERSION; /* HTTP/1.2+: on_headers_complete() decides */
-    c->pctx.arena = &c->arena;
-    c->pctx.lim = &l->lim; /* the default server's head limits (zh_server_listen_tls) */
-    c->pctx.host_known = host_known;
-    c->parser.data = &c->pctx;
     zk_recv_stream_init(&c->rs, fd);
     zk_timer_init(&c->timer, conn_timer_cb, c);
     zk_task_init(&c->task, s->loop, conn_run, conn_done, c);

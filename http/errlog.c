@@ -82,9 +82,9 @@ void zh_errlog(zh_conn_t *c, const char *fmt, ...)
         int n = snprintf(line + len, sizeof line - len,
                          ", client: %s, server: %s, request: \"%s %.*s HTTP/%d.%d\"",
                          zh_conn_peer(c), vh && vh->nnames ? vh->names[0] : "",
-                         llhttp_method_name((llhttp_method_t)c->parser.method),
+                         llhttp_method_name((llhttp_method_t)c->w->parser.method),
                          (int)(r->target.len > 512 ? 512 : r->target.len), r->target.p,
-                         c->parser.http_major, c->parser.http_minor);
+                         c->w->parser.http_major, c->w->parser.http_minor);
         if (n > 0 && (size_t)n < sizeof line - len && host.p)
             snprintf(line + len + (size_t)n, sizeof line - len - (size_t)n, ", host: \"%.*s\"",
                      (int)(host.len > 256 ? 256 : host.len), host.p);

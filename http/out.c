@@ -27,11 +27,10 @@ int zh_out_take(zh_conn_t *c)
     if (!w) return -ENOMEM;
     w->out_used = w->nseg = w->seg_head = 0;
     zh_req_reset(&w->req);
-    c->pctx.req = &w->req;
+    w->ar = (zh_arena_t){.p = w->arena, .cap = ZH_ARENA_SIZE};
+    w->peer[0] = 0;
     c->w = w;
-    c->arena.p = w->arena;
-    c->arena.cap = ZH_ARENA_SIZE;
-    c->arena.used = 0;
+    zh_conn_parser_init(c);
     return 0;
 }
 
@@ -205,8 +204,6 @@ void zh_out_release(zh_conn_t *c)
         seg_drop(c, &w->segs[i]);
     zh_work_put(c->srv, w);
     c->w = NULL;
-    c->arena.p = NULL;
-    c->arena.cap = c->arena.used = 0;
 }
 
 void zh_out_consumed(zh_conn_t *c, size_t n)

@@ -4,6 +4,7 @@
 #ifndef ZH_WORK_H
 #define ZH_WORK_H
 
+#include <llhttp.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -30,11 +31,17 @@ typedef struct zh_seg {
     uint8_t read;    /* file range: read into the work block's rbuf and written (sendfile off) */
 } zh_seg_t;
 
-/* What a busy connection needs (the request, its arena, the output queue and the write future),
- * taken from a per-worker free list when input arrives and given back when the connection goes
- * idle, so an idle keep-alive connection owns none of it. */
+/* What a busy connection needs (the parser, the request, its arena, the output queue and the
+ * write future), taken from a per-worker free list when input arrives and given back when the
+ * connection goes idle (no request half-read, nothing queued), so an idle keep-alive connection
+ * owns none of it: the parser starts afresh with each block, as llhttp would between messages. */
 typedef struct zh_work {
     struct zh_work *next;
+    struct zh_conn *conn; /* the connection holding the block */
+    llhttp_t parser;
+    zh_parse_ctx_t pctx;
+    zh_arena_t ar;     /* the request's arena: `arena` below */
+    char peer[46];     /* the client's address as text, "" until zh_conn_peer() fills it */
     zh_req_t req;      /* the request being read */
     zk_io_future_t wf; /* the write in flight: writev or sendfile */
     char arena[ZH_ARENA_SIZE];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,15 +38,21 @@ typedef struct ep {
     struct epoll_event evs[MAX_EVENTS];
 } ep_t;
 
+static size_t fds_bytes(unsigned n) { return ((size_t)n * sizeof(efd_t) + 4095) & ~(size_t)4095; }
+
 static efd_t *efd_get(ep_t *ep, int fd)
 {
-    if ((unsigned)fd >= ep->nfds) {
+    if ((unsigned)fd >= ep->nfds) { /* only when a higher fd number appears */
         unsigned n = ep->nfds ? ep->nfds : 1024;
         while (n <= (unsigned)fd)
             n *= 2;
-        efd_t *f = realloc(ep->fds, n * sizeof *f); /* only when a higher fd number appears */
-        if (!f) return NULL;
-        memset(f + ep->nfds, 0, (n - ep->nfds) * sizeof *f);
+        /* mapped, and grown with mremap: the new slots are the kernel's zero pages, resident
+         * only once an fd uses them (a zeroed heap block would make a doubled table cost every
+         * slot: ~25 bytes more per connection at 10,000) */
+        void *f = ep->fds ? mremap(ep->fds, fds_bytes(ep->nfds), fds_bytes(n), MREMAP_MAYMOVE)
+                          : mmap(NULL, fds_bytes(n), PROT_READ | PROT_WRITE,
+                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (f == MAP_FAILED) return NULL;
         ep->fds = f;
         ep->nfds = n;
     }
@@ -88,7 +95,7 @@ static void ep_fini(zk_loop_t *loop)
     ep_t *ep = loop->be;
     if (!ep) return;
     close(ep->epfd);
-    free(ep->fds);
+    if (ep->fds) munmap(ep->fds, fds_bytes(ep->nfds));
     free(ep->retry);
     free(ep);
     loop->be = NULL;

@@ -409,6 +409,7 @@ const zk_backend_ops_t zk_backend_uring = {
     .cancel = ur_cancel,
     .poll = ur_poll,
     .buf_put = zk__ur_buf_put,
+    .trim = zk__ur_bufring_trim,
     .forget_fd = ur_forget_fd,
     .abandon = ur_abandon,
 };

@@ -55,6 +55,7 @@ size_t zk_loop_trim(zk_loop_t *loop)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE), given = 0;
     if (!loop->bufs || loop->buf_size % page) return 0;
+    if (loop->ops->trim) given += loop->ops->trim(loop);
     for (unsigned i = 0; i + BUF_HOT < loop->buf_nfree; i++) {
         unsigned bid = loop->buf_free[i];
         if (!loop->buf_resident[bid]) continue;

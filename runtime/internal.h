@@ -60,6 +60,9 @@ typedef struct zk_backend_ops {
     int (*poll)(zk_loop_t *loop, int64_t timeout_ns);
     /* a provided buffer came back */
     void (*buf_put)(zk_loop_t *loop, unsigned bid);
+    /* from zk_loop_trim(): gives back what the backend holds beyond recent needs; returns the
+     * bytes given back. NULL: nothing to trim */
+    size_t (*trim)(zk_loop_t *loop);
     /* the fd is about to be closed outside an op: forget per-fd state */
     void (*forget_fd)(zk_loop_t *loop, int fd);
     /* in a forked child: close the backend's fds without touching kernel state it shares */
@@ -164,5 +167,9 @@ uint64_t zk__clock_ns(void);
  * now (-EAGAIN; -EBUSY with an overflowing CQ on older kernels), so the SQ stays full. Returns 0,
  * or -ENOTSUP on the epoll backend. */
 int zk__test_refuse_flush(zk_loop_t *loop, int on);
+
+/* Test hook (tests/unit/runtime/bufring.c): the io_uring provided-buffer ring's window (buffers
+ * kept posted) and how many are posted now. 0, or -ENOTSUP without a ring (epoll, old kernels). */
+int zk__test_bufring(zk_loop_t *loop, unsigned *window, unsigned *posted);
 
 #endif

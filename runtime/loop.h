@@ -99,8 +99,10 @@ void zk_async_send(zk_async_t *a);
 void zk_async_close(zk_async_t *a);
 
 /* Gives back to the kernel the pages of receive buffers that sit deep in the free stack (not used
- * for a while: after a burst of connections), keeping the hot ones. Call it about once a second.
- * Returns the bytes given back. */
+ * for a while: after a burst of connections), keeping the hot ones; on io_uring it also sizes the
+ * window of buffers posted to the kernel to the last second's demand and, after a second without
+ * input, gives back the posted buffers' pages. Call it about once a second. Returns the bytes
+ * given back. */
 size_t zk_loop_trim(zk_loop_t *loop);
 
 #endif

@@ -33,6 +33,8 @@ typedef struct zk_ur {
     struct io_uring_buf_ring *br;
     size_t br_bytes;
     unsigned posted, window; /* buffers in the ring now, and how many we keep there */
+    unsigned posted_low;     /* the fewest posted since the last trim */
+    unsigned taken;          /* buffers the kernel took since the last trim */
     zk_ur_sf_t *sf;
     /* cancels that found no SQE (the SQ full and the kernel refusing to take it); they go out at
      * the next tick. pend is pend_keep, or a larger block while more than ZK_UR_PEND_KEEP wait */
@@ -63,6 +65,9 @@ int zk__ur_recv_prep(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring_s
 void zk__ur_recv_cqe(zk_loop_t *loop, zk_ur_t *u, zk_op_t *op, struct io_uring_cqe *cqe);
 /* ops->buf_put: buffer bid came back from the user */
 void zk__ur_buf_put(zk_loop_t *loop, unsigned bid);
+/* ops->trim, once a second: sizes the window to the last second's demand and, when nothing was
+ * received in it, gives back the posted buffers' pages. Returns the bytes given back. */
+size_t zk__ur_bufring_trim(zk_loop_t *loop);
 
 /* ---- uring_sendfile.c ---- */
 
