@@ -13,6 +13,7 @@
 #include "http/autoindex.h"
 #include "http/errlog.h"
 #include "http/head.h"
+#include "http/lookup.h"
 #include "http/route.h"
 #include "http/status.h"
 #include "http/out.h"
@@ -21,6 +22,45 @@
 #include "http/serve.h"
 
 #define PATH_MAX_LEN 4096
+
+/* A lookup the cache cannot answer at once runs on the pool (http/lookup.h): 0 when it started
+ * (the request parks: ZH_PARKED up through routing, then is routed again from the start), else
+ * the caller does it here, blocking (out of memory, or too many for one request) */
+static int start_fetch(zh_conn_t *c, const zh_site_t *site, int kind, const char *fs, size_t len,
+                       const zh_file_t *known)
+{
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (!c->lk || !zh_lookup_can_start(c->lk)) return -1;
+    return zh_lookup_start(c->lk, site, kind, fs, len, known);
+}
+
+/* zh_file_get() for this request: its result kept from a fetch, else the cache, else a fetch
+ * (ZH_PARKED) */
+static int file_get(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len,
+                    zh_file_t **out)
+{
+    zh_fcache_t *fc = &c->srv->fcache;
+    const zh_looked_t *d = zh_lookup_find(c->lk, site, ZH_FETCH_FILE, fs, len);
+    if (d) {
+        if (d->res == 0) zh_file_ref(*out = d->f);
+        return d->res;
+    }
+    time_t now = time(NULL);
+    const zh_file_t *known;
+    int rc = zh_file_probe(fc, site, fs, len, now, &known, out);
+    if (rc != ZH_MISS) return rc;
+    if (start_fetch(c, site, ZH_FETCH_FILE, fs, len, known) == 0) return ZH_PARKED;
+    return zh_file_get(fc, site, fs, len, now, out);
+}
+
+/* zh_dir_exists() for this request: 1, 0 or ZH_PARKED */
+static int dir_exists(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len)
+{
+    const zh_looked_t *d = zh_lookup_find(c->lk, site, ZH_FETCH_DIR, fs, len);
+    if (d) return d->res == 0;
+    if (start_fetch(c, site, ZH_FETCH_DIR, fs, len, NULL) == 0) return ZH_PARKED;
+    return zh_dir_exists(site, fs, len);
+}
 
 static int errno_status(int err)
 {
@@ -521,7 +561,8 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         }
         if (fs_len + il >= fs_cap) continue;
         memcpy(fs + fs_len, name, il + 1);
-        rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
+        rc = file_get(c, &l->site, fs, fs_len + il, &f);
+        if (rc == ZH_PARKED) return rc;
         if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
         fs[fs_len] = 0;
         if (rc) continue;
@@ -544,7 +585,9 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return INTERNAL_REDIRECT;
     }
     if (rc != -ENOENT && rc != -EISDIR) return send_error(c, vh, errno_status(rc), head);
-    if (!zh_dir_exists(&l->site, fs, fs_len)) { /* nginx's index module says it this way */
+    int is_dir = dir_exists(c, &l->site, fs, fs_len);
+    if (is_dir == ZH_PARKED) return is_dir;
+    if (!is_dir) { /* nginx's index module says it this way */
         if (l->serve.log_not_found)
             zh_errlog(c, "\"%s%s%s\" is not found (2: No such file or directory)",
                       l->site.root_path ? l->site.root_path : "", fs,
@@ -572,7 +615,8 @@ static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_loc
     if (fs[fs_len - 1] == '/') return serve_index(c, r, vh, l, fs, fs_len, sizeof fs, head);
     zh_fcache_t *fc = &c->srv->fcache;
     zh_file_t *f;
-    int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
+    int rc = file_get(c, &l->site, fs, fs_len, &f);
+    if (rc == ZH_PARKED) return rc;
     if (rc == -EISDIR) return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, head);
     if (rc < 0) {
         if (errno_status(rc) != 404 || l->serve.log_not_found) zh_errlog_open(c, &l->site, fs, rc);
@@ -594,7 +638,7 @@ static int rw_answer(zh_conn_t *c, zh_req_t *r, zh_rw_result_t rc, const zh_rw_o
     return send_error(c, c->vhost, 500, head);
 }
 
-enum { TRY_FILE, TRY_REDIRECT, TRY_NAMED, TRY_CODE, TRY_FAIL };
+enum { TRY_FILE, TRY_REDIRECT, TRY_NAMED, TRY_CODE, TRY_FAIL, TRY_PARKED };
 
 /* `try_files`: TRY_FILE with r->uri set to what was found (answered in l); else the fallback:
  * r->uri and r->args changed (TRY_REDIRECT), *named set (TRY_NAMED), or *code (TRY_CODE) */
@@ -609,15 +653,16 @@ static int try_files(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_l
         long n = zh_rewrite_expand(r, &t->files[i], &name);
         if (n < 0) return TRY_FAIL;
         if (n == 0 || map_path(r, l, name, (size_t)n, fs, sizeof fs, &fs_len)) continue;
-        int found;
+        int found = 0;
         if (t->dir[i]) {
-            found = zh_dir_exists(&l->site, fs, fs_len);
-        } else {
+            found = dir_exists(c, &l->site, fs, fs_len);
+        } else if (fs[fs_len - 1] != '/') {
             zh_file_t *f;
-            found = fs[fs_len - 1] != '/' &&
-                    zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) == 0;
-            if (found) zh_file_unref(&c->srv->fcache, f);
+            int rc = file_get(c, &l->site, fs, fs_len, &f);
+            found = rc == ZH_PARKED ? rc : rc == 0;
+            if (rc == 0) zh_file_unref(&c->srv->fcache, f);
         }
+        if (found == ZH_PARKED) return TRY_PARKED;
         if (found) {
             r->uri = (zh_str_t){name, (uint32_t)n};
             return TRY_FILE;
@@ -700,6 +745,7 @@ static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_locat
             switch (t) {
             case TRY_CODE: return send_error(c, vh, code, head);
             case TRY_FAIL: return send_error(c, vh, 500, head);
+            case TRY_PARKED: return ZH_PARKED;
             case TRY_NAMED: l = to, why = CH_NAMED; break;
             case TRY_REDIRECT: l = NULL, server_phase = 1; break;
             default: /* the content; an index file is an internal redirect */
