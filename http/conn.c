@@ -164,7 +164,8 @@ static int answer_run(zh_conn_t *c)
     }
     c->parked = 0;
     c->log_skip = 0;
-    if (c->lk) zh_lookup_clear(c->lk);
+    zh_lookup_free(c->lk); /* answered: its results go (nothing is in flight now) */
+    c->lk = NULL;
     /* tcp_nodelay of the location answering, before its response is written */
     if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
     void *log = access_log_of(c);

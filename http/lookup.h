@@ -8,8 +8,9 @@
  * same path under the same root gets the same answer for the rest of the request, nothing is
  * opened twice and `open_file_cache off` works the same. http-private.
  *
- * Ownership: the connection owns its zh_lookup_t (NULL until its first miss) and the results in
- * it (each holds a reference to its entry) until the request is answered (zh_lookup_clear()).
+ * Ownership: the connection owns its zh_lookup_t (made at a request's first miss) and the
+ * results in it (each holds a reference to its entry) until the request is answered
+ * (zh_lookup_free()).
  * A connection that closes while a fetch is on the pool hands the lookup over to the fetch
  * (zh_lookup_free()): the completion then closes what was opened and frees it, so nothing is
  * freed under the op and no fd leaks. */
