@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +68,40 @@ void zh_fetch(const zh_site_t *site, const char *path, size_t len, int kind, uin
     }
 }
 
+static int resident(int fd, uint64_t off)
+{
+    char b;
+    struct iovec iov = {&b, 1};
+    return preadv2(fd, &iov, 1, (off_t)off, RWF_NOWAIT) != -1 || errno != EAGAIN;
+}
+
+int zh_file_warm(const zh_file_t *f)
+{
+    uint64_t n = f->size < ZH_WARM_MAX ? f->size : ZH_WARM_MAX;
+    return n == 0 || (resident(f->fd, 0) && resident(f->fd, n - 1));
+}
+
+/* on a pool thread: reads the first ZH_WARM_MAX bytes (into nothing kept) */
+static int warm_read(int fd, uint64_t size)
+{
+    enum { CHUNK = 65536 };
+    char *buf = malloc(CHUNK);
+    if (!buf) return -ENOMEM;
+    uint64_t n = size < ZH_WARM_MAX ? size : ZH_WARM_MAX;
+    int r = 0;
+    for (uint64_t off = 0; off < n;) {
+        ssize_t k = pread(fd, buf, n - off < CHUNK ? (size_t)(n - off) : CHUNK, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) { /* an error or a shorter file: the send will say */
+            r = k < 0 ? -errno : 0;
+            break;
+        }
+        off += (uint64_t)k;
+    }
+    free(buf);
+    return r;
+}
+
 zh_lookup_t *zh_lookup_new(zk_loop_t *loop, zk_task_t *task, zh_fcache_t *fc)
 {
     zh_lookup_t *lk = calloc(1, sizeof *lk);
@@ -100,8 +135,11 @@ static int work(void *arg)
 {
     zh_lookup_t *lk = arg;
     zh_looked_t *j = &lk->job;
-    zh_fetch(j->site, j->path, j->len, j->kind, lk->max_file, lk->has_known ? &lk->known : NULL,
-             &lk->got);
+    if (j->kind == ZH_FETCH_WARM)
+        lk->got = (zh_fetched_t){.res = warm_read(lk->warm->fd, lk->warm->size), .fd = -1};
+    else
+        zh_fetch(j->site, j->path, j->len, j->kind, lk->max_file, lk->has_known ? &lk->known : NULL,
+                 &lk->got);
     lk->ran = 1;
     return lk->got.res;
 }
@@ -126,7 +164,11 @@ static void fetched(zk_loop_t *loop, zk_op_t *op, int res)
     (void)loop;
     zh_lookup_t *lk = op->data;
     zh_looked_t *j = &lk->job;
-    if (!lk->ran) { /* never ran: the pool's queue was full (-EAGAIN), or cancelled */
+    if (lk->warm) { /* the reference the job held */
+        zh_file_unref(lk->fc, lk->warm);
+        lk->warm = NULL;
+        if (!lk->ran) lk->got = (zh_fetched_t){.res = 0, .fd = -1}; /* not warmed: sent as is */
+    } else if (!lk->ran) { /* never ran: the pool's queue was full (-EAGAIN), or cancelled */
         lk->got = (zh_fetched_t){.res = res, .fd = -1};
         if (lk->task) /* the request is still there: done here, blocking, as without a pool */
             zh_fetch(j->site, j->path, j->len, j->kind, lk->max_file,
@@ -147,8 +189,7 @@ static void fetched(zk_loop_t *loop, zk_op_t *op, int res)
     zk_task_wake(lk->task);
 }
 
-int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char *path, size_t len,
-                    const zh_file_t *known)
+static int job_path(zh_lookup_t *lk, const zh_site_t *site, int kind, const char *path, size_t len)
 {
     zh_looked_t *j = &lk->job;
     free(j->path);
@@ -158,8 +199,30 @@ int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char
     j->len = (uint32_t)len;
     j->site = site;
     j->kind = (uint8_t)kind;
-    lk->max_file = lk->fc->max_file;
     lk->ran = 0;
+    return 0;
+}
+
+int zh_lookup_warm(zh_lookup_t *lk, const zh_site_t *site, const char *path, size_t len,
+                   zh_file_t *f)
+{
+    if (job_path(lk, site, ZH_FETCH_WARM, path, len) < 0) return -ENOMEM;
+    zh_file_ref(f);
+    lk->warm = f;
+    zk_prep_work(&lk->op, work, lk, fetched, lk);
+    int r = zk_submit(lk->loop, &lk->op);
+    if (r < 0) {
+        zh_file_unref(lk->fc, f);
+        lk->warm = NULL;
+    }
+    return r;
+}
+
+int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char *path, size_t len,
+                    const zh_file_t *known)
+{
+    if (job_path(lk, site, kind, path, len) < 0) return -ENOMEM;
+    lk->max_file = lk->fc->max_file;
     lk->has_known = known != NULL;
     if (known) {
         lk->known.st_dev = known->dev;

@@ -29,7 +29,17 @@
  * started, the request waits for it */
 #define ZH_PARKED (-EINPROGRESS)
 
-enum { ZH_FETCH_FILE, ZH_FETCH_DIR };
+/* FILE and DIR: a lookup by path; WARM: an fd-backed entry's first bytes read once on the pool,
+ * so that the sendfile that follows finds its pages in memory */
+enum { ZH_FETCH_FILE, ZH_FETCH_DIR, ZH_FETCH_WARM };
+
+/* The bytes from the start of a file a WARM fetch reads: what one inline sendfile op sends on
+ * io_uring (larger ranges splice on io-wq there) */
+#define ZH_WARM_MAX (1u << 20)
+
+/* 1 when the pages of f's bytes [0, min(size, ZH_WARM_MAX)) look resident: its first and last
+ * byte there read with preadv2(RWF_NOWAIT) (two cheap syscalls, no disk wait). f holds an fd. */
+int zh_file_warm(const zh_file_t *f);
 
 /* The blocking part of one lookup, as it came back. */
 typedef struct zh_fetched {
@@ -84,6 +94,7 @@ typedef struct zh_lookup {
     zh_looked_t done[ZH_LOOKUP_MAX];
     zh_looked_t job; /* the one on the pool (path, site, kind) */
     uint32_t max_file;
+    zh_file_t *warm; /* job: the entry a WARM fetch reads (a reference held) */
     uint8_t has_known, ran;
     struct stat known; /* job: the validators of the cached entry being re-checked */
     zh_fetched_t got;  /* job: written by the pool thread (ran set) */
@@ -103,6 +114,11 @@ int zh_lookup_can_start(const zh_lookup_t *lk);
  * reference taken). 0 (the request parks: ZH_PARKED), or -errno (nothing started). */
 int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char *path, size_t len,
                     const zh_file_t *known);
+
+/* Starts reading f's first ZH_WARM_MAX bytes on the pool (its result kept under (site, WARM,
+ * path)); a reference to f is held meanwhile. 0 (the request parks), or -errno. */
+int zh_lookup_warm(zh_lookup_t *lk, const zh_site_t *site, const char *path, size_t len,
+                   zh_file_t *f);
 
 /* 1 while a fetch is on the pool. */
 int zh_lookup_busy(const zh_lookup_t *lk);

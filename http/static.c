@@ -53,6 +53,26 @@ static int file_get(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t 
     return zh_file_get(fc, site, fs, len, now, out);
 }
 
+/* A file about to go out from its fd whose first pages (what one inline sendfile, or the reads
+ * without sendfile, would wait for) are not in memory: they are read on the pool first, the
+ * request parked (ZH_PARKED), so that the loop never waits for the disk there. Checked at most
+ * once a second per entry (two preadv2(RWF_NOWAIT) calls); when the pool cannot take it, the
+ * file goes out as before. */
+static int warm(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len, zh_file_t *f,
+                int head)
+{
+    if (f->fd < 0 || head || !f->size) return 0;
+    time_t now = time(NULL);
+    if (f->warm_at == now || zh_lookup_find(c->lk, site, ZH_FETCH_WARM, fs, len)) return 0;
+    if (zh_file_warm(f)) {
+        f->warm_at = now;
+        return 0;
+    }
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (!c->lk || !zh_lookup_can_start(c->lk)) return 0;
+    return zh_lookup_warm(c->lk, site, fs, len, f) == 0 ? ZH_PARKED : 0;
+}
+
 /* zh_dir_exists() for this request: 1, 0 or ZH_PARKED */
 static int dir_exists(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len)
 {
@@ -576,8 +596,11 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
             l->root_tpl || l->nrw || l->try_files || vh->base.nrw
                 ? NULL
                 : zh_location_match(vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
-        if (to == l) { /* the same file: served here */
-            rc = serve_file(c, r, f, head);
+        if (to == l) {            /* the same file: served here */
+            fs[fs_len] = name[0]; /* the file's path again: its warm-up's key */
+            rc = warm(c, &l->site, fs, fs_len + il, f, head);
+            fs[fs_len] = 0;
+            if (rc != ZH_PARKED) rc = serve_file(c, r, f, head);
             zh_file_unref(fc, f);
             return rc;
         }
@@ -622,7 +645,8 @@ static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_loc
         if (errno_status(rc) != 404 || l->serve.log_not_found) zh_errlog_open(c, &l->site, fs, rc);
         return send_error(c, vh, errno_status(rc), head);
     }
-    rc = serve_file(c, r, f, head);
+    rc = warm(c, &l->site, fs, fs_len, f, head);
+    if (rc != ZH_PARKED) rc = serve_file(c, r, f, head);
     zh_file_unref(fc, f);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Each test runs in its own child: one site rooted in a fresh temporary directory, removed when
@@ -587,5 +588,43 @@ ZT_TEST(filecache_settle_after_another)
     zh_file_unref(&fc, g);
     zh_file_unref(&fc, f);
     ZT_EQ_INT(fc.count, 1);
+    zh_fcache_fini(&fc);
+}
+
+/* the pages of f's first bytes in memory, as mincore sees them: 1, 0, or -1 (cannot tell) */
+static int in_memory(const char *name, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY);
+    void *m = fd < 0 ? MAP_FAILED : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    unsigned char vec[64];
+    int r = m == MAP_FAILED || mincore(m, size, vec) < 0 ? -1 : (vec[0] & 1);
+    if (m != MAP_FAILED) munmap(m, size);
+    if (fd >= 0) close(fd);
+    return r;
+}
+
+/* zh_file_warm(): a file whose pages were dropped is cold, read once it is warm again */
+ZT_TEST(filecache_warm_sees_dropped_pages)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    ZT_EQ_INT(put("big", 100000, 'b'), 0);
+    zh_file_t *f = NULL;
+    ZT_EQ_INT(get("/big", &f), 0);
+    ZT_CHECK(f->fd >= 0 && !f->data); /* over max_file: sent from its fd */
+    ZT_EQ_INT(fsync(f->fd), 0);
+    posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (in_memory("big", 100000) != 0) {
+        zh_file_unref(&fc, f);
+        zh_fcache_fini(&fc);
+        ZT_SKIP("the pages of a file in %s cannot be dropped (tmpfs?)", dir);
+    }
+    ZT_EQ_INT(zh_file_warm(f), 0);
+    char buf[4096];
+    for (off_t off = 0; off < 100000; off += (off_t)sizeof buf)
+        ZT_CHECK(pread(f->fd, buf, sizeof buf, off) > 0);
+    ZT_EQ_INT(zh_file_warm(f), 1);
+    zh_file_unref(&fc, f);
     zh_fcache_fini(&fc);
 }
