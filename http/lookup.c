@@ -135,9 +135,13 @@ static int work(void *arg)
 {
     zh_lookup_t *lk = arg;
     zh_looked_t *j = &lk->job;
-    if (j->kind == ZH_FETCH_WARM)
+    if (j->kind == ZH_FETCH_WARM) {
         lk->got = (zh_fetched_t){.res = warm_read(lk->warm->fd, lk->warm->size), .fd = -1};
-    else
+    } else if (j->kind == ZH_FETCH_LIST) {
+        lk->page_len = zh_autoindex_build(j->site, j->path, j->len, lk->uri, lk->uri_len, &lk->opt,
+                                          &lk->page, &lk->page_ctype);
+        lk->got = (zh_fetched_t){.res = lk->page_len < 0 ? (int)lk->page_len : 0, .fd = -1};
+    } else
         zh_fetch(j->site, j->path, j->len, j->kind, lk->max_file, lk->has_known ? &lk->known : NULL,
                  &lk->got);
     lk->ran = 1;
@@ -155,6 +159,8 @@ static void got_drop(zh_fetched_t *g)
 static void destroy(zh_lookup_t *lk)
 {
     zh_lookup_clear(lk);
+    free(lk->uri);
+    free(lk->cb);
     free(lk->job.path);
     free(lk);
 }
@@ -164,26 +170,33 @@ static void fetched(zk_loop_t *loop, zk_op_t *op, int res)
     (void)loop;
     zh_lookup_t *lk = op->data;
     zh_looked_t *j = &lk->job;
+    /* never ran (the pool's queue was full, -EAGAIN): done here, blocking, as without a pool
+     * (a warm-up is skipped: the file goes out as it is) */
+    if (!lk->ran && lk->task && !lk->warm) work(lk);
+    if (!lk->ran) lk->got = (zh_fetched_t){.res = lk->warm ? 0 : res, .fd = -1}; /* cancelled */
     if (lk->warm) { /* the reference the job held */
         zh_file_unref(lk->fc, lk->warm);
         lk->warm = NULL;
-        if (!lk->ran) lk->got = (zh_fetched_t){.res = 0, .fd = -1}; /* not warmed: sent as is */
-    } else if (!lk->ran) { /* never ran: the pool's queue was full (-EAGAIN), or cancelled */
-        lk->got = (zh_fetched_t){.res = res, .fd = -1};
-        if (lk->task) /* the request is still there: done here, blocking, as without a pool */
-            zh_fetch(j->site, j->path, j->len, j->kind, lk->max_file,
-                     lk->has_known ? &lk->known : NULL, &lk->got);
     }
+    char *page = lk->page;
+    lk->page = NULL;
     if (!lk->task) { /* the connection has gone: what was opened for it goes too */
+        free(page);
         got_drop(&lk->got);
         destroy(lk);
         return;
     }
     j->f = NULL;
-    if (j->kind == ZH_FETCH_FILE)
+    if (j->kind == ZH_FETCH_FILE) {
         j->res = zh_file_settle(lk->fc, j->site, j->path, j->len, time(NULL), &lk->got, &j->f);
-    else
+    } else if (j->kind == ZH_FETCH_LIST && lk->got.res == 0) {
+        j->f = zh_blob_new(lk->fc, page, (uint64_t)lk->page_len); /* takes the page */
+        j->res = j->f ? 0 : -ENOMEM;
+        if (j->f) j->f->page_ctype = lk->page_ctype;
+    } else {
+        free(page);
         j->res = lk->got.res;
+    }
     lk->done[lk->n++] = *j;
     j->path = NULL;
     zk_task_wake(lk->task);
@@ -230,6 +243,25 @@ int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char
         lk->known.st_size = (off_t)known->size;
         lk->known.st_mtime = known->mtime;
     }
+    zk_prep_work(&lk->op, work, lk, fetched, lk);
+    return zk_submit(lk->loop, &lk->op);
+}
+
+int zh_lookup_list(zh_lookup_t *lk, const zh_site_t *site, const char *path, size_t len,
+                   const char *uri, size_t uri_len, const zh_listing_t *opt)
+{
+    if (job_path(lk, site, ZH_FETCH_LIST, path, len) < 0) return -ENOMEM;
+    free(lk->uri);
+    free(lk->cb);
+    lk->cb = NULL;
+    if (!(lk->uri = malloc(uri_len + 1)) || (opt->cblen && !(lk->cb = malloc(opt->cblen))))
+        return -ENOMEM;
+    memcpy(lk->uri, uri, uri_len);
+    lk->uri[uri_len] = 0;
+    lk->uri_len = uri_len;
+    lk->opt = *opt;
+    if (opt->cblen) memcpy(lk->cb, opt->cb, opt->cblen);
+    lk->opt.cb = lk->cb;
     zk_prep_work(&lk->op, work, lk, fetched, lk);
     return zk_submit(lk->loop, &lk->op);
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "http/autoindex.h"
 #include "http/filecache.h"
 #include "runtime/zk.h"
 
@@ -31,7 +32,7 @@
 
 /* FILE and DIR: a lookup by path; WARM: an fd-backed entry's first bytes read once on the pool,
  * so that the sendfile that follows finds its pages in memory */
-enum { ZH_FETCH_FILE, ZH_FETCH_DIR, ZH_FETCH_WARM };
+enum { ZH_FETCH_FILE, ZH_FETCH_DIR, ZH_FETCH_WARM, ZH_FETCH_LIST };
 
 /* The bytes from the start of a file a WARM fetch reads: what one inline sendfile op sends on
  * io_uring (larger ranges splice on io-wq there) */
@@ -95,6 +96,13 @@ typedef struct zh_lookup {
     zh_looked_t job; /* the one on the pool (path, site, kind) */
     uint32_t max_file;
     zh_file_t *warm; /* job: the entry a WARM fetch reads (a reference held) */
+    /* job, LIST: autoindex's arguments (copies of the URI and the callback) and its page */
+    char *uri, *cb;
+    size_t uri_len;
+    zh_listing_t opt;
+    char *page;
+    const char *page_ctype;
+    long page_len;
     uint8_t has_known, ran;
     struct stat known; /* job: the validators of the cached entry being re-checked */
     zh_fetched_t got;  /* job: written by the pool thread (ran set) */
@@ -119,6 +127,13 @@ int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char
  * path)); a reference to f is held meanwhile. 0 (the request parks), or -errno. */
 int zh_lookup_warm(zh_lookup_t *lk, const zh_site_t *site, const char *path, size_t len,
                    zh_file_t *f);
+
+/* Starts building the autoindex listing of the directory (site, path) on the pool
+ * (zh_autoindex_build(): open, read, stat each entry, the page); its result is kept under
+ * (site, LIST, path) as a blob (f, page_ctype set) or an -errno. 0 (the request parks), or
+ * -errno. */
+int zh_lookup_list(zh_lookup_t *lk, const zh_site_t *site, const char *path, size_t len,
+                   const char *uri, size_t uri_len, const zh_listing_t *opt);
 
 /* 1 while a fetch is on the pool. */
 int zh_lookup_busy(const zh_lookup_t *lk);

@@ -526,9 +526,18 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
         zh_errlog(c, "client sent invalid callback \"%.*s\"", (int)cblen, cb);
         return send_error(c, c->vhost, 400, head);
     }
-    char *page;
     const char *cs = zh_charset_for(&l->serve, 200, "text/html", 9);
     zh_listing_t opt = {&l->paths, cb, cblen, cs && strcasecmp(cs, "utf-8") == 0};
+    /* the directory read, each entry's stat and the page are built on the pool (the request
+     * parks); the page comes back as a blob kept on the request */
+    const zh_looked_t *d = zh_lookup_find(c->lk, &l->site, ZH_FETCH_LIST, fs, fs_len);
+    if (d)
+        return d->res < 0 ? d->res : send_full(c, d->f, head, r->err_status ? r->err_status : 200);
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (c->lk && zh_lookup_can_start(c->lk) &&
+        zh_lookup_list(c->lk, &l->site, fs, fs_len, uri, uri_len, &opt) == 0)
+        return ZH_PARKED;
+    char *page; /* no pool: built here */
     long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &opt, &page, &ctype);
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
@@ -623,6 +632,7 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return send_error(c, vh, 403, head);
     }
     rc = send_listing(c, l, fs, fs_len, r->uri.p, r->uri.len, head);
+    if (rc == ZH_PARKED) return rc;
     if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
     return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
 }
