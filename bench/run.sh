@@ -10,4 +10,5 @@ sh "$DIR/http.sh" "$BUILD" || rc=1
 sh "$DIR/tls.sh" "$BUILD" || rc=1
 sh "$DIR/files.sh" "$BUILD" || rc=1
 sh "$DIR/udp.sh" "$BUILD" || rc=1
+sh "$DIR/cold.sh" "$BUILD" || rc=1
 exit $rc

@@ -11,6 +11,10 @@
  *   load_module                                           warn: nginx modules cannot be loaded
  *   gzip and gzip_*                                       one warn per configuration, at the first
  *                                                         `gzip on`: responses go uncompressed
+ *   aio threads | threads=default | off                   debug: zokiod's file lookups always
+ *                                                         run off its loop, on its thread pool
+ *                                                         (`aio on`, file AIO, is refused as
+ *                                                         Debian's nginx refuses it)
  *
  * (ssl_protocols, ssl_prefer_server_ciphers and the other TLS settings are implemented in ssl.c.)
  */
@@ -182,7 +186,33 @@ static int h_gzip_words(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
     return 0;
 }
 
+/* --- aio ------------------------------------------------------------------------------------ */
+
+/* `aio threads[=POOL] | on | off`: what nginx's `aio threads` asks for (files read on a thread
+ * pool, the loop never waiting for the disk) zokiod always does, for its opens and stats too
+ * (http/lookup.h); `aio off` cannot make it block again. No thread_pool directive: the one pool
+ * is nginx's "default". */
+static int h_aio(zc_load_t *ld, const zc_node_t *d, zc_scope_t *sc)
+{
+    const char *v = d->args[0];
+
+    (void)sc;
+    if (strcmp(v, "on") == 0)
+        return zc_err(ld, d,
+                      "\"aio on\" is not supported by zokiod: its file lookups run on its "
+                      "thread pool, as with \"aio threads\"");
+    if (strncmp(v, "threads=", 8) == 0 && strcmp(v + 8, "default") != 0)
+        return zc_err(ld, d, "unknown thread pool \"%s\"", v + 8);
+    if (strcmp(v, "off") != 0 && strcmp(v, "threads") != 0 && strncmp(v, "threads=", 8) != 0)
+        return zc_err(ld, d, "\"aio\" directive invalid value");
+    return zc_note(ld, d, "debug",
+                   "\"aio %s\" changes nothing: zokiod always opens, stats and reads files off "
+                   "its loop, on its thread pool",
+                   v);
+}
+
 const zc_spec_t zc_accepted_specs[] = {
+    {"aio", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_aio},
     {"types_hash_max_size", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_hash},
     {"types_hash_bucket_size", ZC_ANY_HTTP, ZC_ONCE, 1, 1, h_hash},
     {"server_names_hash_max_size", ZC_CTX_HTTP, ZC_ONCE, 1, 1, h_hash},

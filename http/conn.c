@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "http/conn.h"
+#include "http/lookup.h"
 #include "http/out.h"
 #include "http/response.h"
 #include "http/route.h"
@@ -163,15 +164,22 @@ static void host_known(zh_parse_ctx_t *pc, const char *host, size_t len)
     pc->max_head = vh->head.max_head;
 }
 
-/* answers the request llhttp just completed */
-static int answer(zh_conn_t *c)
+/* routes the request (again, after a park: from the start, the lookups done so far kept) */
+static int answer_run(zh_conn_t *c)
 {
-    zh_server_t *s = c->srv;
-    c->requests++;
-    /* keepalive_timeout 0 and keepalive_requests are the answering location's: head.c looks
-     * at them when the response head is written (zh_conn_limits()) */
-    if (!llhttp_should_keep_alive(&c->w->parser) || s->stopping || c->upgraded) c->close_after = 1;
+    c->log_calls = 0;
     int rc = zh_static_handle(c, &c->w->req, c->w->parser.method);
+    if (rc == ZH_PARKED) {
+        c->log_skip = c->log_calls;
+        c->parked = 1;
+        /* no client timeout while the disk is waited for (nginx's aio threads: none either) */
+        zk_timer_stop(c->srv->loop, &c->timer);
+        return rc;
+    }
+    c->parked = 0;
+    c->log_skip = 0;
+    zh_lookup_free(c->lk); /* answered: its results go (nothing is in flight now) */
+    c->lk = NULL;
     /* tcp_nodelay of the location answering, before its response is written */
     if (c->loc && c->loc->tcp_nodelay != c->nodelay) set_nodelay(c, c->loc->tcp_nodelay);
     void *log = access_log_of(c);
@@ -181,6 +189,30 @@ static int answer(zh_conn_t *c)
     c->sent_continue = 0;
     c->head_deadline = 0;
     return rc;
+}
+
+/* a parked request routed again: what routing set is reset (deterministic from there) */
+static int answer_again(zh_conn_t *c)
+{
+    zh_req_t *r = &c->w->req;
+    r->uri = r->args = (zh_str_t){NULL, 0};
+    r->err_status = 0;
+    r->uri_changes = 0;
+    r->internal = 0;
+    memset(&r->srv_caps, 0, sizeof r->srv_caps);
+    memset(&r->loc_caps, 0, sizeof r->loc_caps);
+    return answer_run(c);
+}
+
+/* answers the request llhttp just completed */
+static int answer(zh_conn_t *c)
+{
+    zh_server_t *s = c->srv;
+    c->requests++;
+    /* keepalive_timeout 0 and keepalive_requests are the answering location's: head.c looks
+     * at them when the response head is written (zh_conn_limits()) */
+    if (!llhttp_should_keep_alive(&c->w->parser) || s->stopping || c->upgraded) c->close_after = 1;
+    return answer_run(c);
 }
 
 /* queues an error response for a request that cannot be framed or served, then close; it is
@@ -212,7 +244,28 @@ void zh_conn_parser_init(zh_conn_t *c)
     w->parser.data = &w->pctx;
 }
 
-enum { P_MORE, P_FLUSH };
+enum { P_MORE, P_FLUSH, P_PARKED };
+
+/* after a request's answer: P_MORE to parse on, else what to do */
+static int answered(zh_conn_t *c, int rc, int upgrade)
+{
+    if (rc == ZH_PARKED) {
+        c->park_upgrade = (uint8_t)upgrade;
+        return P_PARKED;
+    }
+    if (upgrade) llhttp_reset(&c->w->parser);
+    if (rc < 0) {
+        release_input(c);
+        c->loc = NULL; /* a head too long for its add_header lines: a bare 500 */
+        fail_request(c, 500);
+        return P_FLUSH;
+    }
+    if (c->close_after) {
+        release_input(c); /* anything after a closing request is ignored */
+        return P_FLUSH;
+    }
+    return P_MORE;
+}
 
 /* parses the current input buffer; answers complete requests */
 static int parse_input(zh_conn_t *c)
@@ -252,18 +305,8 @@ static int parse_input(zh_conn_t *c)
         int upgrade = err == HPE_PAUSED_UPGRADE;
         if (upgrade && (c->w->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) c->upgraded = 1;
         if (!upgrade) llhttp_resume(&c->w->parser);
-        int rc = answer(c);
-        if (upgrade) llhttp_reset(&c->w->parser);
-        if (rc < 0) {
-            release_input(c);
-            c->loc = NULL; /* a head too long for its add_header lines: a bare 500 */
-            fail_request(c, 500);
-            return P_FLUSH;
-        }
-        if (c->close_after) {
-            release_input(c); /* anything after a closing request is ignored */
-            return P_FLUSH;
-        }
+        int p = answered(c, answer(c), upgrade);
+        if (p != P_MORE) return p;
     }
     if (!c->in_len) release_input(c);
     if (c->w->req.expect_continue && !c->sent_continue) {
@@ -282,6 +325,13 @@ static int req_started(const zh_conn_t *c) { return c->w && c->w->req.started; }
 static int step_read(zh_conn_t *c, zk_task_t *t)
 {
     zh_server_t *s = c->srv;
+    if (c->parked) { /* its file lookup is on the pool: wake up when it lands */
+        if (zh_lookup_busy(c->lk)) return 0;
+        int p = answered(c, answer_again(c), c->park_upgrade);
+        if (p == P_PARKED) return 0;
+        if (p == P_FLUSH || parse_input(c) == P_FLUSH) c->st = ST_WRITE;
+        return 1;
+    }
     if (c->in_len == 0) {
         /* take more input before writing when the stream already holds some: bigger batches */
         if (zh_out_pending(c) && !c->tr->buffered(c)) {
@@ -321,8 +371,9 @@ static int step_read(zh_conn_t *c, zk_task_t *t)
         c->st = ST_CLOSE;
         return 1;
     }
-    if (parse_input(c) == P_FLUSH) c->st = ST_WRITE;
-    return 1;
+    int p = parse_input(c);
+    if (p == P_FLUSH) c->st = ST_WRITE;
+    return p != P_PARKED;
 }
 
 /* WRITE: returns 1 to go on stepping, 0 for PENDING */
@@ -396,6 +447,8 @@ static zk_poll_t conn_run(zk_task_t *t)
             if (c->tr->close(c, t) == ZK_PENDING) return ZK_PENDING;
             if (zk_recv_stream_busy(&c->rs)) return ZK_PENDING;
             zk_timer_stop(c->srv->loop, &c->timer);
+            zh_lookup_free(c->lk); /* one still on the pool is freed when it lands */
+            c->lk = NULL;
             zh_out_release(c);
             if (c->reset) { /* the close sends a RST and drops what is unsent */
                 struct linger lg = {1, 0};

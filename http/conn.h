@@ -13,6 +13,7 @@
 #include "runtime/zk.h"
 
 typedef struct zh_transport zh_transport_t; /* http/transport.h */
+struct zh_lookup;                           /* http/lookup.h */
 struct zh_tls_conn;                         /* http/tls.c */
 
 typedef struct zh_conn {
@@ -50,6 +51,12 @@ typedef struct zh_conn {
      * block holds its text for the request being answered (zh_conn_peer()) */
     uint8_t peer_af; /* AF_INET, AF_INET6; 0: not read yet; PEER_UNKNOWN */
     uint8_t peer_ip[16];
+    /* a request parked on a file lookup on the pool (http/lookup.h), routed again from the
+     * start when it lands: the lookups' results (NULL until a first miss), whether the parked
+     * request was an Upgrade, and the error-log lines of its earlier runs (not logged twice) */
+    struct zh_lookup *lk;
+    uint8_t parked, park_upgrade;
+    uint32_t log_calls, log_skip;
 } zh_conn_t;
 
 zh_conn_t *zh_conn_start(zh_listener_t *l, int fd);

@@ -15,6 +15,7 @@
 #include "http/date.h"
 #include "http/filecache.h"
 #include "http/hash.h"
+#include "http/lookup.h"
 
 #define TAB_MIN 64   /* buckets at first; doubled past 3/4 full */
 #define MAX_FDS 1024 /* open fds the cache may keep for large files */
@@ -230,26 +231,16 @@ static void set_validators(const zh_site_t *site, zh_file_t *f, const char *path
     f->ctype = t ? t : site->default_type;
 }
 
-static int read_all(int fd, char *buf, uint64_t size)
-{
-    uint64_t got = 0;
-    while (got < size) {
-        ssize_t r = pread(fd, buf + got, size - got, (off_t)got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return -errno;
-        if (r == 0) return -EAGAIN; /* shrank while we read: try again next request */
-        got += (uint64_t)r;
-    }
-    return 0;
-}
-
 /* builds an entry from an open regular file: small ones are read into memory (and the fd closed),
  * large ones keep the fd; with `keep`, cached when it fits under the caps; without, it only
  * serves this request (the fd kept, nothing read) */
-static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const struct stat *st,
-                       const char *path, size_t len, uint32_t h, time_t now, int keep,
-                       zh_file_t **out)
+static int make_cached(zh_fcache_t *fc, const zh_site_t *site, zh_fetched_t *got, const char *path,
+                       size_t len, uint32_t h, time_t now, int keep, zh_file_t **out)
 {
+    int fd = got->fd;
+    const struct stat *st = &got->st;
+    char *data = got->data; /* read already (off the loop), or NULL */
+    got->data = NULL;
     zh_file_t *f = calloc(1, sizeof *f);
     int r = -ENOMEM;
     if (!f) goto fail;
@@ -258,10 +249,14 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     int in_memory = keep && f->size <= fc->max_file && f->size <= fc->max_bytes;
     f->key = malloc(len + 1);
     if (!f->key) goto fail;
-    if (in_memory) {
+    if (in_memory && data) {
+        f->data = data;
+        data = NULL;
+    } else if (in_memory) {
         if (!(f->data = malloc(f->size ? f->size : 1))) goto fail;
-        if ((r = read_all(fd, f->data, f->size)) < 0) goto fail;
+        if ((r = zh_read_all(fd, f->data, f->size)) < 0) goto fail;
     }
+    free(data); /* read for nothing: served from the fd */
     memcpy(f->key, path, len);
     f->key[len] = 0;
     f->keylen = (uint32_t)len;
@@ -281,6 +276,7 @@ static int make_cached(zh_fcache_t *fc, const zh_site_t *site, int fd, const str
     return 0;
 fail:
     close(fd);
+    free(data);
     if (f) {
         free(f->data);
         free(f->key);
@@ -327,41 +323,78 @@ static void add_marker(zh_fcache_t *fc, const zh_site_t *site, const char *path,
 
 static int transient(int err) { return err == -EMFILE || err == -ENFILE || err == -ENOMEM; }
 
-/* opens the file again: -errno, or 0 with fd and st (a regular file) */
-static int open_file(const zh_site_t *site, const char *path, size_t len, int *fd, struct stat *st)
+/* the blocking part: what the pool fetched (`pre`, taken over), else done here */
+static void fetch(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len,
+                  const zh_file_t *known, zh_fetched_t *pre, zh_fetched_t *got)
 {
-    *fd = open_beneath(site, path, len, O_RDONLY | O_NONBLOCK);
-    if (*fd < 0) return *fd == -ENXIO ? -ENODEV : *fd;
-    int r = fstat(*fd, st) < 0      ? -errno
-            : S_ISDIR(st->st_mode)  ? -EISDIR
-            : !S_ISREG(st->st_mode) ? -ENODEV
-                                    : 0;
-    if (r < 0) close(*fd);
-    return r;
+    if (pre) {
+        *got = *pre;
+        pre->fd = -1;
+        pre->data = NULL;
+        return;
+    }
+    struct stat k;
+    if (known) {
+        k.st_dev = known->dev;
+        k.st_ino = known->ino;
+        k.st_size = (off_t)known->size;
+        k.st_mtime = known->mtime;
+    }
+    zh_fetch(site, path, len, ZH_FETCH_FILE, fc->max_file, known ? &k : NULL, got);
 }
 
-int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
-                zh_file_t **out)
+static void drop(zh_fetched_t *got)
+{
+    if (got->fd >= 0) close(got->fd);
+    free(got->data);
+    got->fd = -1;
+    got->data = NULL;
+}
+
+int zh_file_probe(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+                  const zh_file_t **known, zh_file_t **out)
 {
     const zh_fpolicy_t *p = &site->cache;
-    struct stat st;
-    int fd;
+    *known = NULL;
+    fc->now = now;
+    if (p->off) return ZH_MISS;
+    uint32_t h = zh_hash(path, len) ^ (uint32_t)(uintptr_t)site;
+    zh_file_t *f = lookup(fc, site, path, len, h);
+    if (!f) return ZH_MISS;
+    if (now - f->checked < (time_t)p->valid && !f->stub) {
+        f->used = now;
+        if (f->err) return f->err; /* open_file_cache_errors */
+        *out = take(fc, f);
+        return 0;
+    }
+    if (!f->stub && !f->err) *known = f;
+    return ZH_MISS;
+}
+
+/* zh_file_get(), the file opened by the caller (pre) or here */
+static int get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+               zh_fetched_t *pre, zh_file_t **out)
+{
+    const zh_fpolicy_t *p = &site->cache;
+    zh_fetched_t got;
     fc->now = now;
     if (p->off) { /* open_file_cache off: opened for this request only */
-        int r = open_file(site, path, len, &fd, &st);
-        return r < 0 ? r : make_cached(fc, site, fd, &st, path, len, 0, now, 0, out);
+        fetch(fc, site, path, len, NULL, pre, &got);
+        return got.res < 0 ? got.res : make_cached(fc, site, &got, path, len, 0, now, 0, out);
     }
     uint32_t h = zh_hash(path, len) ^ (uint32_t)(uintptr_t)site;
     zh_file_t *f = lookup(fc, site, path, len, h);
     time_t last = f ? f->used : 0;
     if (f) f->used = now;
     if (f && now - f->checked < (time_t)p->valid && !f->stub) {
+        if (pre) drop(pre);        /* settled meanwhile by another request */
         if (f->err) return f->err; /* open_file_cache_errors */
         *out = take(fc, f);
         return 0;
     }
-    int r = open_file(site, path, len, &fd, &st);
     int real = f && !f->stub && !f->err;
+    fetch(fc, site, path, len, real ? f : NULL, pre, &got);
+    int r = got.res;
     if (r < 0 && real && transient(r)) {
         *out = take(fc, f); /* cannot re-check now (out of fds): the one checked before serves */
         return 0;
@@ -371,8 +404,8 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
         if (p->errors && !transient(r)) add_marker(fc, site, path, len, h, now, r, 0);
         return r;
     }
-    if (real && same_file(f, &st)) {
-        close(fd);
+    if (real && same_file(f, &got.st)) {
+        drop(&got);
         f->checked = now;
         *out = take(fc, f);
         return 0;
@@ -382,9 +415,23 @@ int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t
     if (f) unlink_entry(fc, f); /* changed on disk, a failure no longer, or a stub */
     if (uses < p->min_uses) {   /* not used often enough yet: counted, opened each time */
         add_marker(fc, site, path, len, h, now, 0, uses);
-        return make_cached(fc, site, fd, &st, path, len, h, now, 0, out);
+        return make_cached(fc, site, &got, path, len, h, now, 0, out);
     }
-    return make_cached(fc, site, fd, &st, path, len, h, now, 1, out);
+    return make_cached(fc, site, &got, path, len, h, now, 1, out);
+}
+
+int zh_file_get(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+                zh_file_t **out)
+{
+    return get(fc, site, path, len, now, NULL, out);
+}
+
+int zh_file_settle(zh_fcache_t *fc, const zh_site_t *site, const char *path, size_t len, time_t now,
+                   zh_fetched_t *got, zh_file_t **out)
+{
+    int r = get(fc, site, path, len, now, got, out);
+    drop(got); /* whatever the cache did not take */
+    return r;
 }
 
 void zh_fcache_expire(zh_fcache_t *fc, time_t now)

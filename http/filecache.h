@@ -39,6 +39,7 @@ typedef struct zh_file {
     ino_t ino;
     time_t checked;    /* second of the last validation (or, for a failed lookup, of the lookup) */
     time_t used;       /* second of the last use (inactive=) */
+    time_t warm_at;    /* second its first pages were last found in memory (http/lookup.h) */
     int err;           /* a failed lookup remembered (open_file_cache_errors): its -errno */
     uint32_t uses;     /* a stub's uses so far */
     uint8_t stub;      /* counts uses only (open_file_cache_min_uses): no fd, no data */

@@ -13,6 +13,7 @@
 #include "http/autoindex.h"
 #include "http/errlog.h"
 #include "http/head.h"
+#include "http/lookup.h"
 #include "http/route.h"
 #include "http/status.h"
 #include "http/out.h"
@@ -21,6 +22,65 @@
 #include "http/serve.h"
 
 #define PATH_MAX_LEN 4096
+
+/* A lookup the cache cannot answer at once runs on the pool (http/lookup.h): 0 when it started
+ * (the request parks: ZH_PARKED up through routing, then is routed again from the start), else
+ * the caller does it here, blocking (out of memory, or too many for one request) */
+static int start_fetch(zh_conn_t *c, const zh_site_t *site, int kind, const char *fs, size_t len,
+                       const zh_file_t *known)
+{
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (!c->lk || !zh_lookup_can_start(c->lk)) return -1;
+    return zh_lookup_start(c->lk, site, kind, fs, len, known);
+}
+
+/* zh_file_get() for this request: its result kept from a fetch, else the cache, else a fetch
+ * (ZH_PARKED) */
+static int file_get(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len,
+                    zh_file_t **out)
+{
+    zh_fcache_t *fc = &c->srv->fcache;
+    const zh_looked_t *d = zh_lookup_find(c->lk, site, ZH_FETCH_FILE, fs, len);
+    if (d) {
+        if (d->res == 0) zh_file_ref(*out = d->f);
+        return d->res;
+    }
+    time_t now = time(NULL);
+    const zh_file_t *known;
+    int rc = zh_file_probe(fc, site, fs, len, now, &known, out);
+    if (rc != ZH_MISS) return rc;
+    if (start_fetch(c, site, ZH_FETCH_FILE, fs, len, known) == 0) return ZH_PARKED;
+    return zh_file_get(fc, site, fs, len, now, out);
+}
+
+/* A file about to go out from its fd whose first pages (what one inline sendfile, or the reads
+ * without sendfile, would wait for) are not in memory: they are read on the pool first, the
+ * request parked (ZH_PARKED), so that the loop never waits for the disk there. Checked at most
+ * once a second per entry (two preadv2(RWF_NOWAIT) calls); when the pool cannot take it, the
+ * file goes out as before. */
+static int warm(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len, zh_file_t *f,
+                int head)
+{
+    if (f->fd < 0 || head || !f->size) return 0;
+    time_t now = time(NULL);
+    if (f->warm_at == now || zh_lookup_find(c->lk, site, ZH_FETCH_WARM, fs, len)) return 0;
+    if (zh_file_warm(f)) {
+        f->warm_at = now;
+        return 0;
+    }
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (!c->lk || !zh_lookup_can_start(c->lk)) return 0;
+    return zh_lookup_warm(c->lk, site, fs, len, f) == 0 ? ZH_PARKED : 0;
+}
+
+/* zh_dir_exists() for this request: 1, 0 or ZH_PARKED */
+static int dir_exists(zh_conn_t *c, const zh_site_t *site, const char *fs, size_t len)
+{
+    const zh_looked_t *d = zh_lookup_find(c->lk, site, ZH_FETCH_DIR, fs, len);
+    if (d) return d->res == 0;
+    if (start_fetch(c, site, ZH_FETCH_DIR, fs, len, NULL) == 0) return ZH_PARKED;
+    return zh_dir_exists(site, fs, len);
+}
 
 static int errno_status(int err)
 {
@@ -466,9 +526,18 @@ static int send_listing(zh_conn_t *c, const zh_location_t *l, const char *fs, si
         zh_errlog(c, "client sent invalid callback \"%.*s\"", (int)cblen, cb);
         return send_error(c, c->vhost, 400, head);
     }
-    char *page;
     const char *cs = zh_charset_for(&l->serve, 200, "text/html", 9);
     zh_listing_t opt = {&l->paths, cb, cblen, cs && strcasecmp(cs, "utf-8") == 0};
+    /* the directory read, each entry's stat and the page are built on the pool (the request
+     * parks); the page comes back as a blob kept on the request */
+    const zh_looked_t *d = zh_lookup_find(c->lk, &l->site, ZH_FETCH_LIST, fs, fs_len);
+    if (d)
+        return d->res < 0 ? d->res : send_full(c, d->f, head, r->err_status ? r->err_status : 200);
+    if (!c->lk) c->lk = zh_lookup_new(c->srv->loop, &c->task, &c->srv->fcache);
+    if (c->lk && zh_lookup_can_start(c->lk) &&
+        zh_lookup_list(c->lk, &l->site, fs, fs_len, uri, uri_len, &opt) == 0)
+        return ZH_PARKED;
+    char *page; /* no pool: built here */
     long n = zh_autoindex_build(&l->site, fs, fs_len, uri, uri_len, &opt, &page, &ctype);
     if (n < 0) return n;
     zh_file_t *blob = zh_blob_new(&c->srv->fcache, page, (uint64_t)n);
@@ -521,7 +590,8 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         }
         if (fs_len + il >= fs_cap) continue;
         memcpy(fs + fs_len, name, il + 1);
-        rc = zh_file_get(fc, &l->site, fs, fs_len + il, time(NULL), &f);
+        rc = file_get(c, &l->site, fs, fs_len + il, &f);
+        if (rc == ZH_PARKED) return rc;
         if (rc < 0 && rc != -ENOENT && rc != -EISDIR) zh_errlog_open(c, &l->site, fs, rc);
         fs[fs_len] = 0;
         if (rc) continue;
@@ -535,8 +605,11 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
             l->root_tpl || l->nrw || l->try_files || vh->base.nrw
                 ? NULL
                 : zh_location_match(vh, r->uri.p, r->uri.len, c->srv->md, &r->loc_caps);
-        if (to == l) { /* the same file: served here */
-            rc = serve_file(c, r, f, head);
+        if (to == l) {            /* the same file: served here */
+            fs[fs_len] = name[0]; /* the file's path again: its warm-up's key */
+            rc = warm(c, &l->site, fs, fs_len + il, f, head);
+            fs[fs_len] = 0;
+            if (rc != ZH_PARKED) rc = serve_file(c, r, f, head);
             zh_file_unref(fc, f);
             return rc;
         }
@@ -544,7 +617,9 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return INTERNAL_REDIRECT;
     }
     if (rc != -ENOENT && rc != -EISDIR) return send_error(c, vh, errno_status(rc), head);
-    if (!zh_dir_exists(&l->site, fs, fs_len)) { /* nginx's index module says it this way */
+    int is_dir = dir_exists(c, &l->site, fs, fs_len);
+    if (is_dir == ZH_PARKED) return is_dir;
+    if (!is_dir) { /* nginx's index module says it this way */
         if (l->serve.log_not_found)
             zh_errlog(c, "\"%s%s%s\" is not found (2: No such file or directory)",
                       l->site.root_path ? l->site.root_path : "", fs,
@@ -557,6 +632,7 @@ static int serve_index(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh
         return send_error(c, vh, 403, head);
     }
     rc = send_listing(c, l, fs, fs_len, r->uri.p, r->uri.len, head);
+    if (rc == ZH_PARKED) return rc;
     if (rc < 0) zh_errlog_open(c, &l->site, fs, rc);
     return rc < 0 ? send_error(c, vh, errno_status(rc), head) : rc;
 }
@@ -572,13 +648,15 @@ static int content(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_loc
     if (fs[fs_len - 1] == '/') return serve_index(c, r, vh, l, fs, fs_len, sizeof fs, head);
     zh_fcache_t *fc = &c->srv->fcache;
     zh_file_t *f;
-    int rc = zh_file_get(fc, &l->site, fs, fs_len, time(NULL), &f);
+    int rc = file_get(c, &l->site, fs, fs_len, &f);
+    if (rc == ZH_PARKED) return rc;
     if (rc == -EISDIR) return redirect_dir(c, r->uri.p, r->uri.len, r->args.p, r->args.len, head);
     if (rc < 0) {
         if (errno_status(rc) != 404 || l->serve.log_not_found) zh_errlog_open(c, &l->site, fs, rc);
         return send_error(c, vh, errno_status(rc), head);
     }
-    rc = serve_file(c, r, f, head);
+    rc = warm(c, &l->site, fs, fs_len, f, head);
+    if (rc != ZH_PARKED) rc = serve_file(c, r, f, head);
     zh_file_unref(fc, f);
     return rc;
 }
@@ -594,7 +672,7 @@ static int rw_answer(zh_conn_t *c, zh_req_t *r, zh_rw_result_t rc, const zh_rw_o
     return send_error(c, c->vhost, 500, head);
 }
 
-enum { TRY_FILE, TRY_REDIRECT, TRY_NAMED, TRY_CODE, TRY_FAIL };
+enum { TRY_FILE, TRY_REDIRECT, TRY_NAMED, TRY_CODE, TRY_FAIL, TRY_PARKED };
 
 /* `try_files`: TRY_FILE with r->uri set to what was found (answered in l); else the fallback:
  * r->uri and r->args changed (TRY_REDIRECT), *named set (TRY_NAMED), or *code (TRY_CODE) */
@@ -609,15 +687,16 @@ static int try_files(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_l
         long n = zh_rewrite_expand(r, &t->files[i], &name);
         if (n < 0) return TRY_FAIL;
         if (n == 0 || map_path(r, l, name, (size_t)n, fs, sizeof fs, &fs_len)) continue;
-        int found;
+        int found = 0;
         if (t->dir[i]) {
-            found = zh_dir_exists(&l->site, fs, fs_len);
-        } else {
+            found = dir_exists(c, &l->site, fs, fs_len);
+        } else if (fs[fs_len - 1] != '/') {
             zh_file_t *f;
-            found = fs[fs_len - 1] != '/' &&
-                    zh_file_get(&c->srv->fcache, &l->site, fs, fs_len, time(NULL), &f) == 0;
-            if (found) zh_file_unref(&c->srv->fcache, f);
+            int rc = file_get(c, &l->site, fs, fs_len, &f);
+            found = rc == ZH_PARKED ? rc : rc == 0;
+            if (rc == 0) zh_file_unref(&c->srv->fcache, f);
         }
+        if (found == ZH_PARKED) return TRY_PARKED;
         if (found) {
             r->uri = (zh_str_t){name, (uint32_t)n};
             return TRY_FILE;
@@ -700,6 +779,7 @@ static int route(zh_conn_t *c, zh_req_t *r, const zh_vhost_t *vh, const zh_locat
             switch (t) {
             case TRY_CODE: return send_error(c, vh, code, head);
             case TRY_FAIL: return send_error(c, vh, 500, head);
+            case TRY_PARKED: return ZH_PARKED;
             case TRY_NAMED: l = to, why = CH_NAMED; break;
             case TRY_REDIRECT: l = NULL, server_phase = 1; break;
             default: /* the content; an index file is an internal redirect */

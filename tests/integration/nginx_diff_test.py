@@ -129,6 +129,13 @@ AI_NAMES = ["a b&c<d>.txt", "q\"uote'.txt", "\u00e9-utf8-\u00f1ame.txt", "L" * 5
 for _n in AI_NAMES:
     FILES["ai/" + _n] = b"x" * len(_n)
 FILES["ai/big"] = b"b" * 12345
+# the aio setup (issue 11): every lookup a first one, so zokiod parks the request on its pool
+for _i in range(8):
+    FILES["aio/f%d.txt" % _i] = b"aio file %d\n" % _i
+FILES["aio/d/index.html"] = b"<p>aio index</p>\n"
+FILES["aio/err/404.html"] = b"<p>aio 404 page</p>\n"
+FILES["aio/tf/fallback.txt"] = b"aio try_files fallback\n"
+FILES["aio/big.bin"] = bytes(range(256)) * 400  # 100 KiB: sent from its fd (warmed first)
 FILES["ai/mid"] = b"m" * 1536000
 FILES["ai/.hidden"] = b"h\n"
 AI_DIRS = ["sub", "dir with space", "D" * 49, "E" * 50, "F" * 51, "d&<>"]
@@ -369,6 +376,22 @@ SETUPS = {
     }
 """,
 }
+# nginx's `aio threads` (zokiod: accepted, what it always does); each case asks for files not
+# asked for before, so zokiod's lookups run on its thread pool and the request is routed again
+SETUPS["aio"] = """
+    include {MIME};
+    default_type application/octet-stream;
+    aio threads;
+    server {
+        listen 127.0.0.1:{P0};
+        server_name localhost;
+        root {ROOT}/aio;
+        error_page 404 /err/404.html;
+        location /tf/ { try_files $uri $uri/ /tf/fallback.txt; }
+        location /off/ { open_file_cache off; aio off; alias {ROOT}/aio/; }
+    }
+"""
+
 SETUPS["paths"] = """
     include {MIME};
     default_type application/octet-stream;
@@ -436,7 +459,7 @@ SETUPS["paths"] = """
         root {ROOT}/www;
     }
 """
-NPORTS = {"main": 1, "tokens_off": 1, "contexts": 1, "serve": 2, "serve_http": 2, "spa": 1, "paths": 5}
+NPORTS = {"main": 1, "tokens_off": 1, "contexts": 1, "serve": 2, "serve_http": 2, "spa": 1, "paths": 5, "aio": 1}
 
 # --self-test: zokiod runs on configurations made different on purpose, one edit per line
 # (setup, text, replacement, the case that must then fail, a word its message must hold); the
@@ -447,6 +470,7 @@ MUTATIONS = [
     ("main", "add_header Cache-Control no-cache;", "add_header Cache-Control no-store;",
      "add_header_cache_control", "cache-control"),
     ("main", "index /abs-target.html;", "index /a.txt;", "index_absolute", "body"),
+    ("aio", "error_page 404 /err/404.html;", "", "aio_missing_error_page", "body"),
     ("main", "server_name a.example;", "server_name b.example;", "vhost_by_host", "body"),
     ("tokens_off", "server_tokens off;", "server_tokens on;", "tokens_off_404", "server"),
     ("tokens_off", "keepalive_timeout 30;", "keepalive_timeout 0;", "tokens_off_file",
@@ -1010,6 +1034,24 @@ CASES = [
 
 
 # --- the servers ---------------------------------------------------------------------------------
+
+
+CASES += [
+    # the aio setup: lookups on zokiod's pool, the request parked and routed again
+    Case("aio_file", get("/f0.txt"), setup="aio", order=True),
+    Case("aio_missing_error_page", get("/nope.txt"), setup="aio"),
+    Case("aio_dir_301", get("/d"), setup="aio"),
+    Case("aio_index", get("/d/"), setup="aio"),
+    Case("aio_try_files_fallback", get("/tf/none"), setup="aio"),
+    Case("aio_off_file", get("/off/f1.txt"), setup="aio"),
+    Case("aio_off_missing", get("/off/nope"), setup="aio"),
+    Case("aio_big_range", get("/big.bin", headers=["Range: bytes=70000-70009"]), setup="aio"),
+    Case("aio_big", get("/big.bin"), setup="aio"),
+    Case("aio_pipelined_misses", get("/f2.txt") + get("/f3.txt") + get("/nope2") + get("/f4.txt"),
+         responses=4, setup="aio"),
+    Case("aio_head_miss", get("/f5.txt", method="HEAD"), setup="aio"),
+    Case("aio_ims_miss", get("/f6.txt", headers=[IMS + FILE_LM]), setup="aio"),
+]
 
 
 class Server(harness.Process):

@@ -92,11 +92,30 @@ ZT_TEST(accepted_gzip_one_warning)
     zc_config_free(&c);
 }
 
+/* aio: threads and off load with a note (zokiod always looks files up off its loop) */
+ZT_TEST(accepted_aio)
+{
+    zc_config_t c;
+
+    if (tc_ok(&c, "http {\n  aio threads;\n  server {\n    listen 8080;\n    aio off;\n"
+                  "    location / { aio threads=default; }\n  }\n}\n") < 0)
+        return;
+    ZT_EQ_INT(notes_with(&c, "debug", "changes nothing: zokiod always opens, stats and reads"), 3);
+    ZT_EQ_INT(c.nnotes, 3);
+    zc_config_free(&c);
+}
+
 ZT_TEST(accepted_errors)
 {
     static const struct {
         const char *text, *msg;
     } cases[] = {
+        {"http { aio on; }", "main.conf:1: \"aio on\" is not supported by zokiod: its file "
+                             "lookups run on its thread pool, as with \"aio threads\""},
+        {"http { aio threads=foo; }", "main.conf:1: unknown thread pool \"foo\""},
+        {"http { aio yes; }", "main.conf:1: \"aio\" directive invalid value"},
+        {"http { aio off; aio threads; }", "main.conf:1: \"aio\" directive is duplicate"},
+        {"aio threads;", "main.conf:1: \"aio\" directive is not allowed here"},
         {"http { types_hash_max_size 1m; }",
          "main.conf:1: invalid value \"1m\" in \"types_hash_max_size\" directive"},
         {"http { types_hash_max_size 0; }",

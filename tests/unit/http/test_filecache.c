@@ -2,6 +2,7 @@
 #include "tests/unit/zt.h"
 
 #include "http/filecache.h"
+#include "http/lookup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Each test runs in its own child: one site rooted in a fresh temporary directory, removed when
@@ -519,5 +521,110 @@ ZT_TEST(filecache_expire_inactive)
     zh_fcache_expire(&fc, NOW + 12);
     ZT_EQ_INT(fc.count, 0);
     CHECK_FC();
+    zh_fcache_fini(&fc);
+}
+
+/* The non-blocking split (http/lookup.h): the probe answers from memory or says ZH_MISS (with
+ * the entry due for its re-check), the fetch does the blocking part, the settle decides as
+ * zh_file_get() would have. */
+ZT_TEST(filecache_probe_fetch_settle)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    const zh_file_t *known = (const zh_file_t *)1;
+    zh_file_t *f = NULL, *g = NULL;
+    ZT_EQ_INT(zh_file_probe(&fc, &site, "/a", 2, NOW, &known, &f), ZH_MISS);
+    ZT_CHECK(known == NULL);
+    zh_fetched_t got;
+    zh_fetch(&site, "/a", 2, ZH_FETCH_FILE, fc.max_file, NULL, &got);
+    ZT_EQ_INT(got.res, 0);
+    ZT_CHECK(got.fd >= 0 && got.data && memcmp(got.data, "xxxxx", 5) == 0); /* read off the loop */
+    ZT_EQ_INT(zh_file_settle(&fc, &site, "/a", 2, NOW, &got, &f), 0);
+    ZT_CHECK(f->cached && f->fd < 0 && f->data && memcmp(f->data, "xxxxx", 5) == 0);
+    ZT_EQ_INT(got.fd, -1); /* taken over */
+    ZT_CHECK(got.data == NULL);
+    /* a hit: the same entry, nothing opened */
+    ZT_EQ_INT(zh_file_probe(&fc, &site, "/a", 2, NOW, &known, &g), 0);
+    ZT_CHECK(g == f);
+    zh_file_unref(&fc, g);
+    /* past `valid`: a miss naming the entry to re-check; unchanged, the fetch reads nothing */
+    ZT_EQ_INT(zh_file_probe(&fc, &site, "/a", 2, NOW + 2, &known, &g), ZH_MISS);
+    ZT_CHECK(known == f);
+    struct stat k = {
+        .st_dev = f->dev, .st_ino = f->ino, .st_size = (off_t)f->size, .st_mtime = f->mtime};
+    zh_fetch(&site, "/a", 2, ZH_FETCH_FILE, fc.max_file, &k, &got);
+    ZT_CHECK(got.res == 0 && got.data == NULL);
+    ZT_EQ_INT(zh_file_settle(&fc, &site, "/a", 2, NOW + 2, &got, &g), 0);
+    ZT_CHECK(g == f && f->checked == NOW + 2);
+    zh_file_unref(&fc, g);
+    zh_file_unref(&fc, f);
+    /* errors as zh_file_get: a missing file, a directory, a directory fetched as one */
+    zh_fetch(&site, "/nope", 5, ZH_FETCH_FILE, fc.max_file, NULL, &got);
+    ZT_EQ_INT(got.res, -ENOENT);
+    ZT_EQ_INT(zh_file_settle(&fc, &site, "/nope", 5, NOW, &got, &g), -ENOENT);
+    zh_fetch(&site, "/", 1, ZH_FETCH_FILE, fc.max_file, NULL, &got);
+    ZT_EQ_INT(got.res, -EISDIR);
+    ZT_EQ_INT(got.fd, -1);
+    zh_fetch(&site, "/", 1, ZH_FETCH_DIR, fc.max_file, NULL, &got);
+    ZT_EQ_INT(got.res, 0);
+    ZT_EQ_INT(got.fd, -1);
+    zh_fetch(&site, "/a", 2, ZH_FETCH_DIR, fc.max_file, NULL, &got);
+    ZT_EQ_INT(got.res, -ENOTDIR);
+    zh_fcache_fini(&fc);
+}
+
+/* settled after another request cached the file meanwhile: the cached entry, the fetch dropped */
+ZT_TEST(filecache_settle_after_another)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    ZT_EQ_INT(put("a", 5, 'x'), 0);
+    zh_fetched_t got;
+    zh_file_t *f = NULL, *g = NULL;
+    zh_fetch(&site, "/a", 2, ZH_FETCH_FILE, fc.max_file, NULL, &got);
+    ZT_EQ_INT(get("/a", &f), 0); /* the other request */
+    ZT_EQ_INT(zh_file_settle(&fc, &site, "/a", 2, NOW, &got, &g), 0);
+    ZT_CHECK(g == f);
+    ZT_EQ_INT(got.fd, -1);
+    zh_file_unref(&fc, g);
+    zh_file_unref(&fc, f);
+    ZT_EQ_INT(fc.count, 1);
+    zh_fcache_fini(&fc);
+}
+
+/* the pages of f's first bytes in memory, as mincore sees them: 1, 0, or -1 (cannot tell) */
+static int in_memory(const char *name, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY);
+    void *m = fd < 0 ? MAP_FAILED : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    unsigned char vec[64];
+    int r = m == MAP_FAILED || mincore(m, size, vec) < 0 ? -1 : (vec[0] & 1);
+    if (m != MAP_FAILED) munmap(m, size);
+    if (fd >= 0) close(fd);
+    return r;
+}
+
+/* zh_file_warm(): a file whose pages were dropped is cold, read once it is warm again */
+ZT_TEST(filecache_warm_sees_dropped_pages)
+{
+    ZT_EQ_INT(setup(32768, 1 << 20), 0);
+    ZT_EQ_INT(put("big", 100000, 'b'), 0);
+    zh_file_t *f = NULL;
+    ZT_EQ_INT(get("/big", &f), 0);
+    ZT_CHECK(f->fd >= 0 && !f->data); /* over max_file: sent from its fd */
+    ZT_EQ_INT(fsync(f->fd), 0);
+    posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (in_memory("big", 100000) != 0) {
+        zh_file_unref(&fc, f);
+        zh_fcache_fini(&fc);
+        ZT_SKIP("the pages of a file in %s cannot be dropped (tmpfs?)", dir);
+    }
+    ZT_EQ_INT(zh_file_warm(f), 0);
+    char buf[4096];
+    for (off_t off = 0; off < 100000; off += (off_t)sizeof buf)
+        ZT_CHECK(pread(f->fd, buf, sizeof buf, off) > 0);
+    ZT_EQ_INT(zh_file_warm(f), 1);
+    zh_file_unref(&fc, f);
     zh_fcache_fini(&fc);
 }
