@@ -69,11 +69,7 @@ resident() {
 }
 
 nginx_conf() { # DIR PORT
-    tmpdirs="client_body_temp_path $1/body;"
-    v=$(nginx -V 2>&1)
-    for m in proxy fastcgi uwsgi scgi; do
-        case $v in *--without-http_${m}_module*) ;; *) tmpdirs="$tmpdirs ${m}_temp_path $1/$m;" ;; esac
-    done
+    tmpdirs=$(nginx_tmpdirs "$1")
     cat <<EOC
 daemon off;
 master_process on;

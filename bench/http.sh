@@ -72,11 +72,7 @@ if [ -z "$SERVERS" ]; then
 fi
 
 nginx_conf() { # DIR PORT TCP_NOPUSH
-    tmpdirs="client_body_temp_path $1/body;"
-    v=$(nginx -V 2>&1)
-    for m in proxy fastcgi uwsgi scgi; do
-        case $v in *--without-http_${m}_module*) ;; *) tmpdirs="$tmpdirs ${m}_temp_path $1/$m;" ;; esac
-    done
+    tmpdirs=$(nginx_tmpdirs "$1")
     cat <<EOF
 # master + 1 worker as in production; the bench sums the CPU of master and worker
 daemon off;

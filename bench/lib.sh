@@ -80,6 +80,17 @@ PATH=$PATH:/usr/sbin:/sbin
 PY=$(python3 -c 'import sys; print(sys.executable)') || exit 1
 
 # var NAME: shell-safe variable suffix for a server name
+# nginx_tmpdirs DIR: the *_temp_path lines of the modules this nginx has, under DIR (so nginx
+# never writes to its compiled-in paths)
+nginx_tmpdirs() {
+    t="client_body_temp_path $1/body;"
+    v=$(nginx -V 2>&1)
+    for m in proxy fastcgi uwsgi scgi; do
+        case $v in *--without-http_${m}_module*) ;; *) t="$t ${m}_temp_path $1/$m;" ;; esac
+    done
+    echo "$t"
+}
+
 var() { echo "$1" | tr -c 'a-zA-Z0-9\n' _; }
 getv() { eval "echo \"\${$1_$(var "$2"):-}\""; }
 setv() { eval "$1_$(var "$2")=\$3"; }
