@@ -8,7 +8,8 @@
 # BENCH_DEPTH (16, pipelining depth), BENCH_PORT (first port, 19500), BENCH_SERVER_CPU (0),
 # BENCH_CLIENT_CPU (1), BENCH_IDLE_CONNS (1000), BENCH_PEERS ("nginx-nopush-off h2o": extra servers,
 # "" for none; lighttpd is one more, left out by default to stay under 5 minutes), BENCH_SERVERS (override the whole list, e.g. "nginx zokiod-epoll"),
-# BENCH_WORKLOADS ("small big pipe"), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part),
+# BENCH_WORKLOADS ("small big huge pipe c1000": 612 B, 100 KiB, 10 MiB at BENCH_HUGE_CONNS (10)
+# connections, 612 B pipelined, 612 B at BENCH_MANY (1000) connections with p99 latency), BENCH_SKIP_RSS (1 to skip the idle-connection RSS part),
 # BENCH_NO_INSTALL (1: never apt-get).
 set -u
 
@@ -28,7 +29,9 @@ IDLE=${BENCH_IDLE_CONNS:-1000}
 # connections to make room, and its figure would count only the ones it kept)
 MAXCONN=$((IDLE + 1024 > 4096 ? IDLE + 1024 : 4096))
 PEERS=${BENCH_PEERS-nginx-nopush-off h2o}
-WORKLOADS=${BENCH_WORKLOADS:-small big pipe}
+WORKLOADS=${BENCH_WORKLOADS:-small big huge pipe c1000}
+HUGE_CONNS=${BENCH_HUGE_CONNS:-10}
+MANY=${BENCH_MANY:-1000}
 HZ=$(getconf CLK_TCK)
 fail=0
 BENCH_NAME=http.sh
@@ -173,6 +176,8 @@ wrk_args() {
     small) echo "-t1 -c$CONNS -d${2}s --timeout 5s $3/612.html" ;;
     big) echo "-t1 -c$CONNS -d${2}s --timeout 5s $3/100k.bin" ;;
     pipe) echo "-t1 -c$CONNS -d${2}s --timeout 5s -s $DIR/http_pipeline.lua $3/612.html -- $DEPTH" ;;
+    huge) echo "-t1 -c$HUGE_CONNS -d${2}s --timeout 10s $3/10m.bin" ;;
+    c1000) echo "-t1 -c$MANY -d${2}s --timeout 5s --latency $3/612.html" ;;
     esac
 }
 
@@ -211,7 +216,8 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
 fi
 
 # ---- tables ------------------------------------------------------------------------------------
-awk -v servers="$SERVERS" -v workloads="$WORKLOADS" -v conns="$CONNS" -v depth="$DEPTH" -v sz=612 '
+awk -v servers="$SERVERS" -v workloads="$WORKLOADS" -v conns="$CONNS" -v depth="$DEPTH" -v sz=612 \
+    -v hconns="$HUGE_CONNS" -v many="$MANY" '
 function kv(s, k,   i, n, f, p) {
     n = split(s, f, " ")
     for (i = 1; i <= n; i++) { p = index(f[i], "="); if (substr(f[i], 1, p - 1) == k) return substr(f[i], p + 1) }
@@ -230,9 +236,10 @@ $1 == "rss" { rss[$2] = $0; nrss++; next }
 END {
     wname["small"] = "612B c" conns; wname["big"] = "100KiB c" conns
     wname["pipe"] = "612B c" conns " x" depth
+    wname["huge"] = "10MiB c" hconns; wname["c1000"] = "612B c" many
     ns = split(servers, S, " "); nw = split(workloads, W, " ")
     printf "\n%-14s %-16s %4s %9s %10s %6s %6s %6s %9s %9s  %-8s %s\n", "workload", "server", "runs",
-        "req/s", "cpu_us/req", "srv%", "wrk%", "other%", "req/s:ngx", "cpu:ngx", "target", "warnings"
+        "req/s", "cpu_us/req", "srv%", "wrk%", "other%", "req/s:ngx", "cpu:ngx", "target", "notes"
     noisy = 0; clientbound = ""
     for (w = 1; w <= nw; w++) {
         wl = W[w]
@@ -246,6 +253,9 @@ END {
             if (op > 25) noisy = 1
             if (cp >= 90 && sp < 90) clientbound = clientbound " " wl "/" sv
             warn = ""
+            if (wl == "huge" && rps > 0) warn = warn sprintf("%.2fGB/s ", rps * 10485760 / 1e9)
+            p99 = median(key, "p99_ms")
+            if (p99 >= 0) warn = warn sprintf("p99=%.2fms ", p99)
             if (total(key, "sockerr") > 0) warn = warn sprintf("socket-errors=%d ", total(key, "sockerr"))
             if (total(key, "non2xx") > 0) warn = warn sprintf("non-2xx=%d ", total(key, "non2xx"))
             if (total(key, "crash") > 0) warn = warn sprintf("CRASHED=%d ", total(key, "crash"))

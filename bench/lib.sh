@@ -55,7 +55,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# make_tmp PREFIX: TMP (a temp dir, removed on exit) and WWW in it with 612.html and 100k.bin,
+# make_tmp PREFIX: TMP (a temp dir, removed on exit) and WWW in it with 612.html, 100k.bin and 10m.bin,
 # random bytes from a fixed seed; raises the fd limit (1,000 idle connections need it)
 make_tmp() {
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || return 1
@@ -66,9 +66,9 @@ make_tmp() {
     "$PY" -c '
 import random, sys
 r = random.Random(20250101)
-for name, size in (("612.html", 612), ("100k.bin", 102400)):
+for name, size in (("612.html", 612), ("100k.bin", 102400), ("10m.bin", 10 << 20)):
     with open(sys.argv[1] + "/" + name, "wb") as f:
-        f.write(bytes(r.getrandbits(8) for _ in range(size)))
+        f.write(r.randbytes(size))
 ' "$WWW" || return 1
     chmod 644 "$WWW"/*
     # shellcheck disable=SC3045 # dash and bash have ulimit -n; 1,000 idle connections need it
@@ -79,7 +79,6 @@ PATH=$PATH:/usr/sbin:/sbin
 # the real interpreter, not a wrapper (a pyenv shim costs ~0.3 s per start)
 PY=$(python3 -c 'import sys; print(sys.executable)') || exit 1
 
-# var NAME: shell-safe variable suffix for a server name
 # nginx_tmpdirs DIR: the *_temp_path lines of the modules this nginx has, under DIR (so nginx
 # never writes to its compiled-in paths)
 nginx_tmpdirs() {
@@ -91,6 +90,7 @@ nginx_tmpdirs() {
     echo "$t"
 }
 
+# var NAME: shell-safe variable suffix for a server name
 var() { echo "$1" | tr -c 'a-zA-Z0-9\n' _; }
 getv() { eval "echo \"\${$1_$(var "$2"):-}\""; }
 setv() { eval "$1_$(var "$2")=\$3"; }
@@ -250,6 +250,9 @@ measure() {
         /^Requests\/sec:/ { rps = $2 }
         /Socket errors:/ { gsub(/,/, ""); se = $4 + $6 + $8 + $10 }
         /Non-2xx or 3xx responses:/ { bad = $5 }
+        # wrk --latency: "     99%    1.23ms" (us, ms or s)
+        $1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u)
+                      p99 = v * (u == "us" ? 0.001 : u == "s" ? 1000 : u == "m" ? 60000 : 1) }
         END {
             getline tl < times; getline tl < times   # second line: children user, system
             split(tl, tt, " "); cli = 0
@@ -261,8 +264,9 @@ measure() {
             if (!alive) { printf "reqs=%d sockerr=%d non2xx=%d crash=1\n", n, se, bad; exit }
             other = (ds / hz - srv - cli) / wall * 100
             if (other < 0) other = 0   # tick rounding
-            printf "reqs=%d rps=%.0f cpu_us=%.3f srv_pct=%.1f cli_pct=%.1f other_pct=%.1f sockerr=%d non2xx=%d crash=%d\n",
-                n, rps, srv * 1e6 / n, srv / wall * 100, cli / wall * 100, other, se, bad, !alive
+            printf "reqs=%d rps=%.0f cpu_us=%.3f srv_pct=%.1f cli_pct=%.1f other_pct=%.1f sockerr=%d non2xx=%d crash=%d%s\n",
+                n, rps, srv * 1e6 / n, srv / wall * 100, cli / wall * 100, other, se, bad, !alive,
+                p99 == "" ? "" : sprintf(" p99_ms=%.3f", p99)
         }' "$TMP/wrk.out")
     echo "  $wl $name: $line"
     echo "$wl $name $line" >>"$TMP/results"
