@@ -291,6 +291,7 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
         io_uring_sqe_set_data64(sqe, 0);
         return -EINVAL;
     }
+    if (op->flags & ZK_OP_F_ASYNC) sqe->flags |= IOSQE_ASYNC;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }

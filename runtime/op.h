@@ -75,6 +75,10 @@ typedef enum {
 #define ZK_OP_F_MULTISHOT 0x0001u /* ACCEPT, RECV: stay armed, complete once per result */
 #define ZK_OP_F_POOLBUF   0x0002u /* RECV: receive into a loop-provided buffer (op->bid) */
 #define ZK_OP_F_INTERNAL  0x0004u /* loop-owned op: does not keep the loop alive */
+/* a native file op goes straight to io_uring's workers (IOSQE_ASYNC) instead of being tried
+ * inline first: an open's inline try can still wait in the kernel (a fanotify permission event,
+ * a slow filesystem's open) and so block the loop. No effect on the pool (epoll). */
+#define ZK_OP_F_ASYNC 0x0008u
 /* op->flags: set by the loop before the callback */
 #define ZK_OP_F_MORE 0x0100u /* another completion of this op will follow */
 #define ZK_OP_F_BUF  0x0200u /* op->bid / op->rbuf hold a provided buffer the caller must put */

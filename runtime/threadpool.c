@@ -55,6 +55,8 @@ int zk_op_native(const zk_loop_t *loop, int type)
     return !zk__pool_wants(loop, &op);
 }
 
+uint64_t zk_loop_pool_ran(const zk_loop_t *loop) { return loop->pool_ran; }
+
 static int openat2_call(const zk_op_t *op)
 {
 #if defined(HAVE_OPENAT2) && defined(SYS_openat2)
@@ -224,6 +226,7 @@ void zk__pool_drain(zk_loop_t *loop)
     while (op) {
         zk_op_t *next = zk__op(op)->next;
         zk__op(op)->slot = 0;
+        loop->pool_ran++;
         zk__complete(loop, op, zk__op(op)->res, 0);
         op = next;
     }
