@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static char dir[256];
@@ -141,6 +142,39 @@ ZT_TEST(lookup_file_native_on_io_uring)
     ZT_CHECK(d && d->res == 0);
     ZT_EQ_INT((int)zk_loop_pool_ran(loop), native ? 1 : 7);
     site.symlinks = ZH_SYMLINKS_OFF;
+    zh_lookup_free(lk);
+    zh_fcache_fini(&fc);
+    zk_loop_free(loop);
+}
+
+/* a small file whose pages are not in memory is read whole by the lookup too (on io_uring the
+ * read must wait for the disk in io-wq: the fd is O_NONBLOCK, which would make it -EAGAIN) */
+ZT_TEST(lookup_cold_small_file_read)
+{
+    ZT_EQ_INT(setup(), 0);
+    ZT_EQ_INT(put("cold", 20000, 'c'), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/cold", dir);
+    int fd = open(path, O_RDONLY);
+    ZT_CHECK(fd >= 0);
+    ZT_EQ_INT(fsync(fd), 0);
+    ZT_EQ_INT(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    char b;
+    struct iovec iov = {&b, 1};
+    int cold = preadv2(fd, &iov, 1, 0, RWF_NOWAIT) < 0 && errno == EAGAIN;
+    close(fd);
+    if (!cold) ZT_SKIP("the pages of a file in %s cannot be dropped (tmpfs?)", dir);
+    zk_loop_t *loop = loop_new();
+    ZT_CHECK(loop != NULL);
+    zk_task_t task;
+    int runs = 0;
+    zk_task_init(&task, loop, idle, NULL, &runs);
+    zh_lookup_t *lk = zh_lookup_new(loop, &task, &fc);
+    ZT_CHECK(lk != NULL);
+    const zh_looked_t *d = look(loop, lk, "/cold");
+    ZT_CHECK(d && d->res == 0 && d->f && d->f->size == 20000);
+    ZT_CHECK(d->f->data != NULL); /* read off the loop, not left to it */
+    ZT_CHECK(d->f->data[0] == 'c' && d->f->data[19999] == 'c');
     zh_lookup_free(lk);
     zh_fcache_fini(&fc);
     zk_loop_free(loop);
