@@ -11,6 +11,12 @@
 #include <unistd.h>
 
 #include "http/beneath.h"
+#include "zk_features.h"
+
+#ifdef HAVE_OPENAT2
+#include <linux/openat2.h>
+#include <sys/sysmacros.h>
+#endif
 
 int zh_read_all(int fd, char *buf, uint64_t size)
 {
@@ -162,6 +168,7 @@ static void destroy(zh_lookup_t *lk)
     free(lk->uri);
     free(lk->cb);
     free(lk->job.path);
+    free(lk->chain);
     free(lk);
 }
 
@@ -201,6 +208,184 @@ static void fetched(zk_loop_t *loop, zk_op_t *op, int res)
     j->path = NULL;
     zk_task_wake(lk->task);
 }
+
+/* ---- a FILE lookup as a chain of native ops (see lookup.h) ---- */
+
+#ifdef HAVE_OPENAT2
+struct zh_chain {
+    struct open_how how;
+    struct statx stx;
+    const char *rel; /* in job.path */
+    uint64_t have;   /* READ: bytes of got.data so far */
+    unsigned tries;  /* OPENAT2's -EAGAIN retries */
+};
+
+#define CHAIN_REL_MAX 4096 /* beneath.c's REL_MAX: longer paths take the pool's answer */
+
+static int chain_fits(const zh_lookup_t *lk, const zh_site_t *site, int kind, size_t len)
+{
+    return kind == ZH_FETCH_FILE && site->symlinks == ZH_SYMLINKS_OFF && site->root_fd >= 0 &&
+           len < CHAIN_REL_MAX && zk_op_native(lk->loop, ZK_OP_OPENAT2) &&
+           zk_op_native(lk->loop, ZK_OP_STATX) && zk_op_native(lk->loop, ZK_OP_PREAD);
+}
+
+/* the connection went while a step was in flight: what the chain holds goes with the lookup */
+static int chain_orphan(zh_lookup_t *lk)
+{
+    if (lk->task) return 0;
+    got_drop(&lk->got);
+    destroy(lk);
+    return 1;
+}
+
+/* the chain's end: settled as a pool job's result would be */
+static void chain_end(zh_lookup_t *lk, int res)
+{
+    if (res < 0) got_drop(&lk->got);
+    lk->got.res = res;
+    lk->ran = 1;
+    fetched(lk->loop, &lk->op, res);
+}
+
+static void chain_step(zh_lookup_t *lk)
+{
+    int r = zk_submit(lk->loop, &lk->op); /* a failure completes the op (never here) */
+    if (r < 0) chain_end(lk, r);
+}
+
+static void chain_read(zk_loop_t *loop, zk_op_t *op, int res);
+
+static void stat_from(struct stat *st, const struct statx *x)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = makedev(x->stx_dev_major, x->stx_dev_minor);
+    st->st_rdev = makedev(x->stx_rdev_major, x->stx_rdev_minor);
+    st->st_ino = (ino_t)x->stx_ino;
+    st->st_mode = x->stx_mode;
+    st->st_nlink = x->stx_nlink;
+    st->st_uid = x->stx_uid;
+    st->st_gid = x->stx_gid;
+    st->st_size = (off_t)x->stx_size;
+    st->st_blksize = (blksize_t)x->stx_blksize;
+    st->st_blocks = (blkcnt_t)x->stx_blocks;
+    st->st_atim = (struct timespec){x->stx_atime.tv_sec, x->stx_atime.tv_nsec};
+    st->st_mtim = (struct timespec){x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec};
+    st->st_ctim = (struct timespec){x->stx_ctime.tv_sec, x->stx_ctime.tv_nsec};
+}
+
+static void chain_read_next(zh_lookup_t *lk)
+{
+    struct zh_chain *c = lk->chain;
+    uint64_t size = (uint64_t)lk->got.st.st_size;
+    zk_prep_pread(&lk->op, lk->got.fd, lk->got.data + c->have, (size_t)(size - c->have),
+                  (int64_t)c->have, chain_read, lk);
+    chain_step(lk);
+}
+
+/* as zh_read_all(): a short read (the file shrank) or an error leaves the bytes to the loop */
+static void chain_read(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    (void)loop;
+    zh_lookup_t *lk = op->data;
+    if (chain_orphan(lk)) return;
+    if (res > 0) lk->chain->have += (uint64_t)res;
+    if (res <= 0) {
+        free(lk->got.data);
+        lk->got.data = NULL;
+    } else if (lk->chain->have < (uint64_t)lk->got.st.st_size) {
+        chain_read_next(lk);
+        return;
+    }
+    chain_end(lk, 0);
+}
+
+static void chain_statx(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    (void)loop;
+    zh_lookup_t *lk = op->data;
+    if (chain_orphan(lk)) return;
+    struct stat *st = &lk->got.st;
+    if (res == 0) stat_from(st, &lk->chain->stx);
+    res = res < 0 ? res : S_ISDIR(st->st_mode) ? -EISDIR : !S_ISREG(st->st_mode) ? -ENODEV : 0;
+    if (res < 0) {
+        chain_end(lk, res);
+        return;
+    }
+    /* as zh_fetch(): a small file is read too, unless it is the one cached already */
+    if ((uint64_t)st->st_size > lk->max_file || (lk->has_known && same(&lk->known, st))) {
+        chain_end(lk, 0);
+        return;
+    }
+    size_t n = (size_t)st->st_size;
+    lk->chain->have = 0;
+    if (!(lk->got.data = malloc(n ? n : 1)) || n == 0) {
+        chain_end(lk, 0); /* no memory: the loop reads it, or fails */
+        return;
+    }
+    chain_read_next(lk);
+}
+
+static void chain_open(zk_loop_t *loop, zk_op_t *op, int res);
+
+static void chain_open_submit(zh_lookup_t *lk)
+{
+    struct zh_chain *c = lk->chain;
+    /* beneath.c's open2() for ZH_SYMLINKS_OFF, with zh_fetch()'s flags for a FILE */
+    c->how = (struct open_how){.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    zk_prep_openat2(&lk->op, lk->job.site->root_fd, c->rel, &c->how, chain_open, lk);
+    /* never tried inline: an open held in the kernel (fanotify, a slow disk) must wait in
+     * io-wq, not on the loop */
+    lk->op.flags |= ZK_OP_F_ASYNC;
+    chain_step(lk);
+}
+
+static void chain_open(zk_loop_t *loop, zk_op_t *op, int res)
+{
+    (void)loop;
+    zh_lookup_t *lk = op->data;
+    if (res >= 0) lk->got.fd = res;
+    if (chain_orphan(lk)) return;
+    if (res == -EAGAIN && ++lk->chain->tries < 16) { /* as open2(): a rename raced the walk */
+        chain_open_submit(lk);
+        return;
+    }
+    if (res == -ENOSYS) { /* no openat2 after all: beneath.c's fallback, on the pool */
+        zk_prep_work(&lk->op, work, lk, fetched, lk);
+        chain_step(lk);
+        return;
+    }
+    if (res < 0) {
+        chain_end(lk, res == -ENXIO ? -ENODEV : res);
+        return;
+    }
+    zk_prep_statx(&lk->op, res, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &lk->chain->stx, chain_statx,
+                  lk);
+    chain_step(lk);
+}
+
+/* 1 when the chain started (the request parks), 0 when the pool should take the job */
+static int chain_start(zh_lookup_t *lk, size_t len)
+{
+    if (!chain_fits(lk, lk->job.site, lk->job.kind, len)) return 0;
+    if (!lk->chain && !(lk->chain = malloc(sizeof *lk->chain))) return 0;
+    const char *rel = lk->job.path;
+    while (*rel == '/')
+        rel++;
+    lk->chain->rel = *rel ? rel : ".";
+    lk->chain->tries = 0;
+    lk->got = (zh_fetched_t){.fd = -1};
+    chain_open_submit(lk);
+    return 1;
+}
+#else
+static int chain_start(zh_lookup_t *lk, size_t len)
+{
+    (void)lk;
+    (void)len;
+    return 0;
+}
+#endif
 
 static int job_path(zh_lookup_t *lk, const zh_site_t *site, int kind, const char *path, size_t len)
 {
@@ -243,6 +428,10 @@ int zh_lookup_start(zh_lookup_t *lk, const zh_site_t *site, int kind, const char
         lk->known.st_size = (off_t)known->size;
         lk->known.st_mtime = known->mtime;
     }
+    size_t rel_len = len;
+    for (const char *p = path; rel_len && *p == '/'; p++)
+        rel_len--;
+    if (chain_start(lk, rel_len)) return 0;
     zk_prep_work(&lk->op, work, lk, fetched, lk);
     return zk_submit(lk->loop, &lk->op);
 }

@@ -13,7 +13,14 @@
  * (zh_lookup_free()).
  * A connection that closes while a fetch is on the pool hands the lookup over to the fetch
  * (zh_lookup_free()): the completion then closes what was opened and frees it, so nothing is
- * freed under the op and no fd leaks. */
+ * freed under the op and no fd leaks.
+ *
+ * Where the loop runs file ops natively (io_uring), a FILE lookup under the default symlink
+ * policy (disable_symlinks off) is not one pool job but a chain of native ops on the same op:
+ * OPENAT2 (RESOLVE_BENEATH, as http/beneath.c) -> STATX of the fd -> PREAD of a small file,
+ * giving the same zh_fetched_t. The ownership above holds at each step: a connection gone
+ * meanwhile leaves the lookup to whichever op of the chain is in flight, whose completion closes
+ * the fd, frees the bytes read and the lookup. */
 #ifndef ZH_LOOKUP_H
 #define ZH_LOOKUP_H
 
@@ -104,8 +111,9 @@ typedef struct zh_lookup {
     const char *page_ctype;
     long page_len;
     uint8_t has_known, ran;
-    struct stat known; /* job: the validators of the cached entry being re-checked */
-    zh_fetched_t got;  /* job: written by the pool thread (ran set) */
+    struct stat known;      /* job: the validators of the cached entry being re-checked */
+    zh_fetched_t got;       /* job: written by the pool thread (ran set), or by the native chain */
+    struct zh_chain *chain; /* job, FILE on a native ring: the chain's state (lookup.c) */
 } zh_lookup_t;
 
 /* A new lookup for the request of the task `task` on `loop`; NULL when out of memory. */

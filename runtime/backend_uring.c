@@ -56,6 +56,7 @@ static void probe_ops(zk_loop_t *loop, zk_ur_t *u)
     if (!pr) return;
     /* 5.6 has every file op; an older kernel runs them on the thread pool as epoll does */
     loop->files_native = (uint8_t)probe_files(pr);
+    loop->openat2_native = (uint8_t)io_uring_opcode_supported(pr, IORING_OP_OPENAT2);
     /* multishot accept and buffer rings came with 5.19 (as did IORING_OP_SOCKET), multishot recv
      * with 6.0 (as did IORING_OP_SEND_ZC): the opcodes date the kernel's features */
     if (io_uring_opcode_supported(pr, IORING_OP_SOCKET)) u->feat |= ZK_UR_MSHOT_ACCEPT;
@@ -249,6 +250,10 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
         io_uring_prep_openat(sqe, op->fd, op->u.open.path, op->u.open.flags | O_CLOEXEC,
                              (mode_t)op->u.open.mode);
         break;
+    case ZK_OP_OPENAT2:
+        op->u.open2.how->flags |= O_CLOEXEC;
+        io_uring_prep_openat2(sqe, op->fd, op->u.open2.path, op->u.open2.how);
+        break;
     case ZK_OP_STATX:
         io_uring_prep_statx(sqe, op->fd, op->u.stx.path, op->u.stx.flags, op->u.stx.mask,
                             op->u.stx.buf);
@@ -286,6 +291,7 @@ int zk__ur_submit(zk_loop_t *loop, zk_op_t *op)
         io_uring_sqe_set_data64(sqe, 0);
         return -EINVAL;
     }
+    if (op->flags & ZK_OP_F_ASYNC) sqe->flags |= IOSQE_ASYNC;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }

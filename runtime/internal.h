@@ -114,7 +114,9 @@ struct zk_loop {
     /* thread pool (threadpool.c), started on first use */
     struct zk_threadpool *pool;
     unsigned pool_threads, pool_queue; /* zk_loop_opts_t's */
-    uint8_t files_native; /* set by the backend: file ops have native forms (else the pool) */
+    uint64_t pool_ran;                 /* ops the pool completed (zk_loop_pool_ran()) */
+    uint8_t files_native;   /* set by the backend: file ops have native forms (else the pool) */
+    uint8_t openat2_native; /* set by the backend: OPENAT2 has a native form (else the pool) */
 };
 
 /* What keeps a loop alive is counted through these two only: a user op (not

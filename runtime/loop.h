@@ -63,6 +63,10 @@ uint64_t zk_loop_update_now(zk_loop_t *loop);
 /* "io_uring" or "epoll", and why it was chosen (a static string). */
 const char *zk_loop_backend_name(const zk_loop_t *loop);
 const char *zk_loop_backend_reason(const zk_loop_t *loop);
+
+/* How many ops the loop's thread pool has run and completed (WORK, and file ops where they are
+ * not native): statistics, and tests that check which way an op went. */
+uint64_t zk_loop_pool_ran(const zk_loop_t *loop);
 zk_backend_kind_t zk_loop_backend(const zk_loop_t *loop);
 /* What the io_uring backend got from this kernel, space-separated (a static string, also in the
  * reason): "defer_taskrun" (SINGLE_ISSUER | DEFER_TASKRUN; else "coop/plain ring"),

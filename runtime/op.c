@@ -109,6 +109,14 @@ void zk_prep_statx(zk_op_t *op, int dirfd, const char *path, int flags, unsigned
     op->u.stx.mask = mask;
 }
 
+void zk_prep_openat2(zk_op_t *op, int dirfd, const char *path, struct open_how *how, zk_op_cb cb,
+                     void *data)
+{
+    prep(op, ZK_OP_OPENAT2, dirfd, cb, data);
+    op->u.open2.path = path;
+    op->u.open2.how = how;
+}
+
 static void prep_rw(zk_op_t *op, zk_op_type_t type, int fd, void *buf, size_t len, int64_t off,
                     zk_op_cb cb, void *data)
 {
@@ -222,6 +230,7 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op)
     if (op->state != ZK_OPS_IDLE) return -EBUSY;
     if (op->type == ZK_OP_NONE || op->type >= ZK_OP__COUNT || !op->cb) return -EINVAL;
     if (op->type == ZK_OP_WORK && !op->u.work.fn) return -EINVAL;
+    if (op->type == ZK_OP_OPENAT2 && (!op->u.open2.how || !op->u.open2.path)) return -EINVAL;
     if (bad_offset(op) || bad_msg(op)) return -EINVAL;
     op->flags &= (uint16_t)~ZK_OP_F_OUT;
     op->state = ZK_OPS_ARMED;

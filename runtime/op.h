@@ -30,6 +30,7 @@ typedef void (*zk_op_cb)(zk_loop_t *loop, zk_op_t *op, int res);
  * touch the loop (nothing of zokio is thread-safe but zk_async_send()). */
 typedef int (*zk_work_fn)(void *arg);
 struct statx;
+struct open_how;
 
 typedef enum {
     ZK_OP_NONE = 0,
@@ -53,6 +54,8 @@ typedef enum {
     ZK_OP_PREADV,  /* readv at u.vec.off; res = bytes */
     ZK_OP_PWRITEV, /* writev at u.vec.off; res = bytes */
     ZK_OP_FSYNC,   /* res = 0 */
+    ZK_OP_OPENAT2, /* fd = directory fd; openat2(2) with *u.open2.how (O_CLOEXEC added to it); res =
+                    * new fd, -ENOSYS where the kernel has no openat2 */
     ZK_OP_WORK,    /* u.work.fn(u.work.arg) on the thread pool (both backends); res = its result */
     /* Datagram ops (UDP, or any socket recvmsg(2)/sendmsg(2) take): see zk_prep_recvmsg(). */
     ZK_OP_RECVMSG, /* res = bytes of one datagram copied into the iovecs; fills u.msg.msg */
@@ -72,6 +75,10 @@ typedef enum {
 #define ZK_OP_F_MULTISHOT 0x0001u /* ACCEPT, RECV: stay armed, complete once per result */
 #define ZK_OP_F_POOLBUF   0x0002u /* RECV: receive into a loop-provided buffer (op->bid) */
 #define ZK_OP_F_INTERNAL  0x0004u /* loop-owned op: does not keep the loop alive */
+/* a native file op goes straight to io_uring's workers (IOSQE_ASYNC) instead of being tried
+ * inline first: an open's inline try can still wait in the kernel (a fanotify permission event,
+ * a slow filesystem's open) and so block the loop. No effect on the pool (epoll). */
+#define ZK_OP_F_ASYNC 0x0008u
 /* op->flags: set by the loop before the callback */
 #define ZK_OP_F_MORE 0x0100u /* another completion of this op will follow */
 #define ZK_OP_F_BUF  0x0200u /* op->bid / op->rbuf hold a provided buffer the caller must put */
@@ -102,6 +109,10 @@ struct zk_op {
             int flags;
             unsigned mode;
         } open; /* OPENAT */
+        struct {
+            const char *path;
+            struct open_how *how;
+        } open2; /* OPENAT2 */
         struct {
             const char *path;
             struct statx *buf;
@@ -172,6 +183,12 @@ void zk_prep_openat(zk_op_t *op, int dirfd, const char *path, int flags, unsigne
                     void *data);
 void zk_prep_statx(zk_op_t *op, int dirfd, const char *path, int flags, unsigned mask,
                    struct statx *buf, zk_op_cb cb, void *data);
+/* openat2(2): `how` (flags, mode, resolve: RESOLVE_BENEATH...) belongs to the loop until the
+ * completion, as the path does; the loop adds O_CLOEXEC to how->flags. IORING_OP_OPENAT2 on
+ * io_uring (the pool where the kernel lacks it); the syscall on the pool on epoll. A kernel without
+ * openat2 completes it with -ENOSYS. */
+void zk_prep_openat2(zk_op_t *op, int dirfd, const char *path, struct open_how *how, zk_op_cb cb,
+                     void *data);
 void zk_prep_pread(zk_op_t *op, int fd, void *buf, size_t len, int64_t off, zk_op_cb cb,
                    void *data);
 void zk_prep_pwrite(zk_op_t *op, int fd, const void *buf, size_t len, int64_t off, zk_op_cb cb,
@@ -208,6 +225,10 @@ int zk_submit(zk_loop_t *loop, zk_op_t *op);
 /* Asks for op to stop early. The op then completes (once more, finally) with -ECANCELED, or with
  * its real result when that landed first. Returns 0, or -ENOENT when op is not in flight. */
 int zk_cancel(zk_loop_t *loop, zk_op_t *op);
+
+/* 1 when an op of this type runs as a native SQE on loop, 0 when it runs on the thread pool (or
+ * is not a file op). */
+int zk_op_native(const zk_loop_t *loop, int type);
 
 /* 1 while op belongs to the loop (submitted and not finally completed). */
 static inline int zk_op_busy(const zk_op_t *op) { return op->state != 0; }

@@ -8,11 +8,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "runtime/internal.h"
 #include "runtime/threadpool.h"
+#include "zk_features.h"
+
+#ifdef HAVE_OPENAT2
+#include <linux/openat2.h>
+#endif
 
 #define ZK_POOL_MAX_THREADS 256
 
@@ -38,7 +44,30 @@ int zk__pool_wants(const zk_loop_t *loop, const zk_op_t *op)
     if (op->type == ZK_OP_WORK) return 1;
     /* a CLOSE the epoll backend handed over (slot is 0 on every op the pool does not hold) */
     if (op->type == ZK_OP_CLOSE) return zk__op_c(op)->slot != 0;
+    if (op->type == ZK_OP_OPENAT2) return !loop->files_native || !loop->openat2_native;
     return op->type >= ZK_OP_OPENAT && op->type <= ZK_OP_FSYNC && !loop->files_native;
+}
+
+int zk_op_native(const zk_loop_t *loop, int type)
+{
+    if (type < ZK_OP_OPENAT || type > ZK_OP_OPENAT2) return 0;
+    zk_op_t op = {.type = (uint8_t)type};
+    return !zk__pool_wants(loop, &op);
+}
+
+uint64_t zk_loop_pool_ran(const zk_loop_t *loop) { return loop->pool_ran; }
+
+static int openat2_call(const zk_op_t *op)
+{
+#if defined(HAVE_OPENAT2) && defined(SYS_openat2)
+    op->u.open2.how->flags |= O_CLOEXEC;
+    return (int)syscall(SYS_openat2, op->fd, op->u.open2.path, op->u.open2.how,
+                        sizeof *op->u.open2.how);
+#else
+    (void)op;
+    errno = ENOSYS;
+    return -1;
+#endif
 }
 
 static size_t rw_len(size_t len) { return len < ZK_RW_MAX ? len : ZK_RW_MAX; }
@@ -59,6 +88,7 @@ static int run_op(zk_op_t *op)
     case ZK_OP_PWRITE: r = pwrite(op->fd, op->u.io.buf, rw_len(op->u.io.len), op->u.io.off); break;
     case ZK_OP_PREADV: r = preadv(op->fd, op->u.vec.iov, op->u.vec.iovcnt, op->u.vec.off); break;
     case ZK_OP_PWRITEV: r = pwritev(op->fd, op->u.vec.iov, op->u.vec.iovcnt, op->u.vec.off); break;
+    case ZK_OP_OPENAT2: r = openat2_call(op); break;
     case ZK_OP_FSYNC:
         r = op->u.fsync_flags & ZK_FSYNC_DATASYNC ? fdatasync(op->fd) : fsync(op->fd);
         break;
@@ -196,6 +226,7 @@ void zk__pool_drain(zk_loop_t *loop)
     while (op) {
         zk_op_t *next = zk__op(op)->next;
         zk__op(op)->slot = 0;
+        loop->pool_ran++;
         zk__complete(loop, op, zk__op(op)->res, 0);
         op = next;
     }

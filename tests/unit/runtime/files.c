@@ -10,6 +10,11 @@
 #include <unistd.h>
 
 #include "tests/unit/runtime/rt.h"
+#include "zk_features.h"
+
+#ifdef HAVE_OPENAT2
+#include <linux/openat2.h>
+#endif
 
 /* A fresh directory per test (each test is its own process); removed with its files. */
 static char tdir[64];
@@ -265,6 +270,63 @@ ZT_TEST(files_statx_size_mtime)
     close(dfd);
     tdir_rm();
     zk_loop_free(loop);
+}
+
+/* OPENAT2 with RESOLVE_BENEATH: a way out is -EXDEV, a missing file -ENOENT, a file beneath the
+ * directory an fd (O_CLOEXEC added); native on io_uring (where the kernel has the opcode), the
+ * pool on epoll */
+ZT_TEST(files_openat2_beneath)
+{
+#ifndef HAVE_OPENAT2
+    ZT_SKIP("built without openat2 (linux/openat2.h)");
+#else
+    RT_LOOP(loop);
+    ZT_EQ_INT(tdir_make(), 0);
+    char p[96];
+    tpath(p, sizeof p, "in");
+    int w = open(p, O_WRONLY | O_CREAT, 0600);
+    ZT_CHECK(w >= 0);
+    ZT_EQ_INT(write(w, "beneath", 7), 7);
+    close(w);
+    int dfd = open(tdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ZT_CHECK(dfd >= 0);
+    static const char *const paths[] = {"../x", "missing", "in"};
+    int want[] = {-EXDEV, -ENOENT, 0};
+    for (int i = 0; i < 3; i++) {
+        struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_BENEATH};
+        zk_op_t op;
+        rt_rec_t r = {0};
+        zk_prep_openat2(&op, dfd, paths[i], &how, rt_rec_cb, &r);
+        RUN_OP(loop, &op, r);
+        if (r.res == -ENOSYS) ZT_SKIP("the kernel has no openat2");
+        ZT_EQ_INT(r.calls, 1);
+        if (want[i] < 0) {
+            ZT_EQ_INT(r.res, want[i]);
+            continue;
+        }
+        ZT_CHECK(r.res >= 0);
+        char buf[16];
+        ZT_EQ_INT((int)pread(r.res, buf, sizeof buf, 0), 7);
+        ZT_CHECK(memcmp(buf, "beneath", 7) == 0);
+        ZT_EQ_INT(fcntl(r.res, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+        close(r.res);
+    }
+    ZT_EQ_INT(zk_loop_alive(loop), 0);
+    /* native on io_uring (unless ZOKIO_URING_BASIC turned the probes off), the pool on epoll */
+    const char *basic = getenv("ZOKIO_URING_BASIC");
+    int uring =
+        zk_loop_backend(loop) == ZK_BACKEND_URING && !(basic && *basic && strcmp(basic, "0"));
+    ZT_EQ_INT(zk_op_native(loop, ZK_OP_OPENAT2), uring);
+    ZT_EQ_INT(zk_op_native(loop, ZK_OP_WORK), 0);
+    /* no how: refused */
+    zk_op_t op;
+    rt_rec_t r = {0};
+    zk_prep_openat2(&op, dfd, "in", NULL, rt_rec_cb, &r);
+    ZT_EQ_INT(zk_submit(loop, &op), -EINVAL);
+    close(dfd);
+    tdir_rm();
+    zk_loop_free(loop);
+#endif
 }
 
 ZT_TEST(files_close_op)
