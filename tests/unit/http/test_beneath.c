@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening beneath a root with nginx's disable_symlinks policies (http/beneath.c). */
+#include "tests/unit/http/tdir.h"
 #include "tests/unit/zt.h"
 
 #include "http/beneath.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +19,10 @@
 static char dir[256], root[300];
 static zh_site_t site;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void rm_dir(void)
 {
     if (site.root_fd >= 0) close(site.root_fd);
-    if (dir[0]) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    td_remove(dir);
 }
 
 static int put(const char *rel, const char *text)
@@ -50,9 +44,8 @@ static int link_to(const char *target, const char *rel)
 
 static int setup(int policy)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/zokiod-bn.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) return -errno;
+    int rc = td_make(dir, sizeof dir, "bn");
+    if (rc < 0) return rc;
     atexit(rm_dir);
     snprintf(root, sizeof root, "%s/root", dir);
     char d[320];

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "tests/unit/http/tdir.h"
 #include "tests/unit/zt.h"
 
 #include "http/filecache.h"
@@ -6,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +21,17 @@ static char dir[256];
 static zh_site_t site;
 static zh_fcache_t fc;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void rm_dir(void)
 {
     if (site.root_fd >= 0) close(site.root_fd);
-    if (dir[0]) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    td_remove(dir);
 }
 
 /* a site rooted in a new temporary directory, and the cache; 0 or -errno */
 static int setup(uint32_t max_file, uint64_t max_bytes)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/zokiod-fc.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) return -errno;
+    int rc = td_make(dir, sizeof dir, "fc");
+    if (rc < 0) return rc;
     site.root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     atexit(rm_dir);
     if (site.root_fd < 0) return -errno;

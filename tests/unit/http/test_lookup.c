@@ -2,6 +2,7 @@
 /* A request's lookups on a real loop (http/lookup.h): on io_uring a FILE lookup under the default
  * symlink policy is a chain of native ops (the pool runs nothing), elsewhere a pool job; both give
  * the same answers, and a lookup dropped while its op is in flight leaks nothing. */
+#include "tests/unit/http/tdir.h"
 #include "tests/unit/zt.h"
 
 #include "http/filecache.h"
@@ -10,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +21,16 @@ static char dir[256];
 static zh_site_t site;
 static zh_fcache_t fc;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void rm_dir(void)
 {
     if (site.root_fd >= 0) close(site.root_fd);
-    if (dir[0]) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    td_remove(dir);
 }
 
 static int setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/zokiod-lk.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) return -errno;
+    int rc = td_make(dir, sizeof dir, "lk");
+    if (rc < 0) return rc;
     site.root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     atexit(rm_dir);
     if (site.root_fd < 0) return -errno;
