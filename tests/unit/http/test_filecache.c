@@ -21,37 +21,14 @@ static char dir[256];
 static zh_site_t site;
 static zh_fcache_t fc;
 
-static void rm_dir(void)
-{
-    if (site.root_fd >= 0) close(site.root_fd);
-    td_remove(dir);
-}
-
 /* a site rooted in a new temporary directory, and the cache; 0 or -errno */
 static int setup(uint32_t max_file, uint64_t max_bytes)
 {
-    int rc = td_make(dir, sizeof dir, "fc");
-    if (rc < 0) return rc;
-    site.root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    atexit(rm_dir);
-    if (site.root_fd < 0) return -errno;
-    site.root_path = dir;
-    site.default_type = "application/octet-stream";
-    site.cache = (zh_fpolicy_t){.valid = 1, .min_uses = 1, .inactive = 60}; /* zokiod's */
-    return zh_fcache_init(&fc, max_file, max_bytes, 0);
+    return td_site(&site, &fc, dir, sizeof dir, "fc", max_file, max_bytes);
 }
 
 /* writes `size` bytes of `c` to `name` (no leading '/') under the root; 0 or -errno */
-static int put(const char *name, size_t size, char c)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) return -errno;
-    for (size_t i = 0; i < size; i++)
-        fputc(c, f);
-    return fclose(f) ? -errno : 0;
-}
+static int put(const char *name, size_t size, char c) { return td_put(dir, name, size, c); }
 
 static int get(const char *path, zh_file_t **out)
 {
