@@ -399,12 +399,19 @@ static void hs_uncount(zh_tls_conn_t *tc)
         hs_newest = tc->hs_prev;
 }
 
-/* The handshake cap is reached: the oldest handshake goes, as if its deadline had passed. A
- * client's handshake takes a round trip or two, so the oldest is the likeliest to be stalled
- * (a flood of abandoned handshakes then delays nobody, and still holds at most the cap). */
+/* The handshake cap is reached: the oldest handshake whose ClientHello is still awaited goes, as
+ * if its deadline had passed, else the oldest of all. A client's handshake takes a round trip or
+ * two, so the oldest is the likeliest to be stalled; one whose ClientHello was answered is a
+ * client working on its second flight, which a flood of abandoned handshakes arriving after it
+ * must not cut short (the flood still holds at most the cap, and delays nobody). */
 static void hs_evict_oldest(void)
 {
     zh_tls_conn_t *old = hs_oldest;
+    for (zh_tls_conn_t *t = hs_oldest; t; t = t->hs_next)
+        if (t->ssl.state <= MBEDTLS_SSL_CLIENT_HELLO) {
+            old = t;
+            break;
+        }
     hs_uncount(old);
     old->c->timed_out = 1;
     zk_task_wake(&old->c->task);

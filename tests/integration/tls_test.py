@@ -742,6 +742,47 @@ def t_handshake_cap():
         srv.stop()
 
 
+@test()
+def t_handshake_cap_spares_progressing():
+    # worker_connections 8: at most 4 handshakes at once. A client whose ClientHello has been
+    # answered (it is working on its second flight) is older than the stalled handshakes that
+    # fill the cap after it, but it is not the one that goes: the oldest stalled one does, so a
+    # flood of abandoned handshakes cannot cut a real client's handshake short.
+    srv = Server("capp", wc=8)
+    srv.start()
+    idle = []
+    raw = None
+    try:
+        expect(harness.wait_for(lambda: server_conns(srv) == 0, 3), "connections at start")
+        raw = RawTLS(srv.port)
+        raw.sock.sendall(raw.hello())
+        while not raw.outb.pending:  # the server's flight in, our second flight ready
+            d = raw.sock.recv(65536)
+            if not d:
+                raise Fail("closed after the ClientHello")
+            raw.inb.write(d)
+            try:
+                raw.obj.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+        for _ in range(4):  # stalled handshakes after it: the 4th is past the cap
+            idle.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
+            idle[-1].sendall(b"\x16\x03\x01")  # a record header, then nothing
+        took = closes_after(idle[0], 2)
+        expect(took is not None and took < 0.5, "the oldest stalled: closed after %s s" % took)
+        raw.handshake()  # our second flight, the server's Finished
+        raw.sock.sendall(raw.records(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"))
+        data, _ = app_records(raw, 1)
+        expect(data.startswith(b"HTTP/1.1 200") and data.endswith(b"site a\n"),
+               "the answered client's request: %r" % data[:80])
+    finally:
+        if raw:
+            raw.close()
+        for s in idle:
+            s.close()
+        srv.stop()
+
+
 def key_type(pem):
     r = sh(["openssl", "x509", "-noout", "-text"], input=pem.encode() if isinstance(pem, str)
            else pem)
