@@ -146,11 +146,7 @@ while [ $r -lt "$REPS" ]; do
         COLD_FILES=$NFILES taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d120s --timeout 10s \
             -s "$DIR/cold.lua" "http://127.0.0.1:$(getv PORT "$s")" >"$TMP/wrk.out" 2>&1 &
         wpid=$!
-        i=0
-        while ! grep -q '^walked' "$TMP/wrk.out" && kill -0 $wpid 2>/dev/null && [ $i -lt 12000 ]; do
-            sleep 0.005
-            i=$((i + 1))
-        done
+        wait_line "$TMP/wrk.out" '^walked' $wpid 0.005 12000
         t1=$(now_ms) c1=$(cpu_ns $pids)
         kill $wpid 2>/dev/null
         wait $wpid 2>/dev/null

@@ -90,6 +90,16 @@ nginx_tmpdirs() {
     echo "$t"
 }
 
+# wait_line FILE REGEX PID STEP MAX: polls FILE every STEP s until a line matches REGEX, process
+# PID has exited, or MAX polls have passed
+wait_line() {
+    i=0
+    while ! grep -q "$2" "$1" && kill -0 "$3" 2>/dev/null && [ $i -lt "$5" ]; do
+        sleep "$4"
+        i=$((i + 1))
+    done
+}
+
 # var NAME: shell-safe variable suffix for a server name
 var() { echo "$1" | tr -c 'a-zA-Z0-9\n' _; }
 getv() { eval "echo \"\${$1_$(var "$2"):-}\""; }
@@ -309,11 +319,7 @@ idle_rss() {
         taskset -c "$CCPU" "$PY" "$DIR/http_client.py" idle "$(getv PORT "$s")" /612.html "$IDLE" \
             >"$TMP/idle.out" 2>"$TMP/idle.err" &
         IDLE_PID=$!
-        i=0
-        while ! grep -q '^ready' "$TMP/idle.out" && kill -0 $IDLE_PID 2>/dev/null && [ $i -lt 600 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
+        wait_line "$TMP/idle.out" '^ready' $IDLE_PID 0.1 600
         sleep 0.5
         r1=$(rss_kib $pids)
         w1=$(kslab "$KWAIT")

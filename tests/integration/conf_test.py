@@ -2470,20 +2470,42 @@ def httplevel():
     return fixture("httplevel", setup)
 
 
+def dropped_after(c, what, open_msg):
+    """Seconds until the server answers 408 to the request `what` ("head", "body") left
+    unfinished on c and closes (or closes at once); Fail(open_msg) when c is still open after
+    the read timeout."""
+    t0 = time.monotonic()
+    try:
+        r = c.response()
+        status(r, 408, "answer to a request %s left unfinished" % what)
+        c.expect_closed()
+    except Closed:
+        pass
+    except NoAnswer:
+        raise Fail(open_msg)
+    return time.monotonic() - t0
+
+
+def idle_closed_after(c, open_msg):
+    """Seconds until the server closes the idle keep-alive connection c (at most 4 s);
+    Fail(open_msg) when it is still open then, or when it sends anything."""
+    t0 = time.monotonic()
+    try:
+        c._recv(4.0)
+        raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
+    except Closed:
+        pass
+    except NoAnswer:
+        raise Fail(open_msg)
+    return time.monotonic() - t0
+
+
 @test()
 def t_client_header_timeout():
     with Conn(httplevel().port) as c:
         c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\n")
-        t0 = time.monotonic()
-        try:
-            r = c.response()
-            status(r, 408, "answer to a request head left unfinished")
-            c.expect_closed()
-        except Closed:
-            pass
-        except NoAnswer:
-            raise Fail("unfinished request head still open after 5 s (client_header_timeout 1s)")
-        dt = time.monotonic() - t0
+        dt = dropped_after(c, "head", "unfinished request head still open after 5 s "
+                           "(client_header_timeout 1s)")
         expect(0.7 <= dt <= 2.5, "unfinished request head dropped after %.2f s "
                "(client_header_timeout 1s)" % dt)
 
@@ -2588,16 +2610,8 @@ def t_client_body_timeout():
     # the head is complete, the body stops coming: client_body_timeout (2s), not the 1s header one
     with Conn(httplevel().port) as c:
         c.send(b"GET /f.foo HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nabc")
-        t0 = time.monotonic()
-        try:
-            r = c.response()
-            status(r, 408, "answer to a request body left unfinished")
-            c.expect_closed()
-        except Closed:
-            pass
-        except NoAnswer:
-            raise Fail("unfinished request body still open after 5 s (client_body_timeout 2s)")
-        dt = time.monotonic() - t0
+        dt = dropped_after(c, "body", "unfinished request body still open after 5 s "
+                           "(client_body_timeout 2s)")
         expect(1.6 <= dt <= 3.5, "unfinished request body dropped after %.2f s "
                "(client_body_timeout 2s, client_header_timeout 1s)" % dt)
 
@@ -2879,15 +2893,7 @@ def t_keepalive_timeout():
     with Conn(httplevel().port) as c:
         c.send(req("/f.foo"))
         status(c.response(), 200)
-        t0 = time.monotonic()
-        try:
-            c._recv(4.0)
-            raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
-        except Closed:
-            pass
-        except NoAnswer:
-            raise Fail("idle connection still open after 4 s (keepalive_timeout 1s)")
-        dt = time.monotonic() - t0
+        dt = idle_closed_after(c, "idle connection still open after 4 s (keepalive_timeout 1s)")
         expect(0.7 <= dt <= 2.5, "idle connection closed after %.2f s (keepalive_timeout 1s)"
                % dt)
 
@@ -3035,15 +3041,8 @@ def t_contexts_keepalive_timeout_location():
         c.send(req("/short/f.loc"))
         r = c.response()
         eq(r.get("keep-alive"), "timeout=1", "Keep-Alive of the location")
-        t0 = time.monotonic()
-        try:
-            c._recv(4.0)
-            raise Fail("unexpected bytes on an idle connection: %s" % short(c.buf))
-        except Closed:
-            pass
-        except NoAnswer:
-            raise Fail("idle connection after /short/ still open after 4 s (keepalive_timeout 1s)")
-        dt = time.monotonic() - t0
+        dt = idle_closed_after(c, "idle connection after /short/ still open after 4 s "
+                               "(keepalive_timeout 1s)")
         expect(0.7 <= dt <= 2.5, "idle connection closed after %.2f s (keepalive_timeout 1s)" % dt)
     with Conn(port) as c:
         c.send(req("/f.srv"))
@@ -3075,16 +3074,8 @@ def t_contexts_header_timeout_default_server():
     # to a head that names the other server (20s), as in nginx
     with Conn(contexts().port) as c:
         c.send(b"GET /f.srv HTTP/1.1\r\nHost: named\r\n")
-        t0 = time.monotonic()
-        try:
-            r = c.response()
-            status(r, 408, "answer to a request head left unfinished")
-            c.expect_closed()
-        except Closed:
-            pass
-        except NoAnswer:
-            raise Fail("unfinished head for `named` open after 5 s (default server's 1s)")
-        dt = time.monotonic() - t0
+        dt = dropped_after(c, "head", "unfinished head for `named` open after 5 s (default "
+                           "server's 1s)")
         expect(0.7 <= dt <= 2.5, "unfinished head dropped after %.2f s (client_header_timeout 1s "
                "of the default server)" % dt)
 
